@@ -191,3 +191,39 @@ def decrypt_mixed(
 ) -> list[int]:
     """Inverse of :func:`encrypt_mixed` under the same key, tweak and radices."""
     return _walk(key, tweak, digits, radices, enc=False)
+
+
+def _text_shape(text: str) -> tuple[list[int], list[int]]:
+    """Per-position digits and radices of the ASCII letters (26) and digits (10) of ``text``."""
+    digits: list[int] = []
+    radices: list[int] = []
+    for ch in text:
+        if "0" <= ch <= "9":
+            digits.append(ord(ch) - 48)
+            radices.append(10)
+        elif ch.isascii() and ch.isalpha():
+            digits.append(ord(ch.lower()) - 97)
+            radices.append(26)
+        elif ch.isalnum():
+            # A non-ASCII letter or digit would pass through in clear; refuse instead.
+            raise OperatorError("FPE: only ASCII letters and digits can be encrypted in place")
+    return digits, radices
+
+
+def fpe_text(key: bytes, tweak: bytes, text: str, *, forward: bool = True) -> str:
+    """Encrypt (or with ``forward=False`` decrypt) the ASCII letters and digits of ``text``
+    in place: digits stay digits, letters stay letters of the same case, anything else stays
+    where it is. Letters are encrypted case-insensitively so ``abc`` and ``ABC`` agree."""
+    digits, radices = _text_shape(text)
+    step = encrypt_mixed if forward else decrypt_mixed
+    new = iter(step(key, tweak, digits, radices))
+    out = []
+    for ch in text:
+        if "0" <= ch <= "9":
+            out.append(chr(48 + next(new)))
+        elif ch.isascii() and ch.isalpha():
+            letter = chr(97 + next(new))
+            out.append(letter.upper() if ch.isupper() else letter)
+        else:
+            out.append(ch)
+    return "".join(out)
