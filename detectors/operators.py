@@ -1,0 +1,397 @@
+"""Redaction operators: what a detected value becomes in the redacted copy and the preview.
+
+Every operator is a pure function of the value, its entity type and (for keyed operators)
+the ``KeyRing``, so the same input, policy and keys always give the same bytes. Operators
+raise ``OperatorError`` when they cannot apply (a value too short to tokenize, a date they
+cannot parse); the policy then falls back to ``replace``, never to the raw value. Their
+messages never contain the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from detectors.errors import ConfigError, KeyMaterialError, OperatorError
+from detectors.fpe import fpe_text
+from detectors.keys import KeyRing, derive_key
+from detectors.normalize import fingerprint
+
+__all__ = [
+    "ACTIONS",
+    "apply_action",
+    "decrypt",
+    "detokenize",
+    "drop",
+    "encrypt",
+    "generalize",
+    "hash_value",
+    "mask",
+    "preview",
+    "replace",
+    "tokenize",
+]
+
+ACTIONS = ("mask", "replace", "hash", "tokenize", "encrypt", "drop", "generalize", "keep")
+MASK_OPTIONS = ("keep_prefix", "keep_suffix", "mask_char")
+
+SECRET_ENTITIES = frozenset({"AWS_ACCESS_KEY", "JWT", "PRIVATE_KEY", "SECRET"})
+# Short one-time or card-verification codes: any revealed digit is a real guessing advantage.
+FULLY_MASKED_ENTITIES = SECRET_ENTITIES | {"CVV", "OTP_CODE"}
+_AT_SPLIT = frozenset({"EMAIL_ADDRESS", "IN_UPI_ID"})
+# AWS key-id prefixes are public type markers (access key, temporary key, role, ...).
+_AWS_PREFIXES = frozenset(
+    {"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA", "APKA"}
+)
+PREVIEW_MAX_CHARS = 64
+PREVIEW_MAX_REVEALED = 4
+
+_ENC_TOKEN = re.compile(r"ENC\[v1:([A-Za-z0-9][A-Za-z0-9._-]{0,63}):([A-Za-z0-9_-]+={0,2})\]")
+_NONCE_BYTES = 12
+
+
+def _entity_defaults(entity_type: str) -> tuple[int, int]:
+    # PCI DSS allows the last four digits of a PAN to be shown; nothing at the front.
+    return (0, 4) if entity_type == "CREDIT_CARD" else (2, 2)
+
+
+def _mask_alnum(value: str, keep: Callable[[int, int], bool], mask_char: str) -> str:
+    """Mask every letter/digit except the k-th of n for which ``keep(k, n)``; keep the rest."""
+    n = sum(ch.isalnum() for ch in value)
+    out = []
+    k = 0
+    for ch in value:
+        if ch.isalnum():
+            out.append(ch if keep(k, n) else mask_char)
+            k += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _keep_ends(prefix: int, suffix: int) -> Callable[[int, int], bool]:
+    def keep(k: int, n: int) -> bool:
+        if n <= 4 or prefix + suffix >= n:
+            return False
+        return k < prefix or k >= n - suffix
+
+    return keep
+
+
+def _initials(budget: int) -> Callable[[str, str], str]:
+    """Mask a name keeping the first letter of each part while ``budget`` lasts."""
+
+    def apply(value: str, mask_char: str) -> str:
+        out, left, start = [], budget, True
+        for ch in value:
+            if ch.isalnum():
+                if start and left > 0:
+                    out.append(ch)
+                    left -= 1
+                else:
+                    out.append(mask_char)
+                start = False
+            else:
+                out.append(ch)
+                start = True
+        return "".join(out)
+
+    return apply
+
+
+def _split_at(value: str, entity_type: str) -> tuple[str, str] | None:
+    """``(local, "@domain")`` for e-mail and UPI ids; the domain or handle is not secret."""
+    if entity_type in _AT_SPLIT and "@" in value:
+        local, _, domain = value.rpartition("@")
+        return local, "@" + domain
+    return None
+
+
+def mask(
+    value: str,
+    entity_type: str,
+    keep_prefix: int | None = None,
+    keep_suffix: int | None = None,
+    mask_char: str = "X",
+) -> str:
+    """Mask letters and digits, keep separators and length (``98XXXXXX10``).
+
+    ``keep_prefix``/``keep_suffix`` default per entity: 2/2, except CREDIT_CARD 0/4 (PCI).
+    E-mail and UPI ids keep ``keep_prefix`` characters of the local part and the domain;
+    PERSON keeps each part's initial; secrets, CVV and OTP codes, and any value of at most
+    four letters/digits are masked completely, because there a kept character is a large
+    part of the secret.
+    """
+    if len(mask_char) != 1:
+        raise OperatorError("mask: mask_char must be exactly one character")
+    default_prefix, default_suffix = _entity_defaults(entity_type)
+    prefix = default_prefix if keep_prefix is None else keep_prefix
+    suffix = default_suffix if keep_suffix is None else keep_suffix
+    if prefix < 0 or suffix < 0:
+        raise OperatorError("mask: keep_prefix and keep_suffix must be non-negative")
+    if entity_type in FULLY_MASKED_ENTITIES or sum(ch.isalnum() for ch in value) <= 4:
+        return _mask_alnum(value, lambda k, n: False, mask_char)
+    if parts := _split_at(value, entity_type):
+        local, domain = parts
+        return _mask_alnum(local, lambda k, n: k < prefix and prefix < n, mask_char) + domain
+    if entity_type == "PERSON":
+        return _initials(len(value))(value, mask_char)
+    return _mask_alnum(value, _keep_ends(prefix, suffix), mask_char)
+
+
+def preview(value: str, entity_type: str) -> str:
+    """The findings-table preview: recognisable to an analyst, useless to an attacker.
+
+    At most ``min(4, n // 3)`` of the n letters/digits are revealed (a 10-digit phone shows
+    three: ``98XXXXXXX0``; a CVV or an OTP none), e-mail and UPI ids apply that budget to
+    the local part and keep the domain, names show initials within the budget, cards show
+    only trailing digits, and secrets show only their length (plus a public AWS key-type
+    prefix such as ``AKIA``). Long values are cut to 64 characters.
+    """
+    if entity_type in SECRET_ENTITIES:
+        compact = value.strip()
+        if entity_type == "AWS_ACCESS_KEY" and compact[:4] in _AWS_PREFIXES:
+            return f"{compact[:4]}…({len(compact)})"
+        return f"[{entity_type} len={len(compact)}]"
+    parts = _split_at(value, entity_type)
+    local, domain = parts if parts else (value, "")
+    n = sum(ch.isalnum() for ch in local)
+    budget = 0 if entity_type in FULLY_MASKED_ENTITIES else min(PREVIEW_MAX_REVEALED, n // 3)
+    if parts:
+        shown = _mask_alnum(local, lambda k, _n: k < min(budget, 2), "X") + domain
+    elif entity_type == "PERSON":
+        shown = _initials(budget)(value, "X")
+    elif entity_type == "CREDIT_CARD":
+        shown = _mask_alnum(value, lambda k, _n: k >= n - budget, "X")
+    else:
+        head = (budget + 1) // 2
+        shown = _mask_alnum(value, lambda k, _n: k < head or k >= n - (budget - head), "X")
+    if len(shown) > PREVIEW_MAX_CHARS:
+        return shown[: PREVIEW_MAX_CHARS - 1] + "…"
+    return shown
+
+
+def replace(value: str, entity_type: str) -> str:
+    """``[REDACTED:ENTITY_TYPE]``: says what was there, reveals nothing about it."""
+    return f"[REDACTED:{entity_type}]"
+
+
+def drop(value: str, entity_type: str) -> str:
+    """The empty string; a structured field whose whole value is dropped becomes null."""
+    return ""
+
+
+def hash_value(value: str, entity_type: str, keys: KeyRing) -> str:
+    """``HASH[ENTITY_TYPE:<64 hex>]``, the hex being exactly the findings ``fingerprint``.
+
+    The pseudonym joins with the findings table and across scans (same normalised value,
+    same key, same hex) but cannot be reversed or recomputed without the fingerprint key.
+    """
+    return f"HASH[{entity_type}:{fingerprint(entity_type, value, keys.fingerprint_key)}]"
+
+
+# --- tokenize -------------------------------------------------------------------------------
+
+
+def _fpe_apply(value: str, entity_type: str, keys: KeyRing, forward: bool) -> str:
+    parts = _split_at(value, entity_type)
+    local, domain = parts if parts else (value, "")
+    key = derive_key(keys.token_key, "tokenize/ff1/v1")
+    try:
+        return fpe_text(key, entity_type.encode(), local, forward=forward) + domain
+    except OperatorError:
+        raise OperatorError(
+            f"tokenize: {entity_type} value has too few letters/digits to tokenize safely"
+        ) from None
+
+
+def tokenize(value: str, entity_type: str, keys: KeyRing) -> str:
+    """Format-preserving, reversible pseudonym under ``keys.token_key`` (FF1, AES-256).
+
+    Digits stay digits, letters stay letters of the same case, every other character stays
+    in place; e-mail and UPI ids keep their domain/handle so they still look like one. All
+    letters and digits are encrypted together as one mixed-radix number (see
+    ``detectors.fpe``), tweaked by the entity type, so ``ABCDE1234F`` tokenizes although its
+    four digits alone are below FF1's minimum domain. Values with fewer than a million
+    possible forms raise OperatorError. Tokens are deterministic, hence joinable.
+    """
+    return _fpe_apply(value, entity_type, keys, forward=True)
+
+
+def detokenize(token: str, entity_type: str, keys: KeyRing) -> str:
+    """The value :func:`tokenize` turned into ``token`` under the same keys and entity type."""
+    return _fpe_apply(token, entity_type, keys, forward=False)
+
+
+# --- encrypt --------------------------------------------------------------------------------
+
+
+def encrypt(value: str, entity_type: str, keys: KeyRing) -> str:
+    """``ENC[v1:<key_id>:<base64url(nonce | ciphertext | tag)>]``, AES-256-GCM, active key.
+
+    Deterministic on purpose (same input, policy and keys, same bytes): the nonce is the
+    first 12 bytes of HMAC-SHA256 of ``entity_type NUL value`` under a subkey of the
+    encryption key, a synthetic IV, so a nonce repeats only for an identical plaintext.
+    Trade-off: equal values give equal ciphertexts, so anyone who sees the redacted copy
+    learns which records share a value (and can count them), though not the value. Use
+    ``hash`` when that linkage is the point, ``replace`` when even that is too much.
+
+    The token carries only the key id; the entity type travels inside the ciphertext, and
+    the header ``v1:<key_id>`` is the AEAD associated data, so neither can be altered.
+    """
+    key_id, key = keys.encryption_key()
+    plaintext = entity_type.encode() + b"\x00" + value.encode()
+    nonce_key = derive_key(key, "encrypt/nonce/v1")
+    nonce = hmac.new(nonce_key, plaintext, hashlib.sha256).digest()[:_NONCE_BYTES]
+    sealed = AESGCM(key).encrypt(nonce, plaintext, f"v1:{key_id}".encode())
+    return f"ENC[v1:{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}]"
+
+
+def decrypt(token: str, keys: KeyRing) -> tuple[str, str]:
+    """``(entity_type, value)`` from an :func:`encrypt` token, with the key it names.
+
+    Unknown key ids and failed authentication (wrong key, altered token) raise
+    KeyMaterialError; a string that is not a token at all raises OperatorError.
+    """
+    match = _ENC_TOKEN.fullmatch(token.strip())
+    if not match:
+        raise OperatorError("decrypt: expected a token of the form ENC[v1:<key_id>:<base64url>]")
+    key_id, payload = match.groups()
+    _, key = keys.encryption_key(key_id)
+    try:
+        blob = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    except (binascii.Error, ValueError):
+        raise OperatorError("decrypt: token payload is not base64url") from None
+    if len(blob) < _NONCE_BYTES + 16:
+        raise OperatorError("decrypt: token payload is too short")
+    try:
+        plaintext = AESGCM(key).decrypt(
+            blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], f"v1:{key_id}".encode()
+        )
+    except InvalidTag:
+        raise KeyMaterialError(
+            f"decrypt: authentication failed with key {key_id!r} (wrong key or altered token)"
+        ) from None
+    entity_type, _, value = plaintext.partition(b"\x00")
+    return entity_type.decode(), value.decode()
+
+
+# --- generalize -----------------------------------------------------------------------------
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DATE_ENTITIES = frozenset({"DATE_OF_BIRTH", "DATE", "DATE_TIME"})
+_ORD = r"(?:st|nd|rd|th)?"
+_DATE_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?"), "ymd"),
+    (re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"), "dmy"),
+    (re.compile(rf"(\d{{1,2}}){_ORD}[\s/.-]*([A-Za-z]{{3,9}})\.?[\s/.,-]*(\d{{4}})"), "dMy"),
+    (re.compile(rf"([A-Za-z]{{3,9}})\.?\s*(\d{{1,2}}){_ORD},?\s+(\d{{4}})"), "Mdy"),
+)
+_PIN = re.compile(r"(?<!\d)([1-9]\d{2})\s?\d{3}(?!\d)")
+
+
+def _month(name: str) -> int:
+    prefix = name[:3].lower()
+    if prefix not in _MONTHS:
+        raise OperatorError("generalize: unrecognised month name")
+    return _MONTHS.index(prefix) + 1
+
+
+def _year_month(value: str) -> str:
+    """``YYYY-MM`` of a date in ISO, day-first numeric or month-name form."""
+    text = value.strip()
+    for pattern, order in _DATE_FORMS:
+        m = pattern.fullmatch(text)
+        if not m:
+            continue
+        a, b, c = m.groups()
+        if order == "ymd":
+            y, mo, d = int(a), int(b), int(c)
+        elif order == "dmy":
+            # Day first (India, UK); only an impossible day-first reading flips to US order.
+            d, mo, y = (int(a), int(b), int(c)) if int(b) <= 12 else (int(b), int(a), int(c))
+        elif order == "dMy":
+            d, mo, y = int(a), _month(b), int(c)
+        else:
+            mo, d, y = _month(a), int(b), int(c)
+        try:
+            dt.date(y, mo, d)
+        except ValueError:
+            raise OperatorError("generalize: not a valid calendar date") from None
+        return f"{y:04d}-{mo:02d}"
+    raise OperatorError("generalize: unrecognised date format")
+
+
+def _network(value: str) -> str:
+    try:
+        ip = ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        raise OperatorError("generalize: not an IPv4 or IPv6 address") from None
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip.compressed.split('%')[0]}/{prefix}", strict=False))
+
+
+def generalize(value: str, entity_type: str) -> str:
+    """A coarser value that keeps analytic use: IP to its /24 (IPv4) or /48 (IPv6) network,
+    dates to ``YYYY-MM``, a street address to its postal district ``PIN 560XXX``.
+
+    Raises OperatorError for other entities, unparseable values and addresses without a
+    6-digit PIN; the policy then falls back to ``replace``.
+    """
+    if entity_type == "IP_ADDRESS":
+        return _network(value)
+    if entity_type in _DATE_ENTITIES:
+        return _year_month(value)
+    if entity_type == "STREET_ADDRESS":
+        pins = _PIN.findall(value)
+        if not pins:
+            raise OperatorError("generalize: no 6-digit PIN code in the address")
+        return f"PIN {pins[-1]}XXX"
+    raise OperatorError(f"generalize: no generalization defined for {entity_type}")
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+def apply_action(
+    action: str,
+    value: str,
+    entity_type: str,
+    keys: KeyRing,
+    options: Mapping[str, Any] | None = None,
+) -> str:
+    """Run the operator named by a policy ``action``; ``options`` only apply to ``mask``."""
+    opts = dict(options or {})
+    unknown = set(opts) - set(MASK_OPTIONS)
+    if unknown or (opts and action != "mask"):
+        raise ConfigError(
+            f"options {', '.join(sorted(opts))} are not valid for action {action!r}; "
+            f"only mask takes options ({', '.join(MASK_OPTIONS)})"
+        )
+    if action == "mask":
+        return mask(value, entity_type, **opts)
+    if action == "replace":
+        return replace(value, entity_type)
+    if action == "hash":
+        return hash_value(value, entity_type, keys)
+    if action == "tokenize":
+        return tokenize(value, entity_type, keys)
+    if action == "encrypt":
+        return encrypt(value, entity_type, keys)
+    if action == "drop":
+        return drop(value, entity_type)
+    if action == "generalize":
+        return generalize(value, entity_type)
+    if action == "keep":
+        return value
+    raise ConfigError(f"unknown action {action!r}; expected one of: {', '.join(ACTIONS)}")
