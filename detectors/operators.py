@@ -250,7 +250,8 @@ def encrypt(value: str, entity_type: str, keys: KeyRing) -> str:
     the header ``v1:<key_id>`` is the AEAD associated data, so neither can be altered.
     """
     key_id, key = keys.encryption_key()
-    plaintext = entity_type.encode() + b"\x00" + value.encode()
+    # surrogatepass: values decoded with surrogateescape must encrypt and round-trip, not crash
+    plaintext = entity_type.encode() + b"\x00" + value.encode("utf-8", "surrogatepass")
     nonce_key = derive_key(key, "encrypt/nonce/v1")
     nonce = hmac.new(nonce_key, plaintext, hashlib.sha256).digest()[:_NONCE_BYTES]
     sealed = AESGCM(key).encrypt(nonce, plaintext, f"v1:{key_id}".encode())
@@ -283,7 +284,7 @@ def decrypt(token: str, keys: KeyRing) -> tuple[str, str]:
             f"decrypt: authentication failed with key {key_id!r} (wrong key or altered token)"
         ) from None
     entity_type, _, value = plaintext.partition(b"\x00")
-    return entity_type.decode(), value.decode()
+    return entity_type.decode(), value.decode("utf-8", "surrogatepass")
 
 
 # --- generalize -----------------------------------------------------------------------------

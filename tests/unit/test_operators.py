@@ -273,7 +273,13 @@ def test_when_non_ascii_letters_then_tokenize_refuses():
 
 # --- encrypt --------------------------------------------------------------------------------
 
-ENC_VALUES = [*TOKEN_CASES, ("José Müller", "PERSON"), ("", "SECRET"), ("a\x00b", "SECRET")]
+ENC_VALUES = [
+    *TOKEN_CASES,
+    ("José Müller", "PERSON"),
+    ("", "SECRET"),
+    ("a\x00b", "SECRET"),
+    ("pw\udcff\udc80", "SECRET"),  # undecodable bytes kept by surrogateescape
+]
 ENC_TOKEN = re.compile(r"ENC\[v1:k1:[A-Za-z0-9_-]+={0,2}\]")
 
 
