@@ -1,0 +1,281 @@
+"""The redaction policy: which operator each entity type gets, and the score threshold.
+
+A policy is data (``conf/policy.yaml``), validated strictly so that a typo such as
+``acton: mask`` or ``action: masked`` fails at start-up with the file, the key path and the
+valid choices, instead of silently redacting with the default. The packaged default is
+``DEFAULT_POLICY`` below; ``conf/policy.yaml`` is the same policy written out for people to
+copy and edit, and a unit test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from detectors.errors import ConfigError, OperatorError
+from detectors.keys import KeyRing
+from detectors.operators import ACTIONS, MASK_OPTIONS, apply_action, replace
+from detectors.spans import Span
+
+logger = logging.getLogger(__name__)
+
+Action = Literal["mask", "replace", "hash", "tokenize", "encrypt", "drop", "generalize", "keep"]
+EntityName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
+_KEEP = Annotated[int, Field(ge=0, le=64, strict=True)]
+
+_MASK = {"action": "mask"}
+_REPLACE = {"action": "replace"}
+DEFAULT_POLICY: dict[str, Any] = {
+    "version": 1,
+    "threshold": 0.5,
+    "default": _REPLACE,
+    "entities": {
+        "PHONE_NUMBER": {"action": "mask", "keep_prefix": 2, "keep_suffix": 2},
+        "EMAIL_ADDRESS": _MASK,
+        "CREDIT_CARD": {"action": "mask", "keep_prefix": 0, "keep_suffix": 4},
+        "CVV": _REPLACE,
+        "IBAN_CODE": {"action": "mask", "keep_prefix": 2, "keep_suffix": 2},
+        "US_SSN": {"action": "mask", "keep_prefix": 0, "keep_suffix": 4},
+        "IN_AADHAAR": {"action": "mask", "keep_prefix": 0, "keep_suffix": 4},
+        "IN_PAN": _MASK,
+        "IN_PASSPORT": _MASK,
+        "IN_UPI_ID": _MASK,
+        "IN_GSTIN": _MASK,
+        "IN_VOTER": _MASK,
+        "IN_IFSC": {"action": "mask", "keep_prefix": 4, "keep_suffix": 0},
+        "IP_ADDRESS": {"action": "generalize"},
+        "MAC_ADDRESS": _MASK,
+        "DEVICE_ID": {"action": "hash"},
+        "DATE_OF_BIRTH": {"action": "generalize"},
+        "PERSON": _MASK,
+        "STREET_ADDRESS": _REPLACE,
+        "OTP_CODE": _REPLACE,
+        "AWS_ACCESS_KEY": _REPLACE,
+        "JWT": _REPLACE,
+        "PRIVATE_KEY": _REPLACE,
+        "SECRET": _REPLACE,
+    },
+}
+
+
+class EntityRule(BaseModel):
+    """What one entity type becomes; the ``keep_*``/``mask_char`` options belong to mask."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Action
+    keep_prefix: _KEEP | None = None
+    keep_suffix: _KEEP | None = None
+    mask_char: Annotated[str, Field(min_length=1, max_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _options_need_mask(self) -> EntityRule:
+        given = [name for name in MASK_OPTIONS if getattr(self, name) is not None]
+        if given and self.action != "mask":
+            raise ValueError(f"{', '.join(given)} only apply to action mask")
+        return self
+
+    def options(self) -> dict[str, Any]:
+        """The operator options that were set, as keyword arguments for ``apply_action``."""
+        return {
+            name: getattr(self, name) for name in MASK_OPTIONS if getattr(self, name) is not None
+        }
+
+
+class PolicyModel(BaseModel):
+    """The validated file. Unknown entity names are allowed (custom detectors add their own)
+    as long as they look like entity names, so a lower-case typo is still caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    threshold: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] = 0.5
+    default: EntityRule = EntityRule(action="replace")
+    entities: dict[EntityName, EntityRule] = Field(default_factory=dict)
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    """One validation error as ``key.path: what was expected``, with the valid choices."""
+    loc = [str(part) for part in error["loc"] if part != "[key]"]
+    path = ".".join(loc) or "<top level>"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model = EntityRule if len(loc) > 1 else PolicyModel
+        expected = f"unknown key; expected one of: {', '.join(model.model_fields)}"
+    elif kind == "literal_error" and loc[-1] == "action":
+        expected = f"expected one of: {', '.join(ACTIONS)}"
+    elif kind == "literal_error" and loc == ["version"]:
+        expected = "expected 1 (the only policy format version)"
+    elif kind == "string_pattern_mismatch":
+        expected = "entity names are UPPER_SNAKE_CASE, e.g. PHONE_NUMBER or MY_CUSTOM_ID"
+    elif kind == "missing":
+        expected = "required key is missing"
+    else:
+        expected = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if kind != "missing" and isinstance(value, str | int | float) and len(str(value)) <= 40:
+        expected += f" (got {value!r})"
+    return f"{path}: {expected}"
+
+
+@functools.cache
+def _default_model() -> PolicyModel:
+    return PolicyModel.model_validate(DEFAULT_POLICY)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy plus the redaction it implies; cheap to pickle to Spark tasks."""
+
+    model: PolicyModel
+    source: str = field(default="<default>", compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> Policy:
+        """Validate ``data``; ConfigError lists every problem as ``source: key.path: ...``."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(
+                f"{source}: expected a mapping with keys {', '.join(PolicyModel.model_fields)}"
+            )
+        try:
+            return cls(PolicyModel.model_validate(dict(data)), source)
+        except ValidationError as exc:
+            problems = [f"{source}: {_describe(e)}" for e in exc.errors()]
+            raise ConfigError("\n".join(problems)) from None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Policy:
+        """Read and validate a policy YAML file."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            raise ConfigError(f"{p}: cannot read policy file: {reason}") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "syntax error"
+            raise ConfigError(f"{p}: not valid YAML{where}: {problem}") from None
+        return cls.from_dict(data, str(p))
+
+    @classmethod
+    def default(cls) -> Policy:
+        """The packaged default policy (``DEFAULT_POLICY``, mirrored in conf/policy.yaml)."""
+        return cls(_default_model(), "<default>")
+
+    @property
+    def threshold(self) -> float:
+        """Findings scoring below this are neither reported nor redacted."""
+        return self.model.threshold
+
+    def rule_for(self, entity_type: str) -> EntityRule:
+        return self.model.entities.get(entity_type, self.model.default)
+
+    def action_for(self, entity_type: str) -> str:
+        return self.rule_for(entity_type).action
+
+    def check_keys(self, keys: KeyRing) -> None:
+        """Fail at start-up, not on the first value, when the policy needs absent keys."""
+        rules = [self.model.default, *self.model.entities.values()]
+        actions = {rule.action for rule in rules}
+        if "encrypt" in actions:
+            keys.encryption_key()  # raises KeyMaterialError naming what to configure
+        if keys.is_ephemeral and actions & {"tokenize", "hash"}:
+            logger.warning(
+                "policy %s uses tokenize or hash with ephemeral keys: the pseudonyms of this "
+                "run cannot be reversed or joined with any other run",
+                self.source,
+            )
+
+    def replacement(self, value: str, entity_type: str, keys: KeyRing) -> tuple[str, str]:
+        """``(text, action)``: what ``value`` becomes and the action actually applied.
+
+        An operator that cannot handle the value (OperatorError) falls back to ``replace``,
+        the conservative choice; the returned action says so, for the findings table.
+        Missing keys (KeyMaterialError) propagate: that is a deployment error, not a value.
+        """
+        rule = self.rule_for(entity_type)
+        if rule.action == "keep":
+            return value, "keep"
+        try:
+            return apply_action(rule.action, value, entity_type, keys, rule.options()), rule.action
+        except OperatorError:
+            logger.debug("%s not applicable to a %s value; replaced", rule.action, entity_type)
+            return replace(value, entity_type), "replace"
+
+    def redact_text_with_actions(
+        self, text: str, spans: Sequence[Span], keys: KeyRing
+    ) -> tuple[str, list[tuple[Span, str]]]:
+        """The redacted text and, per span at or above the threshold, the action applied.
+
+        Spans should not overlap; if they do, the union is replaced as the highest-scoring
+        entity, because redacting one and skipping the other could leave part of a value.
+        """
+        kept = sorted(
+            (s for s in spans if s.score >= self.threshold), key=lambda s: (s.start, -s.end)
+        )
+        groups: list[list[Span]] = []
+        group_end = -1
+        for span in kept:
+            if not 0 <= span.start < span.end <= len(text):
+                raise ValueError(
+                    f"span {span.entity_type} [{span.start}, {span.end}) from {span.detector} "
+                    f"does not fit a string of {len(text)} characters"
+                )
+            if groups and span.start < group_end:
+                groups[-1].append(span)
+                group_end = max(group_end, span.end)
+            else:
+                groups.append([span])
+                group_end = span.end
+        pieces: list[str] = []
+        applied: list[tuple[Span, str]] = []
+        cursor = 0
+        for group in groups:
+            start, end = group[0].start, max(s.end for s in group)
+            if len(group) == 1:
+                new, action = self.replacement(text[start:end], group[0].entity_type, keys)
+            else:
+                top = max(group, key=lambda s: s.score)
+                new, action = replace(text[start:end], top.entity_type), "replace"
+            pieces += (text[cursor:start], new)
+            applied += ((span, action) for span in group)
+            cursor = end
+        pieces.append(text[cursor:])
+        return "".join(pieces), applied
+
+    def redact_text(self, text: str, spans: Sequence[Span], keys: KeyRing) -> str:
+        """``text`` with every span at or above the threshold redacted per its entity's rule."""
+        return self.redact_text_with_actions(text, spans, keys)[0]
+
+    def redact_value(self, value: str, spans: Sequence[Span], keys: KeyRing) -> str | None:
+        """Like :meth:`redact_text` for a structured field's value, except that a ``drop``
+        span covering the whole value (up to surrounding whitespace) gives None, so the field
+        becomes null instead of an empty string that looks like a real value."""
+        for span in spans:
+            if (
+                span.score >= self.threshold
+                and self.action_for(span.entity_type) == "drop"
+                and not value[: span.start].strip()
+                and not value[span.end :].strip()
+            ):
+                return None
+        return self.redact_text(value, spans, keys)
