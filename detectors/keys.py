@@ -179,8 +179,15 @@ class KeyRing:
         return kid, self.encryption_keys[kid]
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> KeyRing:
-        """Keys from ``PIISWEEP_*`` variables; fingerprint and token keys are required."""
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> KeyRing:
+        """Keys from ``PIISWEEP_*`` variables (``environ`` defaults to ``os.environ``);
+        fingerprint and token keys are required.
+
+        The default is None rather than ``os.environ`` itself because a default value is
+        part of the signature: ``help()``, ``inspect`` and API docs would print the whole
+        environment, key variables included.
+        """
+        environ = os.environ if environ is None else environ
         material: dict[str, bytes] = {}
         for var in (ENV_FINGERPRINT_KEY, ENV_TOKEN_KEY):
             if not environ.get(var, "").strip():
@@ -261,8 +268,10 @@ class KeyRing:
         )
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] = os.environ) -> KeyRing:
-        """The deployment's keys: key file, else environment, else ephemeral (see module doc)."""
+    def load(cls, environ: Mapping[str, str] | None = None) -> KeyRing:
+        """The deployment's keys: key file, else environment, else ephemeral (see module doc).
+        ``environ`` defaults to ``os.environ``."""
+        environ = os.environ if environ is None else environ
         key_file = environ.get(ENV_KEY_FILE, "").strip()
         if key_file:
             return cls.from_file(key_file)

@@ -4,6 +4,7 @@ exception messages or logs."""
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import logging
 import os
@@ -321,3 +322,17 @@ def test_when_key_id_unknown_then_error_lists_configured_ids():
         KeyMaterialError, match="unknown encryption key id 'zz'; configured ids: a, b"
     ):
         ring.encryption_key("zz")
+
+
+@pytest.mark.parametrize("method", [KeyRing.from_env, KeyRing.load])
+def test_when_signature_rendered_then_environment_is_not_in_it(monkeypatch, method):
+    monkeypatch.setenv("PIISWEEP_FINGERPRINT_KEY", FP_HEX)
+    assert FP_HEX not in str(inspect.signature(method))
+
+
+def test_when_environ_omitted_then_process_environment_is_read(monkeypatch):
+    for var, value in env().items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.delenv("PIISWEEP_KEY_FILE", raising=False)
+    assert KeyRing.load().fingerprint_key == FP
+    assert KeyRing.from_env().token_key == TOKEN
