@@ -1,0 +1,466 @@
+"""PERSON and STREET_ADDRESS without an NLP model.
+
+Most names and addresses that leak from an e-commerce platform sit in fields that say what
+they are (``customer_name``, ``shipping_address``); those are found by the field name plus a
+check that the value has the shape of a name or an address. In free text, a ``First Last``
+pair from the name dictionaries, a title (``Mr.``, ``Smt.``) or an address's structure
+(house number, road/nagar/sector word, city, 6-digit PIN) is required.
+"""
+
+from __future__ import annotations
+
+import re
+
+from detectors.context import key_before
+from detectors.names import first_names, last_names
+from detectors.registry import Detector, Trigger, detector
+
+# ------------------------------------------------------------------ PERSON
+PERSON_KEY_PARTS = frozenset(
+    [
+        "customer",
+        "cust",
+        "contact",
+        "recipient",
+        "receiver",
+        "sender",
+        "consignee",
+        "consignor",
+        "beneficiary",
+        "holder",
+        "cardholder",
+        "buyer",
+        "payee",
+        "payer",
+        "passenger",
+        "guest",
+        "patient",
+        "employee",
+        "father",
+        "mother",
+        "spouse",
+        "nominee",
+        "applicant",
+        "owner",
+        "person",
+        "full",
+        "first",
+        "last",
+        "given",
+        "family",
+        "middle",
+        "billing",
+        "shipping",
+        "delivery",
+        "driver",
+        "rider",
+        "account",
+        "legal",
+        "display",
+    ]
+)
+# `name` alone is a person only when its value says so; these `*_name` keys never are.
+NOT_PERSON_KEY_PARTS = frozenset(
+    [
+        "file",
+        "host",
+        "user",
+        "service",
+        "thread",
+        "app",
+        "application",
+        "bucket",
+        "table",
+        "class",
+        "method",
+        "event",
+        "product",
+        "item",
+        "city",
+        "state",
+        "country",
+        "company",
+        "merchant",
+        "bank",
+        "branch",
+        "device",
+        "model",
+        "brand",
+        "category",
+        "queue",
+        "topic",
+        "cluster",
+        "node",
+        "pod",
+        "container",
+        "job",
+        "task",
+        "db",
+        "database",
+        "schema",
+        "column",
+        "field",
+        "key",
+        "domain",
+        "server",
+        "region",
+        "zone",
+        "project",
+        "env",
+        "stage",
+        "module",
+        "package",
+        "plugin",
+        "browser",
+        "os",
+    ]
+)
+_STOP_VALUES = frozenset(
+    [
+        "null",
+        "none",
+        "nil",
+        "unknown",
+        "test",
+        "tester",
+        "na",
+        "n/a",
+        "user",
+        "admin",
+        "guest",
+        "customer",
+        "default",
+        "anonymous",
+        "true",
+        "false",
+        "sample",
+        "demo",
+        "name",
+        "first",
+        "last",
+    ]
+)
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*\.?")
+
+
+def is_person_key(key: str) -> bool:
+    parts = key.split("_")
+    if not parts or parts[-1] not in ("name", "names", "fullname", "firstname", "lastname"):
+        return key in ("fullname", "firstname", "lastname", "surname", "cardholder", "consignee")
+    if any(p in NOT_PERSON_KEY_PARTS for p in parts[:-1]):
+        return False
+    return len(parts) == 1 or any(p in PERSON_KEY_PARTS for p in parts[:-1])
+
+
+def looks_like_name(value: str, explicit_key: bool) -> float | None:
+    """Score delta for a value in a name field, or None when it has no name's shape."""
+    tokens = [t for t in re.split(r"[\s+]+", value.strip()) if t]
+    if not 1 <= len(tokens) <= 4 or value.strip().lower() in _STOP_VALUES:
+        return None
+    if not all(_TOKEN.fullmatch(t) for t in tokens):
+        return None
+    known = sum(t.title() in first_names() or t.title() in last_names() for t in tokens)
+    if len(tokens) == 1:
+        return 0.0 if explicit_key and (known or tokens[0][0].isupper()) else None
+    if not known and not all(t[0].isupper() for t in tokens):
+        return None
+    return 0.1 if known else 0.0
+
+
+def _person_key_value(value: str, line: str, start: int, end: int) -> float | None:
+    key = key_before(line, start)
+    if key is not None and not is_person_key(key):
+        return None
+    return looks_like_name(value, explicit_key=key != "name")
+
+
+def _person_pair(value: str, line: str, start: int, end: int) -> float | None:
+    tokens = re.split(r"[ +]", value)
+    if tokens[0] not in first_names():
+        return None
+    return 0.0 if tokens[-1] in last_names() else None
+
+
+def _person_titled(value: str, line: str, start: int, end: int) -> float | None:
+    tokens = re.split(r"\s+", value)
+    if tokens[0].lower() in _STOP_VALUES:
+        return None
+    known = tokens[0] in first_names() or tokens[-1] in last_names()
+    return 0.0 if known or len(tokens) > 1 else -0.2
+
+
+PERSON_CONTEXT = (
+    "customer",
+    "mr",
+    "mrs",
+    "ms",
+    "dear",
+    "name",
+    "contact",
+    "recipient",
+    "consignee",
+    "beneficiary",
+    "payee",
+    "deliver",
+    "delivered to",
+    "hi",
+    "hello",
+    "user",
+    "by",
+    "called",
+)
+_NAME_TOKENS = r"[A-Z][a-z]+(?:[ +][A-Z]\.?)?(?:[ +][A-Z][a-z]+){1,2}"
+PERSON: list[Detector] = [
+    detector(
+        "person_key_value",
+        "PERSON",
+        [
+            Trigger(
+                # `name` as a whole key or after a person word; never `hostname=`.
+                r"(?:\bname|(?:customer|cust|full|first|last|given|family|middle|contact"
+                r"|recipient|receiver|sender|consignee|beneficiary|holder|buyer|payee|payer"
+                r"|passenger|guest|patient|billing|shipping|delivery|father|mother|spouse"
+                r"|nominee|applicant|owner|person|display)[_\- ]?name|surname|cardholder)"
+                r"[\"']?[ ]{0,3}[:=]",
+                caseless=True,
+            )
+        ],
+        r"(?<![A-Za-z0-9])[A-Za-z_][\w.\-]{0,40}[\"']?\s{0,3}[:=]\s{0,3}"
+        r"(?:\"(?P<v>[^\"\\]{1,80})\"|'(?P<v2>[^'\\]{1,80})'"
+        r"|(?P<v3>[A-Z][\w.'\-]*(?:(?: |\+)[A-Z][\w.'\-]*){0,3}))",
+        0.85,
+        validate=_person_key_value,
+        field_hints=("name", "full_name", "first_name", "last_name", "customer_name"),
+        field_check=is_person_key,
+    ),
+    detector(
+        "person_titled",
+        "PERSON",
+        [r"\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?[ ]+[A-Z][a-z]"],
+        r"\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?\s+"
+        r"(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][a-z]+){0,2})(?![\w@])",
+        0.8,
+        validate=_person_titled,
+    ),
+    detector(
+        "person_name_pair",
+        "PERSON",
+        [],  # triggers come from the dictionary, see person_triggers()
+        r"(?<![\w@.])(?P<v>" + _NAME_TOKENS + r")(?![\w@])",
+        0.6,
+        validate=_person_pair,
+        context=PERSON_CONTEXT,
+    ),
+]
+
+
+def person_triggers() -> list[Trigger]:
+    """One literal trigger per dictionary first name followed by a capitalised word."""
+    return [Trigger(rf"\b{name}[ +][A-Z]") for name in sorted(first_names())]
+
+
+# ------------------------------------------------------------------ STREET_ADDRESS
+ADDRESS_KEY_PARTS = frozenset(
+    [
+        "shipping",
+        "billing",
+        "delivery",
+        "home",
+        "residential",
+        "permanent",
+        "current",
+        "postal",
+        "street",
+        "customer",
+        "mailing",
+        "full",
+        "pickup",
+        "drop",
+        "return",
+        "office",
+        "communication",
+        "correspondence",
+        "registered",
+        "present",
+        "local",
+        "billing",
+        "shipto",
+    ]
+)
+NOT_ADDRESS_KEY_PARTS = frozenset(
+    [
+        "ip",
+        "mac",
+        "email",
+        "e",
+        "mail",
+        "remote",
+        "server",
+        "host",
+        "bind",
+        "listen",
+        "wallet",
+        "contract",
+        "memory",
+        "hw",
+        "ether",
+        "peer",
+        "local_ip",
+        "client_ip",
+        "node",
+        "web",
+        "url",
+        "ipv4",
+        "ipv6",
+        "src",
+        "dst",
+        "source",
+        "destination",
+    ]
+)
+STREET_WORDS = [
+    "Road",
+    "Rd",
+    "Street",
+    "St",
+    "Marg",
+    "Nagar",
+    "Colony",
+    "Sector",
+    "Lane",
+    "Layout",
+    "Cross",
+    "Main",
+    "Avenue",
+    "Ave",
+    "Vihar",
+    "Enclave",
+    "Bagh",
+    "Ganj",
+    "Puram",
+    "Halli",
+    "Palya",
+    "Pet",
+    "Peth",
+    "Chowk",
+    "Bazaar",
+    "Bazar",
+    "Gali",
+    "Mohalla",
+    "Society",
+    "Apartments",
+    "Apartment",
+    "Apts",
+    "Towers",
+    "Tower",
+    "Residency",
+    "Block",
+    "Phase",
+    "Extension",
+    "Extn",
+    "Park",
+    "Garden",
+    "Gardens",
+    "Circle",
+    "Path",
+    "Highway",
+    "Nivas",
+    "Niwas",
+    "Bhavan",
+    "Bhawan",
+    "Complex",
+    "Plaza",
+    "Market",
+    "Village",
+    "Wadi",
+]
+_STREET = "(?:" + "|".join(sorted(STREET_WORDS, key=len, reverse=True)) + ")"
+_STREET_LOWER = re.compile(r"\b" + _STREET.lower() + r"\b")
+
+
+def is_address_key(key: str) -> bool:
+    parts = [p for p in key.split("_") if p and not p.isdigit()]
+    if not parts:
+        return False
+    core = {"address", "addr", "address1", "address2", "addressline", "street", "line1", "line2"}
+    if not any(p in core or p.startswith(("address", "addr")) for p in parts):
+        return False
+    if any(p in NOT_ADDRESS_KEY_PARTS for p in parts):
+        return False
+    return len(parts) == 1 or any(p in ADDRESS_KEY_PARTS or p in core for p in parts)
+
+
+def looks_like_address(value: str) -> float | None:
+    text = value.strip()
+    if len(text) < 6 or "@" in text or "://" in text or not re.search(r"[A-Za-z]{2}", text):
+        return None
+    if re.fullmatch(r"[0-9a-fA-F:.\-/]+", text):
+        return None  # an IP, MAC or hex id in an `address` field
+    signals = sum(
+        (
+            bool(re.search(r"\d", text)),
+            bool(_STREET_LOWER.search(text.lower())),
+            "," in text,
+            bool(re.search(r"(?<!\d)[1-8]\d{5}(?!\d)", text)),
+        )
+    )
+    return 0.05 if signals >= 2 else (0.0 if signals == 1 else None)
+
+
+def _address_key_value(value: str, line: str, start: int, end: int) -> float | None:
+    key = key_before(line, start)
+    if key is not None and not is_address_key(key):
+        return None
+    return looks_like_address(value)
+
+
+def _address_free(value: str, line: str, start: int, end: int) -> float | None:
+    has_pin = re.search(r"(?<!\d)[1-8]\d{5}$", value) is not None
+    return 0.2 if has_pin else 0.0
+
+
+_HOUSE = (
+    r"(?:(?:Flat|House|H\.?\s?No\.?|Plot|Door|Shop|Room|No\.?)\s*(?:No\.?\s*)?)?#?"
+    r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?,?"
+)
+_WORD = r"[A-Z0-9][A-Za-z0-9.'\-]*"
+_PIN_TAIL = r"(?:,?\s*(?:-\s*)?[1-8]\d{5})"
+ADDRESS: list[Detector] = [
+    detector(
+        "address_key_value",
+        "STREET_ADDRESS",
+        [
+            Trigger(
+                # `address` as a whole key or after a postal word; never `ip_address=`.
+                r"(?:\b(?:address|addr)|(?:shipping|billing|delivery|home|residential|permanent"
+                r"|current|postal|street|customer|mailing|full|pickup|drop|return|office"
+                r"|communication|correspondence|registered)[_\- ]?(?:address|addr))"
+                r"[A-Za-z0-9_]{0,12}[\"']?[ ]{0,3}[:=]",
+                caseless=True,
+            )
+        ],
+        r"(?<![A-Za-z0-9])[A-Za-z_][\w.\-]{0,40}[\"']?\s{0,3}[:=]\s{0,3}"
+        r"(?:\"(?P<v>[^\"\\]{4,300})\"|'(?P<v2>[^'\\]{4,300})'"
+        r"|(?P<v3>[^&|;\t\"\s][^&|;\t\"=]{3,300}?)(?=\s+[A-Za-z_][\w.\-]*=|[&|;\t\"]|$))",
+        0.85,
+        validate=_address_key_value,
+        field_hints=("address", "addr", "street", "address_line", "address1", "address2"),
+        field_check=is_address_key,
+    ),
+    detector(
+        "address_free_text",
+        "STREET_ADDRESS",
+        [
+            r"\b\d{1,5}[A-Za-z]?,?[ ][A-Z][A-Za-z0-9 ,.'\-]{0,60}\b" + _STREET + r"\b",
+            r"\b" + _STREET + r"[ ,\-][A-Za-z0-9 ,.'\-]{0,60}[ ,\-][1-8]\d{5}\b",
+        ],
+        r"(?<![\w])(?P<v>" + _HOUSE + r"\s+(?:" + _WORD + r",?\s+){0,6}?" + _STREET + r"\b\.?"
+        r"(?:(?:,?\s*" + _WORD + r"(?:\s+[A-Z][A-Za-z.'\-]*){0,3}){0,5}?" + _PIN_TAIL + r")?)"
+        r"(?![\w])",
+        0.6,
+        validate=_address_free,
+        context=("address", "addr", "deliver", "ship", "resides", "located"),
+    ),
+]
+
+DETECTORS: list[Detector] = [*PERSON, *ADDRESS]

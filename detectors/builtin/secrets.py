@@ -1,0 +1,117 @@
+"""Secrets: cloud keys, JWTs, PEM private keys and the values of password/token/api-key
+fields, bearer headers and credentials embedded in URLs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from detectors.registry import Detector, Trigger, detector
+
+_PLACEHOLDER = re.compile(
+    r"^(?:\*+|x+|X+|#+|\.+|-+|null|none|nil|true|false|undefined|redacted|masked|hidden|secret|"
+    r"password|changeme|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%s|%\(\w+\)s|\[REDACTED[^\]]*\]|"
+    r"\[FILTERED\]|\[MASKED\])$",
+    re.IGNORECASE,
+)
+
+
+def _not_placeholder(value: str, line: str, start: int, end: int) -> float | None:
+    if _PLACEHOLDER.match(value) or "XXX" in value:
+        return None
+    return 0.0
+
+
+def _jwt(value: str, line: str, start: int, end: int) -> float | None:
+    header = value.split(".", 1)[0]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return 0.0 if isinstance(decoded, dict) and "alg" in decoded else None
+
+
+AWS_ACCESS_KEY = detector(
+    "aws_access_key",
+    "AWS_ACCESS_KEY",
+    [r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AKPA)[A-Z0-9]{16}\b"],
+    r"(?<![\w])(?P<v>(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AKPA)[A-Z0-9]{16})(?![\w])",
+    0.9,
+)
+
+JWT = detector(
+    "jwt",
+    "JWT",
+    [r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\."],
+    r"(?<![\w\-])(?P<v>eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)(?![\w\-])",
+    0.95,
+    validate=_jwt,
+)
+
+_PEM_LABEL = r"(?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?"
+PRIVATE_KEY = detector(
+    "private_key",
+    "PRIVATE_KEY",
+    [r"-----BEGIN [A-Z0-9 ]{0,30}PRIVATE KEY"],
+    r"(?P<v>-----BEGIN " + _PEM_LABEL + r"-----(?:.{0,8000}?-----END " + _PEM_LABEL + r"-----"
+    r"|.*))",
+    1.0,
+)
+
+_SECRET_KEYS = (
+    r"(?:password|passwd|passphrase|pwd|secret|client[_\-]?secret|api[_\-]?key|apikey"
+    r"|access[_\-]?token|auth[_\-]?token|refresh[_\-]?token|id[_\-]?token|session[_\-]?token"
+    r"|token|secret[_\-]?key|private[_\-]?key|access[_\-]?key|signing[_\-]?key|credentials?)"
+)
+SECRETS: list[Detector] = [
+    detector(
+        "secret_key_value",
+        "SECRET",
+        [Trigger(_SECRET_KEYS + r"[\"']?[ ]{0,3}(?:[:=]|=>)", caseless=True)],
+        r"(?i)(?<![a-z0-9])[a-z0-9_\-.]{0,30}?" + _SECRET_KEYS + r"[\"']?\s{0,3}(?:[:=]|=>)\s{0,3}"
+        r"[\"']?(?P<v>[^\s\"'&,;}<>\]\)]{6,512})",
+        0.8,
+        validate=_not_placeholder,
+        field_hints=(
+            "password",
+            "passwd",
+            "pwd",
+            "secret",
+            "api_key",
+            "apikey",
+            "token",
+            "access_token",
+            "refresh_token",
+            "client_secret",
+            "secret_key",
+            "private_key",
+        ),
+        field_value=r"\S{6,512}",
+    ),
+    detector(
+        "bearer_token",
+        "SECRET",
+        [Trigger(r"bearer [A-Za-z0-9\-._~+/]{8}", caseless=True)],
+        r"(?i)(?<![a-z])bearer\s+(?P<v>[A-Za-z0-9\-._~+/]{8,}=*)",
+        0.85,
+        validate=_not_placeholder,
+    ),
+    detector(
+        "basic_auth",
+        "SECRET",
+        [Trigger(r"authorization[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?basic ", caseless=True)],
+        r"(?i)authorization[\"']?\s{0,3}[:=]\s{0,3}[\"']?basic\s+(?P<v>[A-Za-z0-9+/]{8,}={0,2})",
+        0.9,
+    ),
+    detector(
+        "url_credentials",
+        "SECRET",
+        [r"://[^/\s:@]{1,64}:[^/\s@]{1,128}@"],
+        r"(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s:/@]{1,64}:(?P<v>[^\s@/]{1,128})@[\w.\-\[]",
+        0.9,
+        validate=_not_placeholder,
+    ),
+]
+
+DETECTORS: list[Detector] = [AWS_ACCESS_KEY, JWT, PRIVATE_KEY, *SECRETS]

@@ -1,0 +1,260 @@
+"""The detector engine: one multi-pattern pass, then Python on the candidates only.
+
+``scan_lines`` is the hot path: a whole buffer of newline-separated records goes through the
+trigger scanner once; only lines where some trigger fired are decoded and handed to the
+precise patterns, validators and context scoring of the detectors that fired there. Overlaps
+are resolved so one value is one entity, and scores below the threshold are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from detectors import urlencoded
+from detectors.context import field_matches, key_before, normalize_field, window_before
+from detectors.registry import Detector, Registry, Trigger, builtin_detectors
+from detectors.scanner import TriggerScanner
+from detectors.spans import Span
+
+log = logging.getLogger(__name__)
+
+CONTEXT_BOOST = 0.3
+FIELD_BOOST = 0.35
+KEY_PENALTY = 0.5
+WINDOW_PENALTY = 0.25
+NEGATIVE_WINDOW = 16
+
+
+@dataclass
+class Engine:
+    """Detect PII in text. Build once per process (or Spark partition) and reuse.
+
+    The compiled scanner is built lazily and never pickled, so an engine can be shipped to
+    Spark workers as plain data.
+    """
+
+    detectors: Sequence[Detector]
+    threshold: float = 0.5
+    allow_values: frozenset[str] = frozenset()
+    allow_patterns: Sequence[object] = ()
+    use_hyperscan: bool = True
+    _extra_triggers: list[tuple[int, Trigger]] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def default(cls, threshold: float = 0.5, use_hyperscan: bool = True) -> Engine:
+        return cls(builtin_detectors(), threshold=threshold, use_hyperscan=use_hyperscan)
+
+    @classmethod
+    def from_registry(cls, registry: Registry, **kwargs: object) -> Engine:
+        return cls(list(registry), **kwargs)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ set-up
+    @cached_property
+    def _urlenc_id(self) -> int:
+        return len(self.detectors)
+
+    @cached_property
+    def _scanner(self) -> TriggerScanner:
+        from detectors.builtin.people import person_triggers
+
+        triggers: list[tuple[int, Trigger]] = []
+        for i, d in enumerate(self.detectors):
+            triggers.extend((i, t) for t in d.triggers)
+            if d.name == "person_name_pair":
+                triggers.extend((i, t) for t in person_triggers())
+        triggers.append((self._urlenc_id, Trigger(urlencoded.TRIGGER)))
+        scanner = TriggerScanner(triggers, use_hyperscan=self.use_hyperscan)
+        log.debug("compiled %d triggers with %s", len(triggers), scanner.backend)
+        return scanner
+
+    @cached_property
+    def _field_detectors(self) -> list[Detector]:
+        return [d for d in self.detectors if d.field_value is not None or d.field_check]
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        for lazy in ("_scanner", "_field_detectors", "_urlenc_id"):
+            state.pop(lazy, None)
+        return state
+
+    @property
+    def entity_types(self) -> set[str]:
+        return {d.entity_type for d in self.detectors}
+
+    # ------------------------------------------------------------------ public API
+    def scan_text(self, text: str, field: str | None = None) -> list[Span]:
+        """Spans in one string: a log line, or the value of a structured field ``field``."""
+        fieldname = normalize_field(field) if field else None
+        ids, _ = self._scanner.scan(text.encode("utf-8", "surrogateescape"))
+        spans = self._detect(text, set(ids.tolist()), fieldname)
+        if fieldname:
+            spans = self._resolve(spans + self._field_spans(text, fieldname))
+        return spans
+
+    def scan_lines(self, data: bytes) -> Iterator[tuple[int, str, list[Span]]]:
+        """For a buffer of ``\\n``-separated lines: (0-based line index, decoded line, spans)
+        for every line with at least one span. Lines are decoded as UTF-8 with
+        surrogateescape, so offsets are code points and undecodable bytes survive."""
+        yield from self._scan_buffer(data, None)
+
+    def scan_values(
+        self, values: Sequence[str | None], field: str | None = None
+    ) -> Iterator[tuple[int, list[Span]]]:
+        """Spans for each value of one column (CSV, Parquet, JSON field): (row, spans)."""
+        fieldname = normalize_field(field) if field else None
+        flat = "\n".join(
+            "" if v is None else v.replace("\n", " ").replace("\r", " ") for v in values
+        )
+        found: dict[int, list[Span]] = {
+            i: spans for i, _, spans in self._scan_buffer(flat.encode(), fieldname)
+        }
+        if fieldname and any(self._field_applies(d, fieldname) for d in self._field_detectors):
+            for i, v in enumerate(values):
+                if v:
+                    extra = self._field_spans(v, fieldname)
+                    if extra:
+                        found[i] = self._resolve(found.get(i, []) + extra)
+        for i in sorted(found):
+            yield i, found[i]
+
+    # ------------------------------------------------------------------ internals
+    def _scan_buffer(
+        self, data: bytes, fieldname: str | None
+    ) -> Iterator[tuple[int, str, list[Span]]]:
+        ids, ends = self._scanner.scan(data)
+        if not len(ids):
+            return
+        newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        lines = np.searchsorted(newlines, ends - 1)
+        order = np.lexsort((ids, lines))
+        lines, ids = lines[order], ids[order]
+        starts = np.flatnonzero(np.r_[True, lines[1:] != lines[:-1]])
+        bounds = np.r_[starts, len(lines)]
+        n_newlines = len(newlines)
+        for k in range(len(starts)):
+            li = int(lines[starts[k]])
+            lo = int(newlines[li - 1]) + 1 if li > 0 else 0
+            hi = int(newlines[li]) if li < n_newlines else len(data)
+            line = data[lo:hi].decode("utf-8", "surrogateescape")
+            if line.endswith("\r"):
+                line = line[:-1]
+            fired = set(ids[bounds[k] : bounds[k + 1]].tolist())
+            spans = self._detect(line, fired, fieldname)
+            if spans:
+                yield li, line, spans
+
+    def _detect(self, line: str, fired: set[int], fieldname: str | None) -> list[Span]:
+        spans: list[Span] = []
+        urlenc = self._urlenc_id in fired
+        for i in fired:
+            if i != self._urlenc_id:
+                spans.extend(self._run(self.detectors[i], line, fieldname))
+        if urlenc:
+            spans.extend(self._decoded_spans(line, fieldname))
+        if not spans:
+            return spans
+        if self.allow_values or self.allow_patterns:
+            spans = [s for s in spans if not self._allowed(line[s.start : s.end])]
+        return self._resolve(spans)
+
+    def _run(self, d: Detector, line: str, fieldname: str | None) -> Iterable[Span]:
+        groups = d.value_groups
+        for m in d.pattern.finditer(line):
+            g = next((g for g in groups if m.start(g) >= 0), 0)
+            start, end = m.span(g)
+            if start == end:
+                continue
+            score = d.score
+            if d.validate is not None:
+                delta = d.validate(line[start:end], line, start, end)
+                if delta is None:
+                    continue
+                score += delta
+            key = key_before(line, start) or fieldname
+            if key and d.field_hints and field_matches(key, d.field_hints):
+                score += FIELD_BOOST
+            elif d.context_re is not None and (
+                (key and d.context_re.search(key.replace("_", " ")))
+                or d.context_re.search(window_before(line, start))
+            ):
+                score += CONTEXT_BOOST
+            elif d.context_required:
+                continue
+            if d.negative_re is not None:
+                if key and d.negative_re.search(key):
+                    score -= KEY_PENALTY
+                elif d.negative_re.search(window_before(line, start, NEGATIVE_WINDOW)):
+                    score -= WINDOW_PENALTY
+            score = min(1.0, max(0.0, score))
+            if score >= self.threshold:
+                yield Span(d.entity_type, start, end, round(score, 4), d.name)
+
+    def _decoded_spans(self, line: str, fieldname: str | None) -> list[Span]:
+        decoded, origin = urlencoded.decode_with_map(line)
+        if decoded == line:
+            return []
+        ids, _ = self._scanner.scan(decoded.encode("utf-8", "surrogateescape"))
+        fired = set(ids.tolist()) - {self._urlenc_id}
+        out: list[Span] = []
+        for i in fired:
+            for s in self._run(self.detectors[i], decoded, fieldname):
+                out.append(Span(s.entity_type, origin[s.start], origin[s.end], s.score, s.detector))
+        return out
+
+    def _field_applies(self, d: Detector, fieldname: str) -> bool:
+        if d.field_check is not None:
+            return d.field_check(fieldname)
+        return field_matches(fieldname, d.field_hints)
+
+    def _field_spans(self, value: str, fieldname: str) -> list[Span]:
+        """Whole-value detection for fields whose name says what they hold."""
+        stripped = value.strip()
+        if not stripped:
+            return []
+        start = value.index(stripped[0])
+        end = start + len(stripped)
+        out: list[Span] = []
+        for d in self._field_detectors:
+            if not self._field_applies(d, fieldname):
+                continue
+            if d.field_value is not None and not d.field_value.fullmatch(stripped):
+                continue
+            score = d.field_score
+            if d.validate is not None:
+                # Validators read keys from the line; give them the field as one.
+                line = f"{fieldname}={stripped}"
+                delta = d.validate(stripped, line, len(fieldname) + 1, len(line))
+                if delta is None:
+                    continue
+                score += delta
+            score = min(1.0, score)
+            if score >= self.threshold and not self._allowed(stripped):
+                out.append(Span(d.entity_type, start, end, round(score, 4), d.name))
+        return out
+
+    def _allowed(self, value: str) -> bool:
+        if value in self.allow_values:
+            return True
+        return any(p.fullmatch(value) for p in self.allow_patterns)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _resolve(spans: list[Span]) -> list[Span]:
+        """One value, one entity: a span inside a longer one goes (a phone inside a UPI id,
+        a PAN inside a GSTIN); of partly overlapping spans the higher score stays."""
+        if len(spans) < 2:
+            return spans
+        spans = sorted(set(spans), key=lambda s: (s.start - s.end, -s.score, s.start))
+        outer: list[Span] = []
+        for s in spans:
+            if not any(o.start <= s.start and s.end <= o.end for o in outer):
+                outer.append(s)
+        kept: list[Span] = []
+        for s in sorted(outer, key=lambda s: (-s.score, s.start - s.end, s.start)):
+            if not any(s.overlaps(k) for k in kept):
+                kept.append(s)
+        return sorted(kept, key=lambda s: s.start)

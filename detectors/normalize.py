@@ -1,0 +1,62 @@
+"""Canonical forms of detected values, so one person's number hashes to one fingerprint
+whether it was written ``+91 98765 43210``, ``098765-43210`` or ``9876543210``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
+_NON_DIGIT = re.compile(r"\D")
+_SPACES = re.compile(r"\s+")
+
+# Entities whose identity is their letters and digits; separators and case are formatting.
+_ALNUM_UPPER = frozenset(
+    {
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "US_SSN",
+        "IN_AADHAAR",
+        "IN_PAN",
+        "IN_PASSPORT",
+        "IN_GSTIN",
+        "IN_VOTER",
+        "IN_IFSC",
+        "MAC_ADDRESS",
+        "CVV",
+        "OTP_CODE",
+    }
+)
+
+
+def normalize_phone(value: str) -> str:
+    """E.164-like digits: Indian numbers gain +91, others keep their country code."""
+    digits = _NON_DIGIT.sub("", value)
+    if value.lstrip().startswith("+"):
+        return "+" + digits
+    if len(digits) == 10:
+        return "+91" + digits
+    if len(digits) == 11 and digits.startswith("0"):
+        return "+91" + digits[1:]
+    if len(digits) == 12 and digits.startswith("91"):
+        return "+" + digits
+    return "+" + digits
+
+
+def normalize(entity_type: str, value: str) -> str:
+    """The canonical form under which ``value`` is fingerprinted and looked up."""
+    if entity_type == "PHONE_NUMBER":
+        return normalize_phone(value)
+    if entity_type in _ALNUM_UPPER:
+        return _NON_ALNUM.sub("", value).upper()
+    if entity_type in ("EMAIL_ADDRESS", "IN_UPI_ID"):
+        return value.strip().lower()
+    if entity_type in ("PERSON", "STREET_ADDRESS"):
+        return _SPACES.sub(" ", value).strip().casefold()
+    return value.strip()
+
+
+def fingerprint(entity_type: str, value: str, key: bytes) -> str:
+    """Hex HMAC-SHA256 of the normalised value: joinable across scans, useless without key."""
+    return hmac.new(key, normalize(entity_type, value).encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,38 @@
+"""Values as real logs carry them in URLs: ``email=rahul%40gmail.com``, ``name=Rahul+Sharma``.
+
+The engine scans a decoded copy of such a line and maps every span back to the line as it
+was written, so redaction covers the encoded bytes.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})|\+")
+
+# Hyperscan trigger for lines that need the decoded pass.
+TRIGGER = r"%[0-9A-Fa-f]{2}|[=&][^ &=\n]{0,40}[A-Za-z0-9]\+[A-Za-z0-9]"
+
+
+def decode_with_map(line: str) -> tuple[str, list[int]]:
+    """The decoded line and, for each decoded position (plus the end), its original offset.
+
+    Only ASCII escapes are decoded: the characters PII is written in (``@``, ``+``, digits,
+    spaces, commas). ``+`` becomes a space, as in form-encoded query strings.
+    """
+    out: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for m in _ESCAPE.finditer(line):
+        hexpair = m.group(1)
+        if hexpair is not None and int(hexpair, 16) >= 0x80:
+            continue
+        out.append(line[pos : m.start()])
+        origin.extend(range(pos, m.start()))
+        out.append(chr(int(hexpair, 16)) if hexpair is not None else " ")
+        origin.append(m.start())
+        pos = m.end()
+    out.append(line[pos:])
+    origin.extend(range(pos, len(line)))
+    origin.append(len(line))
+    return "".join(out), origin
