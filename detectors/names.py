@@ -1,166 +1,100 @@
-"""Name dictionaries, taken from the locale lists Faker ships (no model download).
+"""Name dictionaries from packages that ship them (no model download): Faker's locale lists,
+gender-guesser's 48k-name table (first names used in India, and the common English ones),
+and indian-names' first and last names.
 
 They let free text be checked for ``First Last`` pairs cheaply. Common English and log words
-that double as first names (``Will``, ``May``, ``Grant``) are removed so that capitalised
-prose does not read as people.
+that double as names (``Will``, ``May``, ``Grant``) are removed so that capitalised prose does
+not read as people.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.resources
+import logging
 from functools import cache
 
-_LOCALES = ("en_IN", "en_US", "en_GB", "en_CA", "en_AU", "en_NZ", "en_IE")
+log = logging.getLogger(__name__)
+
+_FAKER_LOCALES = ("en_IN", "en_US", "en_GB", "en_CA", "en_AU", "en_NZ", "en_IE")
+# Column order of gender-guesser's nam_dict.txt frequency columns (its detector.COUNTRIES).
+_GG_INDIA, _GG_BRITAIN, _GG_USA = 48, 0, 2
+_GG_COMMON_ENGLISH = 4  # frequency class (hex digit) from which an English name counts
 
 # Words that are first or last names in some list but mostly mean something else in logs.
 _COMMON_WORDS = frozenset(
-    [
-        "will",
-        "may",
-        "june",
-        "april",
-        "august",
-        "grace",
-        "hope",
-        "joy",
-        "faith",
-        "mark",
-        "bill",
-        "rose",
-        "summer",
-        "page",
-        "chase",
-        "grant",
-        "dean",
-        "miles",
-        "guy",
-        "art",
-        "frank",
-        "jack",
-        "an",
-        "am",
-        "as",
-        "at",
-        "be",
-        "by",
-        "do",
-        "go",
-        "he",
-        "if",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "no",
-        "of",
-        "on",
-        "or",
-        "so",
-        "to",
-        "up",
-        "us",
-        "we",
-        "long",
-        "young",
-        "green",
-        "white",
-        "black",
-        "brown",
-        "king",
-        "hill",
-        "wood",
-        "stone",
-        "rice",
-        "banks",
-        "lane",
-        "mills",
-        "hall",
-        "cross",
-        "ward",
-        "bell",
-        "day",
-        "nash",
-        "cook",
-        "baker",
-        "fox",
-        "hunt",
-        "price",
-        "gay",
-        "case",
-        "rich",
-        "sky",
-        "storm",
-        "dawn",
-        "river",
-        "major",
-        "north",
-        "south",
-        "west",
-        "east",
-        "ray",
-        "lee",
-        "job",
-        "task",
-        "early",
-        "love",
-        "sage",
-        "reed",
-        "bay",
-        "park",
-        "field",
-        "server",
-        "client",
-        "admin",
-        "user",
-        "guest",
-        "test",
-        "null",
-        "none",
-        "true",
-        "false",
-        "error",
-        "info",
-        "debug",
-        "warn",
-        "fatal",
-        "trace",
-        "main",
-        "block",
-        "order",
-        "service",
-        "request",
-        "response",
-        "status",
-        "state",
-        "ok",
-        "mode",
-        "level",
-        "house",
-    ]
+    """
+    will may june april august grace hope joy faith mark bill rose summer page chase grant
+    dean miles guy art frank jack an am as at be by do go he if in is it me my no of on or so
+    to up us we long young green white black brown king hill wood stone rice banks lane mills
+    hall cross ward bell day nash cook baker fox hunt price gay case rich sky storm dawn
+    river major north south west east ray lee job task early love sage reed bay park field
+    server client admin user guest test null none true false error info debug warn fatal
+    trace main block order service request response status state ok mode level house
+    """.split()
 )
 
 
-def _provider(locale: str) -> object | None:
+def _faker(attr_names: tuple[str, ...]) -> set[str]:
+    names: set[str] = set()
+    for locale in _FAKER_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for attr in attr_names:
+            names.update(getattr(provider, attr, ()) or ())
+    return names
+
+
+def _indian_names(filename: str) -> set[str]:
     try:
-        return importlib.import_module(f"faker.providers.person.{locale}").Provider
-    except ImportError:
-        return None
+        text = (importlib.resources.files("indian_names") / filename).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        log.debug("indian-names not installed; its %s list is not used", filename)
+        return set()
+    return {line.strip().title() for line in text.splitlines() if line.strip()}
+
+
+def _gender_guesser() -> set[str]:
+    try:
+        path = importlib.resources.files("gender_guesser") / "data/nam_dict.txt"
+        text = path.read_text(encoding="iso-8859-1")
+    except (ModuleNotFoundError, FileNotFoundError):
+        log.debug("gender-guesser not installed; its name table is not used")
+        return set()
+    names: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("#") or len(line) <= 30 or line[0] in "=?":
+            continue
+        name = line[3:29].strip()
+        if not name.isalpha():
+            continue
+        freq = line[30:]
+
+        def level(col: int, freq: str = freq) -> int:
+            ch = freq[col] if col < len(freq) else " "
+            return int(ch, 16) if ch in "0123456789ABCDEF" else 0
+
+        if level(_GG_INDIA) or max(level(_GG_USA), level(_GG_BRITAIN)) >= _GG_COMMON_ENGLISH:
+            names.add(name)
+    return names
+
+
+def _clean(names: set[str]) -> frozenset[str]:
+    return frozenset(
+        n for n in names if n.isalpha() and len(n) > 1 and n.lower() not in _COMMON_WORDS
+    )
 
 
 @cache
 def first_names() -> frozenset[str]:
-    names: set[str] = set()
-    for locale in _LOCALES:
-        provider = _provider(locale)
-        for attr in ("first_names", "first_names_male", "first_names_female"):
-            names.update(getattr(provider, attr, ()) or ())
-    return frozenset(n for n in names if n.isalpha() and n.lower() not in _COMMON_WORDS)
+    names = _faker(("first_names", "first_names_male", "first_names_female"))
+    names |= _gender_guesser()
+    names |= _indian_names("first.male.names") | _indian_names("first.female.names")
+    return _clean(names)
 
 
 @cache
 def last_names() -> frozenset[str]:
-    names: set[str] = set()
-    for locale in _LOCALES:
-        names.update(getattr(_provider(locale), "last_names", ()) or ())
-    return frozenset(n for n in names if n.isalpha() and n.lower() not in _COMMON_WORDS)
+    return _clean(_faker(("last_names",)) | _indian_names("last.names"))

@@ -209,7 +209,7 @@ PERSON_CONTEXT = (
     "by",
     "called",
 )
-_NAME_TOKENS = r"[A-Z][a-z]+(?:[ +][A-Z]\.?)?(?:[ +][A-Z][a-z]+){1,2}"
+_NAME_TOKENS = r"[A-Z][a-z]+(?:[ +][A-Z]\.)?[ +][A-Z][a-z]+"
 PERSON: list[Detector] = [
     detector(
         "person_key_value",
@@ -246,7 +246,9 @@ PERSON: list[Detector] = [
         "person_name_pair",
         "PERSON",
         [],  # triggers come from the dictionary, see person_triggers()
-        r"(?<![\w@.])(?P<v>" + _NAME_TOKENS + r")(?![\w@])",
+        # A lookahead, so that every capitalised word is tried as a first name: in
+        # "Customer Rahul Sharma" the pair starts at the second word.
+        r"(?<![\w@.])(?=(?P<v>" + _NAME_TOKENS + r")(?![\w@]))",
         0.6,
         validate=_person_pair,
         context=PERSON_CONTEXT,

@@ -1,0 +1,137 @@
+"""The ``piisweep`` command. Every sub-command is ``main(argv) -> int``-shaped: parse, build
+config, call the same functions tests and notebooks call. Operator mistakes (a missing file,
+a bad policy key) print one line and exit 2, without a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from detectors.config import load_engine
+from detectors.errors import PiisweepError
+from detectors.keys import KeyRing
+from detectors.policy import Policy
+from jobs import local_detect
+from jobs.localfiles import FORMATS, open_input, open_output
+
+log = logging.getLogger("piisweep")
+
+DEFAULT_CONF = Path("conf")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="a file (gzip/bz2/xz/zstd are decompressed) or - for stdin")
+    parser.add_argument("--format", choices=("auto", *FORMATS), default="auto")
+    parser.add_argument("--output", "-o", help="output file (default: stdout)")
+    parser.add_argument(
+        "--policy", help="redaction policy YAML (default: conf/policy.yaml if present)"
+    )
+    parser.add_argument(
+        "--conf-dir",
+        help="directory with detectors/*.yaml custom detectors and lists (default: conf/)",
+    )
+    parser.add_argument("--threshold", type=float, help="override the policy's score threshold")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="piisweep", description="Find and remove personal data in logs and exports."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    detect = sub.add_parser("detect", help="write findings as JSON Lines")
+    _common(detect)
+    redact = sub.add_parser("redact", help="write the input back, redacted, in its own format")
+    _common(redact)
+    redact.add_argument(
+        "--line-buffered",
+        action="store_true",
+        help="flush after every line (default when reading a pipe)",
+    )
+    return parser
+
+
+def _context(args: argparse.Namespace) -> local_detect.Context:
+    policy_path = args.policy or (
+        DEFAULT_CONF / "policy.yaml" if (DEFAULT_CONF / "policy.yaml").exists() else None
+    )
+    policy = Policy.load(policy_path) if policy_path else Policy.default()
+    threshold = policy.threshold if args.threshold is None else args.threshold
+    conf_dir = Path(args.conf_dir) if args.conf_dir else DEFAULT_CONF
+    engine = load_engine(conf_dir, threshold=threshold)
+    keys = KeyRing.load()
+    policy.check_keys(keys)
+    uri = "stdin" if args.path == "-" else Path(args.path).resolve().as_uri()
+    return local_detect.Context(engine=engine, policy=policy, keys=keys, source_uri=uri)
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    stream, name = open_input(args.path)
+    from jobs.localfiles import infer_format
+
+    fmt = infer_format(name, stream, args.format)
+    out = open_output(args.output)
+    count = 0
+    try:
+        for row in local_detect.detect(stream, fmt, ctx):
+            out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            count += 1
+    finally:
+        out.flush()
+        if out is not sys.stdout.buffer:
+            out.close()
+        stream.close()
+    log.info("%d findings in %s (%s)", count, ctx.source_uri, fmt)
+    return 0
+
+
+def run_redact(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    stream, name = open_input(args.path)
+    from jobs.localfiles import infer_format
+
+    fmt = infer_format(name, stream, args.format)
+    line_mode = args.line_buffered or (args.path == "-" and not _is_regular(sys.stdin))
+    out = open_output(args.output)
+    try:
+        local_detect.redact(stream, out, fmt, ctx, line_mode)
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+        stream.close()
+    return 0
+
+
+def _is_regular(fh: object) -> bool:
+    try:
+        return os.path.isfile(f"/proc/self/fd/{fh.fileno()}")  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+COMMANDS = {"detect": run_detect, "redact": run_redact}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="piisweep: %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except PiisweepError as exc:
+        print(f"piisweep: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `piisweep redact big.log | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

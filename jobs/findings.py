@@ -1,0 +1,56 @@
+"""Findings rows as the contract defines them; never a raw value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detectors.keys import KeyRing
+from detectors.normalize import fingerprint
+from detectors.operators import preview
+from detectors.policy import Policy
+from detectors.spans import Span
+
+COLUMNS = (
+    "source_uri",
+    "line_number",
+    "record_index",
+    "field_path",
+    "char_start",
+    "char_end",
+    "entity_type",
+    "detector",
+    "score",
+    "action",
+    "fingerprint",
+    "preview",
+)
+
+
+def finding(
+    *,
+    source_uri: str,
+    line_number: int | None,
+    record_index: int | None,
+    field_path: str | None,
+    text: str,
+    span: Span,
+    keys: KeyRing,
+    policy: Policy,
+) -> dict[str, Any]:
+    """One findings row for ``span`` in ``text``; the value itself only enters the
+    fingerprint (keyed HMAC) and the masked preview."""
+    value = text[span.start : span.end]
+    return {
+        "source_uri": source_uri,
+        "line_number": line_number,
+        "record_index": record_index,
+        "field_path": field_path,
+        "char_start": span.start,
+        "char_end": span.end,
+        "entity_type": span.entity_type,
+        "detector": span.detector,
+        "score": span.score,
+        "action": policy.action_for(span.entity_type),
+        "fingerprint": fingerprint(span.entity_type, value, keys.fingerprint_key),
+        "preview": preview(value, span.entity_type),
+    }

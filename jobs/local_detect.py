@@ -1,0 +1,193 @@
+"""``piisweep detect`` and ``piisweep redact`` on one local file or a pipe, without Spark.
+
+Text and JSON Lines go through the engine's buffer path: one trigger pass per 8 MB chunk,
+Python only on candidate lines. JSON Lines candidates are parsed and scanned field by field
+so findings carry JSON paths; a line that is not valid JSON is scanned and redacted as text,
+never passed through raw. CSV is scanned column by column in batches of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from detectors.engine import Engine
+from detectors.keys import KeyRing
+from detectors.policy import Policy
+from detectors.structured import redact_record, scan_record
+from jobs.findings import finding
+from jobs.localfiles import line_chunks, text_reader
+
+CSV_BATCH_ROWS = 5000
+Row = dict[str, Any]
+
+
+@dataclass
+class Context:
+    engine: Engine
+    policy: Policy
+    keys: KeyRing
+    source_uri: str
+
+
+# ------------------------------------------------------------------------- detect
+def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[Row]:
+    if fmt in ("csv", "tsv"):
+        yield from _detect_csv(stream, "\t" if fmt == "tsv" else ",", ctx)
+    else:
+        yield from _detect_lines(stream, fmt == "jsonl", ctx)
+
+
+def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[Row]:
+    base = 0
+    for chunk in line_chunks(stream):
+        for li, line, spans in ctx.engine.scan_lines(chunk):
+            index = base + li
+            record = _parse_json(line) if jsonl else None
+            fields = scan_record(ctx.engine, record) if record is not None else []
+            if fields:
+                for path, text, field_spans in fields:
+                    for s in field_spans:
+                        yield _row(ctx, index + 1, index, path, text, s)
+            else:
+                for s in spans:
+                    yield _row(ctx, index + 1, index if jsonl else None, None, line, s)
+        base += chunk.count(b"\n")
+
+
+def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[Row]:
+    for start_lines, first_index, header, rows in _csv_batches(stream, delimiter):
+        for col, name in enumerate(header):
+            values = [row[col] if col < len(row) else None for row in rows]
+            for ri, spans in ctx.engine.scan_values(values, field=name):
+                text = values[ri] or ""
+                for s in spans:
+                    yield _row(ctx, start_lines[ri], first_index + ri, name, text, s)
+
+
+def _row(ctx: Context, line_number: int, record_index: int | None, path: str | None,
+         text: str, span: Any) -> Row:  # fmt: skip
+    return finding(
+        source_uri=ctx.source_uri,
+        line_number=line_number,
+        record_index=record_index,
+        field_path=path,
+        text=text,
+        span=span,
+        keys=ctx.keys,
+        policy=ctx.policy,
+    )
+
+
+# ------------------------------------------------------------------------- redact
+def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: bool) -> None:
+    """Write ``stream`` back to ``out`` redacted, in its own format. ``line_mode`` flushes
+    after every line, for ``tail -f app.log | piisweep redact -``."""
+    if fmt in ("csv", "tsv"):
+        _redact_csv(stream, out, "\t" if fmt == "tsv" else ",", ctx)
+        return
+    fix = _json_line_fixer(ctx) if fmt == "jsonl" else _text_line_fixer(ctx)
+    if line_mode:
+        for raw in iter(stream.readline, b""):
+            out.write(_redact_chunk(raw, ctx, fix))
+            out.flush()
+        return
+    for chunk in line_chunks(stream):
+        out.write(_redact_chunk(chunk, ctx, fix))
+    out.flush()
+
+
+LineFixer = Callable[[str, list[Any]], str]
+
+
+def _redact_chunk(chunk: bytes, ctx: Context, fix: LineFixer) -> bytes:
+    changed = {li: fix(line, spans) for li, line, spans in ctx.engine.scan_lines(chunk)}
+    if not changed:
+        return chunk
+    lines = chunk.split(b"\n")
+    for li, new in changed.items():
+        cr = b"\r" if lines[li].endswith(b"\r") else b""
+        lines[li] = new.encode("utf-8", "surrogateescape") + cr
+    return b"\n".join(lines)
+
+
+def _text_line_fixer(ctx: Context) -> LineFixer:
+    return lambda line, spans: ctx.policy.redact_text(line, spans, ctx.keys)
+
+
+def _json_line_fixer(ctx: Context) -> LineFixer:
+    def fix(line: str, spans: list[Any]) -> str:
+        record = _parse_json(line)
+        if record is None:  # malformed: redact as text, never pass through raw
+            return ctx.policy.redact_text(line, spans, ctx.keys)
+        redacted = redact_record(ctx.engine, record, ctx.policy, ctx.keys)
+        return json.dumps(redacted, ensure_ascii=False)
+
+    return fix
+
+
+def _redact_csv(stream: BinaryIO, out: BinaryIO, delimiter: str, ctx: Context) -> None:
+    writer_buffer = text_reader(out)  # a text view of the output with the same error rule
+    writer = csv.writer(writer_buffer, delimiter=delimiter, lineterminator="\n")
+    wrote_header = False
+    for _, _, header, rows in _csv_batches(stream, delimiter):
+        if not wrote_header:
+            writer.writerow(_original_header(header))
+            wrote_header = True
+        for col, name in enumerate(header):
+            values = [row[col] if col < len(row) else None for row in rows]
+            for ri, spans in ctx.engine.scan_values(values, field=name):
+                new = ctx.policy.redact_value(values[ri] or "", spans, ctx.keys)
+                rows[ri][col] = "" if new is None else new
+        writer.writerows(rows)
+    writer_buffer.flush()
+    writer_buffer.detach()
+
+
+# ------------------------------------------------------------------------- helpers
+def _parse_json(line: str) -> Any:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, (dict, list)) else None
+
+
+def _csv_batches(
+    stream: BinaryIO, delimiter: str
+) -> Iterator[tuple[list[int], int, list[str], list[list[str]]]]:
+    """(record start lines, index of first record, header, rows) per batch. Cells past the
+    header (a ragged row) get names ``_c<N>`` so they are scanned, not skipped."""
+    reader = csv.reader(text_reader(stream), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    index = 0
+    last_line = reader.line_num
+    for row in reader:
+        starts.append(last_line + 1)
+        last_line = reader.line_num
+        rows.append(row)
+        if len(rows) >= CSV_BATCH_ROWS:
+            yield starts, index, _widen(header, rows), rows
+            index += len(rows)
+            rows, starts = [], []
+    if rows:
+        yield starts, index, _widen(header, rows), rows
+
+
+def _original_header(header: list[str]) -> list[str]:
+    while header and header[-1] == f"_c{len(header) - 1}":
+        header = header[:-1]
+    return header
+
+
+def _widen(header: list[str], rows: list[list[str]]) -> list[str]:
+    width = max(len(r) for r in rows)
+    return header + [f"_c{i}" for i in range(len(header), width)]

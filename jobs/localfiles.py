@@ -1,0 +1,118 @@
+"""Reading and writing local files and pipes for the Spark-free ``detect`` and ``redact``
+commands: decompression by extension or magic bytes, format by extension or sniffing, and
+line-aligned chunks so memory stays bounded by the chunk (or the longest line)."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import os
+import sys
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from detectors.errors import PiisweepError
+
+CHUNK_BYTES = 8 << 20
+FORMATS = ("text", "jsonl", "csv", "tsv")
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zstd")
+
+
+class InputError(PiisweepError):
+    """An input cannot be opened or read; the message names it."""
+
+
+def _zstd_reader(raw: BinaryIO) -> BinaryIO:
+    import pyarrow as pa
+
+    return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")  # type: ignore[return-value]
+
+
+def open_input(path: str) -> tuple[BinaryIO, str]:
+    """A decompressed binary stream and the name to infer the format from."""
+    if path == "-":
+        raw: BinaryIO = sys.stdin.buffer
+        name = ""
+    else:
+        if not os.path.exists(path):
+            raise InputError(f"input not found: {path}")
+        if os.path.isdir(path):
+            raise InputError(f"input is a directory (use `piisweep scan` for trees): {path}")
+        raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+        name = path
+    head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+    lower = name.lower()
+    if lower.endswith(".gz") or head[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw), name.removesuffix(".gz")  # type: ignore[return-value]
+    if lower.endswith(".bz2") or head[:3] == b"BZh":
+        return bz2.BZ2File(raw), name.removesuffix(".bz2")  # type: ignore[return-value]
+    if lower.endswith(".xz") or head[:4] == b"\xfd7zX":
+        return lzma.LZMAFile(raw), name.removesuffix(".xz")  # type: ignore[return-value]
+    if lower.endswith((".zst", ".zstd")) or head == b"\x28\xb5\x2f\xfd":
+        return _zstd_reader(raw), name.rsplit(".", 1)[0]
+    return raw, name
+
+
+def infer_format(name: str, stream: BinaryIO, requested: str = "auto") -> str:
+    """``--format`` wins; then the extension; then a peek at the first line."""
+    if requested != "auto":
+        return requested
+    lower = name.lower()
+    for suffix in _COMPRESSED_SUFFIXES:
+        lower = lower.removesuffix(suffix)
+    if lower.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith(".tsv"):
+        return "tsv"
+    if hasattr(stream, "peek"):
+        first = stream.peek(65536).split(b"\n", 1)[0].strip()
+        if first.startswith(b"{") and first.endswith(b"}"):
+            try:
+                json.loads(first)
+                return "jsonl"
+            except ValueError:
+                pass
+    return "text"
+
+
+def line_chunks(stream: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Blocks of whole lines (the last may lack its newline). A line longer than ``size``
+    is returned whole, so memory is bounded by max(size, longest line)."""
+    carry = b""
+    while True:
+        try:
+            block = stream.read(size)
+        except (OSError, EOFError) as exc:  # truncated or corrupt compressed input
+            if carry:
+                yield carry
+            raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None
+        if not block:
+            if carry:
+                yield carry
+            return
+        block = carry + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            carry = block
+            continue
+        carry = block[cut + 1 :]
+        yield block[: cut + 1]
+
+
+def text_reader(stream: BinaryIO) -> io.TextIOWrapper:
+    """Text view of a byte stream that keeps undecodable bytes (surrogateescape)."""
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+
+
+def open_output(path: str | None) -> BinaryIO:
+    if path in (None, "-"):
+        return sys.stdout.buffer
+    try:
+        return open(path, "wb")
+    except OSError as exc:
+        raise InputError(f"cannot write output {path}: {exc.strerror}") from None
