@@ -239,6 +239,8 @@ def shape(text: str, limit: int = 24) -> str:
 def masked_context(line: str, start: int, end: int, label_spans: list[tuple[int, int]]) -> str:
     """``…<left text>«<shape>»``: left text keeps letters and punctuation of unlabelled
     background (keys like ``order_id=``) but hides every labelled span and all digits."""
+    if end > len(line):  # e.g. byte offsets where code points were due
+        return f"…«span ends past the line's {len(line)} code points»"
     lo = max(0, start - 20)
     left = []
     for i in range(lo, start):

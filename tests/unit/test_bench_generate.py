@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 
 from bench import oracle  # noqa: E402
 from bench.generate import generate  # noqa: E402
-from bench.scoring import Span, load_findings, load_labels, score  # noqa: E402
+from bench.scoring import Span, load_findings, load_labels, masked_context, score  # noqa: E402
 
 LINES = 6000
 
@@ -203,3 +203,13 @@ def test_when_findings_shifted_split_or_retyped_then_matching_counts_them() -> N
     )
     assert (per["EMAIL_ADDRESS"]["tp"], per["EMAIL_ADDRESS"]["fn"]) == (0, 1)
     assert (per["PERSON"]["tp"], per["PERSON"]["fp"], per["PERSON"]["fn"]) == (0, 2, 1)
+
+
+def test_when_error_hint_built_then_no_value_or_digit_is_printed() -> None:
+    line = 'login {"username":"rahul.s@gmail.com","otp":"482913","order_id":"9876543210"}'
+    label = Span(1, line.index("rahul"), line.index('","otp'), "EMAIL_ADDRESS")
+    start = line.index("9876543210")
+    hint = masked_context(line, start, start + 10, [(label.start, label.end)])
+    assert "rahul" not in hint and "gmail" not in hint and not re.search(r"[0-8]", hint)
+    assert hint.endswith('order_id":"«9999999999»')
+    assert "past the line" in masked_context(line, len(line) - 2, len(line) + 5, [])
