@@ -1,5 +1,6 @@
 """Background lines from the data and infrastructure tier: HDFS, syslog, Kafka, GC, Spark,
-Celery and PostgreSQL. IPs in them are labelled; block ids, offsets, OIDs and host names that
+Celery and PostgreSQL. Their node addresses are mostly private and then not labelled (see
+``Kit.ip``); block ids, offsets, OIDs and host names that
 embed IP-like digits (``ip-10-0-1-5``) are the look-alikes.
 """
 
@@ -34,13 +35,13 @@ class InfraLines(Kit):
         head = f"{c.hdfs()} {n(10, 999)} INFO dfs."
         r = self.rng.random()
         if r < 0.35:
-            ip = self.ip()
+            ip = self.ip(v6=False)
             return [
                 [
                     f"{head}DataNode$DataXceiver: Receiving block {x.blk()} src: /",
                     ip,
                     f":{n(30000, 60000)} dest: /",
-                    Pii(ip.text, "IP_ADDRESS", FREE),
+                    ip if isinstance(ip, str) else Pii(ip.text, "IP_ADDRESS", FREE),
                     ":50010",
                 ]
             ]
@@ -56,7 +57,7 @@ class InfraLines(Kit):
             return [
                 [
                     f"{head}FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: ",
-                    self.ip(),
+                    self.ip(v6=False),
                     f":50010 is added to {x.blk()} size {size}",
                 ]
             ]

@@ -42,17 +42,22 @@ class Kit:
     def pick(self, *options: str) -> str:
         return self.rng.choice(options)
 
-    def ip(self, public: float = 0.0, ctx: str = FREE) -> Pii:
-        """An IP address, labelled: IPs are personal data wherever they appear."""
+    def ip(
+        self, public: float = 0.0, ctx: str = FREE, client: bool = False, v6: bool = True
+    ) -> Pii | str:
+        """An IP address. Public addresses and IPv6 are labelled wherever they appear; a
+        private-range address (10/8, 172.16/12, 192.168/16) is labelled only where the text
+        ties it to a client (``client``), following piisweep's IP_ADDRESS contract
+        (docs/decisions.md): a data-centre node address is not a person's. ``v6=False`` where
+        a ``:port`` follows, since an unbracketed IPv6 address cannot carry one."""
         v = self.v
         r = self.rng.random()
         if r < public:
-            text = v.ipv4_public()
-        elif r > 0.97:
-            text = v.ipv6()
-        else:
-            text = v.ipv4_private()
-        return Pii(text, "IP_ADDRESS", ctx)
+            return Pii(v.ipv4_public(), "IP_ADDRESS", ctx)
+        if v6 and r > 0.97:
+            return Pii(v.ipv6(), "IP_ADDRESS", ctx)
+        private = v.ipv4_private()
+        return Pii(private, "IP_ADDRESS", ctx) if client else private
 
     def spring_prefix(self, level: str = "INFO") -> str:
         """Spring Boot's default console pattern up to the message."""

@@ -104,8 +104,10 @@ class AppLines(Kit):
         status = self.pick(*"200 200 200 200 201 204 301 304 400 401 404 429 499 502".split())
         method = self.pick("GET", "GET", "GET", "POST", "PUT", "DELETE")
         request = f'"{method} {self.path()} HTTP/1.1"'
+        # Mostly service-to-service traffic through the internal ingress (private client
+        # addresses); edge traffic with public client IPs is a PII template of its own.
         head: Line = [
-            self.ip(public=0.85),
+            self.ip(public=0.1),
             f' - - [{c.nginx()}] {request} {status} {self.n(0, 90000)} "-" "{x.user_agent()}"',
         ]
         if self.chance(0.3):
@@ -113,7 +115,7 @@ class AppLines(Kit):
         rt = self.rng.random() * 0.9
         upstream = f"[shop-{self.pick(*CATEGORIES)}-8080] []"
         tail = f":8080 {self.n(0, 90000)} {rt - 0.001:.3f} {status} {x.hex(32)}"
-        return [[*head, f" {self.n(200, 3000)} {rt:.3f} {upstream} ", self.ip(), tail]]
+        return [[*head, f" {self.n(200, 3000)} {rt:.3f} {upstream} ", self.ip(v6=False), tail]]
 
     def spring(self) -> list[Line]:
         x, n = self.x, self.n

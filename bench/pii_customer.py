@@ -226,9 +226,10 @@ class CustomerPii(Kit):
     def ip_text(self) -> list[Line]:
         x = self.x
         forms: tuple[Line, ...] = (
-            [f"Login failed for user_id={x.digits(8)} from ", self.ip(public=0.8)],
-            ["X-Forwarded-For: ", self.ip(public=1.0), ", ", self.ip()],
-            ["Rate limit exceeded for client ", self.ip(public=0.9), ", 120 req/min"],
+            [f"Login failed for user_id={x.digits(8)} from ", self.ip(public=0.8, client=True)],
+            # The private hops after the client in X-Forwarded-For are proxies, not people.
+            ["X-Forwarded-For: ", self.ip(public=1.0), ", ", self.ip(v6=False)],
+            ["Rate limit exceeded for client ", self.ip(public=0.9, client=True), ", 120 req/min"],
             [
                 "Blocked request from ",
                 Pii(self.v.ipv6(), "IP_ADDRESS", FREE),

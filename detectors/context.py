@@ -14,28 +14,37 @@ WINDOW = 48
 
 # The key a value belongs to, read backwards from the value: `key=`, `key: `, `"key":"`,
 # `key":[`, `<key>` ... Keys are identifiers with dots or dashes.
-_KEY_BEFORE = re.compile(
-    r"""([A-Za-z_][A-Za-z0-9_.\-]{0,48})["'\]]?\s{0,3}(?:[:=]|=>|</?[a-z]*>?)\s{0,3}\[?["'(]?\s?$"""
-)
+_OPENERS = frozenset(" \t\"'([")
+_CLOSERS = frozenset(" \t\"']")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def key_before(line: str, start: int) -> str | None:
-    """The normalised key whose value starts at ``start``, if the value follows one.
+    """The normalised key whose value starts at ``start``, if the value follows one:
+    ``key=``, ``key: ``, ``"key":"``, ``'key' => '``, ``key":[``.
 
-    Called for every candidate, so it first checks the few characters before the value for
-    a ``=`` / ``:`` / ``>`` and only then runs the regex on a short slice.
+    Called for every candidate, so it walks back over at most a few dozen characters
+    instead of running a regex anchored at the value.
     """
     j = start
-    lowest = max(0, start - 6)
-    while j > lowest and line[j - 1] in " \"'([\t":
+    floor = max(0, start - 6)
+    while j > floor and line[j - 1] in _OPENERS:
         j -= 1
     if j == 0 or line[j - 1] not in "=:>":
         return None
-    m = _KEY_BEFORE.search(line, max(0, start - 64), start)
-    if m is None:
+    j -= 1
+    if line[j] == ">" and j > 0 and line[j - 1] == "=":
+        j -= 1
+    floor = max(0, j - 4)
+    while j > floor and line[j - 1] in _CLOSERS:
+        j -= 1
+    end = j
+    floor = max(0, end - 49)
+    while j > floor and (line[j - 1].isalnum() or line[j - 1] in "_.-"):
+        j -= 1
+    if j == end or not (line[j].isalpha() or line[j] == "_"):
         return None
-    return normalize_field(m.group(1))
+    return normalize_field(line[j:end])
 
 
 @lru_cache(maxsize=4096)

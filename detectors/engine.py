@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,9 @@ CONTEXT_BOOST = 0.3
 FIELD_BOOST = 0.35
 KEY_PENALTY = 0.5
 WINDOW_PENALTY = 0.25
-NEGATIVE_WINDOW = 16
+NEGATIVE_WINDOW = 10
+# A trigger hit that stands for "search the whole line".
+_WHOLE = (0, -1)
 
 
 @dataclass
@@ -78,7 +81,7 @@ class Engine:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        for lazy in ("_scanner", "_field_detectors", "_urlenc_id"):
+        for lazy in ("_scanner", "_field_detectors", "_urlenc_id", "_prefilters", "_exact"):
             state.pop(lazy, None)
         return state
 
@@ -90,8 +93,13 @@ class Engine:
     def scan_text(self, text: str, field: str | None = None) -> list[Span]:
         """Spans in one string: a log line, or the value of a structured field ``field``."""
         fieldname = normalize_field(field) if field else None
-        ids, _ = self._scanner.scan(text.encode("utf-8", "surrogateescape"))
-        spans = self._detect(text, set(ids.tolist()), fieldname)
+        data = text.encode("utf-8", "surrogateescape")
+        ids, starts, ends = self._scanner.scan(data)
+        hits: dict[int, list[tuple[int, int]]] = {}
+        exact = self._exact and len(data) == len(text)
+        for i, a, b in zip(ids.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            hits.setdefault(i, []).append((a, b) if exact else _WHOLE)
+        spans = self._detect(text, hits, fieldname)
         if fieldname:
             spans = self._resolve(spans + self._field_spans(text, fieldname))
         return spans
@@ -111,7 +119,8 @@ class Engine:
             "" if v is None else v.replace("\n", " ").replace("\r", " ") for v in values
         )
         found: dict[int, list[Span]] = {
-            i: spans for i, _, spans in self._scan_buffer(flat.encode(), fieldname)
+            i: spans
+            for i, _, spans in self._scan_buffer(flat.encode("utf-8", "surrogateescape"), fieldname)
         }
         if fieldname and any(self._field_applies(d, fieldname) for d in self._field_detectors):
             for i, v in enumerate(values):
@@ -123,82 +132,145 @@ class Engine:
             yield i, found[i]
 
     # ------------------------------------------------------------------ internals
+    @cached_property
+    def _exact(self) -> bool:
+        """Whether trigger hits carry exact starts (Hyperscan SOM); the ``re`` fallback
+        reports non-overlapping matches only, so there every fired detector searches its
+        whole line."""
+        return self._scanner.backend == "hyperscan"
+
     def _scan_buffer(
         self, data: bytes, fieldname: str | None
     ) -> Iterator[tuple[int, str, list[Span]]]:
-        ids, ends = self._scanner.scan(data)
+        ids, starts, ends = self._scanner.scan(data)
         if not len(ids):
             return
-        newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        array = np.frombuffer(data, dtype=np.uint8)
+        keep = self._prefilter(array, ids, ends)
+        if keep is not None:
+            ids, starts, ends = ids[keep], starts[keep], ends[keep]
+        newlines = np.flatnonzero(array == 10)
         lines = np.searchsorted(newlines, ends - 1)
         order = np.lexsort((ids, lines))
-        lines, ids = lines[order], ids[order]
-        starts = np.flatnonzero(np.r_[True, lines[1:] != lines[:-1]])
-        bounds = np.r_[starts, len(lines)]
+        lines, ids, starts, ends = lines[order], ids[order], starts[order], ends[order]
+        first = np.flatnonzero(np.r_[True, lines[1:] != lines[:-1]])
+        bounds = np.r_[first, len(lines)].tolist()
+        line_list = lines[first].tolist()
+        los = np.r_[0, newlines + 1][lines[first]].tolist()
         n_newlines = len(newlines)
-        for k in range(len(starts)):
-            li = int(lines[starts[k]])
-            lo = int(newlines[li - 1]) + 1 if li > 0 else 0
+        ids_l, starts_l, ends_l = ids.tolist(), starts.tolist(), ends.tolist()
+        for k, li in enumerate(line_list):
+            lo = los[k]
             hi = int(newlines[li]) if li < n_newlines else len(data)
             line = data[lo:hi].decode("utf-8", "surrogateescape")
             if line.endswith("\r"):
                 line = line[:-1]
-            fired = set(ids[bounds[k] : bounds[k + 1]].tolist())
-            spans = self._detect(line, fired, fieldname)
+            # Byte offsets are code-point offsets only in an ASCII line; elsewhere (and with
+            # the re fallback) a fired detector searches the whole line.
+            exact = self._exact and hi - lo == len(line) + (data[hi - 1 : hi] == b"\r")
+            hits: dict[int, list[tuple[int, int]]] = {}
+            for j in range(bounds[k], bounds[k + 1]):
+                window = (starts_l[j] - lo, ends_l[j] - lo) if exact else _WHOLE
+                hits.setdefault(ids_l[j], []).append(window)
+            spans = self._detect(line, hits, fieldname)
             if spans:
                 yield li, line, spans
 
-    def _detect(self, line: str, fired: set[int], fieldname: str | None) -> list[Span]:
+    def _prefilter(self, array: np.ndarray, ids: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+        """Mask of hits to keep after the detectors' vectorised checks (e.g. Verhoeff)."""
+        keep = None
+        for i, check in self._prefilters:
+            mine = ids == i
+            if mine.any():
+                if keep is None:
+                    keep = np.ones(len(ids), dtype=bool)
+                keep[mine] = check(array, ends[mine])
+        return keep
+
+    @cached_property
+    def _prefilters(self) -> list[tuple[int, Any]]:
+        return [(i, d.prefilter) for i, d in enumerate(self.detectors) if d.prefilter]
+
+    def _detect(
+        self, line: str, hits: dict[int, list[tuple[int, int]]], fieldname: str | None
+    ) -> list[Span]:
+        """Run each detector whose trigger fired, around its hits only."""
         spans: list[Span] = []
-        urlenc = self._urlenc_id in fired
-        for i in fired:
-            if i != self._urlenc_id:
-                spans.extend(self._run(self.detectors[i], line, fieldname))
-        if urlenc:
-            spans.extend(self._decoded_spans(line, fieldname))
+        for i, windows in hits.items():
+            if i == self._urlenc_id:
+                spans.extend(self._decoded_spans(line, fieldname))
+            else:
+                spans.extend(self._run(self.detectors[i], line, fieldname, windows))
         if not spans:
             return spans
         if self.allow_values or self.allow_patterns:
             spans = [s for s in spans if not self._allowed(line[s.start : s.end])]
         return self._resolve(spans)
 
-    def _run(self, d: Detector, line: str, fieldname: str | None) -> Iterable[Span]:
+    def _run(
+        self,
+        d: Detector,
+        line: str,
+        fieldname: str | None,
+        windows: Sequence[tuple[int, int]] = ((0, -1),),
+    ) -> Iterable[Span]:
+        """Candidates of ``d`` in ``line``: its pattern is searched from ``reach_before``
+        characters before each trigger hit to ``reach_after`` past it (lookbehinds still
+        see the text before), so a long line costs no more than a short one."""
         groups = d.value_groups
-        for m in d.pattern.finditer(line):
-            g = next((g for g in groups if m.start(g) >= 0), 0)
-            start, end = m.span(g)
-            if start == end:
-                continue
-            score = d.score
-            if d.validate is not None:
-                delta = d.validate(line[start:end], line, start, end)
-                if delta is None:
+        before, after = d.reach
+        n = len(line)
+        seen: set[int] = set()
+        for hit_start, hit_end in windows:
+            if hit_end < 0:
+                pos, endpos = 0, n
+            else:
+                pos = max(0, hit_start - before)
+                endpos = min(n, hit_end + after + 8)
+            for m in d.pattern.finditer(line, pos, endpos):
+                g = next((g for g in groups if m.start(g) >= 0), 0)
+                start, end = m.span(g)
+                if start == end or start in seen:
                     continue
-                score += delta
-            key = key_before(line, start) or fieldname
-            if key and d.field_hints and field_matches(key, d.field_hints):
-                score += FIELD_BOOST
-            elif d.context_re is not None and (
-                (key and d.context_re.search(key.replace("_", " ")))
-                or d.context_re.search(window_before(line, start))
-            ):
-                score += CONTEXT_BOOST
-            elif d.context_required:
-                continue
-            if d.negative_re is not None:
-                if key and d.negative_re.search(key):
-                    score -= KEY_PENALTY
-                elif d.negative_re.search(window_before(line, start, NEGATIVE_WINDOW)):
-                    score -= WINDOW_PENALTY
-            score = min(1.0, max(0.0, score))
-            if score >= self.threshold:
-                yield Span(d.entity_type, start, end, round(score, 4), d.name)
+                seen.add(start)
+                span = self._score(d, line, start, end, fieldname)
+                if span is not None:
+                    yield span
+
+    def _score(
+        self, d: Detector, line: str, start: int, end: int, fieldname: str | None
+    ) -> Span | None:
+        score = d.score
+        if d.validate is not None:
+            delta = d.validate(line[start:end], line, start, end)
+            if delta is None:
+                return None
+            score += delta
+        key = key_before(line, start) or fieldname
+        if key and d.field_hints and field_matches(key, d.field_hints):
+            score += FIELD_BOOST
+        elif d.context_re is not None and (
+            (key and d.context_re.search(key.replace("_", " ")))
+            or d.context_re.search(window_before(line, start))
+        ):
+            score += CONTEXT_BOOST
+        elif d.context_required:
+            return None
+        if d.negative_re is not None:
+            if key and d.negative_re.search(key):
+                score -= KEY_PENALTY
+            elif d.negative_re.search(window_before(line, start, NEGATIVE_WINDOW)):
+                score -= WINDOW_PENALTY
+        score = min(1.0, max(0.0, score))
+        if score < self.threshold:
+            return None
+        return Span(d.entity_type, start, end, round(score, 4), d.name)
 
     def _decoded_spans(self, line: str, fieldname: str | None) -> list[Span]:
         decoded, origin = urlencoded.decode_with_map(line)
         if decoded == line:
             return []
-        ids, _ = self._scanner.scan(decoded.encode("utf-8", "surrogateescape"))
+        ids, _, _ = self._scanner.scan(decoded.encode("utf-8", "surrogateescape"))
         fired = set(ids.tolist()) - {self._urlenc_id}
         out: list[Span] = []
         for i in fired:

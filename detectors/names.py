@@ -89,10 +89,18 @@ def _clean(names: set[str]) -> frozenset[str]:
 
 @cache
 def first_names() -> frozenset[str]:
+    """First names that are not also common words: safe to look for in any text."""
+    return _clean(set(all_first_names()))
+
+
+@cache
+def all_first_names() -> frozenset[str]:
+    """First names including those that are also common words (Grant, Will, Hope): usable
+    only where a salutation already says a name follows."""
     names = _faker(("first_names", "first_names_male", "first_names_female"))
     names |= _gender_guesser()
     names |= _indian_names("first.male.names") | _indian_names("first.female.names")
-    return _clean(names)
+    return frozenset(n for n in names if n.isalpha() and len(n) > 1)
 
 
 @cache

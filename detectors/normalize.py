@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _NON_DIGIT = re.compile(r"\D")
@@ -57,6 +58,15 @@ def normalize(entity_type: str, value: str) -> str:
     return value.strip()
 
 
+@lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    # The key schedule (inner and outer padded hashes) is computed once per key; each value
+    # then costs one copy and two short hashes. Findings are produced per value.
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def fingerprint(entity_type: str, value: str, key: bytes) -> str:
     """Hex HMAC-SHA256 of the normalised value: joinable across scans, useless without key."""
-    return hmac.new(key, normalize(entity_type, value).encode(), hashlib.sha256).hexdigest()
+    mac = _keyed(key).copy()
+    mac.update(normalize(entity_type, value).encode("utf-8", "surrogatepass"))
+    return mac.hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # validate(value, line, start, end) -> None to reject, else a score delta (0.0 = keep base).
 Validator = Callable[[str, str, int, int], float | None]
@@ -44,6 +45,12 @@ class Detector:
     # Decides whether a structured field's name means its whole value is this entity;
     # defaults to matching ``field_hints``.
     field_check: Callable[[str], bool] | None = None
+    # Vectorised check over all trigger hits of a buffer (bytes array, hit ends) -> keep
+    # mask; see detectors/prefilter.py. It may only drop hits that cannot validate.
+    prefilter: Callable[[Any, Any], Any] | None = None
+    # How far a value may start before its trigger hit and end after it. The precise
+    # pattern is searched only in that window around each hit.
+    reach: tuple[int, int] = (64, 64)
     _context_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _negative_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _value_groups: tuple[str, ...] = field(default=(), repr=False, compare=False)
@@ -70,11 +77,13 @@ class Detector:
 
 def _words_regex(words: Sequence[str]) -> re.Pattern[str] | None:
     """One regex for a word list. A word must stand alone or as a snake_case part, so ``otp``
-    hits ``otp_code`` and ``OTP:`` but not ``footprint``, and ``id`` does not hit ``idle``."""
+    hits ``otp_code`` and ``OTP:`` but not ``footprint``, and ``id`` does not hit ``idle``.
+    A word glued to the one before by ``-`` or ``/`` is part of a name (``Go-http-client``,
+    ``okhttp/4``), not context."""
     if not words:
         return None
     alternation = "|".join(sorted((re.escape(w.lower()) for w in words), key=len, reverse=True))
-    return re.compile(rf"(?:^|[^a-z0-9])(?:{alternation})(?![a-z])")
+    return re.compile(rf"(?:^|[^a-z0-9/\-])(?:{alternation})(?![a-z])")
 
 
 def detector(

@@ -60,7 +60,9 @@ class TriggerScanner:
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         expressions = [t.regex.encode() for _, t in self._triggers]
         flags = [
-            hyperscan.HS_FLAG_MULTILINE | (hyperscan.HS_FLAG_CASELESS if t.caseless else 0)
+            hyperscan.HS_FLAG_MULTILINE
+            | hyperscan.HS_FLAG_SOM_LEFTMOST
+            | (hyperscan.HS_FLAG_CASELESS if t.caseless else 0)
             for _, t in self._triggers
         ]
         try:
@@ -85,14 +87,20 @@ class TriggerScanner:
             caseless[i] = caseless.get(i, False) or t.caseless
         return [(i, re.compile("|".join(parts).encode(), re.M)) for i, parts in by_id.items()]
 
-    def scan(self, data: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """Trigger ids and match end offsets (exclusive) for every match in ``data``."""
+    def scan(self, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Trigger ids, match starts and match ends (exclusive) of every match in ``data``.
+
+        Starts are leftmost (Hyperscan's SOM_LEFTMOST), so Python can try a detector's
+        precise pattern right where the candidate is instead of searching the whole line.
+        """
         ids: list[int] = []
+        starts: list[int] = []
         ends: list[int] = []
         if self.backend == "hyperscan":
 
-            def on_match(i: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            def on_match(i: int, start: int, end: int, _flags: int, _ctx: object) -> None:
                 ids.append(i)
+                starts.append(start)
                 ends.append(end)
 
             self._db.scan(data, match_event_handler=on_match)
@@ -100,8 +108,13 @@ class TriggerScanner:
             for i, rx in self._compiled:
                 for m in rx.finditer(data):
                     ids.append(i)
+                    starts.append(m.start())
                     ends.append(m.end())
-        return np.asarray(ids, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        return (
+            np.asarray(ids, dtype=np.int64),
+            np.asarray(starts, dtype=np.int64),
+            np.asarray(ends, dtype=np.int64),
+        )
 
 
 def _cache_path(triggers: Sequence[tuple[int, Trigger]]) -> Path | None:

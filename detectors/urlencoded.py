@@ -11,7 +11,12 @@ import re
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})|\+")
 
 # Hyperscan trigger for lines that need the decoded pass.
-TRIGGER = r"%[0-9A-Fa-f]{2}|[=&][^ &=\n]{0,40}[A-Za-z0-9]\+[A-Za-z0-9]"
+# (`+` between a letter or digit and a letter: `Rahul+Sharma`, `12+MG+Road`, or inside a
+# value made only of digits: `mobile=98765+43210`; never the `+05:30` of a timestamp.)
+TRIGGER = (
+    r"%[2-7][0-9A-Fa-f]|[=&][^ &=\n]{0,40}[A-Za-z0-9]\+[A-Za-z]"
+    r"|[=&]\+?[0-9]{2,6}\+[0-9]{2,8}(?:[&\s\"]|$)"  # mobile=98765+43210
+)
 
 
 def decode_with_map(line: str) -> tuple[str, list[int]]:

@@ -10,6 +10,7 @@ import phonenumbers
 
 from detectors.builtin.common import ID_WORDS, NUM_LEFT, NUM_RIGHT, TRIG_LEFT, TRIG_RIGHT
 from detectors.checksums import iban_valid, luhn_valid
+from detectors.prefilter import luhn_plain_hits
 from detectors.registry import Detector, Trigger, detector
 
 # ---------------------------------------------------------------- phones
@@ -82,6 +83,7 @@ PHONES: list[Detector] = [
         context=PHONE_CONTEXT,
         negative_context=ID_WORDS,
         field_hints=PHONE_FIELDS,
+        reach=(4, 8),
     ),
     detector(
         "intl_phone",
@@ -93,6 +95,7 @@ PHONES: list[Detector] = [
         context=PHONE_CONTEXT,
         negative_context=ID_WORDS,
         field_hints=PHONE_FIELDS,
+        reach=(2, 24),
     ),
     detector(
         "us_phone",
@@ -105,6 +108,7 @@ PHONES: list[Detector] = [
         negative_context=ID_WORDS,
         field_hints=PHONE_FIELDS,
         context_required=True,
+        reach=(2, 8),
     ),
 ]
 
@@ -231,6 +235,7 @@ EMAIL = detector(
     validate=_email,
     context=("email", "e-mail", "mail"),
     field_hints=("email", "mail", "e_mail"),
+    reach=(70, 32),
 )
 
 # ---------------------------------------------------------------- cards
@@ -292,13 +297,19 @@ CARD_CONTEXT = (
 CREDIT_CARD = detector(
     "credit_card",
     "CREDIT_CARD",
-    [TRIG_LEFT + r"[2-68]\d{3}(?:[ \-]?\d){9,15}" + TRIG_RIGHT],
+    [
+        TRIG_LEFT
+        + r"[2-68]\d{3}(?:\d{9,15}|[ \-]\d{4}[ \-]\d{4}[ \-]\d{1,7}|[ \-]\d{6}[ \-]\d{4,5})"
+        + TRIG_RIGHT
+    ],
     NUM_LEFT + r"(?P<v>[2-68]\d{3}(?:[ \-]?\d){9,15})" + NUM_RIGHT,
     0.6,
     validate=_card,
+    prefilter=luhn_plain_hits,
     context=CARD_CONTEXT,
     negative_context=ID_WORDS,
     field_hints=("card", "card_number", "cc_number", "pan_number", "ccnum"),
+    reach=(2, 8),
 )
 
 CVV = detector(
@@ -310,11 +321,12 @@ CVV = detector(
     0.9,
     field_hints=("cvv", "cvc", "cvv2", "csc"),
     field_value=r"\d{3,4}",
+    reach=(0, 32),
 )
 
 # ---------------------------------------------------------------- OTP
 _OTP_WORDS = (
-    r"(?:\botp|one[\s\-]?time[\s\-]?(?:password|pin|passcode|code)|verification\s+code"
+    r"(?:(?<![a-z0-9])otp(?![a-z])|one[\s\-]?time[\s\-]?(?:password|pin|passcode|code)|verification\s+code"
     r"|passcode|security\s+code|auth(?:entication)?\s+code)"
 )
 _NOT_A_CODE_AFTER = re.compile(
@@ -338,12 +350,16 @@ OTP: list[Detector] = [
         "otp_after_word",
         "OTP_CODE",
         [_OTP_TRIGGER],
-        r"(?i)" + _OTP_WORDS + r"(?:[\s_\-]*(?:code|no\.?|number|value))?[\"'\]]?"
-        r"[^\d\n\"]{0,20}?[\"']?(?<!\d)(?P<v>\d{4,8})(?!\d)",
+        # keyword, an optional "code"/"no", a separator, at most a few words ("for login
+        # is"), then the code standing alone: never digits further along a URL or a word.
+        r"(?i)" + _OTP_WORDS + r"(?:[\s_\-]*(?:code|no\.?|number|value))?[\"'\]]?\s{0,3}"
+        r"(?:[:=\-]|is|was)?\s{0,3}[\"']?(?:[a-z ,]{0,16}?(?:\bis|:)\s{1,3})?"
+        r"(?P<v>\d{4,8})(?![\w])",
         0.85,
         validate=_otp,
         field_hints=("otp", "otp_code", "passcode", "verification_code"),
         field_value=r"\d{4,8}",
+        reach=(0, 48),
     ),
     detector(
         "otp_before_word",
@@ -351,6 +367,7 @@ OTP: list[Detector] = [
         [_OTP_TRIGGER],
         r"(?i)(?<![\d\w])(?P<v>\d{4,8})\s+is\s+(?:your|the)\s+" + _OTP_WORDS,
         0.9,
+        reach=(40, 8),
     ),
 ]
 
@@ -456,6 +473,7 @@ IBAN = detector(
     validate=_iban,
     context=("iban", "account", "bank"),
     field_hints=("iban",),
+    reach=(2, 40),
 )
 
 
@@ -480,15 +498,21 @@ SSN: list[Detector] = [
         context=("ssn", "social security", "social"),
         negative_context=ID_WORDS,
         field_hints=("ssn", "social_security"),
+        reach=(2, 8),
     ),
     detector(
         "us_ssn_plain",
         "US_SSN",
-        [Trigger(r"(?:ssn|social security)[^0-9\n]{0,20}\d{9}\b", caseless=True)],
-        r"(?i)(?:ssn|social\s+security(?:\s+(?:number|no))?)[^\d\n]{0,20}?(?<!\d)(?P<v>\d{9})"
-        r"(?!\d)",
+        [
+            Trigger(
+                r"(?:ssn|social security)[^0-9\n]{0,20}\d{3}[ \-]?\d{2}[ \-]?\d{4}\b", caseless=True
+            )
+        ],
+        r"(?i)(?:ssn|social\s+security(?:\s+(?:number|no))?)[^\d\n]{0,20}?(?<!\d)"
+        r"(?P<v>\d{3}([ \-]?)\d{2}\2\d{4})(?![\w]|[.\-]\d)",
         0.85,
         validate=_ssn,
+        reach=(0, 40),
     ),
 ]
 
@@ -542,22 +566,37 @@ NETWORK: list[Detector] = [
         "ipv4",
         "IP_ADDRESS",
         [
-            # 10.x and 127.x are never a person's address on their own: the trigger skips
-            # them, so infrastructure logs full of node addresses cost nothing ...
-            r"\b(?:[1-9]|1[1-9]|[2-9]\d|1[013-9]\d|12[0-68-9]|2\d\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b",
+            # Private and loopback ranges (10/8, 127/8, 172.16/12, 192.168/16) are never a
+            # person's address on their own: the trigger skips them, so infrastructure logs
+            # full of node addresses cost nothing ...
+            r"\b(?:(?:[1-9]|1[1-9]|[2-9]\d|1(?:[013-68]\d|2[0-689]|7[013-9]|9[013-9])|2\d\d)"
+            r"\.\d{1,3}|172\.(?:\d|1[0-5]|3[2-9]|[4-9]\d|1\d\d|2\d\d)"
+            r"|192\.(?:\d{1,2}|1[0-5]\d|16[0-79]|1[7-9]\d|2\d\d))\.\d{1,3}\.\d{1,3}\b",
             # ... unless the text says the address is a client's.
             Trigger(
-                r"(?:client|remote|forwarded|user|customer|src_ip|source_ip)[^\n]{0,24}"
-                r"\b(?:10|127)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b",
+                r"(?:client|remote|user|customer|\bip|_ip)[^\n]{0,24}"
+                r"\b(?:10|127|172\.(?:1[6-9]|2\d|3[01])|192\.168)\.\d{1,3}\.\d{1,3}"
+                r"(?:\.\d{1,3})?\b",
                 caseless=True,
             ),
         ],
         r"(?<![\w.\-])(?P<v>(?:\d{1,3}\.){3}\d{1,3})(?![\w\-]|\.\d)",
         0.65,
         validate=_ipv4,
-        context=("ip", "client", "client_ip", "remote", "remote_addr", "forwarded", "user"),
+        # Not a bare "ip": host names such as ip-10-0-1-5 carry it. A key `ip` still counts
+        # through field_hints.
+        context=(
+            "client",
+            "client_ip",
+            "remote",
+            "remote_addr",
+            "user",
+            "customer",
+            "ip_address",
+        ),
         negative_context=_NOT_AN_ADDRESS_WORDS,
         field_hints=IP_FIELDS,
+        reach=(2, 8),
     ),
     detector(
         "ipv6",
@@ -569,6 +608,7 @@ NETWORK: list[Detector] = [
         validate=_ipv6,
         context=("ip", "client", "remote", "addr", "forwarded", "src"),
         field_hints=IP_FIELDS,
+        reach=(40, 40),
     ),
 ]
 
@@ -594,6 +634,7 @@ MAC = detector(
     validate=_mac,
     context=("mac", "hwaddr", "ether", "bssid", "wifi", "device"),
     field_hints=("mac", "mac_address", "hwaddr", "bssid"),
+    reach=(2, 8),
 )
 
 _DEVICE_KEYS = (
@@ -641,6 +682,7 @@ DEVICE_ID = detector(
         "advertising_id",
     ),
     field_value=_DEVICE_VALUE,
+    reach=(0, 80),
 )
 
 # ---------------------------------------------------------------- date of birth
@@ -676,6 +718,7 @@ DATE_OF_BIRTH = detector(
     validate=_birth_date,
     field_hints=("dob", "date_of_birth", "birth_date", "birthdate", "birthday"),
     field_value=_DATE,
+    reach=(0, 64),
 )
 
 DETECTORS: list[Detector] = [

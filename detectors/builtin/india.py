@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from detectors.builtin.common import ID_WORDS, NUM_RIGHT, TRIG_LEFT, TRIG_RIGHT
 from detectors.checksums import gstin_valid, verhoeff_valid
+from detectors.prefilter import aadhaar_hits
 from detectors.registry import Detector, Trigger, detector
 
 _PAN_HOLDER_TYPES = "PCHFATBLJG"
@@ -27,9 +28,11 @@ AADHAAR = detector(
     r"(?<![\w.+\-/])(?P<v>[2-9]\d{3}([ \-]?)\d{4}\2\d{4})" + NUM_RIGHT,
     0.6,
     validate=_aadhaar,
+    prefilter=aadhaar_hits,
     context=("aadhaar", "aadhar", "adhaar", "uid", "uidai", "aadhaar_no", "aadhaar number"),
     negative_context=ID_WORDS,
     field_hints=("aadhaar", "aadhar", "uid", "aadhaar_number", "aadhaar_no", "uidai"),
+    reach=(2, 8),
 )
 
 PAN = detector(
@@ -40,6 +43,7 @@ PAN = detector(
     0.75,
     context=("pan", "pan_no", "pan number", "permanent account", "income tax", "tax"),
     field_hints=("pan", "pan_no", "pan_number", "pancard", "pan_card"),
+    reach=(2, 8),
 )
 
 PASSPORT = detector(
@@ -51,6 +55,7 @@ PASSPORT = detector(
     0.85,
     field_hints=("passport", "passport_no", "passport_number"),
     field_value=r"[A-Z][1-9]\d\s?\d{4}[1-9]|[A-Z]{1,2}\d{7}",
+    reach=(0, 48),
 )
 
 # Handles of UPI apps and banks (NPCI's published PSP list, the common ones).
@@ -149,6 +154,7 @@ UPI: list[Detector] = [
         0.85,
         context=("upi", "vpa", "payee", "collect", "pay", "paid"),
         field_hints=("upi", "vpa", "upi_id", "payee_vpa", "payer_vpa"),
+        reach=(260, 16),
     ),
     detector(
         "in_upi_any_handle",
@@ -160,6 +166,7 @@ UPI: list[Detector] = [
         context=("upi", "vpa", "upi_id", "payee_vpa", "payer_vpa"),
         field_hints=("upi", "vpa", "upi_id", "payee_vpa", "payer_vpa"),
         context_required=True,
+        reach=(0, 320),
     ),
 ]
 
@@ -180,6 +187,7 @@ GSTIN = detector(
     validate=_gstin,
     context=("gst", "gstin", "gst_no"),
     field_hints=("gstin", "gst", "gst_no", "gst_number"),
+    reach=(2, 8),
 )
 
 VOTER = detector(
@@ -190,6 +198,7 @@ VOTER = detector(
     0.85,
     field_hints=("voter_id", "epic", "epic_no", "voter"),
     field_value=r"[A-Z]{3}\d{7}",
+    reach=(0, 48),
 )
 
 # Bank codes of the largest Indian banks: an IFSC from one of them is far likelier real.
@@ -253,6 +262,7 @@ IFSC = detector(
     validate=_ifsc,
     context=("ifsc", "ifsc_code", "bank", "branch", "neft", "imps", "rtgs"),
     field_hints=("ifsc", "ifsc_code"),
+    reach=(2, 8),
 )
 
 DETECTORS: list[Detector] = [AADHAAR, PAN, PASSPORT, *UPI, GSTIN, VOTER, IFSC]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from detectors.context import key_before
-from detectors.names import first_names, last_names
+from detectors.names import all_first_names, first_names, last_names
 from detectors.registry import Detector, Trigger, detector
 
 # ------------------------------------------------------------------ PERSON
@@ -140,15 +140,25 @@ _STOP_VALUES = frozenset(
         "last",
     ]
 )
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*\.?")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*\.?")
+
+
+_PERSON_LEAVES = frozenset(
+    "name names fullname firstname lastname surname holder cardholder consignee recipient "
+    "beneficiary payee nominee".split()
+)
 
 
 def is_person_key(key: str) -> bool:
+    """``customer_name``, ``card_holder``, ``recipient``, ``lastName``: yes;
+    ``hostname``, ``file_name``, ``merchant_name``: no."""
     parts = key.split("_")
-    if not parts or parts[-1] not in ("name", "names", "fullname", "firstname", "lastname"):
-        return key in ("fullname", "firstname", "lastname", "surname", "cardholder", "consignee")
+    if not parts or parts[-1] not in _PERSON_LEAVES:
+        return False
     if any(p in NOT_PERSON_KEY_PARTS for p in parts[:-1]):
         return False
+    if parts[-1] not in ("name", "names"):
+        return True
     return len(parts) == 1 or any(p in PERSON_KEY_PARTS for p in parts[:-1])
 
 
@@ -161,7 +171,10 @@ def looks_like_name(value: str, explicit_key: bool) -> float | None:
         return None
     known = sum(t.title() in first_names() or t.title() in last_names() for t in tokens)
     if len(tokens) == 1:
-        return 0.0 if explicit_key and (known or tokens[0][0].isupper()) else None
+        # `customer_name=Priya` is a person; `name=Checkout` only if Checkout were a name.
+        if known or (explicit_key and tokens[0][0].isupper()):
+            return 0.0
+        return None
     if not known and not all(t[0].isupper() for t in tokens):
         return None
     return 0.1 if known else 0.0
@@ -169,6 +182,10 @@ def looks_like_name(value: str, explicit_key: bool) -> float | None:
 
 def _person_key_value(value: str, line: str, start: int, end: int) -> float | None:
     key = key_before(line, start)
+    if key == "pn":  # payee name of a UPI payment link: upi://pay?pa=…&pn=…
+        if "upi:" not in line[:start].lower():
+            return None
+        return looks_like_name(value, explicit_key=True)
     if key is not None and not is_person_key(key):
         return None
     return looks_like_name(value, explicit_key=key != "name")
@@ -181,12 +198,20 @@ def _person_pair(value: str, line: str, start: int, end: int) -> float | None:
     return 0.0 if tokens[-1] in last_names() else None
 
 
+_HONORIFIC_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?\s+$")
+
+
 def _person_titled(value: str, line: str, start: int, end: int) -> float | None:
     tokens = re.split(r"\s+", value)
     if tokens[0].lower() in _STOP_VALUES:
         return None
-    known = tokens[0] in first_names() or tokens[-1] in last_names()
-    return 0.0 if known or len(tokens) > 1 else -0.2
+    known = any(t in all_first_names() or t in last_names() for t in tokens)
+    if known:
+        return 0.0
+    # After Mr./Smt. any capitalised pair is a name; after "customer" or "Dear" it must be
+    # a name we know, or "Customer Service Desk" would be one.
+    honorific = _HONORIFIC_BEFORE.search(line[max(0, start - 12) : start])
+    return 0.0 if honorific and len(tokens) > 1 else None
 
 
 PERSON_CONTEXT = (
@@ -209,6 +234,16 @@ PERSON_CONTEXT = (
     "by",
     "called",
 )
+# Honorifics and salutations (English, and Hindi: प्रिय "dear", श्री / श्रीमती "Mr" / "Mrs").
+_TITLES = (
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?|\b(?:[Cc]ustomer|Dear|dear|Hi|Hello)"
+    r"|प्रिय|श्रीमती|श्री)"
+)
+_TITLE_TRIGGER = Trigger(
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?|\b(?:[Cc]ustomer|Dear|dear|Hi|Hello)"
+    r"|\xe0\xa4\xaa\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa4\xbf\xe0\xa4\xaf|\xe0\xa4\xb6\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa5\x80)"
+    r"[ ]+[A-Z][a-z]"
+)
 _NAME_TOKENS = r"[A-Z][a-z]+(?:[ +][A-Z]\.)?[ +][A-Z][a-z]+"
 PERSON: list[Detector] = [
     detector(
@@ -220,10 +255,12 @@ PERSON: list[Detector] = [
                 r"(?:\bname|(?:customer|cust|full|first|last|given|family|middle|contact"
                 r"|recipient|receiver|sender|consignee|beneficiary|holder|buyer|payee|payer"
                 r"|passenger|guest|patient|billing|shipping|delivery|father|mother|spouse"
-                r"|nominee|applicant|owner|person|display)[_\- ]?name|surname|cardholder)"
+                r"|nominee|applicant|owner|person|display)[_\- ]?name|surname|holder|recipient"
+                r"|consignee|beneficiary|payee|nominee)"
                 r"[\"']?[ ]{0,3}[:=]",
                 caseless=True,
-            )
+            ),
+            Trigger(r"[?&]pn=[A-Za-z%]"),
         ],
         r"(?<![A-Za-z0-9])[A-Za-z_][\w.\-]{0,40}[\"']?\s{0,3}[:=]\s{0,3}"
         r"(?:\"(?P<v>[^\"\\]{1,80})\"|'(?P<v2>[^'\\]{1,80})'"
@@ -232,15 +269,16 @@ PERSON: list[Detector] = [
         validate=_person_key_value,
         field_hints=("name", "full_name", "first_name", "last_name", "customer_name"),
         field_check=is_person_key,
+        reach=(28, 100),
     ),
     detector(
         "person_titled",
         "PERSON",
-        [r"\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?[ ]+[A-Z][a-z]"],
-        r"\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?\s+"
-        r"(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][a-z]+){0,2})(?![\w@])",
+        [_TITLE_TRIGGER],
+        _TITLES + r"\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][a-z]+){0,2})(?![\w@])",
         0.8,
         validate=_person_titled,
+        reach=(0, 40),
     ),
     detector(
         "person_name_pair",
@@ -252,6 +290,7 @@ PERSON: list[Detector] = [
         0.6,
         validate=_person_pair,
         context=PERSON_CONTEXT,
+        reach=(2, 40),
     ),
 ]
 
@@ -448,20 +487,21 @@ ADDRESS: list[Detector] = [
         validate=_address_key_value,
         field_hints=("address", "addr", "street", "address_line", "address1", "address2"),
         field_check=is_address_key,
+        reach=(48, 320),
     ),
     detector(
         "address_free_text",
         "STREET_ADDRESS",
-        [
-            r"\b\d{1,5}[A-Za-z]?,?[ ][A-Z][A-Za-z0-9 ,.'\-]{0,60}\b" + _STREET + r"\b",
-            r"\b" + _STREET + r"[ ,\-][A-Za-z0-9 ,.'\-]{0,60}[ ,\-][1-8]\d{5}\b",
-        ],
+        # The street word alone: a literal set Hyperscan matches at memory speed. The house
+        # number, locality and PIN around it are the precise pattern's job.
+        [r"\b" + _STREET + r"\b"],
         r"(?<![\w])(?P<v>" + _HOUSE + r"\s+(?:" + _WORD + r",?\s+){0,6}?" + _STREET + r"\b\.?"
         r"(?:(?:,?\s*" + _WORD + r"(?:\s+[A-Z][A-Za-z.'\-]*){0,3}){0,5}?" + _PIN_TAIL + r")?)"
         r"(?![\w])",
         0.6,
         validate=_address_free,
         context=("address", "addr", "deliver", "ship", "resides", "located"),
+        reach=(100, 200),
     ),
 ]
 

@@ -12,15 +12,29 @@ from detectors.registry import Detector, Trigger, detector
 _PLACEHOLDER = re.compile(
     r"^(?:\*+|x+|X+|#+|\.+|-+|null|none|nil|true|false|undefined|redacted|masked|hidden|secret|"
     r"password|changeme|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%s|%\(\w+\)s|\[REDACTED[^\]]*\]|"
-    r"\[FILTERED\]|\[MASKED\])$",
+    r"\[(?:FILTERED|MASKED|REDACTED)[^\]]*\]?)$",
     re.IGNORECASE,
 )
 
 
+_CLAIMED = re.compile(
+    r"^(?:eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.|(?:AKIA|ASIA)[A-Z0-9]{16}$|-----BEGIN)"
+)
+
+
 def _not_placeholder(value: str, line: str, start: int, end: int) -> float | None:
-    if _PLACEHOLDER.match(value) or "XXX" in value:
+    """A secret value, unless it is a placeholder, already masked, or a JWT / AWS key /
+    PEM key, which their own detectors report under their own, more specific entity."""
+    if _PLACEHOLDER.match(value) or "XXX" in value or _CLAIMED.match(value):
         return None
     return 0.0
+
+
+def _bearer(value: str, line: str, start: int, end: int) -> float | None:
+    # `token_type=Bearer expires_in=3600`: a word followed by `=` is the next key.
+    if line[end : end + 1] in ("=", ":") or value.isalpha() or len(value) < 16:
+        return None
+    return _not_placeholder(value, line, start, end)
 
 
 def _jwt(value: str, line: str, start: int, end: int) -> float | None:
@@ -38,6 +52,7 @@ AWS_ACCESS_KEY = detector(
     [r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AKPA)[A-Z0-9]{16}\b"],
     r"(?<![\w])(?P<v>(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AKPA)[A-Z0-9]{16})(?![\w])",
     0.9,
+    reach=(2, 8),
 )
 
 JWT = detector(
@@ -47,6 +62,7 @@ JWT = detector(
     r"(?<![\w\-])(?P<v>eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)(?![\w\-])",
     0.95,
     validate=_jwt,
+    reach=(0, 4096),
 )
 
 _PEM_LABEL = r"(?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?"
@@ -57,6 +73,7 @@ PRIVATE_KEY = detector(
     r"(?P<v>-----BEGIN " + _PEM_LABEL + r"-----(?:.{0,8000}?-----END " + _PEM_LABEL + r"-----"
     r"|.*))",
     1.0,
+    reach=(0, 8100),
 )
 
 _SECRET_KEYS = (
@@ -88,6 +105,7 @@ SECRETS: list[Detector] = [
             "private_key",
         ),
         field_value=r"\S{6,512}",
+        reach=(40, 530),
     ),
     detector(
         "bearer_token",
@@ -95,7 +113,8 @@ SECRETS: list[Detector] = [
         [Trigger(r"bearer [A-Za-z0-9\-._~+/]{8}", caseless=True)],
         r"(?i)(?<![a-z])bearer\s+(?P<v>[A-Za-z0-9\-._~+/]{8,}=*)",
         0.85,
-        validate=_not_placeholder,
+        validate=_bearer,
+        reach=(0, 4096),
     ),
     detector(
         "basic_auth",
@@ -103,14 +122,17 @@ SECRETS: list[Detector] = [
         [Trigger(r"authorization[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?basic ", caseless=True)],
         r"(?i)authorization[\"']?\s{0,3}[:=]\s{0,3}[\"']?basic\s+(?P<v>[A-Za-z0-9+/]{8,}={0,2})",
         0.9,
+        reach=(0, 600),
     ),
     detector(
         "url_credentials",
         "SECRET",
-        [r"://[^/\s:@]{1,64}:[^/\s@]{1,128}@"],
-        r"(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s:/@]{1,64}:(?P<v>[^\s@/]{1,128})@[\w.\-\[]",
+        # `redis://:password@host` has no user name at all.
+        [r"://[^/\s:@]{0,64}:[^/\s@]{1,128}@"],
+        r"(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s:/@]{0,64}:(?P<v>[^\s@/]{1,128})@[\w.\-\[]",
         0.9,
         validate=_not_placeholder,
+        reach=(20, 160),
     ),
 ]
 
