@@ -1,0 +1,288 @@
+"""The Spark-free CLI end to end: `piisweep detect` and `piisweep redact` on text, JSON Lines,
+CSV and gzip, from files and from a pipe, plus the operator-error contract."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobs.cli import main
+
+PHONE = "9876543210"
+EMAIL = "rahul.sharma@gmail.com"
+AADHAAR = "2341 2341 2346"  # Verhoeff-valid
+PAN = "ABCPE1234F"
+NAME = "Priya Nair"
+PLANTED = (PHONE, EMAIL, AADHAAR, PAN, NAME, "Rahul Sharma")
+
+TEXT = (
+    "2024-11-23 10:50:03 INFO Started Application in 3.2 s\n"
+    f"2024-11-23 10:50:04 INFO Customer Rahul Sharma called from {PHONE} mail {EMAIL}\n"
+    "2024-11-23 10:50:05 INFO order_id=8745123698 amount=1299.00 status=PAID\n"
+    f"2024-11-23 10:50:06 WARN kyc aadhaar {AADHAAR} pan {PAN}\n"
+)
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def findings(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "app.log"
+    path.write_text(TEXT)
+    return path
+
+
+def test_when_text_is_detected_then_rows_follow_the_contract_and_point_at_the_values(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "f.jsonl"
+    code, _, _ = run(["detect", str(log), "--output", str(out)], capsys)
+    rows = findings(out)
+    lines = TEXT.splitlines()
+    got = {
+        (r["entity_type"], lines[r["line_number"] - 1][r["char_start"] : r["char_end"]])
+        for r in rows
+    }
+    assert code == 0
+    assert {
+        ("PERSON", "Rahul Sharma"),
+        ("PHONE_NUMBER", PHONE),
+        ("EMAIL_ADDRESS", EMAIL),
+        ("IN_AADHAAR", AADHAAR),
+        ("IN_PAN", PAN),
+    } <= got
+    assert not any(r["line_number"] in (1, 3) for r in rows)  # look-alikes stay silent
+    for r in rows:
+        assert r["source_uri"] == log.resolve().as_uri()
+        assert r["record_index"] is None and r["field_path"] is None
+        assert len(r["fingerprint"]) == 64 and 0 <= r["score"] <= 1
+
+
+def test_when_the_same_input_is_detected_twice_then_findings_are_identical(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    run(["detect", str(log), "-o", str(a)], capsys)
+    run(["detect", str(log), "-o", str(b)], capsys)
+    assert a.read_bytes() == b.read_bytes() and a.stat().st_size > 0
+
+
+def test_when_input_is_gzip_then_findings_equal_the_plain_file(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gz = tmp_path / "app.log.gz"
+    gz.write_bytes(gzip.compress(TEXT.encode()))
+    plain, packed = tmp_path / "p.jsonl", tmp_path / "g.jsonl"
+    run(["detect", str(log), "-o", str(plain)], capsys)
+    run(["detect", str(gz), "-o", str(packed)], capsys)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "source_uri"} for r in rows]  # noqa: E731
+    assert strip(findings(plain)) == strip(findings(packed)) != []
+
+
+def test_when_jsonl_is_detected_then_field_paths_and_record_indexes_are_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [
+        {"event": "signup", "status": "ok"},
+        {"customer": {"name": NAME, "phones": ["x", int(PHONE)]}, "order_id": 8745123698},
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    out = tmp_path / "f.jsonl"
+    run(["detect", str(path), "-o", str(out)], capsys)
+    rows = {r["field_path"]: r for r in findings(out)}
+    assert rows["$.customer.name"]["entity_type"] == "PERSON"
+    assert rows["$.customer.phones[1]"]["entity_type"] == "PHONE_NUMBER"
+    assert rows["$.customer.name"]["record_index"] == 1
+    assert rows["$.customer.name"]["line_number"] == 2
+    assert (rows["$.customer.name"]["char_start"], rows["$.customer.name"]["char_end"]) == (0, 10)
+    assert "$.order_id" not in rows  # a 10-digit order id under its key is no phone
+
+
+def test_when_csv_is_detected_then_columns_rows_and_record_start_lines_are_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "id,customer_name,note,mobile\n"
+        f'1,{NAME},"two\nlines",{PHONE}\n'
+        "2,,Checkout Service on Monday,8745123698x\n"
+    )
+    out = tmp_path / "f.jsonl"
+    run(["detect", str(path), "-o", str(out)], capsys)
+    rows = findings(out)
+    by_field = {r["field_path"]: r for r in rows}
+    assert by_field["customer_name"]["entity_type"] == "PERSON"
+    assert by_field["mobile"]["entity_type"] == "PHONE_NUMBER"
+    assert {r["record_index"] for r in rows} == {0}
+    assert {r["line_number"] for r in rows} == {2}  # record 0 starts on line 2, spans two
+
+
+def test_when_text_is_redacted_then_values_are_gone_and_everything_else_is_byte_identical(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "red.log"
+    code, _, _ = run(["redact", str(log), "-o", str(out)], capsys)
+    red = out.read_text().splitlines()
+    orig = TEXT.splitlines()
+    assert code == 0 and len(red) == len(orig)
+    assert red[0] == orig[0] and red[2] == orig[2]
+    for value in PLANTED:
+        assert value not in out.read_text()
+    assert "98XXXXXX10" in red[1]  # the policy's mask for phones
+
+
+def test_when_jsonl_is_redacted_then_records_stay_json_and_a_malformed_line_is_not_raw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        json.dumps({"customer_name": NAME, "phone": int(PHONE), "ok": True})
+        + "\n"
+        + f'{{"broken": "{EMAIL}", "phone": {PHONE}\n'
+    )
+    out = tmp_path / "red.jsonl"
+    run(["redact", str(path), "-o", str(out)], capsys)
+    first, second = out.read_text().splitlines()
+    record = json.loads(first)
+    assert record["ok"] is True and record["customer_name"] == "PXXXX NXXX"
+    assert isinstance(record["phone"], str) and PHONE not in record["phone"]
+    assert EMAIL not in second and PHONE not in second and second.startswith('{"broken"')
+
+
+def test_when_csv_is_redacted_then_header_row_count_and_untouched_cells_are_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        f"id,customer_name,mobile,city\n1,{NAME},{PHONE},Pune\n2,,,Delhi\n3,a,b,c,extra {EMAIL}\n"
+    )
+    out = tmp_path / "r.csv"
+    run(["redact", str(path), "-o", str(out)], capsys)
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0] == ["id", "customer_name", "mobile", "city"]
+    assert len(rows) == 4 and rows[1][3] == "Pune" and rows[2] == ["2", "", "", "Delhi"]
+    assert NAME not in out.read_text() and PHONE not in out.read_text()
+    assert EMAIL not in out.read_text()  # a ragged row's extra cell is scanned too
+
+
+def test_when_input_has_invalid_utf8_then_it_is_redacted_and_other_bytes_survive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = b"caf\xe9 \xff\xfe phone " + PHONE.encode() + b" end\n"
+    path = tmp_path / "latin1.log"
+    path.write_bytes(raw)
+    out = tmp_path / "r.log"
+    assert run(["redact", str(path), "-o", str(out)], capsys)[0] == 0
+    data = out.read_bytes()
+    assert data.startswith(b"caf\xe9 \xff\xfe phone ") and PHONE.encode() not in data
+
+
+def test_when_an_input_is_missing_then_one_line_and_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["detect", str(tmp_path / "nope.log")], capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"piisweep: error: input not found: {tmp_path / 'nope.log'}"
+    ]
+
+
+def test_when_the_policy_has_a_wrong_action_then_exit_2_naming_file_and_key(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\nentities:\n  PHONE_NUMBER: {action: masked}\n")
+    code, _, err = run(["redact", str(log), "--policy", str(policy)], capsys)
+    assert code == 2 and str(policy) in err and "entities.PHONE_NUMBER.action" in err
+    assert "Traceback" not in err
+
+
+def test_when_a_custom_detector_file_is_wrong_then_exit_2_naming_file_and_key(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "detectors").mkdir()
+    bad = tmp_path / "detectors" / "mine.yaml"
+    bad.write_text(
+        "detectors:\n  - name: emp\n    entity_type: EMP_ID\n"
+        "    regex: 'EMP\\d{6}'\n    scor: 0.9\n"
+    )
+    code, _, err = run(["detect", str(log), "--conf-dir", str(tmp_path)], capsys)
+    assert code == 2 and str(bad) in err and "scor" in err
+
+
+def test_when_a_custom_detector_and_allow_list_are_configured_then_both_apply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "detectors").mkdir()
+    (tmp_path / "detectors" / "mine.yaml").write_text(
+        "detectors:\n  - name: emp\n    entity_type: EMPLOYEE_ID\n    regex: '\\bEMP\\d{6}\\b'\n"
+        "allow_list:\n  values: ['support@shop.example']\n"
+    )
+    log = tmp_path / "a.log"
+    log.write_text("badge EMP123456 mailed support@shop.example and asha.k@gmail.com\n")
+    out = tmp_path / "f.jsonl"
+    run(["detect", str(log), "--conf-dir", str(tmp_path), "-o", str(out)], capsys)
+    assert sorted(r["entity_type"] for r in findings(out)) == ["EMAIL_ADDRESS", "EMPLOYEE_ID"]
+
+
+def test_when_findings_and_errors_are_written_then_no_planted_value_appears_raw(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "f.jsonl"
+    _, stdout, stderr = run(["-v", "detect", str(log), "-o", str(out)], capsys)
+    for text in (out.read_text(), stdout, stderr):
+        for value in PLANTED:
+            assert value not in text
+            assert value.replace(" ", "") not in text
+
+
+def test_when_redact_reads_a_pipe_then_each_line_comes_back_before_the_input_ends(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "redact", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.stdin and proc.stdout
+    try:
+        proc.stdin.write(f"login from {PHONE}\n".encode())
+        proc.stdin.flush()
+        first = proc.stdout.readline()  # would block forever if redact waited for EOF
+        proc.stdin.write(b"plain line\n")
+        proc.stdin.close()
+        rest = proc.stdout.read()
+    finally:
+        proc.wait(timeout=60)
+    assert first == b"login from 98XXXXXX10\n" and rest == b"plain line\n"
+    assert proc.returncode == 0
+
+
+def test_when_gzip_is_truncated_then_exit_2_and_a_reason_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cut.log.gz"
+    path.write_bytes(gzip.compress((TEXT * 200).encode())[:-40])
+    code, _, err = run(["detect", str(path), "-o", str(tmp_path / "f.jsonl")], capsys)
+    assert code == 2 and "ends early or is corrupt" in err and "Traceback" not in err
