@@ -33,6 +33,15 @@ NEGATIVE_WINDOW = 10
 _WHOLE = (0, -1)
 
 
+def _opens_pem_block(line: str, span: Span) -> bool:
+    """A PRIVATE_KEY span that runs to the end of its line without an END marker."""
+    return (
+        span.entity_type == "PRIVATE_KEY"
+        and span.end == len(line)
+        and "-----END" not in line[span.start : span.end]
+    )
+
+
 @dataclass
 class Engine:
     """Detect PII in text. Build once per process (or Spark partition) and reuse.
@@ -159,7 +168,10 @@ class Engine:
         los = np.r_[0, newlines + 1][lines[first]].tolist()
         n_newlines = len(newlines)
         ids_l, starts_l, ends_l = ids.tolist(), starts.tolist(), ends.tolist()
+        covered = -1  # lines up to here were yielded as the body of a PEM block
         for k, li in enumerate(line_list):
+            if li <= covered:
+                continue
             lo = los[k]
             hi = int(newlines[li]) if li < n_newlines else len(data)
             line = data[lo:hi].decode("utf-8", "surrogateescape")
@@ -175,6 +187,24 @@ class Engine:
             spans = self._detect(line, hits, fieldname)
             if spans:
                 yield li, line, spans
+                if any(_opens_pem_block(line, sp) for sp in spans):
+                    covered = yield from self._pem_body(data, newlines, li)
+
+    def _pem_body(
+        self, data: bytes, newlines: np.ndarray, li: int
+    ) -> Iterator[tuple[int, str, list[Span]]]:
+        """A private key written over several lines: every line after the BEGIN line up to
+        and including the END line is key material, though no trigger fires on base64."""
+        start = int(newlines[li]) + 1 if li < len(newlines) else len(data)
+        end_marker = data.find(b"-----END ", start)
+        last = int(np.searchsorted(newlines, end_marker)) if end_marker >= 0 else li
+        for lj in range(li + 1, last + 1):
+            lo = int(newlines[lj - 1]) + 1
+            hi = int(newlines[lj]) if lj < len(newlines) else len(data)
+            line = data[lo:hi].decode("utf-8", "surrogateescape").removesuffix("\r")
+            if line:
+                yield lj, line, [Span("PRIVATE_KEY", 0, len(line), 1.0, "private_key")]
+        return last
 
     def _prefilter(self, array: np.ndarray, ids: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
         """Mask of hits to keep after the detectors' vectorised checks (e.g. Verhoeff)."""

@@ -32,11 +32,15 @@ def _last_digit(buf: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 
 def _window(buf: np.ndarray, last: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows of the ``width`` bytes ending at ``last``, mask of rows inside the buffer)."""
-    start = last - width + 1
-    inside = (start >= 0) & (last >= 0)
-    idx = np.clip(start[:, None] + np.arange(width)[None, :], 0, len(buf) - 1)
-    return buf[idx], inside
+    """(rows of the ``width`` bytes ending at ``last``, mask of rows whose hit is known).
+
+    Positions before the buffer read as NUL, which is no digit and no separator, so a
+    number at the very start of a buffer is measured correctly.
+    """
+    idx = (last - width + 1)[:, None] + np.arange(width)[None, :]
+    rows = buf[np.clip(idx, 0, len(buf) - 1)]
+    rows = np.where(idx >= 0, rows, 0).astype(np.uint8)
+    return rows, last >= 0
 
 
 def verhoeff_rows(digits: np.ndarray) -> np.ndarray:

@@ -14,11 +14,17 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from detectors.errors import ConfigError
+
+try:  # getwidth(): the longest match a trigger can have
+    import re._parser as re_parser
+except ImportError:  # Python 3.10
+    import sre_parse as re_parser  # type: ignore[no-redef]
 from detectors.registry import Trigger
 
 log = logging.getLogger(__name__)
@@ -61,7 +67,6 @@ class TriggerScanner:
         expressions = [t.regex.encode() for _, t in self._triggers]
         flags = [
             hyperscan.HS_FLAG_MULTILINE
-            | hyperscan.HS_FLAG_SOM_LEFTMOST
             | (hyperscan.HS_FLAG_CASELESS if t.caseless else 0)
             for _, t in self._triggers
         ]
@@ -88,33 +93,46 @@ class TriggerScanner:
         return [(i, re.compile("|".join(parts).encode(), re.M)) for i, parts in by_id.items()]
 
     def scan(self, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Trigger ids, match starts and match ends (exclusive) of every match in ``data``.
+        """Trigger ids, earliest possible match starts and match ends (exclusive).
 
-        Starts are leftmost (Hyperscan's SOM_LEFTMOST), so Python can try a detector's
-        precise pattern right where the candidate is instead of searching the whole line.
+        Hyperscan reports ends; asking it for exact starts (SOM) halves its speed, so a
+        start is the end minus the trigger's longest possible match, which bounds where
+        Python looks for the precise value.
         """
-        ids: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
+        ids_l: list[int] = []
+        ends_l: list[int] = []
         if self.backend == "hyperscan":
 
-            def on_match(i: int, start: int, end: int, _flags: int, _ctx: object) -> None:
-                ids.append(i)
-                starts.append(start)
-                ends.append(end)
+            def on_match(i: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+                ids_l.append(i)
+                ends_l.append(end)
 
             self._db.scan(data, match_event_handler=on_match)
         else:
             for i, rx in self._compiled:
                 for m in rx.finditer(data):
-                    ids.append(i)
-                    starts.append(m.start())
-                    ends.append(m.end())
-        return (
-            np.asarray(ids, dtype=np.int64),
-            np.asarray(starts, dtype=np.int64),
-            np.asarray(ends, dtype=np.int64),
-        )
+                    ids_l.append(i)
+                    ends_l.append(m.end())
+        ids = np.asarray(ids_l, dtype=np.int64)
+        ends = np.asarray(ends_l, dtype=np.int64)
+        starts = np.maximum(ends - self._widths[ids], 0) if len(ids) else ends
+        return ids, starts, ends
+
+    @cached_property
+    def _widths(self) -> np.ndarray:
+        """Longest match of each trigger id (capped for unbounded repeats)."""
+        size = max((i for i, _ in self._triggers), default=0) + 1
+        widths = np.zeros(size, dtype=np.int64)
+        for i, t in self._triggers:
+            widths[i] = max(widths[i], _max_width(t.regex))
+        return widths
+
+
+def _max_width(regex: str, cap: int = 256) -> int:
+    try:
+        return min(cap, int(re_parser.parse(regex).getwidth()[1]))
+    except (re.error, OverflowError, ValueError, RecursionError):
+        return cap
 
 
 def _cache_path(triggers: Sequence[tuple[int, Trigger]]) -> Path | None:

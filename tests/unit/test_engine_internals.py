@@ -1,0 +1,102 @@
+"""Engine mechanisms that no single detector owns: multi-line PEM blocks, deny-lists, the
+vectorised checksum prefilters and the on-disk scanner cache."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detectors.checksums import luhn_valid, verhoeff_valid
+from detectors.config import load_engine
+from detectors.engine import Engine
+from detectors.prefilter import aadhaar_hits, luhn_plain_hits
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.default()
+
+
+def test_when_a_private_key_spans_lines_then_every_line_to_the_end_marker_is_reported(
+    engine: Engine,
+) -> None:
+    data = (
+        b"2024 INFO loaded key\n-----BEGIN RSA PRIVATE KEY-----\n"
+        b"MIIEpAIBAAKCAQEA1c7+9z5Pad7OejecsQ0bu3aumLV5dXJZ6IBmbN3LOGLU\n"
+        b"bSm5HYhEVE0SHHKnLjH9UVbE6tIx2Ns+Xy6Tl5GVQ8S7dtsj/VqzgYNw4n1x\n"
+        b"-----END RSA PRIVATE KEY-----\nphone 9876543210 after\n"
+    )
+    found = {li: [s.entity_type for s in spans] for li, _, spans in engine.scan_lines(data)}
+    assert found == {
+        1: ["PRIVATE_KEY"],
+        2: ["PRIVATE_KEY"],
+        3: ["PRIVATE_KEY"],
+        4: ["PRIVATE_KEY"],
+        5: ["PHONE_NUMBER"],
+    }
+
+
+def test_when_a_deny_list_names_a_value_then_it_is_reported_wherever_it_stands(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "detectors").mkdir()
+    (tmp_path / "detectors" / "deny.yaml").write_text(
+        "deny_list:\n  - entity_type: PERSON\n    values: ['Zorawar Quixley']\n"
+    )
+    engine = load_engine(tmp_path)
+    text = "ticket raised by zq; escalate to Zorawar Quixley today"
+    spans = engine.scan_text(text)
+    assert [(s.entity_type, text[s.start : s.end]) for s in spans] == [
+        ("PERSON", "Zorawar Quixley")
+    ]
+
+
+def _hits(values: list[str], tail: str) -> tuple[np.ndarray, np.ndarray]:
+    buf = b""
+    ends = []
+    for v in values:
+        buf += b"id=" + v.encode() + tail.encode()
+        ends.append(len(buf))
+        buf += b"\n"
+    return np.frombuffer(buf, dtype=np.uint8), np.asarray(ends, dtype=np.int64)
+
+
+@pytest.mark.parametrize("tail", ["", " ", '"', ".x", ","])
+@pytest.mark.parametrize("sep", ["", " ", "-"])
+def test_when_aadhaar_hits_are_prefiltered_then_exactly_the_verhoeff_failures_go(
+    sep: str, tail: str
+) -> None:
+    rng = random.Random(f"{sep}{tail}")
+    digits = ["".join(rng.choice("0123456789") for _ in range(12)) for _ in range(400)]
+    values = [d if not sep else sep.join((d[:4], d[4:8], d[8:])) for d in digits]
+    keep = aadhaar_hits(*_hits(values, tail))
+    assert keep.tolist() == [verhoeff_valid(d) for d in digits]
+
+
+@pytest.mark.parametrize("tail", ["", " ", '"', ".x"])
+def test_when_card_hits_are_prefiltered_then_exactly_the_luhn_failures_go(tail: str) -> None:
+    rng = random.Random(tail)
+    digits = [
+        "".join(rng.choice("0123456789") for _ in range(rng.randint(13, 19))) for _ in range(400)
+    ]
+    keep = luhn_plain_hits(*_hits(digits, tail))
+    assert keep.tolist() == [luhn_valid(d) for d in digits]
+
+
+def test_when_card_hits_are_separated_then_the_prefilter_leaves_them_to_python() -> None:
+    keep = luhn_plain_hits(*_hits(["4111 1111 1111 1112", "4111-1111-1111-1112"], ""))
+    assert keep.tolist() == [True, True]
+
+
+def test_when_the_scanner_cache_is_warm_then_a_new_engine_finds_the_same_spans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIISWEEP_CACHE_DIR", str(tmp_path))
+    text = "Customer Rahul Sharma paid 4111 1111 1111 1111 from 49.36.12.7"
+    cold = Engine.default().scan_text(text)
+    assert list(tmp_path.glob("triggers-*.hsdb"))
+    warm = Engine.default().scan_text(text)
+    assert cold == warm and len(cold) == 3
