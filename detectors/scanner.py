@@ -66,8 +66,7 @@ class TriggerScanner:
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         expressions = [t.regex.encode() for _, t in self._triggers]
         flags = [
-            hyperscan.HS_FLAG_MULTILINE
-            | (hyperscan.HS_FLAG_CASELESS if t.caseless else 0)
+            hyperscan.HS_FLAG_MULTILINE | (hyperscan.HS_FLAG_CASELESS if t.caseless else 0)
             for _, t in self._triggers
         ]
         try:
