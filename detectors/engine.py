@@ -8,6 +8,7 @@ are resolved so one value is one entity, and scores below the threshold are drop
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +109,8 @@ class Engine:
         exact = self._exact and len(data) == len(text)
         for i, a, b in zip(ids.tolist(), starts.tolist(), ends.tolist(), strict=True):
             hits.setdefault(i, []).append((a, b) if exact else _WHOLE)
+        if not exact:
+            hits = {i: [_WHOLE] for i in hits}
         spans = self._detect(text, hits, fieldname)
         if fieldname:
             spans = self._resolve(spans + self._field_spans(text, fieldname))
@@ -181,9 +184,11 @@ class Engine:
             # the re fallback) a fired detector searches the whole line.
             exact = self._exact and hi - lo == len(line) + (data[hi - 1 : hi] == b"\r")
             hits: dict[int, list[tuple[int, int]]] = {}
-            for j in range(bounds[k], bounds[k + 1]):
-                window = (starts_l[j] - lo, ends_l[j] - lo) if exact else _WHOLE
-                hits.setdefault(ids_l[j], []).append(window)
+            if exact:
+                for j in range(bounds[k], bounds[k + 1]):
+                    hits.setdefault(ids_l[j], []).append((starts_l[j] - lo, ends_l[j] - lo))
+            else:
+                hits = {i: [_WHOLE] for i in ids_l[bounds[k] : bounds[k + 1]]}
             spans = self._detect(line, hits, fieldname)
             if spans:
                 yield li, line, spans
@@ -248,15 +253,8 @@ class Engine:
         characters before each trigger hit to ``reach_after`` past it (lookbehinds still
         see the text before), so a long line costs no more than a short one."""
         groups = d.value_groups
-        before, after = d.reach
-        n = len(line)
         seen: set[int] = set()
-        for hit_start, hit_end in windows:
-            if hit_end < 0:
-                pos, endpos = 0, n
-            else:
-                pos = max(0, hit_start - before)
-                endpos = min(n, hit_end + after + 8)
+        for pos, endpos in _merged_ranges(windows, d.reach, len(line)):
             for m in d.pattern.finditer(line, pos, endpos):
                 g = next((g for g in groups if m.start(g) >= 0), 0)
                 start, end = m.span(g)
@@ -347,16 +345,44 @@ class Engine:
     @staticmethod
     def _resolve(spans: list[Span]) -> list[Span]:
         """One value, one entity: a span inside a longer one goes (a phone inside a UPI id,
-        a PAN inside a GSTIN); of partly overlapping spans the higher score stays."""
+        a PAN inside a GSTIN); of partly overlapping spans the higher score stays.
+
+        O(n log n): a line of a million phone numbers must not take quadratic time.
+        """
         if len(spans) < 2:
             return spans
-        spans = sorted(set(spans), key=lambda s: (s.start - s.end, -s.score, s.start))
         outer: list[Span] = []
-        for s in spans:
-            if not any(o.start <= s.start and s.end <= o.end for o in outer):
+        max_end = -1
+        for s in sorted(set(spans), key=lambda s: (s.start, -s.end, -s.score)):
+            if s.end > max_end:  # not inside an earlier-starting, longer span
                 outer.append(s)
+                max_end = s.end
+        starts: list[int] = []
         kept: list[Span] = []
         for s in sorted(outer, key=lambda s: (-s.score, s.start - s.end, s.start)):
-            if not any(s.overlaps(k) for k in kept):
-                kept.append(s)
-        return sorted(kept, key=lambda s: s.start)
+            i = bisect.bisect_left(starts, s.start)
+            if (i > 0 and kept[i - 1].end > s.start) or (i < len(kept) and kept[i].start < s.end):
+                continue
+            starts.insert(i, s.start)
+            kept.insert(i, s)
+        return kept
+
+
+def _merged_ranges(
+    windows: Sequence[tuple[int, int]], reach: tuple[int, int], n: int
+) -> list[tuple[int, int]]:
+    """Search ranges around trigger hits, widened by the detector's reach and merged where
+    they overlap, so a line dense with hits is searched once, not once per hit."""
+    before, after = reach
+    ranges = sorted(
+        (0, n) if end < 0 else (max(0, start - before), min(n, end + after + 8))
+        for start, end in windows
+    )
+    merged = [ranges[0]]
+    for lo, hi in ranges[1:]:
+        if lo <= merged[-1][1]:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged

@@ -496,7 +496,9 @@ ADDRESS: list[Detector] = [
         # number, locality and PIN around it are the precise pattern's job.
         [r"\b" + _STREET + r"\b"],
         r"(?<![\w])(?P<v>" + _HOUSE + r"\s+(?:" + _WORD + r",?\s+){0,6}?" + _STREET + r"\b\.?"
-        r"(?:(?:,?\s*" + _WORD + r"(?:\s+[A-Z][A-Za-z.'\-]*){0,3}){0,5}?" + _PIN_TAIL + r")?)"
+        # Up to eight more words (locality, city) when a PIN closes the address. One flat
+        # lazy repeat: nested repeats backtrack exponentially on a line of street words.
+        r"(?:(?:[ ,]+[A-Za-z0-9.'\-]+){0,8}?" + _PIN_TAIL + r")?)"
         r"(?![\w])",
         0.6,
         validate=_address_free,
