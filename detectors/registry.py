@@ -24,6 +24,8 @@ class Trigger:
 
     regex: str
     caseless: bool = False
+    # Longest possible match, when known; else the scanner derives it from the regex.
+    width: int | None = None
 
 
 @dataclass(frozen=True)

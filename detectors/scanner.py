@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -123,10 +123,11 @@ class TriggerScanner:
         size = max((i for i, _ in self._triggers), default=0) + 1
         widths = np.zeros(size, dtype=np.int64)
         for i, t in self._triggers:
-            widths[i] = max(widths[i], _max_width(t.regex))
+            widths[i] = max(widths[i], t.width if t.width is not None else _max_width(t.regex))
         return widths
 
 
+@lru_cache(maxsize=1024)
 def _max_width(regex: str, cap: int = 256) -> int:
     try:
         return min(cap, int(re_parser.parse(regex).getwidth()[1]))

@@ -22,6 +22,7 @@ from jobs.localfiles import FORMATS, open_input, open_output
 log = logging.getLogger("piisweep")
 
 DEFAULT_CONF = Path("conf")
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +81,7 @@ def run_detect(args: argparse.Namespace) -> int:
     count = 0
     try:
         for row in local_detect.detect(stream, fmt, ctx):
-            out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            out.write(_encode(row).encode("utf-8", "surrogateescape") + b"\n")
             count += 1
     finally:
         out.flush()

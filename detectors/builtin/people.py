@@ -297,7 +297,7 @@ PERSON: list[Detector] = [
 
 def person_triggers() -> list[Trigger]:
     """One literal trigger per dictionary first name followed by a capitalised word."""
-    return [Trigger(rf"\b{name}[ +][A-Z]") for name in sorted(first_names())]
+    return [Trigger(rf"\b{name}[ +][A-Z]", width=len(name) + 2) for name in sorted(first_names())]
 
 
 # ------------------------------------------------------------------ STREET_ADDRESS
