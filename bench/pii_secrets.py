@@ -185,9 +185,11 @@ class SecretPii(Kit):
                 ],
                 [Pii(begin, "PRIVATE_KEY", FREE)],
             ]
-            lines += [[v.pem_body_line()] for _ in range(self.n(2, 4))]
-            lines.append([v.pem_body_line(self.n(8, 60))])
-            lines.append([end])
+            # Every line of the block is key material, so every line is labelled: a redacted
+            # copy that blanks only the BEGIN line still leaks the key.
+            lines += [[Pii(v.pem_body_line(), "PRIVATE_KEY", FREE)] for _ in range(self.n(2, 4))]
+            lines.append([Pii(v.pem_body_line(self.n(8, 60)), "PRIVATE_KEY", FREE)])
+            lines.append([Pii(end, "PRIVATE_KEY", FREE)])
             return lines
         body = "\\n".join(v.pem_body_line() for _ in range(self.n(2, 4)))
         pem = f"{begin}\\n{body}\\n{end}"

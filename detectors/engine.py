@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +33,12 @@ WINDOW_PENALTY = 0.25
 NEGATIVE_WINDOW = 10
 # A trigger hit that stands for "search the whole line".
 _WHOLE = (0, -1)
+
+
+# A line inside a PEM block: base64, an RFC 1421 header, blank, or the END marker.
+_PEM_BODY = re.compile(
+    r"[A-Za-z0-9+/=]{0,100}$|(?:Proc-Type|DEK-Info|Comment): |-----END [A-Z0-9 ]*PRIVATE KEY"
+)
 
 
 def _opens_pem_block(line: str, span: Span) -> bool:
@@ -207,6 +214,8 @@ class Engine:
             lo = int(newlines[lj - 1]) + 1
             hi = int(newlines[lj]) if lj < len(newlines) else len(data)
             line = data[lo:hi].decode("utf-8", "surrogateescape").removesuffix("\r")
+            if not _PEM_BODY.match(line):
+                return lj - 1  # not a key line: the block ended without its marker
             if line:
                 yield lj, line, [Span("PRIVATE_KEY", 0, len(line), 1.0, "private_key")]
         return last

@@ -100,3 +100,16 @@ def test_when_the_scanner_cache_is_warm_then_a_new_engine_finds_the_same_spans(
     assert list(tmp_path.glob("triggers-*.hsdb"))
     warm = Engine.default().scan_text(text)
     assert cold == warm and len(cold) == 3
+
+
+def test_when_a_private_key_header_is_followed_by_log_lines_then_they_are_not_swallowed(
+    engine: Engine,
+) -> None:
+    data = (
+        b"-----BEGIN RSA PRIVATE KEY-----\n"
+        b"INFO next request from 9876543210\n"
+        b"INFO unrelated line\n"
+        b"-----END RSA PRIVATE KEY-----\n"
+    )
+    found = {li: [s.entity_type for s in spans] for li, _, spans in engine.scan_lines(data)}
+    assert found == {0: ["PRIVATE_KEY"], 1: ["PHONE_NUMBER"]}
