@@ -235,10 +235,10 @@ PERSON_CONTEXT = (
     "called",
 )
 # Honorifics and salutations (English, and Hindi: प्रिय "dear", श्री / श्रीमती "Mr" / "Mrs").
-_TITLES = (
-    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?|\b(?:[Cc]ustomer|Dear|dear|Hi|Hello)"
-    r"|प्रिय|श्रीमती|श्री)"
-)
+_HONORIFIC = r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?|श्रीमती|श्री)"
+_SALUTATION = r"(?:\b(?:[Cc]ustomer|Dear|dear|Hi|Hello)|प्रिय)"
+# "Dear Ms. Rao" as well as "Dear Rao" and "Ms. Rao".
+_TITLES = rf"(?:{_SALUTATION}\s+(?:{_HONORIFIC}\s+)?|{_HONORIFIC}\s+)"
 _TITLE_TRIGGER = Trigger(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?|\b(?:[Cc]ustomer|Dear|dear|Hi|Hello)"
     r"|\xe0\xa4\xaa\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa4\xbf\xe0\xa4\xaf|\xe0\xa4\xb6\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa5\x80)"
@@ -275,7 +275,7 @@ PERSON: list[Detector] = [
         "person_titled",
         "PERSON",
         [_TITLE_TRIGGER],
-        _TITLES + r"\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][a-z]+){0,2})(?![\w@])",
+        _TITLES + r"(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][a-z]+){0,2})(?![\w@])",
         0.8,
         validate=_person_titled,
         reach=(0, 40),
