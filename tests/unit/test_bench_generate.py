@@ -109,7 +109,12 @@ VALIDATORS = {
     "CVV": lambda t: re.fullmatch(r"\d{3,4}", t),
     "AWS_ACCESS_KEY": lambda t: re.fullmatch(r"AKIA[A-Z0-9]{16}", t),
     "JWT": lambda t: t.count(".") == 2 and "alg" in _jwt_header(t),
-    "PRIVATE_KEY": lambda t: re.match(r"-----BEGIN [A-Z ]*PRIVATE KEY-----", t),
+    # A BEGIN marker, an END marker, or a base64 body line of a multi-line block.
+    "PRIVATE_KEY": lambda t: re.fullmatch(
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*|-----END [A-Z ]*PRIVATE KEY-----|[A-Za-z0-9+/=]+",
+        t,
+        re.S,
+    ),
     "MAC_ADDRESS": lambda t: re.fullmatch(r"[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}", t),
 }
 
