@@ -80,12 +80,12 @@ class Detector:
 def _words_regex(words: Sequence[str]) -> re.Pattern[str] | None:
     """One regex for a word list. A word must stand alone or as a snake_case part, so ``otp``
     hits ``otp_code`` and ``OTP:`` but not ``footprint``, and ``id`` does not hit ``idle``.
-    A word glued to the one before by ``-`` or ``/`` is part of a name (``Go-http-client``,
-    ``okhttp/4``), not context."""
+    A word glued to its neighbour by ``-`` or ``/`` is part of a name (``Go-http-client``,
+    ``user-service``), not context. A plural counts: ``orders`` is ``order``."""
     if not words:
         return None
     alternation = "|".join(sorted((re.escape(w.lower()) for w in words), key=len, reverse=True))
-    return re.compile(rf"(?:^|[^a-z0-9/\-])(?:{alternation})(?![a-z])")
+    return re.compile(rf"(?:^|[^a-z0-9/\-])(?:{alternation})s?(?![a-z\-])")
 
 
 def detector(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-# A number that is not glued to a word, a decimal, a dash-joined id or a hex run.
+# A number that is not glued to a word, a decimal, a dash-joined id or a hex run. A comma
+# after it is a CSV column break, not a decimal point: 9876543210,560038 is a phone.
 NUM_LEFT = r"(?<![\w.\-+])"
-NUM_RIGHT = r"(?![\w]|[.,\-]\d)"
+NUM_RIGHT = r"(?![\w]|[.\-]\d)"
 
 # The same boundaries for Hyperscan triggers, which have no lookaround: they consume the
 # character before and after instead (only the line a trigger ends on matters).
 TRIG_LEFT = r"(?:^|[^\w.+\-])"
-TRIG_RIGHT = r"(?:$|[^\w.,\-]|[.,\-](?:$|[^\d]))"
+TRIG_RIGHT = r"(?:$|[^\w.\-]|[.\-](?:$|[^\d]))"
 
 # Keys and words that say a number is an identifier of a thing, not of a person.
 ID_WORDS = (
@@ -76,4 +77,7 @@ ID_WORDS = (
     "attempt",
     "container",
     "application",
+    "isbn",
+    "ean",
+    "upc",
 )

@@ -50,8 +50,9 @@ def _indian_mobile(value: str, line: str, start: int, end: int) -> float | None:
 
 
 def _international(value: str, line: str, start: int, end: int) -> float | None:
-    if value.startswith(("+91", "+ 91")):
-        return None  # the Indian detector owns these, with stricter rules
+    digits = re.sub(r"\D", "", value)
+    if digits.startswith("91") and digits[2:3] in "6789" and len(digits) == 12:
+        return None  # an Indian mobile: in_mobile owns it, with stricter rules
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
@@ -72,8 +73,8 @@ PHONES: list[Detector] = [
         "in_mobile",
         "PHONE_NUMBER",
         [
-            r"(?:^|[^\w.\-])(?:\+?91|\(\+?91\)|0)?[ \-]?[6-9]\d{4}[ \-]?\d{5}" + TRIG_RIGHT,
-            r"(?:^|[^\w.\-])(?:\+?91|\(\+?91\)|0)?[ \-]?[6-9]\d{2}[ \-]\d{3}[ \-]\d{4}"
+            r"(?:^|[^\w.\-])(?:\+?91|0091|\(\+?91\)|0)?[ \-]?[6-9]\d{4}[ \-]?\d{5}" + TRIG_RIGHT,
+            r"(?:^|[^\w.\-])(?:\+?91|0091|\(\+?91\)|0)?[ \-]?[6-9]\d{2}[ \-]\d{3}[ \-]\d{4}"
             + TRIG_RIGHT,
         ],
         r"(?<![\w.+\-])(?P<v>(?:(?:\+|00)91[ \-]?|\(\+?91\)[ \-]?|91[ \-]?|0)?"
@@ -217,7 +218,12 @@ _FILE_LIKE = frozenset(
 )
 
 
+_TOKEN_USER = re.compile(r"^(?:gh[pousr]_|glpat-|xox[abprs]-)")
+
+
 def _email(value: str, line: str, start: int, end: int) -> float | None:
+    if (start and line[start - 1] == "*") or _TOKEN_USER.match(value):
+        return None  # r*****a@gmail.com is already masked; ghp_…@github.com is a token
     tld = value.rsplit(".", 1)[-1].lower()
     if tld in _COMMON_TLDS or (len(tld) == 2 and tld not in _FILE_LIKE):
         return 0.0
@@ -302,7 +308,10 @@ CREDIT_CARD = detector(
         + r"[2-68]\d{3}(?:\d{9,15}|[ \-]\d{4}[ \-]\d{4}[ \-]\d{1,7}|[ \-]\d{6}[ \-]\d{4,5})"
         + TRIG_RIGHT
     ],
-    NUM_LEFT + r"(?P<v>[2-68]\d{3}(?:[ \-]?\d){9,15})" + NUM_RIGHT,
+    # Plain, 4-4-4-4(-1..3) or Amex/Diners 4-6-5/4-6-4; the lazy tail lets "4111 … 1111 12/28"
+    # end before the expiry month.
+    NUM_LEFT + r"(?P<v>[2-68]\d{12,18}|[2-68]\d{3}([ \-])\d{4}\2\d{4}\2\d{1,4}(?:\2\d{1,3})??"
+    r"|[2-68]\d{3}([ \-])\d{6}\3\d{4,5})" + NUM_RIGHT,
     0.6,
     validate=_card,
     prefilter=luhn_plain_hits,
@@ -315,7 +324,7 @@ CREDIT_CARD = detector(
 CVV = detector(
     "cvv",
     "CVV",
-    [Trigger(r"(?:cvv|cvc|csc|card verification)[^0-9\n]{0,16}\d{3,4}", caseless=True)],
+    [Trigger(r"(?:cvv2?|cvc2?|csc|card verification)[^0-9\n]{0,16}\d{3,4}", caseless=True)],
     r"(?i)(?<![a-z])(?:cvv2?|cvc2?|csc|card\s+verification(?:\s+(?:value|code))?)"
     r"[\"'\]]?\s{0,3}(?:[:=]|is|was|-)?\s{0,3}[\"']?(?P<v>\d{3,4})(?!\d)",
     0.9,
@@ -353,7 +362,7 @@ OTP: list[Detector] = [
         # keyword, an optional "code"/"no", a separator, at most a few words ("for login
         # is"), then the code standing alone: never digits further along a URL or a word.
         r"(?i)" + _OTP_WORDS + r"(?:[\s_\-]*(?:code|no\.?|number|value))?[\"'\]]?\s{0,3}"
-        r"(?:[:=\-]|is|was)?\s{0,3}[\"']?(?:[a-z ,]{0,16}?(?:\bis|:)\s{1,3})?"
+        r"(?:[:=\-]|is|was)?\s{0,3}[\"']?(?:[a-z0-9 ,.₹]{0,32}?(?:\bis|:)\s{1,3})?"
         r"(?P<v>\d{4,8})(?![\w])",
         0.85,
         validate=_otp,
@@ -495,8 +504,21 @@ SSN: list[Detector] = [
         r"(?<![\w\-.])(?P<v>\d{3}-\d{2}-\d{4})(?![\w]|[.\-]\d)",
         0.6,
         validate=_ssn,
-        context=("ssn", "social security", "social"),
-        negative_context=ID_WORDS,
+        context=("ssn", "social security", "social", "tax"),
+        negative_context=(
+            "order",
+            "txn",
+            "invoice",
+            "phone",
+            "tracking",
+            "isbn",
+            "sku",
+            "item",
+            "product",
+            "part",
+            "model",
+            "serial",
+        ),
         field_hints=("ssn", "social_security"),
         reach=(2, 8),
     ),
@@ -518,6 +540,17 @@ SSN: list[Detector] = [
 
 # ---------------------------------------------------------------- network
 _NOT_AN_ADDRESS_WORDS = (
+    "server",
+    "host",
+    "node",
+    "upstream",
+    "gateway",
+    "dns",
+    "bind",
+    "listen",
+    "broker",
+    "peer",
+    "proxy",
     "version",
     "ver",
     "build",
@@ -536,6 +569,8 @@ _NOT_AN_ADDRESS_WORDS = (
 
 
 def _ipv4(value: str, line: str, start: int, end: int) -> float | None:
+    if start > 1 and line[start - 1] == "/" and line[start - 2].isalpha():
+        return None  # a product version in a user agent: OPR/106.0.0.0, Edg/124.0.0.0
     parts = value.split(".")
     if any((len(p) > 1 and p[0] == "0") or int(p) > 255 for p in parts):
         return None  # 01.02.03.04 is a date or a version, 300.1.1.1 no address at all
@@ -615,6 +650,8 @@ NETWORK: list[Detector] = [
 
 def _mac(value: str, line: str, start: int, end: int) -> float | None:
     digits = re.sub(r"[^0-9A-Fa-f]", "", value).lower()
+    if "." in value and digits.isdigit():
+        return None  # 2024.0311.1502 is a CalVer build, not a Cisco-style MAC
     if len(set(digits)) < 2:
         return None  # 00:00:00:00:00:00 and ff:ff:… are placeholders
     return 0.0
@@ -643,7 +680,7 @@ _DEVICE_KEYS = (
 )
 _DEVICE_VALUE = (
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
-    r"|[0-9a-fA-F]{16}|\d{15}|[0-9A-Fa-f]{40}"
+    r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{16}|[0-9a-fA-F]{16}|\d{15}|[0-9A-Fa-f]{40}"
 )
 
 

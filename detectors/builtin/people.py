@@ -175,8 +175,8 @@ def looks_like_name(value: str, explicit_key: bool) -> float | None:
         if known or (explicit_key and tokens[0][0].isupper()):
             return 0.0
         return None
-    if not known and not all(t[0].isupper() for t in tokens):
-        return None
+    if not known and (not explicit_key or not all(t[0].isupper() for t in tokens)):
+        return None  # under a bare `name` key, "Wireless Mouse" is a product
     return 0.1 if known else 0.0
 
 
@@ -198,13 +198,17 @@ def _person_pair(value: str, line: str, start: int, end: int) -> float | None:
     return 0.0 if tokens[-1] in last_names() else None
 
 
+# Words that follow a title-like word without being a name: Sri Lanka, Dr. Martens.
+_NOT_AFTER_TITLE = frozenset({"Lanka", "Martens", "Pepper", "Oetker"})
 _HONORIFIC_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?\s+$")
 
 
 def _person_titled(value: str, line: str, start: int, end: int) -> float | None:
     tokens = re.split(r"\s+", value)
-    if tokens[0].lower() in _STOP_VALUES:
+    if tokens[0].lower() in _STOP_VALUES or tokens[0] in _NOT_AFTER_TITLE:
         return None
+    if line[end : end + 2] in ("'s", "’s"):
+        return None  # Dr. Reddy's, Mr. Cooper's: a company or a brand
     known = any(t in all_first_names() or t in last_names() for t in tokens)
     if known:
         return 0.0
@@ -435,8 +439,10 @@ def looks_like_address(value: str) -> float | None:
     text = value.strip()
     if len(text) < 6 or "@" in text or "://" in text or not re.search(r"[A-Za-z]{2}", text):
         return None
-    if re.fullmatch(r"[0-9a-fA-F:.\-/]+", text):
-        return None  # an IP, MAC or hex id in an `address` field
+    if re.fullmatch(r"(?:0x)?[0-9a-fA-F:.\-/]+", text) or re.match(
+        r"\d{1,3}(?:\.\d{1,3}){3}\b", text
+    ):
+        return None  # an IP, MAC, pointer or hex id in an `address` field
     signals = sum(
         (
             bool(re.search(r"\d", text)),
@@ -473,7 +479,7 @@ ADDRESS: list[Detector] = [
         [
             Trigger(
                 # `address` as a whole key or after a postal word; never `ip_address=`.
-                r"(?:\b(?:address|addr)|(?:shipping|billing|delivery|home|residential|permanent"
+                r"(?:\b(?:address|addr|street)|(?:shipping|billing|delivery|home|residential|permanent"
                 r"|current|postal|street|customer|mailing|full|pickup|drop|return|office"
                 r"|communication|correspondence|registered)[_\- ]?(?:address|addr))"
                 r"[A-Za-z0-9_]{0,12}[\"']?[ ]{0,3}[:=]",
@@ -495,7 +501,15 @@ ADDRESS: list[Detector] = [
         # The street word alone: a literal set Hyperscan matches at memory speed. The house
         # number, locality and PIN around it are the precise pattern's job.
         [r"\b" + _STREET + r"\b"],
-        r"(?<![\w])(?P<v>" + _HOUSE + r"\s+(?:" + _WORD + r",?\s+){0,6}?" + _STREET + r"\b\.?"
+        r"(?<![\w])(?P<v>"
+        + _HOUSE
+        + r"\s+(?:"
+        + _WORD
+        + r",?\s+){0,6}?"
+        + _STREET
+        + r"(?:\s+"
+        + _STREET
+        + r")?\b\.?"
         # Up to eight more words (locality, city) when a PIN closes the address. One flat
         # lazy repeat: nested repeats backtrack exponentially on a line of street words.
         r"(?:(?:[ ,]+[A-Za-z0-9.'\-]+){0,8}?" + _PIN_TAIL + r")?)"

@@ -11,14 +11,14 @@ from detectors.registry import Detector, Trigger, detector
 
 _PLACEHOLDER = re.compile(
     r"^(?:\*+|x+|X+|#+|\.+|-+|null|none|nil|true|false|undefined|redacted|masked|hidden|secret|"
-    r"password|changeme|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%s|%\(\w+\)s|\[REDACTED[^\]]*\]|"
+    r"password|changeme|<[^>]*>|\$\{[^}]*\}?|\{\{[^}]*\}\}|%s|%\(\w+\)s|\[REDACTED[^\]]*\]|"
     r"\[(?:FILTERED|MASKED|REDACTED)[^\]]*\]?)$",
     re.IGNORECASE,
 )
 
 
 _CLAIMED = re.compile(
-    r"^(?:eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.|(?:AKIA|ASIA)[A-Z0-9]{16}$|-----BEGIN)"
+    r"^(?:eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.|(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])|-----BEGIN)"
 )
 
 
@@ -27,6 +27,8 @@ def _not_placeholder(value: str, line: str, start: int, end: int) -> float | Non
     PEM key, which their own detectors report under their own, more specific entity."""
     if _PLACEHOLDER.match(value) or "XXX" in value or _CLAIMED.match(value):
         return None
+    if value[:1] in "/~" and line[max(0, start - 4) : start].upper().startswith("PWD"):
+        return None  # PWD=/home/deploy/app in an environment dump is the working directory
     return 0.0
 
 
@@ -70,7 +72,7 @@ PRIVATE_KEY = detector(
     "private_key",
     "PRIVATE_KEY",
     [r"-----BEGIN [A-Z0-9 ]{0,30}PRIVATE KEY"],
-    r"(?P<v>-----BEGIN " + _PEM_LABEL + r"-----(?:.{0,8000}?-----END " + _PEM_LABEL + r"-----"
+    r"(?P<v>-----BEGIN " + _PEM_LABEL + r"-----(?:(?s:.{0,8000}?)-----END " + _PEM_LABEL + r"-----"
     r"|.*))",
     1.0,
     reach=(0, 8100),
@@ -87,7 +89,10 @@ SECRETS: list[Detector] = [
         "SECRET",
         [Trigger(_SECRET_KEYS + r"[\"']?[ ]{0,3}(?:[:=]|=>)", caseless=True)],
         r"(?i)(?<![a-z0-9])[a-z0-9_\-.]{0,30}?" + _SECRET_KEYS + r"[\"']?\s{0,3}(?:[:=]|=>)\s{0,3}"
-        r"[\"']?(?P<v>[^\s\"'&,;}<>\]\)]{6,512})",
+        # A quoted value runs to its closing quote (a password may hold & or ;); an
+        # unquoted one stops at the next separator.
+        r"(?:\"(?P<v>[^\"\\\n]{6,512})\"|'(?P<v2>[^'\\\n]{6,512})'"
+        r"|(?P<v3>[^\s\"'&,;}<>\]\)]{6,512}))",
         0.8,
         validate=_not_placeholder,
         field_hints=(
@@ -136,4 +141,23 @@ SECRETS: list[Detector] = [
     ),
 ]
 
-DETECTORS: list[Detector] = [AWS_ACCESS_KEY, JWT, PRIVATE_KEY, *SECRETS]
+# Tokens whose vendor prefix says what they are, wherever they stand (a URL's user part, a
+# config value, free text): GitHub, GitLab, Slack, Stripe, Google API keys.
+VENDOR_TOKENS = detector(
+    "vendor_token",
+    "SECRET",
+    [
+        r"\bgh[pousr]_[A-Za-z0-9]{36}",
+        r"\bglpat-[A-Za-z0-9_\-]{20}",
+        r"\bxox[abprs]-[A-Za-z0-9\-]{10}",
+        r"\b[rs]k_live_[0-9A-Za-z]{24}",
+        r"\bAIza[0-9A-Za-z_\-]{35}",
+    ],
+    r"(?<![\w\-])(?P<v>gh[pousr]_[A-Za-z0-9]{36,255}|glpat-[A-Za-z0-9_\-]{20,}|"
+    r"xox[abprs]-[A-Za-z0-9\-]{10,}|[rs]k_live_[0-9A-Za-z]{24,}|AIza[0-9A-Za-z_\-]{35})"
+    r"(?![\w\-])",
+    0.95,
+    reach=(2, 256),
+)
+
+DETECTORS: list[Detector] = [AWS_ACCESS_KEY, JWT, PRIVATE_KEY, VENDOR_TOKENS, *SECRETS]
