@@ -277,9 +277,12 @@ class Engine:
     def _score(
         self, d: Detector, line: str, start: int, end: int, fieldname: str | None
     ) -> Span | None:
+        value = line[start:end]
+        if "XXXX" in value or "****" in value:
+            return None  # already masked (ours or someone else's): not a live value
         score = d.score
         if d.validate is not None:
-            delta = d.validate(line[start:end], line, start, end)
+            delta = d.validate(value, line, start, end)
             if delta is None:
                 return None
             score += delta

@@ -61,7 +61,7 @@ class Detector:
         groups = tuple(g for g in self.pattern.groupindex if g.startswith("v"))
         object.__setattr__(self, "_value_groups", groups)
         object.__setattr__(self, "_context_re", _words_regex(self.context))
-        object.__setattr__(self, "_negative_re", _words_regex(self.negative_context))
+        object.__setattr__(self, "_negative_re", _words_regex(self.negative_context, "-"))
 
     @property
     def value_groups(self) -> tuple[str, ...]:
@@ -77,15 +77,17 @@ class Detector:
         return self._negative_re
 
 
-def _words_regex(words: Sequence[str]) -> re.Pattern[str] | None:
+def _words_regex(words: Sequence[str], joiners: str = "/-") -> re.Pattern[str] | None:
     """One regex for a word list. A word must stand alone or as a snake_case part, so ``otp``
     hits ``otp_code`` and ``OTP:`` but not ``footprint``, and ``id`` does not hit ``idle``.
     A word glued to its neighbour by ``-`` or ``/`` is part of a name (``Go-http-client``,
-    ``user-service``), not context. A plural counts: ``orders`` is ``order``."""
+    ``user-service``), not context. A plural counts: ``orders`` is ``order``. Negative
+    words may follow a ``/``: ``/orders/8745123698`` is an order id in a REST path."""
     if not words:
         return None
     alternation = "|".join(sorted((re.escape(w.lower()) for w in words), key=len, reverse=True))
-    return re.compile(rf"(?:^|[^a-z0-9/\-])(?:{alternation})s?(?![a-z\-])")
+    before = "^a-z0-9" + re.escape(joiners)
+    return re.compile(rf"(?:^|[{before}])(?:{alternation})s?(?![a-z\-])")
 
 
 def detector(

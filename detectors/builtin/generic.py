@@ -50,14 +50,17 @@ def _indian_mobile(value: str, line: str, start: int, end: int) -> float | None:
 
 
 def _international(value: str, line: str, start: int, end: int) -> float | None:
-    digits = re.sub(r"\D", "", value)
-    if digits.startswith("91") and digits[2:3] in "6789" and len(digits) == 12:
-        return None  # an Indian mobile: in_mobile owns it, with stricter rules
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         return None
-    return 0.0 if phonenumbers.is_valid_number(parsed) else None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    if parsed.country_code == 91 and (
+        phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return None  # an Indian mobile: in_mobile owns it; landlines (+91 80 …) are ours
+    return 0.0
 
 
 def _us_local(value: str, line: str, start: int, end: int) -> float | None:

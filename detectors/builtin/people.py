@@ -140,6 +140,17 @@ _STOP_VALUES = frozenset(
         "last",
     ]
 )
+# Placeholders that guest checkouts and test data put where a name belongs.
+_STOP_VALUES = _STOP_VALUES | {
+    "guest user",
+    "guest customer",
+    "walk-in customer",
+    "walkin customer",
+    "test customer",
+    "test user",
+    "anonymous user",
+    "default user",
+}
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*\.?")
 
 
@@ -334,6 +345,19 @@ ADDRESS_KEY_PARTS = frozenset(
 )
 NOT_ADDRESS_KEY_PARTS = frozenset(
     [
+        # an address *about* something else, or an identifier of an address record
+        "id",
+        "ids",
+        "uuid",
+        "type",
+        "status",
+        "verified",
+        "hash",
+        "count",
+        "index",
+        "ref",
+        "code",
+        "key",
         "ip",
         "mac",
         "email",

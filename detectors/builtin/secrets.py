@@ -22,11 +22,16 @@ _CLAIMED = re.compile(
 )
 
 
+_NESTED_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
 def _not_placeholder(value: str, line: str, start: int, end: int) -> float | None:
     """A secret value, unless it is a placeholder, already masked, or a JWT / AWS key /
     PEM key, which their own detectors report under their own, more specific entity."""
     if _PLACEHOLDER.match(value) or "XXX" in value or _CLAIMED.match(value):
         return None
+    if _NESTED_KEY.match(value):
+        return None  # `credentials: AccessKeyId=…` - the inner keys are scanned themselves
     if value[:1] in "/~" and line[max(0, start - 4) : start].upper().startswith("PWD"):
         return None  # PWD=/home/deploy/app in an environment dump is the working directory
     return 0.0
