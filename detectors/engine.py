@@ -20,7 +20,7 @@ import numpy as np
 
 from detectors import urlencoded
 from detectors.context import field_matches, key_before, normalize_field, window_before
-from detectors.registry import Detector, Registry, Trigger, builtin_detectors
+from detectors.registry import Detector, Trigger, builtin_detectors
 from detectors.scanner import TriggerScanner
 from detectors.spans import Span
 
@@ -68,10 +68,6 @@ class Engine:
     @classmethod
     def default(cls, threshold: float = 0.5, use_hyperscan: bool = True) -> Engine:
         return cls(builtin_detectors(), threshold=threshold, use_hyperscan=use_hyperscan)
-
-    @classmethod
-    def from_registry(cls, registry: Registry, **kwargs: object) -> Engine:
-        return cls(list(registry), **kwargs)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ set-up
     @cached_property

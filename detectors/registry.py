@@ -39,7 +39,6 @@ class Detector:
     context: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
     field_hints: tuple[str, ...] = ()
-    negative_fields: tuple[str, ...] = ()
     context_required: bool = False
     # Whole-value matcher used when a structured field's name matches ``field_hints``.
     field_value: re.Pattern[str] | None = None

@@ -19,6 +19,3 @@ class Span:
     end: int
     score: float
     detector: str
-
-    def overlaps(self, other: Span) -> bool:
-        return self.start < other.end and other.start < self.end

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.policy import Policy
+from detectors.spans import Span
 from detectors.structured import redact_record, scan_record
 from jobs.findings import finding
 from jobs.localfiles import line_chunks, text_reader
@@ -68,8 +69,14 @@ def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[Row]
                     yield _row(ctx, start_lines[ri], first_index + ri, name, text, s)
 
 
-def _row(ctx: Context, line_number: int, record_index: int | None, path: str | None,
-         text: str, span: Any) -> Row:  # fmt: skip
+def _row(
+    ctx: Context,
+    line_number: int,
+    record_index: int | None,
+    path: str | None,
+    text: str,
+    span: Span,
+) -> Row:
     return finding(
         source_uri=ctx.source_uri,
         line_number=line_number,

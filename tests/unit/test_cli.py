@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from jobs.cli import main
+from jobs.findings import COLUMNS
 
 PHONE = "9876543210"
 EMAIL = "rahul.sharma@gmail.com"
@@ -69,6 +70,7 @@ def test_when_text_is_detected_then_rows_follow_the_contract_and_point_at_the_va
     } <= got
     assert not any(r["line_number"] in (1, 3) for r in rows)  # look-alikes stay silent
     for r in rows:
+        assert tuple(r) == COLUMNS  # the findings-table columns, in contract order
         assert r["source_uri"] == log.resolve().as_uri()
         assert r["record_index"] is None and r["field_path"] is None
         assert len(r["fingerprint"]) == 64 and 0 <= r["score"] <= 1
