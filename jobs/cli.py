@@ -17,7 +17,7 @@ from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
 from jobs import local_detect
-from jobs.localfiles import FORMATS, infer_format, open_input, open_output
+from jobs.localfiles import FORMATS, infer_format, open_input, open_output, refuse_binary
 
 log = logging.getLogger("piisweep")
 
@@ -74,6 +74,7 @@ def _context(args: argparse.Namespace) -> local_detect.Context:
 def run_detect(args: argparse.Namespace) -> int:
     ctx = _context(args)
     stream, name = open_input(args.path)
+    refuse_binary(stream, args.path)
     fmt = infer_format(name, stream, args.format)
     out = open_output(args.output)
     count = 0
@@ -93,6 +94,7 @@ def run_detect(args: argparse.Namespace) -> int:
 def run_redact(args: argparse.Namespace) -> int:
     ctx = _context(args)
     stream, name = open_input(args.path)
+    refuse_binary(stream, args.path)
     fmt = infer_format(name, stream, args.format)
     line_mode = args.line_buffered or (args.path == "-" and not _is_regular(sys.stdin))
     out = open_output(args.output)

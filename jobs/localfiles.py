@@ -28,7 +28,8 @@ class InputError(PiisweepError):
 def _zstd_reader(raw: BinaryIO) -> BinaryIO:
     import pyarrow as pa
 
-    return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")  # type: ignore[return-value]
+    stream = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
+    return io.BufferedReader(stream)  # type: ignore[arg-type,return-value]
 
 
 def open_input(path: str) -> tuple[BinaryIO, str]:
@@ -54,6 +55,17 @@ def open_input(path: str) -> tuple[BinaryIO, str]:
     if lower.endswith((".zst", ".zstd")) or head == b"\x28\xb5\x2f\xfd":
         return _zstd_reader(raw), name.rsplit(".", 1)[0]
     return raw, name
+
+
+def refuse_binary(stream: BinaryIO, name: str) -> None:
+    """Stop on an input that is not text: NUL bytes in its first 8 KiB (an image, an
+    archive, UTF-16). Decoding it as UTF-8 would only produce noise findings."""
+    if hasattr(stream, "peek") and b"\x00" in stream.peek(8192)[:8192]:
+        where = "stdin" if name == "-" else name
+        raise InputError(
+            f"input looks binary (NUL bytes in its first 8 KiB): {where}; "
+            "piisweep reads text, JSON Lines and CSV/TSV, optionally compressed"
+        )
 
 
 def infer_format(name: str, stream: BinaryIO, requested: str = "auto") -> str:

@@ -288,3 +288,29 @@ def test_when_gzip_is_truncated_then_exit_2_and_a_reason_without_traceback(
     path.write_bytes(gzip.compress((TEXT * 200).encode())[:-40])
     code, _, err = run(["detect", str(path), "-o", str(tmp_path / "f.jsonl")], capsys)
     assert code == 2 and "ends early or is corrupt" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("suffix", ["bin", "log.gz"])
+def test_when_input_is_binary_then_exit_2_naming_it_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    payload = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + PHONE.encode() + bytes(range(256))
+    path = tmp_path / f"image.{suffix}"
+    path.write_bytes(gzip.compress(payload) if suffix.endswith("gz") else payload)
+    out = tmp_path / "f.jsonl"
+    code, _, err = run(["detect", str(path), "-o", str(out)], capsys)
+    assert code == 2 and "looks binary" in err and str(path) in err
+    assert not out.exists()
+
+
+def test_when_input_is_zstd_then_it_is_read_like_plain_text(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow as pa
+
+    packed = tmp_path / "app.log.zst"
+    with pa.CompressedOutputStream(str(packed), "zstd") as sink:
+        sink.write(TEXT.encode())
+    out = tmp_path / "z.jsonl"
+    assert run(["detect", str(packed), "-o", str(out)], capsys)[0] == 0
+    assert {r["entity_type"] for r in findings(out)} >= {"PHONE_NUMBER", "IN_PAN"}
