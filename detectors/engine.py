@@ -12,7 +12,7 @@ import bisect
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -63,7 +63,6 @@ class Engine:
     allow_values: frozenset[str] = frozenset()
     allow_patterns: Sequence[object] = ()
     use_hyperscan: bool = True
-    _extra_triggers: list[tuple[int, Trigger]] = field(default_factory=list, repr=False)
 
     @classmethod
     def default(cls, threshold: float = 0.5, use_hyperscan: bool = True) -> Engine:
@@ -109,11 +108,11 @@ class Engine:
         data = text.encode("utf-8", "surrogateescape")
         ids, starts, ends = self._scanner.scan(data)
         hits: dict[int, list[tuple[int, int]]] = {}
-        exact = self._exact and len(data) == len(text)
-        for i, a, b in zip(ids.tolist(), starts.tolist(), ends.tolist(), strict=True):
-            hits.setdefault(i, []).append((a, b) if exact else _WHOLE)
-        if not exact:
-            hits = {i: [_WHOLE] for i in hits}
+        if self._exact and len(data) == len(text):  # ASCII: byte offsets are code points
+            for i, a, b in zip(ids.tolist(), starts.tolist(), ends.tolist(), strict=True):
+                hits.setdefault(i, []).append((a, b))
+        else:
+            hits = {i: [_WHOLE] for i in ids.tolist()}
         spans = self._detect(text, hits, fieldname)
         if fieldname:
             spans = self._resolve(spans + self._field_spans(text, fieldname))
