@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from detectors import urlencoded
+from detectors.columns import joined_buffer
 from detectors.context import field_matches, key_before, normalize_field, window_before
 from detectors.registry import Detector, Trigger, builtin_detectors
 from detectors.scanner import TriggerScanner
@@ -128,16 +129,25 @@ class Engine:
         self, values: Sequence[str | None], field: str | None = None
     ) -> Iterator[tuple[int, list[Span]]]:
         """Spans for each value of one column (CSV, Parquet, JSON field): (row, spans)."""
-        fieldname = normalize_field(field) if field else None
         flat = "\n".join(
             "" if v is None else v.replace("\n", " ").replace("\r", " ") for v in values
         )
-        found: dict[int, list[Span]] = {
-            i: spans
-            for i, _, spans in self._scan_buffer(flat.encode("utf-8", "surrogateescape"), fieldname)
-        }
+        data = flat.encode("utf-8", "surrogateescape")
+        yield from self._scan_column(data, lambda: values, field)
+
+    def scan_arrow(self, array: Any, field: str | None = None) -> Iterator[tuple[int, list[Span]]]:
+        """Like :meth:`scan_values` for a pyarrow string array (or chunked array), scanned
+        straight from its buffer: Python sees only rows where a trigger fired, unless the
+        field's name makes every value a candidate (``customer_name``)."""
+        yield from self._scan_column(joined_buffer(array), array.to_pylist, field)
+
+    def _scan_column(
+        self, data: bytes, values: Any, field: str | None
+    ) -> Iterator[tuple[int, list[Span]]]:
+        fieldname = normalize_field(field) if field else None
+        found = {i: spans for i, _, spans in self._scan_buffer(data, fieldname)}
         if fieldname and any(self._field_applies(d, fieldname) for d in self._field_detectors):
-            for i, v in enumerate(values):
+            for i, v in enumerate(values()):
                 if v:
                     extra = self._field_spans(v, fieldname)
                     if extra:
