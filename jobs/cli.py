@@ -5,6 +5,7 @@ a bad policy key) print one line and exit 2, without a traceback."""
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import logging
 import os
@@ -39,11 +40,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, help="override the policy's score threshold")
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("piisweep")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="piisweep", description="Find and remove personal data in logs and exports."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"piisweep {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     detect = sub.add_parser("detect", help="write findings as JSON Lines")
     _common(detect)

@@ -314,3 +314,14 @@ def test_when_input_is_zstd_then_it_is_read_like_plain_text(
     out = tmp_path / "z.jsonl"
     assert run(["detect", str(packed), "-o", str(out)], capsys)[0] == 0
     assert {r["entity_type"] for r in findings(out)} >= {"PHONE_NUMBER", "IN_PAN"}
+
+
+def test_when_version_is_asked_then_the_installed_version_is_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import importlib.metadata
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"piisweep {importlib.metadata.version('piisweep')}"
