@@ -101,7 +101,7 @@ def _custom(spec: CustomDetector, source: Path) -> Detector:
     )
 
 
-def _deny(entry: DenyEntry, n: int) -> Detector:
+def _deny(entry: DenyEntry, n: str) -> Detector:
     alternation = "|".join(re.escape(v) for v in entry.values)
     return detector(
         f"deny_list_{n}",
@@ -134,7 +134,10 @@ def load_engine(conf_dir: Path | None, threshold: float = 0.5) -> Engine:
             except ValueError as exc:
                 raise ConfigError(f"{path}: detectors.{custom.name}: {exc}") from None
         for n, entry in enumerate(spec.deny_list):
-            registry.add(_deny(entry, len(registry) + n))
+            try:
+                registry.add(_deny(entry, f"{path.stem}_{n}"))
+            except ValueError as exc:
+                raise ConfigError(f"{path}: deny_list[{n}]: {exc}") from None
         allow_values.update(spec.allow_list.values)
         for pattern in spec.allow_list.patterns:
             try:

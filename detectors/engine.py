@@ -52,6 +52,14 @@ def _opens_pem_block(line: str, span: Span) -> bool:
 
 
 @dataclass
+class StreamState:
+    """What one stream carries from buffer to buffer: whether a private key's PEM body is
+    still open because its BEGIN line was in an earlier buffer."""
+
+    in_pem: bool = False
+
+
+@dataclass
 class Engine:
     """Detect PII in text. Build once per process (or Spark partition) and reuse.
 
@@ -119,11 +127,15 @@ class Engine:
             spans = self._resolve(spans + self._field_spans(text, fieldname))
         return spans
 
-    def scan_lines(self, data: bytes) -> Iterator[tuple[int, str, list[Span]]]:
+    def scan_lines(
+        self, data: bytes, state: StreamState | None = None
+    ) -> Iterator[tuple[int, str, list[Span]]]:
         """For a buffer of ``\\n``-separated lines: (0-based line index, decoded line, spans)
         for every line with at least one span. Lines are decoded as UTF-8 with
-        surrogateescape, so offsets are code points and undecodable bytes survive."""
-        yield from self._scan_buffer(data, None)
+        surrogateescape, so offsets are code points and undecodable bytes survive. A caller
+        that feeds one stream in several buffers (chunks, or a pipe line by line) passes the
+        same ``state`` to each, so a private key split across them is still covered."""
+        yield from self._scan_buffer(data, None, state)
 
     def scan_values(
         self, values: Sequence[str | None], field: str | None = None
@@ -158,22 +170,25 @@ class Engine:
     # ------------------------------------------------------------------ internals
     @cached_property
     def _exact(self) -> bool:
-        """Whether trigger hits carry exact starts (Hyperscan SOM); the ``re`` fallback
-        reports non-overlapping matches only, so there every fired detector searches its
-        whole line."""
+        """Whether trigger hits bound their candidates (Hyperscan reports every match end;
+        starts come from each trigger's longest match). The ``re`` fallback reports
+        non-overlapping matches only, so there every fired detector searches its line."""
         return self._scanner.backend == "hyperscan"
 
     def _scan_buffer(
-        self, data: bytes, fieldname: str | None
+        self, data: bytes, fieldname: str | None, state: StreamState | None = None
     ) -> Iterator[tuple[int, str, list[Span]]]:
+        array = np.frombuffer(data, dtype=np.uint8)
+        newlines = np.flatnonzero(array == 10)
+        covered = -1  # lines up to here were yielded as the body of a PEM block
+        if state is not None and state.in_pem:
+            covered, state.in_pem = yield from self._pem_body(data, newlines, -1)
         ids, starts, ends = self._scanner.scan(data)
         if not len(ids):
             return
-        array = np.frombuffer(data, dtype=np.uint8)
         keep = self._prefilter(array, ids, ends)
         if keep is not None:
             ids, starts, ends = ids[keep], starts[keep], ends[keep]
-        newlines = np.flatnonzero(array == 10)
         lines = np.searchsorted(newlines, ends - 1)
         order = np.lexsort((ids, lines))
         lines, ids, starts, ends = lines[order], ids[order], starts[order], ends[order]
@@ -183,7 +198,6 @@ class Engine:
         los = np.r_[0, newlines + 1][lines[first]].tolist()
         n_newlines = len(newlines)
         ids_l, starts_l, ends_l = ids.tolist(), starts.tolist(), ends.tolist()
-        covered = -1  # lines up to here were yielded as the body of a PEM block
         for k, li in enumerate(line_list):
             if li <= covered:
                 continue
@@ -205,25 +219,29 @@ class Engine:
             if spans:
                 yield li, line, spans
                 if any(_opens_pem_block(line, sp) for sp in spans):
-                    covered = yield from self._pem_body(data, newlines, li)
+                    covered, still_open = yield from self._pem_body(data, newlines, li)
+                    if state is not None:
+                        state.in_pem = still_open
 
     def _pem_body(
         self, data: bytes, newlines: np.ndarray, li: int
     ) -> Iterator[tuple[int, str, list[Span]]]:
-        """A private key written over several lines: every line after the BEGIN line up to
-        and including the END line is key material, though no trigger fires on base64."""
-        start = int(newlines[li]) + 1 if li < len(newlines) else len(data)
-        end_marker = data.find(b"-----END ", start)
-        last = int(np.searchsorted(newlines, end_marker)) if end_marker >= 0 else li
-        for lj in range(li + 1, last + 1):
-            lo = int(newlines[lj - 1]) + 1
+        """A private key written over several lines: every line after the BEGIN line (line
+        ``li``; -1 when it was in an earlier buffer) that looks like key material, up to and
+        including the END line, though no trigger fires on base64. Returns the last line
+        covered and whether the block is still open at the end of the buffer."""
+        n_lines = len(newlines) + (0 if data.endswith(b"\n") else 1)
+        for lj in range(li + 1, n_lines):
+            lo = int(newlines[lj - 1]) + 1 if lj > 0 else 0
             hi = int(newlines[lj]) if lj < len(newlines) else len(data)
             line = data[lo:hi].decode("utf-8", "surrogateescape").removesuffix("\r")
             if not _PEM_BODY.match(line):
-                return lj - 1  # not a key line: the block ended without its marker
+                return lj - 1, False  # not a key line: the block ended without its marker
             if line:
                 yield lj, line, [Span("PRIVATE_KEY", 0, len(line), 1.0, "private_key")]
-        return last
+            if line.startswith("-----END"):
+                return lj, False
+        return n_lines - 1, True
 
     def _prefilter(self, array: np.ndarray, ids: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
         """Mask of hits to keep after the detectors' vectorised checks (e.g. Verhoeff)."""
@@ -292,11 +310,11 @@ class Engine:
                 return None
             score += delta
         key = key_before(line, start) or fieldname
+        window = window_before(line, start)
         if key and d.field_hints and field_matches(key, d.field_hints):
             score += FIELD_BOOST
         elif d.context_re is not None and (
-            (key and d.context_re.search(key.replace("_", " ")))
-            or d.context_re.search(window_before(line, start))
+            (key and d.context_re.search(key.replace("_", " "))) or d.context_re.search(window)
         ):
             score += CONTEXT_BOOST
         elif d.context_required:
@@ -304,7 +322,7 @@ class Engine:
         if d.negative_re is not None:
             if key and d.negative_re.search(key):
                 score -= KEY_PENALTY
-            elif d.negative_re.search(window_before(line, start, NEGATIVE_WINDOW)):
+            elif d.negative_re.search(window[-NEGATIVE_WINDOW:]):
                 score -= WINDOW_PENALTY
         score = min(1.0, max(0.0, score))
         if score < self.threshold:

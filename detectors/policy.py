@@ -176,6 +176,13 @@ class Policy:
             raise ConfigError(f"{p}: not valid YAML{where}: {problem}") from None
         return cls.from_dict(data, str(p))
 
+    def with_threshold(self, threshold: float) -> Policy:
+        """The same policy with another score threshold (``--threshold``), validated like
+        the file's own, so detection and redaction always agree on one number."""
+        data = self.model.model_dump()
+        data["threshold"] = threshold
+        return Policy.from_dict(data, f"{self.source} (threshold override)")
+
     @classmethod
     def default(cls) -> Policy:
         """The packaged default policy (``DEFAULT_POLICY``, mirrored in conf/policy.yaml)."""

@@ -85,10 +85,8 @@ class TriggerScanner:
 
     def _compile_re(self) -> list[tuple[int, re.Pattern[bytes]]]:
         by_id: dict[int, list[str]] = defaultdict(list)
-        caseless: dict[int, bool] = {}
         for i, t in self._triggers:
             by_id[i].append(f"(?:{t.regex})" if not t.caseless else f"(?i:{t.regex})")
-            caseless[i] = caseless.get(i, False) or t.caseless
         return [(i, re.compile("|".join(parts).encode(), re.M)) for i, parts in by_id.items()]
 
     def scan(self, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

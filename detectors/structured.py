@@ -1,8 +1,12 @@
 """Structured records: every scalar of a JSON object is scanned with its key as context, and
-redacted in place, keeping the record's shape.
+redacted in place, keeping the record's shape. Object keys are scanned too: exports keyed by
+e-mail or phone (``{"rahul@x.com": {...}}``) are common.
 
-Paths follow the findings contract: ``$.a.b[0].c``. Numbers are scanned as their text (a
-phone stored as a JSON number is still a phone) and replaced by a string when redacted.
+Paths follow the findings contract: ``$.a.b[0].c``. A key that is not a plain identifier is
+written quoted, with any detected value in it masked, so a path never carries raw PII. A
+finding inside a key has the path of that member and offsets into the key. Numbers are
+scanned as their text (a phone stored as a JSON number is still a phone) and become strings
+when redacted.
 """
 
 from __future__ import annotations
@@ -13,62 +17,76 @@ from typing import Any
 
 from detectors.engine import Engine
 from detectors.keys import KeyRing
+from detectors.operators import preview
 from detectors.policy import Policy
 from detectors.spans import Span
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def child_path(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
+def _label(engine: Engine, key: str, spans: list[Span]) -> str:
     if _PLAIN_KEY.match(key):
-        return f"{path}.{key}"
-    return f"{path}[{key!r}]"
+        return key
+    for s in reversed(spans):
+        key = key[: s.start] + preview(key[s.start : s.end], s.entity_type) + key[s.end :]
+    return repr(key)
 
 
-def leaves(value: Any, path: str = "$", key: str | None = None) -> Iterator[tuple[str, str, str]]:
-    """(path, key, text) for every string or number in ``value``, depth first."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from leaves(v, child_path(path, str(k)), str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from leaves(v, child_path(path, i), key)
-    elif isinstance(value, str):
-        yield path, key or "", value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield path, key or "", str(value)
+def _scalar_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def scan_record(engine: Engine, record: Any) -> list[tuple[str, str, list[Span]]]:
-    """(path, text, spans) for every leaf of ``record`` with at least one span."""
-    found = []
-    for path, key, text in leaves(record):
-        spans = engine.scan_text(text, field=key or None)
+    """(path, text, spans) for every key and scalar of ``record`` with at least one span."""
+    return list(_walk(engine, record, "$", None))
+
+
+def _walk(
+    engine: Engine, value: Any, path: str, key: str | None
+) -> Iterator[tuple[str, str, list[Span]]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            k = str(k)
+            key_spans = engine.scan_text(k) if not _PLAIN_KEY.match(k) else []
+            member = (
+                f"{path}.{k}" if _PLAIN_KEY.match(k) else f"{path}[{_label(engine, k, key_spans)}]"
+            )
+            if key_spans:
+                yield member, k, key_spans
+            yield from _walk(engine, v, member, k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(engine, v, f"{path}[{i}]", key)
+    elif (text := _scalar_text(value)) is not None:
+        spans = engine.scan_text(text, field=key)
         if spans:
-            found.append((path, text, spans))
-    return found
+            yield path, text, spans
 
 
 def redact_record(engine: Engine, record: Any, policy: Policy, keys: KeyRing) -> Any:
-    """A copy of ``record`` with every detected value redacted by ``policy``."""
-    if isinstance(record, dict):
-        return {k: _redact_leaf(engine, v, str(k), policy, keys) for k, v in record.items()}
-    return _redact_leaf(engine, record, None, policy, keys)
+    """A copy of ``record`` with every detected value, in keys and values, redacted."""
+    return _redact(engine, record, None, policy, keys)
 
 
-def _redact_leaf(engine: Engine, value: Any, key: str | None, policy: Policy, keys: KeyRing) -> Any:
+def _redact(engine: Engine, value: Any, key: str | None, policy: Policy, keys: KeyRing) -> Any:
     if isinstance(value, dict):
-        return {k: _redact_leaf(engine, v, str(k), policy, keys) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            k = str(k)
+            spans = engine.scan_text(k) if not _PLAIN_KEY.match(k) else []
+            new_key = policy.redact_text(k, spans, keys) if spans else k
+            while new_key in out:  # two keys masked alike must not overwrite each other
+                new_key += "#"
+            out[new_key] = _redact(engine, v, k, policy, keys)
+        return out
     if isinstance(value, list):
-        return [_redact_leaf(engine, v, key, policy, keys) for v in value]
-    if isinstance(value, bool) or value is None:
+        return [_redact(engine, v, key, policy, keys) for v in value]
+    text = _scalar_text(value)
+    if text is None:
         return value
-    if isinstance(value, (str, int, float)):
-        text = value if isinstance(value, str) else str(value)
-        spans = engine.scan_text(text, field=key)
-        if not spans:
-            return value
-        return policy.redact_value(text, spans, keys)
-    return value
+    spans = engine.scan_text(text, field=key)
+    return policy.redact_value(text, spans, keys) if spans else value

@@ -71,9 +71,10 @@ def _context(args: argparse.Namespace) -> local_detect.Context:
         DEFAULT_CONF / "policy.yaml" if (DEFAULT_CONF / "policy.yaml").exists() else None
     )
     policy = Policy.load(policy_path) if policy_path else Policy.default()
-    threshold = policy.threshold if args.threshold is None else args.threshold
+    if args.threshold is not None:
+        policy = policy.with_threshold(args.threshold)
     conf_dir = Path(args.conf_dir) if args.conf_dir else DEFAULT_CONF
-    engine = load_engine(conf_dir, threshold=threshold)
+    engine = load_engine(conf_dir, threshold=policy.threshold)
     keys = KeyRing.load()
     policy.check_keys(keys)
     uri = "stdin" if args.path == "-" else Path(args.path).resolve().as_uri()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from detectors.engine import Engine
+from detectors.engine import Engine, StreamState
 from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.spans import Span
@@ -44,8 +44,9 @@ def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[Row]:
 
 def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[Row]:
     base = 0
+    state = StreamState()
     for chunk in line_chunks(stream):
-        for li, line, spans in ctx.engine.scan_lines(chunk):
+        for li, line, spans in ctx.engine.scan_lines(chunk, state):
             index = base + li
             record = _parse_json(line) if jsonl else None
             fields = scan_record(ctx.engine, record) if record is not None else []
@@ -97,21 +98,22 @@ def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: b
         _redact_csv(stream, out, "\t" if fmt == "tsv" else ",", ctx)
         return
     fix = _json_line_fixer(ctx) if fmt == "jsonl" else _text_line_fixer(ctx)
+    state = StreamState()
     if line_mode:
         for raw in iter(stream.readline, b""):
-            out.write(_redact_chunk(raw, ctx, fix))
+            out.write(_redact_chunk(raw, ctx, fix, state))
             out.flush()
         return
     for chunk in line_chunks(stream):
-        out.write(_redact_chunk(chunk, ctx, fix))
+        out.write(_redact_chunk(chunk, ctx, fix, state))
     out.flush()
 
 
 LineFixer = Callable[[str, list[Any]], str]
 
 
-def _redact_chunk(chunk: bytes, ctx: Context, fix: LineFixer) -> bytes:
-    changed = {li: fix(line, spans) for li, line, spans in ctx.engine.scan_lines(chunk)}
+def _redact_chunk(chunk: bytes, ctx: Context, fix: LineFixer, state: StreamState) -> bytes:
+    changed = {li: fix(line, spans) for li, line, spans in ctx.engine.scan_lines(chunk, state)}
     if not changed:
         return chunk
     lines = chunk.split(b"\n")

@@ -33,34 +33,50 @@ def _zstd_reader(raw: BinaryIO) -> BinaryIO:
 
 
 def open_input(path: str) -> tuple[BinaryIO, str]:
-    """A decompressed binary stream and the name to infer the format from."""
+    """A decompressed binary stream and the name to infer the format from.
+
+    Compression is recognised by its magic bytes, not the name: a mislabelled ``.gz`` that
+    holds plain text is read as text, and a zstd file called ``export.csv`` as CSV.
+    """
     if path == "-":
         raw: BinaryIO = sys.stdin.buffer
-        name = ""
     else:
         if not os.path.exists(path):
             raise InputError(f"input not found: {path}")
         if os.path.isdir(path):
             raise InputError(f"input is a directory (use `piisweep scan` for trees): {path}")
-        raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-        name = path
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+        except OSError as exc:
+            raise InputError(f"cannot read input {path}: {exc.strerror}") from None
     head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
-    lower = name.lower()
-    if lower.endswith(".gz") or head[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw), name.removesuffix(".gz")  # type: ignore[return-value]
-    if lower.endswith(".bz2") or head[:3] == b"BZh":
-        return bz2.BZ2File(raw), name.removesuffix(".bz2")  # type: ignore[return-value]
-    if lower.endswith(".xz") or head[:4] == b"\xfd7zX":
-        return lzma.LZMAFile(raw), name.removesuffix(".xz")  # type: ignore[return-value]
-    if lower.endswith((".zst", ".zstd")) or head == b"\x28\xb5\x2f\xfd":
-        return _zstd_reader(raw), name.rsplit(".", 1)[0]
-    return raw, name
+    if head[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw), path  # type: ignore[return-value]
+    if head[:3] == b"BZh":
+        return bz2.BZ2File(raw), path  # type: ignore[return-value]
+    if head[:4] == b"\xfd7zX":
+        return lzma.LZMAFile(raw), path  # type: ignore[return-value]
+    if head == b"\x28\xb5\x2f\xfd":
+        return _zstd_reader(raw), path
+    return raw, path
+
+
+def _peek(stream: BinaryIO, size: int, name: str) -> bytes:
+    """The first bytes of the decompressed stream, or one clear error if it is corrupt."""
+    if not hasattr(stream, "peek"):
+        return b""
+    try:
+        return stream.peek(size)[:size]
+    except (OSError, EOFError, ValueError) as exc:  # BadGzipFile, ArrowInvalid, …
+        raise InputError(
+            f"input is corrupt or not what its header says: {name} ({type(exc).__name__})"
+        ) from None
 
 
 def refuse_binary(stream: BinaryIO, name: str) -> None:
     """Stop on an input that is not text: NUL bytes in its first 8 KiB (an image, an
     archive, UTF-16). Decoding it as UTF-8 would only produce noise findings."""
-    if hasattr(stream, "peek") and b"\x00" in stream.peek(8192)[:8192]:
+    if b"\x00" in _peek(stream, 8192, name):
         where = "stdin" if name == "-" else name
         raise InputError(
             f"input looks binary (NUL bytes in its first 8 KiB): {where}; "
@@ -82,7 +98,7 @@ def infer_format(name: str, stream: BinaryIO, requested: str = "auto") -> str:
     if lower.endswith(".tsv"):
         return "tsv"
     if hasattr(stream, "peek"):
-        first = stream.peek(65536).split(b"\n", 1)[0].strip()
+        first = _peek(stream, 65536, name).split(b"\n", 1)[0].strip()
         if first.startswith(b"{") and first.endswith(b"}"):
             try:
                 json.loads(first)
@@ -99,7 +115,7 @@ def line_chunks(stream: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:
     while True:
         try:
             block = stream.read(size)
-        except (OSError, EOFError) as exc:  # truncated or corrupt compressed input
+        except (OSError, EOFError, ValueError) as exc:  # truncated or corrupt compressed input
             if carry:
                 yield carry
             raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None

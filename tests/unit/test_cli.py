@@ -325,3 +325,78 @@ def test_when_version_is_asked_then_the_installed_version_is_printed(
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"piisweep {importlib.metadata.version('piisweep')}"
+
+
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEpAIBAAKCAQEA1c7+9z5Pad7OejecsQ0bu3aumLV5dXJZ6IBmbN3LOGLU\n"
+    "bSm5HYhEVE0SHHKnLjH9UVbE6tIx2Ns+Xy6Tl5GVQ8S7dtsj/VqzgYNw4n1x\n"
+    "-----END RSA PRIVATE KEY-----\n"
+)
+
+
+def test_when_a_private_key_is_redacted_line_by_line_then_no_body_line_survives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "keys.log"
+    path.write_text("loading key\n" + PEM + f"after {PHONE}\n")
+    out = tmp_path / "r.log"
+    run(["redact", str(path), "--line-buffered", "-o", str(out)], capsys)
+    red = out.read_text()
+    assert "MIIEpAIB" not in red and "bSm5HYh" not in red and "-----END" not in red
+    assert red.splitlines()[0] == "loading key" and red.splitlines()[-1] == "after 98XXXXXX10"
+
+
+def test_when_redact_threshold_is_overridden_then_redaction_follows_detection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "t.log"
+    path.write_text(f"txn ref {PHONE} ok\n")  # an id word nearby: a low-scoring phone
+    default, low = tmp_path / "d.log", tmp_path / "l.log"
+    run(["redact", str(path), "-o", str(default)], capsys)
+    run(["redact", str(path), "--threshold", "0.05", "-o", str(low)], capsys)
+    detected = tmp_path / "f.jsonl"
+    run(["detect", str(path), "--threshold", "0.05", "-o", str(detected)], capsys)
+    assert PHONE in default.read_text()
+    assert PHONE not in low.read_text() and len(findings(detected)) == 1
+
+
+def test_when_a_json_key_holds_pii_then_it_is_reported_masked_and_redacted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "k.jsonl"
+    path.write_text(json.dumps({"contacts": {EMAIL: "primary", "x": PHONE}}) + "\n")
+    found, red = tmp_path / "f.jsonl", tmp_path / "r.jsonl"
+    run(["detect", str(path), "-o", str(found)], capsys)
+    run(["redact", str(path), "-o", str(red)], capsys)
+    rows = findings(found)
+    assert {r["entity_type"] for r in rows} == {"EMAIL_ADDRESS", "PHONE_NUMBER"}
+    assert EMAIL not in found.read_text()  # the key's path is masked too
+    assert EMAIL not in red.read_text() and PHONE not in red.read_text()
+    assert json.loads(red.read_text())["contacts"]  # still a JSON object with members
+
+
+def test_when_compression_and_name_disagree_then_the_content_decides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow as pa
+
+    plain_gz = tmp_path / "plain.log.gz"  # not gzip at all
+    plain_gz.write_text(f"call {PHONE}\n")
+    zst_csv = tmp_path / "export.csv"  # zstd inside, CSV once decompressed
+    with pa.CompressedOutputStream(str(zst_csv), "zstd") as sink:
+        sink.write(f"id,mobile\n1,{PHONE}\n".encode())
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    assert run(["detect", str(plain_gz), "-o", str(a)], capsys)[0] == 0
+    assert run(["detect", str(zst_csv), "-o", str(b)], capsys)[0] == 0
+    assert [r["entity_type"] for r in findings(a)] == ["PHONE_NUMBER"]
+    assert [r["field_path"] for r in findings(b)] == ["mobile"]
+
+
+def test_when_gzip_header_is_corrupt_then_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    code, _, err = run(["detect", str(path)], capsys)
+    assert code == 2 and "corrupt" in err and "Traceback" not in err

@@ -113,3 +113,15 @@ def test_when_a_private_key_header_is_followed_by_log_lines_then_they_are_not_sw
     )
     found = {li: [s.entity_type for s in spans] for li, _, spans in engine.scan_lines(data)}
     assert found == {0: ["PRIVATE_KEY"], 1: ["PHONE_NUMBER"]}
+
+
+def test_when_a_private_key_is_split_across_buffers_then_the_stream_state_carries_it(
+    engine: Engine,
+) -> None:
+    from detectors.engine import StreamState
+
+    state = StreamState()
+    first = list(engine.scan_lines(b"x\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBBBB\n", state))
+    second = list(engine.scan_lines(b"AwEHoUQDQgAE\n-----END EC PRIVATE KEY-----\nok 1\n", state))
+    assert [li for li, _, _ in first] == [1, 2]
+    assert [li for li, _, _ in second] == [0, 1] and not state.in_pem
