@@ -285,11 +285,14 @@ class Engine:
         characters before each trigger hit to ``reach_after`` past it (lookbehinds still
         see the text before), so a long line costs no more than a short one."""
         groups = d.value_groups
+        single = groups[0] if len(groups) == 1 else None
         seen: set[int] = set()
         for pos, endpos in _merged_ranges(windows, d.reach, len(line)):
             for m in d.pattern.finditer(line, pos, endpos):
-                g = next((g for g in groups if m.start(g) >= 0), 0)
-                start, end = m.span(g)
+                if single is not None:
+                    start, end = m.span(single)
+                else:
+                    start, end = m.span(next((g for g in groups if m.start(g) >= 0), 0))
                 if start == end or start in seen:
                     continue
                 seen.add(start)
@@ -409,6 +412,9 @@ def _merged_ranges(
     """Search ranges around trigger hits, widened by the detector's reach and merged where
     they overlap, so a line dense with hits is searched once, not once per hit."""
     before, after = reach
+    if len(windows) == 1:  # the common case: one hit of this detector on the line
+        start, end = windows[0]
+        return [(0, n) if end < 0 else (max(0, start - before), min(n, end + after + 8))]
     ranges = sorted(
         (0, n) if end < 0 else (max(0, start - before), min(n, end + after + 8))
         for start, end in windows

@@ -17,6 +17,7 @@ import hmac
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
+from itertools import islice
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -172,17 +173,26 @@ def preview(value: str, entity_type: str) -> str:
         return f"[{entity_type} len={len(compact)}]"
     parts = _split_at(value, entity_type)
     local, domain = parts if parts else (value, "")
-    n = sum(ch.isalnum() for ch in local)
+    # One regex pass finds every letter/digit; Python then touches only the few it reveals
+    # (this runs once per finding of a scan).
+    positions = [m.start() for m in _ALNUM.finditer(local)]
+    n = len(positions)
     budget = 0 if entity_type in FULLY_MASKED_ENTITIES else min(PREVIEW_MAX_REVEALED, n // 3)
     if parts:
-        shown = _mask_alnum(local, lambda k, _n: k < min(budget, 2), "X") + domain
+        reveal = positions[: min(budget, 2)]
     elif entity_type == "PERSON":
-        shown = _initials(budget)(value, "X")
+        initials = (p for p in positions if p == 0 or not local[p - 1].isalnum())
+        reveal = list(islice(initials, budget))
     elif entity_type == "CREDIT_CARD":
-        shown = _mask_alnum(value, lambda k, _n: k >= n - budget, "X")
+        reveal = positions[n - budget :] if budget else []
     else:
         head = (budget + 1) // 2
-        shown = _mask_alnum(value, lambda k, _n: k < head or k >= n - (budget - head), "X")
+        tail = budget - head
+        reveal = positions[:head] + (positions[n - tail :] if tail else [])
+    chars = list(_ALNUM.sub("X", local))
+    for p in reveal:
+        chars[p] = local[p]
+    shown = "".join(chars) + domain
     if len(shown) > PREVIEW_MAX_CHARS:
         return shown[: PREVIEW_MAX_CHARS - 1] + "…"
     return shown
