@@ -84,13 +84,11 @@ class Engine:
 
     @cached_property
     def _scanner(self) -> TriggerScanner:
-        from detectors.builtin.people import person_triggers
-
         triggers: list[tuple[int, Trigger]] = []
         for i, d in enumerate(self.detectors):
             triggers.extend((i, t) for t in d.triggers)
-            if d.name == "person_name_pair":
-                triggers.extend((i, t) for t in person_triggers())
+            if d.more_triggers is not None:
+                triggers.extend((i, t) for t in d.more_triggers())
         triggers.append((self._urlenc_id, Trigger(urlencoded.TRIGGER)))
         scanner = TriggerScanner(triggers, use_hyperscan=self.use_hyperscan)
         log.debug("compiled %d triggers with %s", len(triggers), scanner.backend)
@@ -124,7 +122,8 @@ class Engine:
             hits = {i: [_WHOLE] for i in ids.tolist()}
         spans = self._detect(text, hits, fieldname)
         if fieldname:
-            spans = self._resolve(spans + self._field_spans(text, fieldname))
+            extra = self._field_spans(text, fieldname, self._field_detectors_for(fieldname))
+            spans = self._resolve(spans + extra)
         return spans
 
     def scan_lines(
@@ -158,10 +157,11 @@ class Engine:
     ) -> Iterator[tuple[int, list[Span]]]:
         fieldname = normalize_field(field) if field else None
         found = {i: spans for i, _, spans in self._scan_buffer(data, fieldname)}
-        if fieldname and any(self._field_applies(d, fieldname) for d in self._field_detectors):
+        applicable = self._field_detectors_for(fieldname)
+        if applicable:
             for i, v in enumerate(values()):
                 if v:
-                    extra = self._field_spans(v, fieldname)
+                    extra = self._field_spans(v, fieldname, applicable)
                     if extra:
                         found[i] = self._resolve(found.get(i, []) + extra)
         for i in sorted(found):
@@ -349,7 +349,14 @@ class Engine:
             return d.field_check(fieldname)
         return field_matches(fieldname, d.field_hints)
 
-    def _field_spans(self, value: str, fieldname: str) -> list[Span]:
+    def _field_detectors_for(self, fieldname: str | None) -> list[Detector]:
+        """Detectors that take a whole value of this field as a candidate (decided once per
+        column, not per row)."""
+        if not fieldname:
+            return []
+        return [d for d in self._field_detectors if self._field_applies(d, fieldname)]
+
+    def _field_spans(self, value: str, fieldname: str, detectors: list[Detector]) -> list[Span]:
         """Whole-value detection for fields whose name says what they hold."""
         stripped = value.strip()
         if not stripped:
@@ -357,9 +364,7 @@ class Engine:
         start = value.index(stripped[0])
         end = start + len(stripped)
         out: list[Span] = []
-        for d in self._field_detectors:
-            if not self._field_applies(d, fieldname):
-                continue
+        for d in detectors:
             if d.field_value is not None and not d.field_value.fullmatch(stripped):
                 continue
             score = d.field_score

@@ -52,6 +52,9 @@ class Detector:
     # How far a value may start before its trigger hit and end after it. The precise
     # pattern is searched only in that window around each hit.
     reach: tuple[int, int] = (64, 64)
+    # Triggers too many to build at import (one per dictionary name): made when an engine
+    # compiles its scanner.
+    more_triggers: Callable[[], list[Trigger]] | None = None
     _context_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _negative_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _value_groups: tuple[str, ...] = field(default=(), repr=False, compare=False)

@@ -23,6 +23,7 @@ from jobs.findings import finding
 from jobs.localfiles import line_chunks, text_reader
 
 CSV_BATCH_ROWS = 5000
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
 Row = dict[str, Any]
 
 
@@ -36,8 +37,8 @@ class Context:
 
 # ------------------------------------------------------------------------- detect
 def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[Row]:
-    if fmt in ("csv", "tsv"):
-        yield from _detect_csv(stream, "\t" if fmt == "tsv" else ",", ctx)
+    if fmt in _DELIMITERS:
+        yield from _detect_csv(stream, _DELIMITERS[fmt], ctx)
     else:
         yield from _detect_lines(stream, fmt == "jsonl", ctx)
 
@@ -61,13 +62,11 @@ def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[Row]:
 
 
 def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[Row]:
-    for start_lines, first_index, header, rows in _csv_batches(stream, delimiter):
-        for col, name in enumerate(header):
-            values = [row[col] if col < len(row) else None for row in rows]
-            for ri, spans in ctx.engine.scan_values(values, field=name):
-                text = values[ri] or ""
-                for s in spans:
-                    yield _row(ctx, start_lines[ri], first_index + ri, name, text, s)
+    for batch in _csv_batches(stream, delimiter):
+        for col, values, ri, spans in _column_spans(batch, ctx):
+            name = batch.names[col]
+            for s in spans:
+                yield _row(ctx, batch.start_lines[ri], batch.first_index + ri, name, values[ri], s)
 
 
 def _row(
@@ -94,8 +93,8 @@ def _row(
 def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: bool) -> None:
     """Write ``stream`` back to ``out`` redacted, in its own format. ``line_mode`` flushes
     after every line, for ``tail -f app.log | piisweep redact -``."""
-    if fmt in ("csv", "tsv"):
-        _redact_csv(stream, out, "\t" if fmt == "tsv" else ",", ctx)
+    if fmt in _DELIMITERS:
+        _redact_csv(stream, out, _DELIMITERS[fmt], ctx)
         return
     fix = _json_line_fixer(ctx) if fmt == "jsonl" else _text_line_fixer(ctx)
     state = StreamState()
@@ -142,16 +141,14 @@ def _redact_csv(stream: BinaryIO, out: BinaryIO, delimiter: str, ctx: Context) -
     writer_buffer = text_reader(out)  # a text view of the output with the same error rule
     writer = csv.writer(writer_buffer, delimiter=delimiter, lineterminator="\n")
     wrote_header = False
-    for _, _, header, rows in _csv_batches(stream, delimiter):
+    for batch in _csv_batches(stream, delimiter):
         if not wrote_header:
-            writer.writerow(_original_header(header))
+            writer.writerow(batch.header)
             wrote_header = True
-        for col, name in enumerate(header):
-            values = [row[col] if col < len(row) else None for row in rows]
-            for ri, spans in ctx.engine.scan_values(values, field=name):
-                new = ctx.policy.redact_value(values[ri] or "", spans, ctx.keys)
-                rows[ri][col] = "" if new is None else new
-        writer.writerows(rows)
+        for col, values, ri, spans in _column_spans(batch, ctx):
+            new = ctx.policy.redact_value(values[ri], spans, ctx.keys)
+            batch.rows[ri][col] = "" if new is None else new
+        writer.writerows(batch.rows)
     writer_buffer.flush()
     writer_buffer.detach()
 
@@ -165,11 +162,27 @@ def _parse_json(line: str) -> Any:
     return record if isinstance(record, (dict, list)) else None
 
 
-def _csv_batches(
-    stream: BinaryIO, delimiter: str
-) -> Iterator[tuple[list[int], int, list[str], list[list[str]]]]:
-    """(record start lines, index of first record, header, rows) per batch. Cells past the
-    header (a ragged row) get names ``_c<N>`` so they are scanned, not skipped."""
+@dataclass
+class CsvBatch:
+    """Up to CSV_BATCH_ROWS records. ``names`` extends the header with ``_c<N>`` for cells
+    past it in a ragged row, so those are scanned too; ``header`` is the file's own."""
+
+    header: list[str]
+    names: list[str]
+    rows: list[list[str]]
+    start_lines: list[int]  # 1-based physical line where each record starts
+    first_index: int  # 0-based index of the first record
+
+
+def _column_spans(batch: CsvBatch, ctx: Context) -> Iterator[tuple[int, list[str], int, Any]]:
+    """(column, column values, row, spans) for every cell with spans, column by column."""
+    for col, name in enumerate(batch.names):
+        values = [row[col] if col < len(row) else "" for row in batch.rows]
+        for ri, spans in ctx.engine.scan_values(values, field=name):
+            yield col, values, ri, spans
+
+
+def _csv_batches(stream: BinaryIO, delimiter: str) -> Iterator[CsvBatch]:
     reader = csv.reader(text_reader(stream), delimiter=delimiter)
     try:
         header = next(reader)
@@ -184,19 +197,14 @@ def _csv_batches(
         last_line = reader.line_num
         rows.append(row)
         if len(rows) >= CSV_BATCH_ROWS:
-            yield starts, index, _widen(header, rows), rows
+            yield _batch(header, rows, starts, index)
             index += len(rows)
             rows, starts = [], []
     if rows:
-        yield starts, index, _widen(header, rows), rows
+        yield _batch(header, rows, starts, index)
 
 
-def _original_header(header: list[str]) -> list[str]:
-    while header and header[-1] == f"_c{len(header) - 1}":
-        header = header[:-1]
-    return header
-
-
-def _widen(header: list[str], rows: list[list[str]]) -> list[str]:
-    width = max(len(r) for r in rows)
-    return header + [f"_c{i}" for i in range(len(header), width)]
+def _batch(header: list[str], rows: list[list[str]], starts: list[int], index: int) -> CsvBatch:
+    width = max(len(header), *(len(r) for r in rows))
+    names = header + [f"_c{i}" for i in range(len(header), width)]
+    return CsvBatch(header, names, rows, starts, index)

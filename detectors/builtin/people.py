@@ -260,6 +260,13 @@ _TITLE_TRIGGER = Trigger(
     r"[ ]+[A-Z][a-z]"
 )
 _NAME_TOKENS = r"[A-Z][a-z]+(?:[ +][A-Z]\.)?[ +][A-Z][a-z]+"
+
+
+def person_triggers() -> list[Trigger]:
+    """One literal trigger per dictionary first name followed by a capitalised word."""
+    return [Trigger(rf"\b{name}[ +][A-Z]", width=len(name) + 2) for name in sorted(first_names())]
+
+
 PERSON: list[Detector] = [
     detector(
         "person_key_value",
@@ -298,7 +305,7 @@ PERSON: list[Detector] = [
     detector(
         "person_name_pair",
         "PERSON",
-        [],  # triggers come from the dictionary, see person_triggers()
+        [],  # one per dictionary first name: more_triggers=person_triggers
         # A lookahead, so that every capitalised word is tried as a first name: in
         # "Customer Rahul Sharma" the pair starts at the second word.
         r"(?<![\w@.])(?=(?P<v>" + _NAME_TOKENS + r")(?![\w@]))",
@@ -306,13 +313,9 @@ PERSON: list[Detector] = [
         validate=_person_pair,
         context=PERSON_CONTEXT,
         reach=(2, 40),
+        more_triggers=person_triggers,
     ),
 ]
-
-
-def person_triggers() -> list[Trigger]:
-    """One literal trigger per dictionary first name followed by a capitalised word."""
-    return [Trigger(rf"\b{name}[ +][A-Z]", width=len(name) + 2) for name in sorted(first_names())]
 
 
 # ------------------------------------------------------------------ STREET_ADDRESS

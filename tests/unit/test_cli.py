@@ -400,3 +400,15 @@ def test_when_gzip_header_is_corrupt_then_exit_2_with_one_line(
     path.write_bytes(b"\x1f\x8b\x08\x00garbage")
     code, _, err = run(["detect", str(path)], capsys)
     assert code == 2 and "corrupt" in err and "Traceback" not in err
+
+
+def test_when_csv_columns_repeat_or_are_named_like_overflow_cells_then_each_cell_is_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text(f"note,note,_c2\nhello,{PHONE},{EMAIL}\n")
+    out = tmp_path / "r.csv"
+    run(["redact", str(path), "-o", str(out)], capsys)
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0] == ["note", "note", "_c2"]  # the file's own header, untouched
+    assert rows[1][0] == "hello" and rows[1][1] == "98XXXXXX10" and EMAIL not in rows[1][2]
