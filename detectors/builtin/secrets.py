@@ -23,6 +23,9 @@ _CLAIMED = re.compile(
 
 
 _NESTED_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# A Java/Android object's toString (AppWindowToken{9f4ef63 …}, Token@6d06d69c): a type name
+# straight followed by a brace or an @hash, not a credential.
+_OBJECT_DUMP = re.compile(r"^[A-Z][A-Za-z0-9_$.]*(?:\{|@[0-9a-f]{4,}$)")
 
 
 def _not_placeholder(value: str, line: str, start: int, end: int) -> float | None:
@@ -30,7 +33,7 @@ def _not_placeholder(value: str, line: str, start: int, end: int) -> float | Non
     PEM key, which their own detectors report under their own, more specific entity."""
     if _PLACEHOLDER.match(value) or "XXX" in value or _CLAIMED.match(value):
         return None
-    if _NESTED_KEY.match(value):
+    if _NESTED_KEY.match(value) or _OBJECT_DUMP.match(value):
         return None  # `credentials: AccessKeyId=…` - the inner keys are scanned themselves
     if value[:1] in "/~" and line[max(0, start - 4) : start].upper().startswith("PWD"):
         return None  # PWD=/home/deploy/app in an environment dump is the working directory
