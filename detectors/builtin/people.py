@@ -485,7 +485,13 @@ def _address_key_value(value: str, line: str, start: int, end: int) -> float | N
     key = key_before(line, start)
     if key is not None and not is_address_key(key):
         return None
-    return looks_like_address(value)
+    score = looks_like_address(value)
+    if score is None and key and "line" in key.split("_") and _LOCALITY.fullmatch(value.strip()):
+        return 0.0  # address_line_2 = "Whitefield": a locality is part of the address
+    return score
+
+
+_LOCALITY = re.compile(r"[A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+){0,3}")
 
 
 def _address_free(value: str, line: str, start: int, end: int) -> float | None:

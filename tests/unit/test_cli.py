@@ -412,3 +412,24 @@ def test_when_csv_columns_repeat_or_are_named_like_overflow_cells_then_each_cell
     rows = list(csv.reader(io.StringIO(out.read_text())))
     assert rows[0] == ["note", "note", "_c2"]  # the file's own header, untouched
     assert rows[1][0] == "hello" and rows[1][1] == "98XXXXXX10" and EMAIL not in rows[1][2]
+
+
+def test_when_a_customer_export_has_human_column_names_then_each_pii_column_is_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = Path(__file__).parents[1] / "data" / "customer_export.csv"
+    out = tmp_path / "f.jsonl"
+    run(["detect", str(export), "-o", str(out)], capsys)
+    found: dict[tuple[str, str], int] = {}
+    for r in findings(out):
+        key = (r["field_path"], r["entity_type"])
+        found[key] = found.get(key, 0) + 1
+    assert found == {
+        ("First Name", "PERSON"): 3,
+        ("Last Name", "PERSON"): 3,
+        ("Mobile No", "PHONE_NUMBER"): 3,
+        ("Email ID", "EMAIL_ADDRESS"): 3,
+        ("Address Line 1", "STREET_ADDRESS"): 3,
+        ("Address Line 2", "STREET_ADDRESS"): 2,
+        ("UPI", "IN_UPI_ID"): 1,
+    }  # and nothing in Order ID, City, State, Pincode, Amount or Payment Mode
