@@ -8,7 +8,6 @@ are resolved so one value is one entity, and scores below the threshold are drop
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -400,15 +399,30 @@ class Engine:
             if s.end > max_end:  # not inside an earlier-starting, longer span
                 outer.append(s)
                 max_end = s.end
-        starts: list[int] = []
+        # Partial overlaps can only chain within a run of overlapping spans; resolve each
+        # run on its own (greedy by score), so a line of a million values stays linear.
         kept: list[Span] = []
-        for s in sorted(outer, key=lambda s: (-s.score, s.start - s.end, s.start)):
-            i = bisect.bisect_left(starts, s.start)
-            if (i > 0 and kept[i - 1].end > s.start) or (i < len(kept) and kept[i].start < s.end):
-                continue
-            starts.insert(i, s.start)
-            kept.insert(i, s)
+        run: list[Span] = []
+        run_end = -1
+        for s in outer:  # already in start order
+            if run and s.start >= run_end:
+                kept.extend(_best_of(run))
+                run = []
+            run.append(s)
+            run_end = max(run_end, s.end)
+        kept.extend(_best_of(run))
         return kept
+
+
+def _best_of(run: list[Span]) -> list[Span]:
+    """Non-overlapping spans of one run of overlapping ones, higher scores first."""
+    if len(run) == 1:
+        return run
+    chosen: list[Span] = []
+    for s in sorted(run, key=lambda s: (-s.score, s.start - s.end, s.start)):
+        if all(s.end <= c.start or c.end <= s.start for c in chosen):
+            chosen.append(s)
+    return sorted(chosen, key=lambda s: s.start)
 
 
 def _merged_ranges(
