@@ -99,7 +99,14 @@ class Engine:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        for lazy in ("_scanner", "_field_detectors", "_urlenc_id", "_prefilters", "_exact"):
+        for lazy in (
+            "_scanner",
+            "_field_detectors",
+            "_urlenc_id",
+            "_prefilters",
+            "_exact",
+            "_by_field",
+        ):
             state.pop(lazy, None)
         return state
 
@@ -349,11 +356,20 @@ class Engine:
         return field_matches(fieldname, d.field_hints)
 
     def _field_detectors_for(self, fieldname: str | None) -> list[Detector]:
-        """Detectors that take a whole value of this field as a candidate (decided once per
-        column, not per row)."""
+        """Detectors that take a whole value of this field as a candidate: decided once per
+        field name (a JSON export repeats the same keys in every record)."""
         if not fieldname:
             return []
-        return [d for d in self._field_detectors if self._field_applies(d, fieldname)]
+        cache = self._by_field
+        if fieldname not in cache:
+            cache[fieldname] = [
+                d for d in self._field_detectors if self._field_applies(d, fieldname)
+            ]
+        return cache[fieldname]
+
+    @cached_property
+    def _by_field(self) -> dict[str, list[Detector]]:
+        return {}
 
     def _field_spans(self, value: str, fieldname: str, detectors: list[Detector]) -> list[Span]:
         """Whole-value detection for fields whose name says what they hold."""
