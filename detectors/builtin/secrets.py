@@ -25,7 +25,8 @@ _CLAIMED = re.compile(
 _NESTED_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # A Java/Android object's toString (AppWindowToken{9f4ef63 …}, Token@6d06d69c): a type name
 # straight followed by a brace or an @hash, not a credential.
-_OBJECT_DUMP = re.compile(r"^[A-Z][A-Za-z0-9_$.]*(?:\{|@[0-9a-f]{4,}$)")
+# The identity hash is hex with letters (6d06d69c); Name@1990 is a typical password, not one.
+_OBJECT_DUMP = re.compile(r"^[A-Z][A-Za-z0-9_$.]*(?:\{|@(?=[0-9]*[a-f])[0-9a-f]{6,8}$)")
 
 
 def _not_placeholder(value: str, line: str, start: int, end: int) -> float | None:

@@ -125,3 +125,12 @@ def test_when_a_private_key_is_split_across_buffers_then_the_stream_state_carrie
     second = list(engine.scan_lines(b"AwEHoUQDQgAE\n-----END EC PRIVATE KEY-----\nok 1\n", state))
     assert [li for li, _, _ in first] == [1, 2]
     assert [li for li, _, _ in second] == [0, 1] and not state.in_pem
+
+
+@pytest.mark.parametrize("password", ["Kumar@2024", "Terri@1978", "Rahul@1990"])
+def test_when_a_password_looks_like_name_at_year_then_it_is_still_a_secret(
+    engine: Engine, password: str
+) -> None:
+    text = f'{{"email":"a@b.in","password":"{password}"}}'
+    spans = [s for s in engine.scan_text(text) if s.entity_type == "SECRET"]
+    assert [text[s.start : s.end] for s in spans] == [password]
