@@ -328,7 +328,9 @@ class Engine:
             score += CONTEXT_BOOST
         elif d.context_required:
             return None
-        if d.negative_re is not None:
+        if key and d.negative_keys_re is not None and d.negative_keys_re.search(key):
+            score -= KEY_PENALTY
+        elif d.negative_re is not None:
             if key and d.negative_re.search(key):
                 score -= KEY_PENALTY
             elif d.negative_re.search(window[-NEGATIVE_WINDOW:]):

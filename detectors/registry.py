@@ -40,6 +40,8 @@ class Detector:
     negative_context: tuple[str, ...] = ()
     field_hints: tuple[str, ...] = ()
     context_required: bool = False
+    # Words that lower the score only as (part of) the key, never from the text around.
+    negative_keys: tuple[str, ...] = ()
     # Whole-value matcher used when a structured field's name matches ``field_hints``.
     field_value: re.Pattern[str] | None = None
     field_score: float = 0.85
@@ -58,12 +60,14 @@ class Detector:
     _context_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _negative_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _value_groups: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    _negative_keys_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         groups = tuple(g for g in self.pattern.groupindex if g.startswith("v"))
         object.__setattr__(self, "_value_groups", groups)
         object.__setattr__(self, "_context_re", _words_regex(self.context))
         object.__setattr__(self, "_negative_re", _words_regex(self.negative_context, "-"))
+        object.__setattr__(self, "_negative_keys_re", _words_regex(self.negative_keys, "-"))
 
     @property
     def value_groups(self) -> tuple[str, ...]:
@@ -73,6 +77,10 @@ class Detector:
     @property
     def context_re(self) -> re.Pattern[str] | None:
         return self._context_re
+
+    @property
+    def negative_keys_re(self) -> re.Pattern[str] | None:
+        return self._negative_keys_re
 
     @property
     def negative_re(self) -> re.Pattern[str] | None:

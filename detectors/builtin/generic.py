@@ -542,7 +542,9 @@ SSN: list[Detector] = [
 ]
 
 # ---------------------------------------------------------------- network
-_NOT_AN_ADDRESS_WORDS = (
+# Keys that name a machine's address (server_ip=, upstream=); as free-text words they are
+# too common ("[gateway] 203.0.113.45 - -") to count against an address.
+_MACHINE_KEYS = (
     "server",
     "host",
     "node",
@@ -554,6 +556,8 @@ _NOT_AN_ADDRESS_WORDS = (
     "broker",
     "peer",
     "proxy",
+)
+_NOT_AN_ADDRESS_WORDS = (
     "version",
     "ver",
     "build",
@@ -633,6 +637,7 @@ NETWORK: list[Detector] = [
             "ip_address",
         ),
         negative_context=_NOT_AN_ADDRESS_WORDS,
+        negative_keys=_MACHINE_KEYS,
         field_hints=IP_FIELDS,
         reach=(2, 8),
     ),

@@ -161,9 +161,11 @@ _PERSON_LEAVES = frozenset(
 
 
 def is_person_key(key: str) -> bool:
-    """``customer_name``, ``card_holder``, ``recipient``, ``lastName``: yes;
-    ``hostname``, ``file_name``, ``merchant_name``: no."""
+    """``customer_name``, ``card_holder``, ``recipient``, ``lastName``, ``name_on_card``,
+    ``name_as_per_aadhaar``: yes; ``hostname``, ``file_name``, ``merchant_name``: no."""
     parts = key.split("_")
+    if len(parts) > 2 and parts[0] == "name" and parts[1] in ("on", "as", "per", "in"):
+        return True
     if not parts or parts[-1] not in _PERSON_LEAVES:
         return False
     if any(p in NOT_PERSON_KEY_PARTS for p in parts[:-1]):
@@ -278,7 +280,7 @@ PERSON: list[Detector] = [
                 r"|recipient|receiver|sender|consignee|beneficiary|holder|buyer|payee|payer"
                 r"|passenger|guest|patient|billing|shipping|delivery|father|mother|spouse"
                 r"|nominee|applicant|owner|person|display)[_\- ]?name|surname|holder|recipient"
-                r"|consignee|beneficiary|payee|nominee)"
+                r"|consignee|beneficiary|payee|nominee|\bname_(?:on|as|per|in)_[a-z_]{1,24})"
                 r"[\"']?[ ]{0,3}[:=]",
                 caseless=True,
             ),

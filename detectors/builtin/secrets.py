@@ -169,4 +169,15 @@ VENDOR_TOKENS = detector(
     reach=(2, 256),
 )
 
-DETECTORS: list[Detector] = [AWS_ACCESS_KEY, JWT, PRIVATE_KEY, VENDOR_TOKENS, *SECRETS]
+# A cookie in a request or response header is a bearer credential (session hijacking).
+COOKIE = detector(
+    "cookie_header",
+    "SECRET",
+    [Trigger(r"(?:set-)?cookie:[ ]*[A-Za-z0-9_.\-]+=", caseless=True)],
+    r"(?i)\b(?:set-)?cookie:\s*[A-Za-z0-9_.\-]+=(?P<v>[^;\s\"']{8,4096})",
+    0.85,
+    validate=_not_placeholder,
+    reach=(0, 4096),
+)
+
+DETECTORS: list[Detector] = [AWS_ACCESS_KEY, JWT, PRIVATE_KEY, VENDOR_TOKENS, COOKIE, *SECRETS]
