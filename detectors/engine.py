@@ -41,6 +41,17 @@ _PEM_BODY = re.compile(
 )
 
 
+def _looks_masked(value: str) -> bool:
+    """A value whose letters and digits are largely mask characters (``98XXXXXX10``,
+    ``liXX.X@shopkart.in``, ``KXXX YXXX``, ``****1234``): a redacted copy must rescan
+    clean, and a masked value is no live data anyway."""
+    part = value.partition("@")[0]  # an e-mail's or VPA's domain is kept when masking
+    masks = part.count("X") + part.count("*")
+    if masks < 2 or ("XX" not in part and "**" not in part):
+        return False
+    return masks * 10 >= 3 * (sum(ch.isalnum() for ch in part) + part.count("*"))
+
+
 def _opens_pem_block(line: str, span: Span) -> bool:
     """A PRIVATE_KEY span that runs to the end of its line without an END marker."""
     return (
@@ -310,7 +321,7 @@ class Engine:
         self, d: Detector, line: str, start: int, end: int, fieldname: str | None
     ) -> Span | None:
         value = line[start:end]
-        if "XXXX" in value or "****" in value:
+        if _looks_masked(value):
             return None  # already masked (ours or someone else's): not a live value
         score = d.score
         if d.validate is not None:

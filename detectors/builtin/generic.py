@@ -578,6 +578,8 @@ _NOT_AN_ADDRESS_WORDS = (
 def _ipv4(value: str, line: str, start: int, end: int) -> float | None:
     if start > 1 and line[start - 1] == "/" and line[start - 2].isalpha():
         return None  # a product version in a user agent: OPR/106.0.0.0, Edg/124.0.0.0
+    if line[end : end + 1] == "/" and line[end + 1 : end + 2].isdigit():
+        return None  # a CIDR network (49.36.12.0/24): no one host, let alone a person
     parts = value.split(".")
     if any((len(p) > 1 and p[0] == "0") or int(p) > 255 for p in parts):
         return None  # 01.02.03.04 is a date or a version, 300.1.1.1 no address at all

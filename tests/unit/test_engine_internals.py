@@ -134,3 +134,20 @@ def test_when_a_password_looks_like_name_at_year_then_it_is_still_a_secret(
     text = f'{{"email":"a@b.in","password":"{password}"}}'
     spans = [s for s in engine.scan_text(text) if s.entity_type == "SECRET"]
     assert [text[s.start : s.end] for s in spans] == [password]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mobile 98XXXXXX10 verified",
+        "mail liXX.X@shopkart.in bounced",
+        "full_name=KXXX YXXX updated",
+        "card ****-****-****-1234 saved",
+        "client 49.36.12.0/24 blocked",
+        "vpa waXXX@ybl linked",
+    ],
+)
+def test_when_a_value_is_already_masked_or_generalised_then_it_is_not_found_again(
+    engine: Engine, text: str
+) -> None:
+    assert engine.scan_text(text) == []
