@@ -20,6 +20,7 @@ import numpy as np
 from detectors import urlencoded
 from detectors.columns import joined_buffer
 from detectors.context import field_matches, key_before, normalize_field, window_before
+from detectors.overlaps import merged_ranges, resolve
 from detectors.registry import Detector, Trigger, builtin_detectors
 from detectors.scanner import TriggerScanner
 from detectors.spans import Span
@@ -140,7 +141,7 @@ class Engine:
         spans = self._detect(text, hits, fieldname)
         if fieldname:
             extra = self._field_spans(text, fieldname, self._field_detectors_for(fieldname))
-            spans = self._resolve(spans + extra)
+            spans = resolve(spans + extra)
         return spans
 
     def scan_lines(
@@ -180,7 +181,7 @@ class Engine:
                 if v:
                     extra = self._field_spans(v, fieldname, applicable)
                     if extra:
-                        found[i] = self._resolve(found.get(i, []) + extra)
+                        found[i] = resolve(found.get(i, []) + extra)
         for i in sorted(found):
             yield i, found[i]
 
@@ -289,7 +290,7 @@ class Engine:
             return spans
         if self.allow_values or self.allow_patterns:
             spans = [s for s in spans if not self._allowed(line[s.start : s.end])]
-        return self._resolve(spans)
+        return resolve(spans)
 
     def _run(
         self,
@@ -304,7 +305,7 @@ class Engine:
         groups = d.value_groups
         single = groups[0] if len(groups) == 1 else None
         seen: set[int] = set()
-        for pos, endpos in _merged_ranges(windows, d.reach, len(line)):
+        for pos, endpos in merged_ranges(windows, d.reach, len(line)):
             for m in d.pattern.finditer(line, pos, endpos):
                 if single is not None:
                     start, end = m.span(single)
@@ -412,66 +413,3 @@ class Engine:
         if value in self.allow_values:
             return True
         return any(p.fullmatch(value) for p in self.allow_patterns)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def _resolve(spans: list[Span]) -> list[Span]:
-        """One value, one entity: a span inside a longer one goes (a phone inside a UPI id,
-        a PAN inside a GSTIN); of partly overlapping spans the higher score stays.
-
-        O(n log n): a line of a million phone numbers must not take quadratic time.
-        """
-        if len(spans) < 2:
-            return spans
-        outer: list[Span] = []
-        max_end = -1
-        for s in sorted(set(spans), key=lambda s: (s.start, -s.end, -s.score)):
-            if s.end > max_end:  # not inside an earlier-starting, longer span
-                outer.append(s)
-                max_end = s.end
-        # Partial overlaps can only chain within a run of overlapping spans; resolve each
-        # run on its own (greedy by score), so a line of a million values stays linear.
-        kept: list[Span] = []
-        run: list[Span] = []
-        run_end = -1
-        for s in outer:  # already in start order
-            if run and s.start >= run_end:
-                kept.extend(_best_of(run))
-                run = []
-            run.append(s)
-            run_end = max(run_end, s.end)
-        kept.extend(_best_of(run))
-        return kept
-
-
-def _best_of(run: list[Span]) -> list[Span]:
-    """Non-overlapping spans of one run of overlapping ones, higher scores first."""
-    if len(run) == 1:
-        return run
-    chosen: list[Span] = []
-    for s in sorted(run, key=lambda s: (-s.score, s.start - s.end, s.start)):
-        if all(s.end <= c.start or c.end <= s.start for c in chosen):
-            chosen.append(s)
-    return sorted(chosen, key=lambda s: s.start)
-
-
-def _merged_ranges(
-    windows: Sequence[tuple[int, int]], reach: tuple[int, int], n: int
-) -> list[tuple[int, int]]:
-    """Search ranges around trigger hits, widened by the detector's reach and merged where
-    they overlap, so a line dense with hits is searched once, not once per hit."""
-    before, after = reach
-    if len(windows) == 1:  # the common case: one hit of this detector on the line
-        start, end = windows[0]
-        return [(0, n) if end < 0 else (max(0, start - before), min(n, end + after + 8))]
-    ranges = sorted(
-        (0, n) if end < 0 else (max(0, start - before), min(n, end + after + 8))
-        for start, end in windows
-    )
-    merged = [ranges[0]]
-    for lo, hi in ranges[1:]:
-        if lo <= merged[-1][1]:
-            if hi > merged[-1][1]:
-                merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
-    return merged

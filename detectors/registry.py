@@ -153,6 +153,14 @@ class Registry:
 
 def builtin_detectors() -> list[Detector]:
     """Every built-in detector, in registration order."""
-    from detectors.builtin import generic, india, people, secrets
+    from detectors.builtin import generic, india, network, payment, people, phones, secrets
 
-    return [*generic.DETECTORS, *india.DETECTORS, *secrets.DETECTORS, *people.DETECTORS]
+    return [
+        *phones.DETECTORS,
+        *generic.DETECTORS,
+        *payment.DETECTORS,
+        *network.DETECTORS,
+        *india.DETECTORS,
+        *secrets.DETECTORS,
+        *people.DETECTORS,
+    ]

@@ -59,89 +59,16 @@ PASSPORT = detector(
 )
 
 # Handles of UPI apps and banks (NPCI's published PSP list, the common ones).
-UPI_HANDLES = [
-    "upi",
-    "ybl",
-    "ibl",
-    "axl",
-    "okaxis",
-    "okhdfcbank",
-    "okicici",
-    "oksbi",
-    "paytm",
-    "ptyes",
-    "ptaxis",
-    "pthdfc",
-    "ptsbi",
-    "apl",
-    "yapl",
-    "rapl",
-    "abfspay",
-    "axisbank",
-    "axisb",
-    "icici",
-    "hdfcbank",
-    "sbi",
-    "kotak",
-    "kmbl",
-    "federal",
-    "fbl",
-    "yesbank",
-    "yesbankltd",
-    "ikwik",
-    "freecharge",
-    "airtel",
-    "airtelpaymentsbank",
-    "jio",
-    "postbank",
-    "barodampay",
-    "unionbank",
-    "unionbankofindia",
-    "uboi",
-    "idfcbank",
-    "idfcfirst",
-    "indus",
-    "rbl",
-    "aubank",
-    "jupiteraxis",
-    "fam",
-    "slice",
-    "waaxis",
-    "wahdfcbank",
-    "wasbi",
-    "waicici",
-    "naviaxis",
-    "superyes",
-    "timecosmos",
-    "pingpay",
-    "cnrb",
-    "canarabank",
-    "pnb",
-    "mahb",
-    "boi",
-    "cboi",
-    "indianbank",
-    "idbi",
-    "dbs",
-    "hsbc",
-    "citi",
-    "citigold",
-    "sc",
-    "equitas",
-    "kvb",
-    "tjsb",
-    "cub",
-    "dlb",
-    "jsb",
-    "mairtel",
-    "myicici",
-    "ezeepay",
-    "okbizaxis",
-    "amazonpay",
-    "apay",
-    "zoicici",
-    "tapicici",
-]
+UPI_HANDLES = (
+    "upi ybl ibl axl okaxis okhdfcbank okicici oksbi paytm ptyes ptaxis pthdfc "
+    "ptsbi apl yapl rapl abfspay axisbank axisb icici hdfcbank sbi kotak kmbl "
+    "federal fbl yesbank yesbankltd ikwik freecharge airtel airtelpaymentsbank "
+    "jio postbank barodampay unionbank unionbankofindia uboi idfcbank idfcfirst "
+    "indus rbl aubank jupiteraxis fam slice waaxis wahdfcbank wasbi waicici "
+    "naviaxis superyes timecosmos pingpay cnrb canarabank pnb mahb boi cboi "
+    "indianbank idbi dbs hsbc citi citigold sc equitas kvb tjsb cub dlb jsb "
+    "mairtel myicici ezeepay okbizaxis amazonpay apay zoicici tapicici"
+).split()
 _HANDLES = "|".join(sorted(UPI_HANDLES, key=len, reverse=True))
 
 UPI: list[Detector] = [
@@ -203,49 +130,11 @@ VOTER = detector(
 
 # Bank codes of the largest Indian banks: an IFSC from one of them is far likelier real.
 _IFSC_BANKS = frozenset(
-    [
-        "SBIN",
-        "HDFC",
-        "ICIC",
-        "UTIB",
-        "PUNB",
-        "KKBK",
-        "BARB",
-        "CNRB",
-        "UBIN",
-        "IDIB",
-        "IOBA",
-        "YESB",
-        "INDB",
-        "FDRL",
-        "IDFB",
-        "BKID",
-        "CBIN",
-        "MAHB",
-        "UCBA",
-        "PSIB",
-        "KARB",
-        "KVBL",
-        "SIBL",
-        "TMBL",
-        "CIUB",
-        "DBSS",
-        "HSBC",
-        "CITI",
-        "SCBL",
-        "RATN",
-        "AUBL",
-        "ESFB",
-        "DLXB",
-        "JAKA",
-        "IBKL",
-        "BDBL",
-        "NKGS",
-        "SVCB",
-        "COSB",
-        "ABHY",
-        "APGB",
-    ]
+    (
+        "SBIN HDFC ICIC UTIB PUNB KKBK BARB CNRB UBIN IDIB IOBA YESB INDB FDRL IDFB BKID CBIN "
+        "MAHB UCBA PSIB KARB KVBL SIBL TMBL CIUB DBSS HSBC CITI SCBL RATN AUBL ESFB DLXB JAKA "
+        "IBKL BDBL NKGS SVCB COSB ABHY APGB"
+    ).split()
 )
 
 

@@ -17,128 +17,28 @@ from detectors.registry import Detector, Trigger, detector
 
 # ------------------------------------------------------------------ PERSON
 PERSON_KEY_PARTS = frozenset(
-    [
-        "customer",
-        "cust",
-        "contact",
-        "recipient",
-        "receiver",
-        "sender",
-        "consignee",
-        "consignor",
-        "beneficiary",
-        "holder",
-        "cardholder",
-        "buyer",
-        "payee",
-        "payer",
-        "passenger",
-        "guest",
-        "patient",
-        "employee",
-        "father",
-        "mother",
-        "spouse",
-        "nominee",
-        "applicant",
-        "owner",
-        "person",
-        "full",
-        "first",
-        "last",
-        "given",
-        "family",
-        "middle",
-        "billing",
-        "shipping",
-        "delivery",
-        "driver",
-        "rider",
-        "account",
-        "legal",
-        "display",
-    ]
+    (
+        "customer cust contact recipient receiver sender consignee consignor beneficiary "
+        "holder cardholder buyer payee payer passenger guest patient employee father mother "
+        "spouse nominee applicant owner person full first last given family middle billing "
+        "shipping delivery driver rider account legal display"
+    ).split()
 )
 # `name` alone is a person only when its value says so; these `*_name` keys never are.
 NOT_PERSON_KEY_PARTS = frozenset(
-    [
-        "file",
-        "host",
-        "user",
-        "service",
-        "thread",
-        "app",
-        "application",
-        "bucket",
-        "table",
-        "class",
-        "method",
-        "event",
-        "product",
-        "item",
-        "city",
-        "state",
-        "country",
-        "company",
-        "merchant",
-        "bank",
-        "branch",
-        "device",
-        "model",
-        "brand",
-        "category",
-        "queue",
-        "topic",
-        "cluster",
-        "node",
-        "pod",
-        "container",
-        "job",
-        "task",
-        "db",
-        "database",
-        "schema",
-        "column",
-        "field",
-        "key",
-        "domain",
-        "server",
-        "region",
-        "zone",
-        "project",
-        "env",
-        "stage",
-        "module",
-        "package",
-        "plugin",
-        "browser",
-        "os",
-    ]
+    (
+        "file host user service thread app application bucket table class method event "
+        "product item city state country company merchant bank branch device model brand "
+        "category queue topic cluster node pod container job task db database schema column "
+        "field key domain server region zone project env stage module package plugin browser "
+        "os"
+    ).split()
 )
 _STOP_VALUES = frozenset(
-    [
-        "null",
-        "none",
-        "nil",
-        "unknown",
-        "test",
-        "tester",
-        "na",
-        "n/a",
-        "user",
-        "admin",
-        "guest",
-        "customer",
-        "default",
-        "anonymous",
-        "true",
-        "false",
-        "sample",
-        "demo",
-        "name",
-        "first",
-        "last",
-    ]
+    (
+        "null none nil unknown test tester na n/a user admin guest customer default anonymous "
+        "true false sample demo name first last"
+    ).split()
 )
 # Placeholders that guest checkouts and test data put where a name belongs.
 _STOP_VALUES = _STOP_VALUES | {
@@ -322,132 +222,26 @@ PERSON: list[Detector] = [
 
 # ------------------------------------------------------------------ STREET_ADDRESS
 ADDRESS_KEY_PARTS = frozenset(
-    [
-        "shipping",
-        "billing",
-        "delivery",
-        "home",
-        "residential",
-        "permanent",
-        "current",
-        "postal",
-        "street",
-        "customer",
-        "mailing",
-        "full",
-        "pickup",
-        "drop",
-        "return",
-        "office",
-        "communication",
-        "correspondence",
-        "registered",
-        "present",
-        "local",
-        "billing",
-        "shipto",
-    ]
+    (
+        "shipping billing delivery home residential permanent current postal street customer "
+        "mailing full pickup drop return office communication correspondence registered "
+        "present local billing shipto"
+    ).split()
 )
 NOT_ADDRESS_KEY_PARTS = frozenset(
-    [
-        # an address *about* something else, or an identifier of an address record
-        "id",
-        "ids",
-        "uuid",
-        "type",
-        "status",
-        "verified",
-        "hash",
-        "count",
-        "index",
-        "ref",
-        "code",
-        "key",
-        "ip",
-        "mac",
-        "email",
-        "e",
-        "mail",
-        "remote",
-        "server",
-        "host",
-        "bind",
-        "listen",
-        "wallet",
-        "contract",
-        "memory",
-        "hw",
-        "ether",
-        "peer",
-        "local_ip",
-        "client_ip",
-        "node",
-        "web",
-        "url",
-        "ipv4",
-        "ipv6",
-        "src",
-        "dst",
-        "source",
-        "destination",
-    ]
+    (
+        "id ids uuid type status verified hash count index ref code key ip mac email e mail "
+        "remote server host bind listen wallet contract memory hw ether peer local_ip "
+        "client_ip node web url ipv4 ipv6 src dst source destination"
+    ).split()
 )
-STREET_WORDS = [
-    "Road",
-    "Rd",
-    "Street",
-    "St",
-    "Marg",
-    "Nagar",
-    "Colony",
-    "Sector",
-    "Lane",
-    "Layout",
-    "Cross",
-    "Main",
-    "Avenue",
-    "Ave",
-    "Vihar",
-    "Enclave",
-    "Bagh",
-    "Ganj",
-    "Puram",
-    "Halli",
-    "Palya",
-    "Pet",
-    "Peth",
-    "Chowk",
-    "Bazaar",
-    "Bazar",
-    "Gali",
-    "Mohalla",
-    "Society",
-    "Apartments",
-    "Apartment",
-    "Apts",
-    "Towers",
-    "Tower",
-    "Residency",
-    "Block",
-    "Phase",
-    "Extension",
-    "Extn",
-    "Park",
-    "Garden",
-    "Gardens",
-    "Circle",
-    "Path",
-    "Highway",
-    "Nivas",
-    "Niwas",
-    "Bhavan",
-    "Bhawan",
-    "Complex",
-    "Plaza",
-    "Market",
-    "Village",
-    "Wadi",
-]
+STREET_WORDS = (
+    "Road Rd Street St Marg Nagar Colony Sector Lane Layout Cross Main Avenue "
+    "Ave Vihar Enclave Bagh Ganj Puram Halli Palya Pet Peth Chowk Bazaar Bazar "
+    "Gali Mohalla Society Apartments Apartment Apts Towers Tower Residency "
+    "Block Phase Extension Extn Park Garden Gardens Circle Path Highway Nivas "
+    "Niwas Bhavan Bhawan Complex Plaza Market Village Wadi"
+).split()
 _STREET = "(?:" + "|".join(sorted(STREET_WORDS, key=len, reverse=True)) + ")"
 _STREET_LOWER = re.compile(r"\b" + _STREET.lower() + r"\b")
 

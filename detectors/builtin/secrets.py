@@ -104,19 +104,11 @@ SECRETS: list[Detector] = [
         r"|(?P<v3>[^\s\"'&,;}<>\]\)]{6,512}))",
         0.8,
         validate=_not_placeholder,
-        field_hints=(
-            "password",
-            "passwd",
-            "pwd",
-            "secret",
-            "api_key",
-            "apikey",
-            "token",
-            "access_token",
-            "refresh_token",
-            "client_secret",
-            "secret_key",
-            "private_key",
+        field_hints=tuple(
+            (
+                "password passwd pwd secret api_key apikey token access_token "
+                "refresh_token client_secret secret_key private_key"
+            ).split()
         ),
         field_value=r"\S{6,512}",
         reach=(40, 530),
