@@ -18,7 +18,11 @@ def resolve(spans: list[Span]) -> list[Span]:
         return spans
     outer: list[Span] = []
     max_end = -1
-    for s in sorted(set(spans), key=lambda s: (s.start, -s.end, -s.score)):
+    # The entity and detector names break exact ties, so the winner never depends on the
+    # order spans arrive in (nor on set order, which string hashing randomises per run).
+    for s in sorted(
+        set(spans), key=lambda s: (s.start, -s.end, -s.score, s.entity_type, s.detector)
+    ):
         if s.end > max_end:  # not inside an earlier-starting, longer span
             outer.append(s)
             max_end = s.end
@@ -42,7 +46,9 @@ def best_of(run: list[Span]) -> list[Span]:
     if len(run) == 1:
         return run
     chosen: list[Span] = []
-    for s in sorted(run, key=lambda s: (-s.score, s.start - s.end, s.start)):
+    for s in sorted(
+        run, key=lambda s: (-s.score, s.start - s.end, s.start, s.entity_type, s.detector)
+    ):
         if all(s.end <= c.start or c.end <= s.start for c in chosen):
             chosen.append(s)
     return sorted(chosen, key=lambda s: s.start)

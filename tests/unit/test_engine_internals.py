@@ -151,3 +151,14 @@ def test_when_a_value_is_already_masked_or_generalised_then_it_is_not_found_agai
     engine: Engine, text: str
 ) -> None:
     assert engine.scan_text(text) == []
+
+
+def test_when_two_entities_tie_on_one_span_then_the_winner_does_not_depend_on_order() -> None:
+    from detectors.overlaps import resolve
+    from detectors.spans import Span
+
+    a = Span("IN_AADHAAR", 4, 16, 0.7, "in_aadhaar")
+    b = Span("PHONE_NUMBER", 4, 16, 0.7, "in_mobile")
+    c = Span("EMAIL_ADDRESS", 10, 30, 0.9, "email")  # partly overlaps both, higher score
+    assert resolve([a, b]) == resolve([b, a]) == [a]
+    assert resolve([a, b, c]) == resolve([c, b, a]) == [c]
