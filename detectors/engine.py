@@ -42,6 +42,19 @@ _PEM_BODY = re.compile(
 )
 
 
+def _hit_windows(
+    ids: list[int], starts: list[int], ends: list[int], lo: int, exact: bool
+) -> dict[int, list[tuple[int, int]]]:
+    """Trigger hits grouped by detector, as (start, end) relative to the line at ``lo``;
+    without exact offsets (non-ASCII line, ``re`` fallback) the whole line, once."""
+    if not exact:
+        return {i: [_WHOLE] for i in ids}
+    hits: dict[int, list[tuple[int, int]]] = {}
+    for i, a, b in zip(ids, starts, ends, strict=True):
+        hits.setdefault(i, []).append((a - lo, b - lo))
+    return hits
+
+
 def _looks_masked(value: str) -> bool:
     """A value whose letters and digits are largely mask characters (``98XXXXXX10``,
     ``liXX.X@shopkart.in``, ``KXXX YXXX``, ``****1234``): a redacted copy must rescan
@@ -132,12 +145,8 @@ class Engine:
         fieldname = normalize_field(field) if field else None
         data = text.encode("utf-8", "surrogateescape")
         ids, starts, ends = self._scanner.scan(data)
-        hits: dict[int, list[tuple[int, int]]] = {}
-        if self._exact and len(data) == len(text):  # ASCII: byte offsets are code points
-            for i, a, b in zip(ids.tolist(), starts.tolist(), ends.tolist(), strict=True):
-                hits.setdefault(i, []).append((a, b))
-        else:
-            hits = {i: [_WHOLE] for i in ids.tolist()}
+        exact = self._exact and len(data) == len(text)  # ASCII: byte offsets are code points
+        hits = _hit_windows(ids.tolist(), starts.tolist(), ends.tolist(), 0, exact)
         spans = self._detect(text, hits, fieldname)
         if fieldname:
             extra = self._field_spans(text, fieldname, self._field_detectors_for(fieldname))
@@ -227,12 +236,8 @@ class Engine:
             # Byte offsets are code-point offsets only in an ASCII line; elsewhere (and with
             # the re fallback) a fired detector searches the whole line.
             exact = self._exact and hi - lo == len(line) + (data[hi - 1 : hi] == b"\r")
-            hits: dict[int, list[tuple[int, int]]] = {}
-            if exact:
-                for j in range(bounds[k], bounds[k + 1]):
-                    hits.setdefault(ids_l[j], []).append((starts_l[j] - lo, ends_l[j] - lo))
-            else:
-                hits = {i: [_WHOLE] for i in ids_l[bounds[k] : bounds[k + 1]]}
+            a, b = bounds[k], bounds[k + 1]
+            hits = _hit_windows(ids_l[a:b], starts_l[a:b], ends_l[a:b], lo, exact)
             spans = self._detect(line, hits, fieldname)
             if spans:
                 yield li, line, spans

@@ -10,8 +10,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from detectors.config import load_engine
 from detectors.errors import PiisweepError
@@ -81,39 +83,42 @@ def _context(args: argparse.Namespace) -> local_detect.Context:
     return local_detect.Context(engine=engine, policy=policy, keys=keys, source_uri=uri)
 
 
-def run_detect(args: argparse.Namespace) -> int:
+@contextmanager
+def _opened(
+    args: argparse.Namespace,
+) -> Iterator[tuple[local_detect.Context, BinaryIO, str, BinaryIO]]:
+    """Everything a command needs, in order: config, the input (refused if binary) and its
+    format, the output; closed again whatever happens."""
     ctx = _context(args)
     stream, name = open_input(args.path)
-    refuse_binary(stream, args.path)
-    fmt = infer_format(name, stream, args.format)
-    out = open_output(args.output)
-    count = 0
     try:
+        refuse_binary(stream, args.path)
+        fmt = infer_format(name, stream, args.format)
+        out = open_output(args.output)
+        try:
+            yield ctx, stream, fmt, out
+        finally:
+            out.flush()
+            if out is not sys.stdout.buffer:
+                out.close()
+    finally:
+        stream.close()
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    count = 0
+    with _opened(args) as (ctx, stream, fmt, out):
         for row in local_detect.detect(stream, fmt, ctx):
             out.write(_encode(row).encode("utf-8", "surrogateescape") + b"\n")
             count += 1
-    finally:
-        out.flush()
-        if out is not sys.stdout.buffer:
-            out.close()
-        stream.close()
     log.info("%d findings in %s (%s)", count, ctx.source_uri, fmt)
     return 0
 
 
 def run_redact(args: argparse.Namespace) -> int:
-    ctx = _context(args)
-    stream, name = open_input(args.path)
-    refuse_binary(stream, args.path)
-    fmt = infer_format(name, stream, args.format)
     line_mode = args.line_buffered or (args.path == "-" and not _is_regular(sys.stdin))
-    out = open_output(args.output)
-    try:
+    with _opened(args) as (ctx, stream, fmt, out):
         local_detect.redact(stream, out, fmt, ctx, line_mode)
-    finally:
-        if out is not sys.stdout.buffer:
-            out.close()
-        stream.close()
     return 0
 
 
