@@ -25,36 +25,11 @@ from typing import Any
 from bench import presidio, scoring
 from bench.generate import MB, generate
 from bench.scoring import Span
+from detectors.entities import VOCABULARY
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 RESULTS = BENCH / "results"
-VOCABULARY = (
-    "PHONE_NUMBER",
-    "EMAIL_ADDRESS",
-    "CREDIT_CARD",
-    "CVV",
-    "IBAN_CODE",
-    "US_SSN",
-    "IN_AADHAAR",
-    "IN_PAN",
-    "IN_PASSPORT",
-    "IN_UPI_ID",
-    "IN_GSTIN",
-    "IN_VOTER",
-    "IN_IFSC",
-    "IP_ADDRESS",
-    "MAC_ADDRESS",
-    "DEVICE_ID",
-    "DATE_OF_BIRTH",
-    "PERSON",
-    "STREET_ADDRESS",
-    "OTP_CODE",
-    "AWS_ACCESS_KEY",
-    "JWT",
-    "PRIVATE_KEY",
-    "SECRET",
-)
 TARGETS = {
     **{
         e: 0.95

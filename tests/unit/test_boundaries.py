@@ -33,3 +33,12 @@ def test_when_the_source_tree_is_read_then_detectors_never_imports_jobs_or_spark
         and any(name in line for name in ("pyspark", "jobs", "boto3", "great_expectations"))
     ]
     assert offenders == []
+
+
+def test_when_the_builtins_and_the_default_policy_are_read_then_both_cover_the_vocabulary() -> None:
+    from detectors.engine import Engine
+    from detectors.entities import VOCABULARY
+    from detectors.policy import DEFAULT_POLICY
+
+    assert Engine.default().entity_types == set(VOCABULARY)
+    assert set(DEFAULT_POLICY["entities"]) == set(VOCABULARY)
