@@ -1,0 +1,647 @@
+"""jobs.storage against real stores: the local disk and the moto S3 server over HTTP (a
+separate process, reached by boto3 and by pyarrow's C++ S3 client exactly like a real
+endpoint). HDFS needs a cluster; only its error path is checked here."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow.fs as pafs
+import pytest
+from botocore.exceptions import ClientError
+
+# tests/ is on sys.path (tests/conftest.py has no package), so the server helper imports by
+# module name; importing the fixture makes it available to this module.
+from s3server import moto_endpoint, moto_s3_env  # noqa: F401
+
+from detectors.errors import PiisweepError
+from jobs import storage
+from jobs.storage import (
+    ObjectInfo,
+    S3Settings,
+    Sse,
+    StorageError,
+    check_writable,
+    crawl,
+    delete_tree,
+    exists,
+    filesystem,
+    list_files,
+    move,
+    open_input,
+    parse_uri,
+    read_bytes,
+    write_bytes,
+    write_file,
+)
+
+# --------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture
+def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Settings]:  # noqa: F811
+    """Settings resolved from the environment, as the driver does, with fresh clients."""
+    for name, value in moto_s3_env(moto_endpoint).items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    storage.clear_caches()
+    yield S3Settings.from_env()
+    storage.clear_caches()
+
+
+@pytest.fixture
+def bucket(s3: S3Settings) -> str:
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    storage.s3_client(s3).create_bucket(Bucket=name)
+    return name
+
+
+def _put_many(client: Any, bucket: str, objects: dict[str, bytes]) -> None:
+    with ThreadPoolExecutor(16) as pool:
+        list(
+            pool.map(
+                lambda kv: client.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), objects.items()
+            )
+        )
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _one_line(err: pytest.ExceptionInfo[StorageError]) -> str:
+    """The operator sees exactly one line, with no chained library traceback."""
+    text = str(err.value)
+    assert "\n" not in text
+    assert "Traceback" not in text
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Locations
+
+
+@pytest.mark.parametrize(
+    ("text", "scheme", "netloc", "path", "uri"),
+    [
+        ("s3://bkt/a/b/", "s3", "bkt", "/a/b", "s3://bkt/a/b"),
+        ("s3a://bkt/a/b", "s3", "bkt", "/a/b", "s3://bkt/a/b"),
+        ("S3N://bkt/x.log", "s3", "bkt", "/x.log", "s3://bkt/x.log"),
+        ("s3://bkt", "s3", "bkt", "/", "s3://bkt/"),
+        ("s3://bkt/", "s3", "bkt", "/", "s3://bkt/"),
+        ("s3://bkt/a b/c#1?.log", "s3", "bkt", "/a b/c#1?.log", "s3://bkt/a b/c#1?.log"),
+        ("s3://bkt/a//b/../c", "s3", "bkt", "/a//b/../c", "s3://bkt/a//b/../c"),
+        ("hdfs://nn:8020/data/x/", "hdfs", "nn:8020", "/data/x", "hdfs://nn:8020/data/x"),
+        ("hdfs:///data//x", "hdfs", "", "/data/x", "hdfs:///data/x"),
+        ("file:///tmp/x/", "file", "", "/tmp/x", "file:///tmp/x"),
+        ("file:/tmp/a/../x", "file", "", "/tmp/x", "file:///tmp/x"),
+        ("file://localhost/tmp/x", "file", "", "/tmp/x", "file:///tmp/x"),
+        ("file:///", "file", "", "/", "file:///"),
+        ("/", "file", "", "/", "file:///"),
+        ("/var/log//app/", "file", "", "/var/log/app", "file:///var/log/app"),
+    ],
+)
+def test_when_a_uri_is_parsed_then_it_is_normalised_and_round_trips(
+    text: str, scheme: str, netloc: str, path: str, uri: str
+) -> None:
+    loc = parse_uri(text)
+    assert (loc.scheme, loc.netloc, loc.path, loc.uri) == (scheme, netloc, path, uri)
+    assert parse_uri(loc.uri) == loc
+    assert pickle.loads(pickle.dumps(loc)) == loc
+
+
+def test_when_a_plain_path_is_parsed_then_it_becomes_an_absolute_file_uri(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert parse_uri("data/x.log").uri == f"file://{tmp_path}/data/x.log"
+    assert parse_uri("./data/../y/").uri == f"file://{tmp_path}/y"
+    assert parse_uri("~/exports").uri == f"file://{tmp_path}/home/exports"
+    assert parse_uri("odd:name.log").uri == f"file://{tmp_path}/odd:name.log"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("gs://bkt/x", "gs://bkt/x"),
+        ("abfss://c@acct.dfs.core.windows.net/x", "abfss://c@acct"),
+        ("s3:///key", "s3:///key"),
+        ("file://otherhost/x", "file://otherhost/x"),
+        ("file:relative", "file:relative"),
+        ("", "''"),
+    ],
+)
+def test_when_a_uri_is_unsupported_then_storage_error_names_it(text: str, named: str) -> None:
+    with pytest.raises(StorageError) as err:
+        parse_uri(text)
+    assert named in str(err.value)
+    assert isinstance(err.value, PiisweepError)
+
+
+def test_when_locations_are_joined_then_name_and_parent_follow() -> None:
+    loc = parse_uri("s3://bkt/out").join("redacted/", "/2024", "a.log.parquet")
+    assert loc.uri == "s3://bkt/out/redacted/2024/a.log.parquet"
+    assert loc.name == "a.log.parquet"
+    assert loc.key == "out/redacted/2024/a.log.parquet"
+    assert loc.parent.uri == "s3://bkt/out/redacted/2024"
+    root = parse_uri("s3://bkt")
+    assert root.join("x").uri == "s3://bkt/x"
+    assert root.parent == root and root.is_root and root.name == ""
+    assert parse_uri("s3://bkt/x").parent == root
+    assert parse_uri("s3://bkt/a").join("../b").uri == "s3://bkt/a/../b"  # keys are literal
+    assert parse_uri("/data/a").join("../b").uri == "file:///data/b"
+    assert parse_uri("/data").join().uri == "file:///data"
+    assert parse_uri("file:///").join("x").uri == "file:///x"
+    assert str(parse_uri("hdfs://nn:8020/a")) == "hdfs://nn:8020/a"
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+
+
+def test_when_settings_come_from_env_then_the_s3_specific_endpoint_and_region_win() -> None:
+    env = {
+        "AWS_ENDPOINT_URL": "http://generic:9000",
+        "AWS_ENDPOINT_URL_S3": "http://s3only:9000/",
+        "AWS_REGION": "ap-south-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    assert S3Settings.from_env(env) == S3Settings("http://s3only:9000", "ap-south-1")
+    del env["AWS_ENDPOINT_URL_S3"], env["AWS_REGION"]
+    assert S3Settings.from_env(env) == S3Settings("http://generic:9000", "eu-west-1")
+    assert S3Settings.from_env({}) == S3Settings(None, "us-east-1")
+    settings = S3Settings.from_env(env)
+    assert pickle.loads(pickle.dumps(settings)) == settings
+    assert "testing" not in repr(S3Settings.from_env({**env, "AWS_SECRET_ACCESS_KEY": "testing"}))
+    with pytest.raises(StorageError, match="minio:9000"):
+        S3Settings("minio:9000")
+
+
+def test_when_sse_is_configured_then_only_known_modes_are_accepted() -> None:
+    assert Sse("AES256").extra_args() == {"ServerSideEncryption": "AES256"}
+    assert Sse("aws:kms", "k-1").extra_args() == {
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": "k-1",
+    }
+    with pytest.raises(StorageError, match="aws:kms"):
+        Sse("AES128")
+    with pytest.raises(StorageError):
+        Sse("AES256", kms_key_id="k-1")
+
+
+def test_when_a_filesystem_is_requested_then_it_is_cached_and_points_at_the_endpoint(
+    s3: S3Settings, tmp_path: Path
+) -> None:
+    fs, path = filesystem(parse_uri("s3://bkt/a/b.log"), s3)
+    assert isinstance(fs, pafs.S3FileSystem) and path == "bkt/a/b.log"
+    assert fs.region == "us-east-1"
+    again, root = filesystem(parse_uri("s3a://other"), s3)
+    assert again is fs and root == "other"
+    local, lpath = filesystem(parse_uri(str(tmp_path)), s3)
+    assert isinstance(local, pafs.LocalFileSystem) and lpath == str(tmp_path)
+    assert storage.s3_client(s3) is storage.s3_client(s3)
+    assert storage.s3_client(s3).meta.endpoint_url == s3.endpoint_url
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("ARROW_LIBHDFS_DIR") or os.environ.get("HADOOP_HOME")),
+    reason="a Hadoop client is installed; the missing-libhdfs message cannot be produced",
+)
+def test_when_libhdfs_is_missing_then_the_error_says_what_a_cluster_node_needs() -> None:
+    with pytest.raises(StorageError) as err:
+        filesystem(parse_uri("hdfs://namenode:8020/logs"), S3Settings())
+    text = _one_line(err)
+    assert text.startswith("HDFS unavailable for hdfs://namenode:8020/logs (")
+    assert "libhdfs.so" in text and "ARROW_LIBHDFS_DIR" in text and "HADOOP_HOME" in text
+    assert "CLASSPATH=$(hadoop classpath --glob)" in text
+
+
+# --------------------------------------------------------------------------------------------
+# Crawl: local
+
+
+def _tree(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+LOCAL_TREE = {
+    "app/2024/a.log": b"alpha\n",
+    "app/2024/b.csv": b"id,x\n1,2\n",
+    "app/c.jsonl": b"{}\n",
+    "app/dt=1/_part=2/d.log": b"d\n",  # partition directories are data
+    "app/_SUCCESS": b"",
+    "app/2024/.a.log.crc": b"crc",
+    "app/_temporary/0/e.log": b"partial",
+    "app/.hive-staging/f.log": b"staging",
+    "app/g.log._COPYING_": b"half",
+}
+
+
+def test_when_a_local_tree_is_crawled_then_bookkeeping_files_are_skipped(tmp_path: Path) -> None:
+    _tree(tmp_path, LOCAL_TREE)
+    found = crawl([str(tmp_path / "app")], S3Settings())
+    base = f"file://{tmp_path}/app"
+    assert [o.uri for o in found] == [
+        f"{base}/2024/a.log",
+        f"{base}/2024/b.csv",
+        f"{base}/c.jsonl",
+        f"{base}/dt=1/_part=2/d.log",
+    ]
+    first = found[0]
+    stat = (tmp_path / "app/2024/a.log").stat()
+    assert first == ObjectInfo(first.uri, 6, stat.st_mtime_ns // 1_000_000, None)
+
+
+def test_when_include_and_exclude_are_given_then_relative_path_or_name_must_match(
+    tmp_path: Path,
+) -> None:
+    _tree(tmp_path, LOCAL_TREE)
+    src = [f"file://{tmp_path}/app/"]
+
+    def names(**kw: Any) -> list[str]:
+        return [o.uri.rsplit("/app/", 1)[1] for o in crawl(src, S3Settings(), **kw)]
+
+    assert names(include=["*.log"]) == ["2024/a.log", "dt=1/_part=2/d.log"]
+    assert names(include=["2024/*"]) == ["2024/a.log", "2024/b.csv"]
+    assert names(include=["b.csv", "c.*"]) == ["2024/b.csv", "c.jsonl"]
+    assert names(exclude=["*.log", "*.csv"]) == ["c.jsonl"]
+    assert names(include=["*.log"], exclude=["dt=*"]) == ["2024/a.log"]
+    assert names(include=["*.parquet"]) == []
+
+
+def test_when_sources_overlap_or_name_one_file_then_results_are_deduplicated_and_sorted(
+    tmp_path: Path,
+) -> None:
+    _tree(tmp_path, LOCAL_TREE)
+    app = tmp_path / "app"
+    found = crawl(
+        [str(app / "c.jsonl"), str(app), str(app / "2024"), str(app / "_SUCCESS")], S3Settings()
+    )
+    uris = [o.uri for o in found]
+    assert uris == sorted(set(uris))
+    assert len(uris) == 5  # the four data files plus _SUCCESS, which was named explicitly
+    assert f"file://{app}/_SUCCESS" in uris
+    assert crawl([str(app / "c.jsonl")], S3Settings(), include=["*.log"]) == []
+
+
+def test_when_a_local_source_is_missing_then_the_error_names_it(tmp_path: Path) -> None:
+    with pytest.raises(StorageError) as err:
+        crawl([str(tmp_path / "nope")], S3Settings())
+    assert _one_line(err) == f"source not found: file://{tmp_path}/nope"
+
+
+# --------------------------------------------------------------------------------------------
+# Crawl: S3
+
+
+def test_when_a_big_s3_prefix_is_crawled_then_paginators_and_fan_out_return_everything(
+    s3: S3Settings, bucket: str
+) -> None:
+    objects = {f"big/p1/{i:04d}.log": f"line {i}\n".encode() for i in range(1005)}
+    objects |= {f"big/p2/q/{i}.csv": b"id\n%d\n" % i for i in range(20)}
+    objects |= {
+        "big/top.jsonl": b"{}\n",
+        "big/dt=2024/_part=1/x.log": b"x\n",
+        "big/_SUCCESS": b"",
+        "big/p2/.x.crc": b"c",
+        "big/_temporary/0/y.log": b"partial",
+        "big/p3/": b"",  # directory marker
+        "bigger/sibling.log": b"not under big/",
+        "other.log": b"not under big/",
+    }
+    client = storage.s3_client(s3)
+    _put_many(client, bucket, objects)
+    calls: list[tuple[str, str]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        calls.append((threading.current_thread().name, params.get("Prefix", "")))
+
+    client.meta.events.register("provide-client-params.s3.ListObjectsV2", record)
+    try:
+        found = crawl([f"s3://{bucket}/big"], s3)
+    finally:
+        client.meta.events.unregister("provide-client-params.s3.ListObjectsV2", record)
+    fanned = sorted(prefix for thread, prefix in calls if thread.startswith("s3-list"))
+    # one listing per data prefix on the pool, two pages for the 1005 keys; hidden ones pruned
+    assert fanned == ["big/dt=2024/", "big/p1/", "big/p1/", "big/p2/", "big/p3/"]
+    expected = sorted(
+        k
+        for k in objects
+        if k.startswith("big/")
+        and not k.endswith("/")
+        and not any(part.startswith((".", "_SUCCESS", "_temporary")) for part in k.split("/"))
+    )
+    assert len(expected) == 1005 + 20 + 2
+    assert [o.uri for o in found] == [f"s3://{bucket}/{k}" for k in expected]
+    by_uri = {o.uri: o for o in found}
+    sample = by_uri[f"s3://{bucket}/big/p1/0007.log"]
+    assert sample.etag == hashlib.md5(b"line 7\n").hexdigest()
+    assert sample.size == 7 and sample.mtime_ms > 1_600_000_000_000
+    # the s3a alias, a trailing slash and a filter reach the same objects
+    logs = crawl([f"s3a://{bucket}/big/"], s3, include=["p1/000*.log"])
+    assert [o.uri.rsplit("/", 1)[1] for o in logs] == [f"{i:04d}.log" for i in range(10)]
+    single = crawl([f"s3://{bucket}/big/top.jsonl"], s3)
+    assert single == [by_uri[f"s3://{bucket}/big/top.jsonl"]]
+
+
+def test_when_an_s3_bucket_or_prefix_is_missing_then_source_not_found(
+    s3: S3Settings, bucket: str
+) -> None:
+    storage.s3_client(s3).put_object(Bucket=bucket, Key="logs/a.log", Body=b"a")
+    with pytest.raises(StorageError) as err:
+        crawl([f"s3://{bucket}/log"], s3)  # a prefix of a key, not a directory
+    assert _one_line(err) == f"source not found: s3://{bucket}/log"
+    with pytest.raises(StorageError) as err:
+        crawl([f"s3://{bucket}-missing/logs"], s3)
+    assert _one_line(err) == (
+        f"source not found: s3://{bucket}-missing/logs (bucket {bucket}-missing does not exist)"
+    )
+
+
+def test_when_no_aws_credentials_exist_then_the_error_says_how_to_provide_them(
+    s3: S3Settings, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_") and name not in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    storage.clear_caches()
+    with pytest.raises(StorageError) as err:
+        crawl([f"s3://{bucket}/logs"], s3)
+    assert _one_line(err) == (
+        f"no AWS credentials found for s3://{bucket}/logs: set AWS_ACCESS_KEY_ID/"
+        "AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role"
+    )
+
+
+def test_when_the_s3_endpoint_is_unreachable_then_the_error_names_the_endpoint(
+    s3: S3Settings,
+) -> None:
+    dead = S3Settings(f"http://127.0.0.1:{_closed_port()}", "us-east-1")
+    with pytest.raises(StorageError) as err:
+        crawl(["s3://bkt/logs"], dead)
+    text = _one_line(err)
+    assert text.startswith(f"storage endpoint unreachable: {dead.endpoint_url} ")
+    assert "s3://bkt/logs" in text
+
+
+def test_when_s3_denies_access_then_the_error_names_uri_and_code() -> None:
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "x"}}, "ListObjectsV2")
+    err = storage._error(denied, parse_uri("s3a://bkt/k"), S3Settings(), "source")
+    assert str(err) == "access denied: s3://bkt/k (AccessDenied)"
+    assert err.reason == "access denied: AccessDenied"
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and writing
+
+
+def test_when_an_s3_object_is_opened_then_byte_ranges_are_read(s3: S3Settings, bucket: str) -> None:
+    data = hashlib.sha256(b"seed").digest() * 40_000  # 1.28 MB, not a repeating 4 KiB pattern
+    uri = f"s3://{bucket}/in/blob.bin"
+    write_bytes(data, uri, s3)
+    with open_input(uri, s3) as f:
+        assert f.size() == len(data)
+        assert f.read_at(100, 700_001) == data[700_001:700_101]
+        f.seek(len(data) - 10)
+        assert f.read() == data[-10:]
+    assert read_bytes(f"s3a://{bucket}/in/blob.bin", s3) == data
+    with pytest.raises(StorageError) as err:
+        open_input(f"s3://{bucket}/in/missing.bin", s3)
+    assert _one_line(err) == f"object not found: s3://{bucket}/in/missing.bin"
+
+
+def test_when_writing_with_sse_then_s3_stores_the_object_encrypted(
+    s3: S3Settings, bucket: str, tmp_path: Path
+) -> None:
+    client = storage.s3_client(s3)
+    local = tmp_path / "part-0.parquet"
+    local.write_bytes(b"PAR1 first attempt")
+    write_file(str(local), f"s3://{bucket}/out/a.parquet", s3, Sse("AES256"))
+    head = client.head_object(Bucket=bucket, Key="out/a.parquet")
+    assert head["ServerSideEncryption"] == "AES256"
+
+    kms = client_for(s3, "kms")
+    key_id = kms.create_key(Description="piisweep test")["KeyMetadata"]["KeyId"]
+    local.write_bytes(b"PAR1 retried attempt")
+    write_file(str(local), f"s3://{bucket}/out/a.parquet", s3, Sse("aws:kms", key_id))
+    head = client.head_object(Bucket=bucket, Key="out/a.parquet")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert key_id in head["SSEKMSKeyId"]
+    assert read_bytes(f"s3://{bucket}/out/a.parquet", s3) == b"PAR1 retried attempt"
+
+    write_bytes(b"{}", f"s3://{bucket}/out/scans/s1.json", s3, Sse("AES256"))
+    head = client.head_object(Bucket=bucket, Key="out/scans/s1.json")
+    assert head["ServerSideEncryption"] == "AES256"
+
+    with pytest.raises(StorageError) as err:
+        write_bytes(b"x", f"s3://{bucket}-missing/out/x", s3)
+    assert _one_line(err) == (
+        f"destination not found: s3://{bucket}-missing/out/x "
+        f"(bucket {bucket}-missing does not exist)"
+    )
+
+
+def client_for(s3: S3Settings, service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, endpoint_url=s3.endpoint_url, region_name=s3.region)
+
+
+def test_when_writing_locally_then_the_file_appears_atomically_and_is_overwritten(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"one")
+    dst = f"file://{tmp_path}/out/deep/x.parquet"
+    write_file(str(src), dst, S3Settings(), Sse("AES256"))  # SSE is ignored off S3
+    write_bytes(b"two", dst, S3Settings())
+    assert (tmp_path / "out/deep/x.parquet").read_bytes() == b"two"
+    assert os.listdir(tmp_path / "out/deep") == ["x.parquet"]  # no temporary left behind
+    mode = (tmp_path / "out/deep/x.parquet").stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+    with pytest.raises(StorageError, match="local file to upload not found"):
+        write_file(str(tmp_path / "missing"), dst, S3Settings())
+    with pytest.raises(StorageError, match="not an object location"):
+        write_bytes(b"x", "s3://bkt/", S3Settings())
+
+
+def test_when_writing_through_a_pyarrow_filesystem_then_the_rename_replaces_the_target(
+    tmp_path: Path,
+) -> None:
+    """The HDFS write path (temporary name, delete, rename), exercised on a local disk."""
+    fs = pafs.LocalFileSystem()
+    target = f"{tmp_path}/h/out/x.bin"
+    storage._write_fs_atomic(fs, target, lambda out: out.write(b"first"))
+    storage._write_fs_atomic(fs, target, lambda out: out.write(b"second"))
+    assert Path(target).read_bytes() == b"second"
+    assert os.listdir(tmp_path / "h/out") == ["x.bin"]
+
+
+# --------------------------------------------------------------------------------------------
+# Housekeeping
+
+
+def test_when_housekeeping_local_files_then_list_move_delete_behave(tmp_path: Path) -> None:
+    s3 = S3Settings()
+    out = f"file://{tmp_path}/out"
+    assert list_files(out, s3) == [] and not exists(out, s3)
+    write_bytes(b"a", f"{out}/_tmp/a.parquet", s3)
+    write_bytes(b"b", f"{out}/_tmp/sub/b.parquet", s3)
+    write_bytes(b"old", f"{out}/final/a.parquet", s3)
+    assert list_files(out, s3) == [
+        f"{out}/_tmp/a.parquet",
+        f"{out}/_tmp/sub/b.parquet",
+        f"{out}/final/a.parquet",
+    ]
+    assert list_files(f"{out}/_tmp/a.parquet", s3) == [f"{out}/_tmp/a.parquet"]
+    move(f"{out}/_tmp/a.parquet", f"{out}/final/a.parquet", s3)
+    move(f"{out}/_tmp/sub/b.parquet", f"{out}/final/new/b.parquet", s3)
+    assert (tmp_path / "out/final/a.parquet").read_bytes() == b"a"
+    assert exists(f"{out}/final/new/b.parquet", s3) and exists(out, s3)
+    assert not exists(f"{out}/_tmp/a.parquet", s3)
+    with pytest.raises(StorageError) as err:
+        move(f"{out}/_tmp/a.parquet", f"{out}/x", s3)
+    assert _one_line(err) == f"object not found: {out}/_tmp/a.parquet"
+    with pytest.raises(StorageError, match="across filesystems"):
+        move(f"{out}/final/a.parquet", "s3://bkt/a.parquet", s3)
+    delete_tree(f"{out}/_tmp", s3)
+    delete_tree(f"{out}/final/a.parquet", s3)
+    assert list_files(out, s3) == [f"{out}/final/new/b.parquet"]
+    delete_tree(f"{out}/never-there", s3)
+    with pytest.raises(StorageError, match="refusing"):
+        delete_tree("/", s3)
+
+
+def test_when_housekeeping_on_s3_then_list_move_delete_behave(s3: S3Settings, bucket: str) -> None:
+    client = storage.s3_client(s3)
+    out = f"s3://{bucket}/out"
+    _put_many(
+        client,
+        bucket,
+        {
+            "out/_tmp/a.parquet": b"a",
+            "out/_tmp/sub/b.parquet": b"b",
+            "out/_tmp/": b"",  # a directory marker is deleted with the tree, never listed
+            "out-old/keep.parquet": b"sibling",
+            "out": b"an object named like the prefix",
+        },
+    )
+    assert list_files(out, s3) == [
+        out,
+        f"{out}/_tmp/a.parquet",
+        f"{out}/_tmp/sub/b.parquet",
+    ]
+    move(f"{out}/_tmp/a.parquet", f"{out}/final/a.parquet", s3, Sse("AES256"))
+    head = client.head_object(Bucket=bucket, Key="out/final/a.parquet")
+    assert head["ServerSideEncryption"] == "AES256"
+    assert read_bytes(f"{out}/final/a.parquet", s3) == b"a"
+    assert not exists(f"{out}/_tmp/a.parquet", s3)
+    assert exists(f"{out}/final", s3) and exists(f"s3://{bucket}", s3)
+    assert not exists(f"s3://{bucket}-missing/x", s3)
+    assert not exists(f"s3://{bucket}-missing", s3)
+    with pytest.raises(StorageError) as err:
+        move(f"{out}/_tmp/a.parquet", f"{out}/x", s3)
+    assert _one_line(err) == f"object not found: {out}/_tmp/a.parquet"
+
+    delete_tree(out, s3)
+    assert list_files(out, s3) == []
+    remaining = [o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert remaining == ["out-old/keep.parquet"]
+    delete_tree(out, s3)  # nothing there: no error
+    delete_tree(f"s3://{bucket}-missing/out", s3)
+    assert list_files(f"s3://{bucket}-missing/out", s3) == []
+    with pytest.raises(StorageError, match="refusing"):
+        delete_tree(f"s3://{bucket}/", s3)
+
+
+def test_when_the_output_is_writable_then_check_writable_leaves_nothing_behind(
+    s3: S3Settings, bucket: str, tmp_path: Path
+) -> None:
+    check_writable(f"s3://{bucket}/out", s3, Sse("aws:kms"))
+    assert list_files(f"s3://{bucket}/out", s3) == []
+    check_writable(str(tmp_path / "new-out"), s3)
+    assert (tmp_path / "new-out").is_dir() and os.listdir(tmp_path / "new-out") == []
+
+
+def test_when_the_output_is_not_writable_then_check_writable_says_why(
+    s3: S3Settings, bucket: str, tmp_path: Path
+) -> None:
+    with pytest.raises(StorageError) as err:
+        check_writable(f"s3://{bucket}-missing/out", s3)
+    assert _one_line(err) == (
+        f"output not writable: s3://{bucket}-missing/out (bucket does not exist)"
+    )
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+    with pytest.raises(StorageError) as err:
+        check_writable(str(blocker / "out"), s3)  # a path below a file: even root cannot
+    assert _one_line(err) == f"output not writable: file://{blocker}/out (ENOTDIR)"
+
+
+_DROP_DAC = ["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override"]
+
+
+def test_when_the_output_directory_is_read_only_then_check_writable_fails(
+    tmp_path: Path,
+) -> None:
+    """Root ignores permission bits, so as root the check runs in a child process without
+    the capabilities that let root do so (``setpriv``); as any other user, in-process."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    expected = f"output not writable: file://{ro} (access denied: EACCES)"
+    try:
+        if os.geteuid() != 0:
+            with pytest.raises(StorageError) as err:
+                check_writable(str(ro), S3Settings())
+            assert _one_line(err) == expected
+            return
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv to drop CAP_DAC_OVERRIDE")
+        code = (
+            "import sys\n"
+            "from jobs.storage import S3Settings, StorageError, check_writable\n"
+            "try:\n"
+            "    check_writable(sys.argv[1], S3Settings())\n"
+            "except StorageError as exc:\n"
+            "    print(exc)\n"
+        )
+        done = subprocess.run(
+            [setpriv, *_DROP_DAC, sys.executable, "-c", code, str(ro)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode != 0 and "setpriv" in done.stderr:
+            pytest.skip(f"setpriv cannot drop capabilities here: {done.stderr.strip()}")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == expected
+    finally:
+        ro.chmod(0o700)
