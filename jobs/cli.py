@@ -19,7 +19,7 @@ from detectors.config import load_engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
-from jobs import local_detect
+from jobs import local_detect, scan_cli
 from jobs.localfiles import FORMATS, infer_format, open_input, open_output, refuse_binary
 
 log = logging.getLogger("piisweep")
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="flush after every line (default when reading a pipe)",
     )
+    scan_cli.add_parsers(sub)
     return parser
 
 
@@ -129,7 +130,12 @@ def _is_regular(fh: object) -> bool:
         return False
 
 
-COMMANDS = {"detect": run_detect, "redact": run_redact}
+COMMANDS = {
+    "detect": run_detect,
+    "redact": run_redact,
+    "scan": scan_cli.run_scan,
+    "sample-lake": scan_cli.run_sample_lake,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,201 @@
+"""Turning staged task outputs into the scan's visible outputs, once every unit has a status.
+
+Tasks stage under ``OUT/_staging/<scan_id>/`` with names fixed by the plan, so a retried
+or speculative attempt overwrites its own earlier attempt instead of adding rows. Only the
+commit writes under ``findings/``, ``redacted/``, ``manifests/`` and ``scans/``, and
+``scans/<scan_id>.json`` is written last: a scan is committed when, and only when, that
+file exists (``committed_scans`` is what readers should trust).
+
+Byte-range units number their lines from 1; the commit adds the lines of the earlier
+ranges of the same object, to findings here and to redacted parts as they are merged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from jobs import storage
+from jobs.findings import arrow_schema
+from jobs.storage import S3Settings, Sse, parse_uri
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("scan_id", pa.string()),
+        ("uri", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ms", pa.int64()),
+        ("etag", pa.string()),
+        ("format", pa.string()),
+        ("compression", pa.string()),
+        ("status", pa.string()),
+        ("error_class", pa.string()),
+        ("reason", pa.string()),
+        ("units", pa.int64()),
+        ("records", pa.int64()),
+        ("findings", pa.int64()),
+        ("flags", pa.string()),
+        ("redacted_uri", pa.string()),
+        ("last_scanned_by", pa.string()),
+    ]
+)
+
+
+def redacted_uri(root: str, source_uri: str) -> str:
+    """Where the copy of ``source_uri`` goes: the source's scheme, host or bucket and path
+    mirrored under ``root``, plus ``.parquet`` (``s3://b/logs/a.gz`` →
+    ``root/s3/b/logs/a.gz.parquet``), so several sources never collide."""
+    loc = parse_uri(source_uri)
+    parts = [loc.scheme] + ([loc.netloc.replace(":", "_")] if loc.netloc else [])
+    return "/".join([root.rstrip("/"), *parts, loc.path.strip("/") + ".parquet"])
+
+
+def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """unit_id -> lines in the earlier ranges of its object, for units after the first."""
+    by_uri: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in statuses:
+        if row["parts"] > 1 and row["fmt"] != "parquet":
+            by_uri[row["uri"]].append(row)
+    offsets: dict[str, int] = {}
+    for rows in by_uri.values():
+        total = 0
+        for row in sorted(rows, key=lambda r: r["seq"]):
+            if total:
+                offsets[row["unit_id"]] = total
+            total += row["lines"]
+    return offsets
+
+
+def finalize_findings(
+    staged: Iterable[str],
+    offsets: dict[str, int],
+    scan_id: str,
+    dest_dir: str,
+    s3: S3Settings,
+    sse: Sse | None,
+) -> list[str]:
+    """Staged findings parts, with absolute line numbers and ``scan_id``, written under
+    ``dest_dir`` (``findings/scan_date=…``) one file per part. Returns the files written."""
+    schema = arrow_schema()
+    written = []
+    for n, uri in enumerate(sorted(staged)):
+        table = pq.read_table(storage.open_input(uri, s3))
+        if table.num_rows == 0:
+            continue
+        if offsets:
+            table = _shift(table, offsets)
+        table = table.drop_columns(["unit_id"])
+        table = table.add_column(0, "scan_id", pa.array([scan_id] * table.num_rows, pa.string()))
+        table = table.cast(schema)
+        dest = f"{dest_dir}/part-{scan_id}-{n:05d}.parquet"
+        _write_table(table, dest, s3, sse)
+        written.append(dest)
+    return written
+
+
+def _shift(table: pa.Table, offsets: dict[str, int]) -> pa.Table:
+    """Add each row's unit offset to ``line_number`` (and to ``record_index`` where it is
+    set, which for line files is the line index)."""
+    shift = pa.array([offsets.get(u, 0) for u in table.column("unit_id").to_pylist()], pa.int64())
+    table = table.set_column(
+        table.schema.get_field_index("line_number"),
+        "line_number",
+        pc.add(table.column("line_number"), shift),
+    )
+    return table.set_column(
+        table.schema.get_field_index("record_index"),
+        "record_index",
+        pc.add(table.column("record_index"), shift),
+    )
+
+
+def finalize_object(
+    parts: Sequence[tuple[str, int]], dest: str, s3: S3Settings, sse: Sse | None
+) -> None:
+    """The redacted copy of one object from its staged parts ``(uri, line offset)``, in
+    order: moved when there is one part to leave as it is, merged otherwise."""
+    if len(parts) == 1 and parts[0][1] == 0:
+        storage.move(parts[0][0], dest, s3, sse)
+        return
+    with tempfile.TemporaryDirectory(prefix="piisweep-merge-") as tmp:
+        path = os.path.join(tmp, "merged.parquet")
+        writer: pq.ParquetWriter | None = None
+        for uri, offset in parts:
+            source = pq.ParquetFile(storage.open_input(uri, s3))
+            for batch in source.iter_batches(batch_size=65536, use_threads=False):
+                if offset and "line_number" in batch.schema.names:
+                    i = batch.schema.get_field_index("line_number")
+                    batch = batch.set_column(i, "line_number", pc.add(batch.column(i), offset))
+                if writer is None:
+                    writer = pq.ParquetWriter(path, batch.schema, compression="zstd")
+                writer.write_batch(batch)
+            if writer is None:
+                writer = pq.ParquetWriter(path, source.schema_arrow, compression="zstd")
+        assert writer is not None
+        writer.close()
+        storage.write_file(path, dest, s3, sse)
+
+
+@dataclass
+class ObjectPlan:
+    """A committed object's redacted parts and destination."""
+
+    uri: str
+    dest: str
+    parts: list[tuple[str, int]]
+
+
+def object_plans(
+    statuses: Sequence[dict[str, Any]], staging: str, redacted_root: str
+) -> list[ObjectPlan]:
+    """Which staged parts make each object's copy. Objects with a skipped unit (binary)
+    have no copy."""
+    offsets = line_offsets(statuses)
+    by_uri: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in statuses:
+        by_uri[row["uri"]].append(row)
+    plans = []
+    for uri in sorted(by_uri):
+        rows = sorted(by_uri[uri], key=lambda r: r["seq"])
+        if any(r["status"] == "skipped" for r in rows):
+            continue
+        parts = [
+            (f"{staging}/redacted/{r['unit_id']}.parquet", offsets.get(r["unit_id"], 0))
+            for r in rows
+        ]
+        plans.append(ObjectPlan(uri, redacted_uri(redacted_root, uri), parts))
+    return plans
+
+
+def _write_table(table: pa.Table, dest: str, s3: S3Settings, sse: Sse | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="piisweep-commit-") as tmp:
+        path = os.path.join(tmp, "part.parquet")
+        pq.write_table(table, path, compression="zstd")
+        storage.write_file(path, dest, s3, sse)
+
+
+def write_manifest(rows: list[dict[str, Any]], dest: str, s3: S3Settings, sse: Sse | None) -> None:
+    _write_table(pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA), dest, s3, sse)
+
+
+def write_json(doc: dict[str, Any], dest: str, s3: S3Settings, sse: Sse | None) -> None:
+    data = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+    storage.write_bytes(data, dest, s3, sse)
+
+
+def committed_scans(out: str, s3: S3Settings) -> list[dict[str, Any]]:
+    """Every committed scan's summary under ``out``, oldest first."""
+    docs = []
+    for uri in storage.list_files(f"{out.rstrip('/')}/scans", s3):
+        if uri.endswith(".json"):
+            docs.append(json.loads(storage.read_bytes(uri, s3)))
+    return sorted(docs, key=lambda d: (d.get("started_at", ""), d.get("scan_id", "")))

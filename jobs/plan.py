@@ -1,0 +1,167 @@
+"""Work units and their balance across Spark partitions.
+
+A unit is the smallest piece of one object a task scans on its own: a line-aligned byte
+range of an uncompressed text or JSON Lines file, a run of row groups of a Parquet file, or
+a whole object when the format cannot be split (a gzip stream, a CSV whose quoted fields may
+span lines, a JSON document). Units are sized around ``unit_bytes`` so one huge object does
+not keep one core busy while the others idle, and packed into partitions largest first
+(LPT), which keeps every partition within about one unit of the mean.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from jobs.formats import Kind, binary_reason, compression_of, from_name, sniff_format
+
+DEFAULT_UNIT_BYTES = 64 << 20
+SNIFF_BYTES = 64 << 10
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    """One crawled object as the manifest records it."""
+
+    uri: str
+    size: int
+    mtime_ms: int
+    etag: str | None
+    fmt: str | None
+    compression: str | None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """``start``/``end`` are byte offsets for line files and row-group indexes for Parquet;
+    ``end`` is -1 for "to the end of the object". ``record_offset`` is the number of rows
+    before the first row group (Parquet), so record indexes are absolute without a fix-up."""
+
+    uri: str
+    fmt: str | None
+    compression: str | None
+    seq: int
+    parts: int
+    start: int
+    end: int
+    size: int
+    record_offset: int = 0
+
+    @property
+    def unit_id(self) -> str:
+        """Stable across runs and retries: staged outputs are named by it."""
+        digest = hashlib.sha256(self.uri.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        return f"{digest}-{self.seq:05d}"
+
+    @property
+    def byte_range(self) -> bool:
+        return self.fmt != "parquet" and self.parts > 1
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An object no task will open, with the reason."""
+
+    uri: str
+    reason: str
+
+
+RowGroups = Callable[[str], Sequence[tuple[int, int]]]  # uri -> [(num_rows, bytes)]
+Head = Callable[[str, int], bytes]  # uri, n -> first n bytes
+
+
+def describe(uri: str, size: int, mtime_ms: int, etag: str | None, head: Head) -> ObjectEntry:
+    """The manifest entry of one object; only a name that says nothing costs a read."""
+    kind = from_name(uri)
+    if kind.fmt is None and kind.compression is None and size > 0:
+        raw = head(uri, 16)
+        comp = compression_of(raw)
+        if comp:
+            kind = Kind(None, comp)
+        elif raw.startswith(b"PAR1"):
+            kind = Kind("parquet", None)
+    return ObjectEntry(uri, size, mtime_ms, etag, kind.fmt, kind.compression)
+
+
+def plan_units(
+    objects: Sequence[ObjectEntry],
+    *,
+    unit_bytes: int = DEFAULT_UNIT_BYTES,
+    max_object_bytes: int | None = None,
+    row_groups: RowGroups,
+    head: Head,
+) -> tuple[list[Unit], list[Skipped]]:
+    """Units for every object, in object order, and the objects skipped before scanning."""
+    units: list[Unit] = []
+    skipped: list[Skipped] = []
+    for obj in objects:
+        if max_object_bytes is not None and obj.size > max_object_bytes:
+            skipped.append(
+                Skipped(obj.uri, f"larger than --max-object-mb ({obj.size / 1e6:.1f} MB)")
+            )
+            continue
+        if obj.fmt == "parquet" and obj.compression is None and obj.size > unit_bytes:
+            units += _parquet_units(obj, row_groups(obj.uri), unit_bytes)
+        elif Kind(obj.fmt, obj.compression).splittable and obj.size > unit_bytes:
+            fmt = obj.fmt
+            if fmt is None:  # decide once for all ranges, from the object's first bytes
+                first = head(obj.uri, SNIFF_BYTES)
+                if binary_reason(first):
+                    units.append(_whole(obj))
+                    continue
+                fmt = sniff_format(first)
+            units += _range_units(obj, fmt, unit_bytes)
+        else:
+            units.append(_whole(obj))
+    return units, skipped
+
+
+def _whole(obj: ObjectEntry) -> Unit:
+    return Unit(obj.uri, obj.fmt, obj.compression, 0, 1, 0, -1, obj.size)
+
+
+def _range_units(obj: ObjectEntry, fmt: str, unit_bytes: int) -> list[Unit]:
+    n = -(-obj.size // unit_bytes)
+    step = -(-obj.size // n)
+    bounds = [(i * step, min(obj.size, (i + 1) * step)) for i in range(n)]
+    return [Unit(obj.uri, fmt, None, i, n, a, b, b - a) for i, (a, b) in enumerate(bounds)]
+
+
+def _parquet_units(
+    obj: ObjectEntry, groups: Sequence[tuple[int, int]], unit_bytes: int
+) -> list[Unit]:
+    runs: list[tuple[int, int, int, int]] = []  # first group, end group, rows before, bytes
+    first, rows_before, size, rows = 0, 0, 0, 0
+    for i, (num_rows, nbytes) in enumerate(groups):
+        if i > first and size + nbytes > unit_bytes:
+            runs.append((first, i, rows_before, size))
+            first, rows_before, size = i, rows, 0
+        size += nbytes
+        rows += num_rows
+    if groups:
+        runs.append((first, len(groups), rows_before, size))
+    if len(runs) <= 1:
+        return [_whole(obj)]
+    return [
+        Unit(obj.uri, "parquet", None, i, len(runs), a, b, size, rows_before)
+        for i, (a, b, rows_before, size) in enumerate(runs)
+    ]
+
+
+def assign(units: Sequence[Unit], partitions: int) -> list[list[Unit]]:
+    """Units packed into at most ``partitions`` bins, largest first onto the lightest bin.
+
+    Deterministic: ties go to the lower bin, and each bin keeps its units in plan order,
+    so a retried task sees exactly the units of its first attempt.
+    """
+    partitions = max(1, min(partitions, len(units)))
+    heap = [(0, b) for b in range(partitions)]
+    bins: list[list[tuple[int, Unit]]] = [[] for _ in range(partitions)]
+    order = sorted(range(len(units)), key=lambda i: (-max(units[i].size, 1), i))
+    for i in order:
+        load, b = heapq.heappop(heap)
+        bins[b].append((i, units[i]))
+        heapq.heappush(heap, (load + max(units[i].size, 1), b))
+    return [[u for _, u in sorted(b, key=lambda t: t[0])] for b in bins if b]

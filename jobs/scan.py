@@ -1,0 +1,567 @@
+"""The lake scan job: crawl, plan, scan partition-wise on Spark, commit.
+
+    piisweep scan SOURCE... --out OUT [options]
+    spark-submit jobs/scan.py SOURCE... --out OUT [options]
+
+The driver does the cheap, global steps (listing, planning, committing); Spark tasks do
+the reading, detection and redaction, one ``mapInArrow`` over the planned units, each task
+writing its staged outputs straight to storage through pyarrow and boto3 (no ``s3a``
+needed). See DESIGN.md for the data flow and docs/scan.md for the decisions made here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import secrets
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # `spark-submit jobs/scan.py`: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from detectors.config import load_engine
+from detectors.errors import PiisweepError
+from detectors.keys import KeyRing
+from detectors.policy import Policy
+from jobs import commit, storage
+from jobs.plan import ObjectEntry, Skipped, Unit, assign, describe, plan_units
+from jobs.scanconfig import ScanConfig
+from jobs.unit_scan import STATUS_SCHEMA, FindingsSink, ScanJob, scan_unit, temp_dir
+
+log = logging.getLogger("piisweep.scan")
+MB = 1 << 20
+
+
+class ScanError(PiisweepError):
+    """The scan cannot start or cannot commit; the message names the culprit."""
+
+
+@dataclass
+class ScanRequest:
+    """One scan, as the CLI, a notebook or Airflow asks for it."""
+
+    sources: Sequence[str]
+    out: str
+    config: ScanConfig = field(default_factory=ScanConfig)
+    policy_path: str | None = None
+    conf_dir: str | None = None
+    scan_id: str | None = None
+    incremental: bool = False
+    redacted_out: str | None = None
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    max_object_mb: float | None = None
+    max_failed_fraction: float | None = None
+    threshold: float | None = None
+    progress: bool = True
+    inject_failure_in_partition: int | None = None  # tests: fail that task's first attempt
+
+
+@dataclass
+class ScanResult:
+    scan_id: str
+    summary: dict[str, Any]
+    failed_fraction: float
+    allowed_failed_fraction: float
+
+    @property
+    def ok(self) -> bool:
+        return self.failed_fraction <= self.allowed_failed_fraction
+
+
+# ------------------------------------------------------------------------- driver
+def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None) -> ScanResult:
+    """Run one scan to its commit and return its summary; raises ScanError (and the
+    storage/config errors, all PiisweepError) for operator mistakes, before any work."""
+    started = time.time()
+    cfg = request.config
+    s3 = storage.S3Settings.from_env()
+    out = storage.parse_uri(request.out).uri
+    sse = storage.Sse(cfg.sse.mode, cfg.sse.kms_key_id) if cfg.sse else None
+    scan_id = request.scan_id or _new_scan_id(started)
+    _check_scan_id(scan_id)
+    if storage.exists(f"{out}/scans/{scan_id}.json", s3):
+        raise ScanError(f"scan id {scan_id} is already committed under {out}; pick another")
+
+    # Everything an operator can get wrong is checked before Spark starts.
+    keys = KeyRing.load()
+    policy = Policy.load(request.policy_path) if request.policy_path else Policy.default()
+    threshold = request.threshold if request.threshold is not None else policy.threshold
+    policy = policy.with_threshold(threshold)
+    policy.check_keys(keys)
+    engine = load_engine(Path(request.conf_dir) if request.conf_dir else None, threshold)
+    storage.check_writable(out, s3, sse)
+    redacted_root = storage.parse_uri(
+        request.redacted_out or cfg.redacted_out or f"{out}/redacted"
+    ).uri
+    if redacted_root != f"{out}/redacted":
+        storage.check_writable(redacted_root, s3, sse)
+    include = list(request.include) or cfg.include
+    exclude = list(request.exclude) or cfg.exclude
+    found = storage.crawl(request.sources, s3, include, exclude)
+    max_mb = request.max_object_mb if request.max_object_mb is not None else cfg.max_object_mb
+
+    objects = _describe_all(found, s3)
+    unchanged: dict[str, tuple[ObjectEntry, str]] = {}
+    if request.incremental:
+        objects, unchanged = _only_changed(objects, out, s3)
+    units, skipped = plan_units(
+        objects,
+        unit_bytes=int(cfg.unit_mb * MB),
+        max_object_bytes=int(max_mb * MB) if max_mb else None,
+        row_groups=lambda uri: _row_groups(uri, s3),
+        head=lambda uri, n: _head(uri, n, s3),
+    )
+    staging = f"{out}/_staging/{scan_id}"
+    storage.delete_tree(staging, s3)  # a crashed earlier attempt of this scan id
+    job = ScanJob(
+        engine=engine,
+        policy=policy,
+        keys=keys,
+        s3=s3,
+        staging=staging,
+        sse=sse,
+        chunk_bytes=int(cfg.chunk_mb * MB),
+        max_json_bytes=int(cfg.max_json_mb * MB),
+    )
+
+    from jobs.spark import session
+
+    spark = spark or session(master, cfg.spark)
+    statuses = _scan_units(spark, units, job, cfg, request, scan_id)
+    missing = {u.unit_id for u in units} - {s["unit_id"] for s in statuses}
+    if missing:  # cannot happen unless Spark lost output; never commit a partial scan
+        raise ScanError(f"{len(missing)} units have no status; scan {scan_id} not committed")
+
+    summary = _commit(
+        spark,
+        request,
+        scan_id,
+        started,
+        out,
+        redacted_root,
+        objects,
+        statuses,
+        skipped,
+        unchanged,
+        job,
+        cfg,
+        found_count=len(found),
+    )
+    storage.delete_tree(staging, s3)
+    failed = summary["objects_by_status"].get("failed", 0)
+    total = max(1, sum(summary["objects_by_status"].values()))
+    allowed = (
+        request.max_failed_fraction
+        if request.max_failed_fraction is not None
+        else cfg.max_failed_fraction
+    )
+    return ScanResult(scan_id, summary, failed / total, allowed)
+
+
+def _new_scan_id(now: float) -> str:
+    stamp = dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def _check_scan_id(scan_id: str) -> None:
+    if not scan_id or len(scan_id) > 100 or not all(c.isalnum() or c in "-_." for c in scan_id):
+        raise ScanError("--scan-id: use 1-100 letters, digits, '-', '_' or '.'")
+
+
+def _describe_all(found: Sequence[storage.ObjectInfo], s3: storage.S3Settings) -> list[ObjectEntry]:
+    def one(o: storage.ObjectInfo) -> ObjectEntry:
+        return describe(o.uri, o.size, o.mtime_ms, o.etag, lambda uri, n: _head(uri, n, s3))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(one, found))
+
+
+def _head(uri: str, n: int, s3: storage.S3Settings) -> bytes:
+    with storage.open_input(uri, s3) as f:
+        return f.read(n)  # type: ignore[no-any-return]
+
+
+def _row_groups(uri: str, s3: storage.S3Settings) -> list[tuple[int, int]]:
+    try:
+        with storage.open_input(uri, s3) as f:
+            meta = pq.ParquetFile(f).metadata
+            return [
+                (meta.row_group(i).num_rows, meta.row_group(i).total_byte_size)
+                for i in range(meta.num_row_groups)
+            ]
+    except (pa.ArrowInvalid, OSError):
+        return []  # scanned whole; the task reports the corruption
+
+
+def _only_changed(
+    objects: list[ObjectEntry], out: str, s3: storage.S3Settings
+) -> tuple[list[ObjectEntry], dict[str, tuple[ObjectEntry, str]]]:
+    """Objects new or changed since the last committed scan, and the unchanged ones with
+    the id of the scan that last read them. An object that failed last time is rescanned."""
+    scans = commit.committed_scans(out, s3)
+    if not scans:
+        return objects, {}
+    last = scans[-1]
+    table = pq.read_table(storage.open_input(f"{out}/manifests/{last['scan_id']}.parquet", s3))
+    seen = {row["uri"]: row for row in table.to_pylist() if row["status"] in ("ok", "unchanged")}
+    changed: list[ObjectEntry] = []
+    unchanged: dict[str, tuple[ObjectEntry, str]] = {}
+    for obj in objects:
+        prev = seen.get(obj.uri)
+        same = prev is not None and (prev["size"], prev["mtime_ms"], prev["etag"]) == (
+            obj.size,
+            obj.mtime_ms,
+            obj.etag,
+        )
+        if prev is not None and same:
+            unchanged[obj.uri] = (obj, prev["last_scanned_by"])
+        else:
+            changed.append(obj)
+    return changed, unchanged
+
+
+# ------------------------------------------------------------------------- tasks
+def _scan_units(
+    spark: Any,
+    units: list[Unit],
+    job: ScanJob,
+    cfg: ScanConfig,
+    request: ScanRequest,
+    scan_id: str,
+) -> list[dict[str, Any]]:
+    if not units:
+        return []
+    sc = spark.sparkContext
+    partitions = cfg.partitions or 4 * sc.defaultParallelism
+    bins = assign(units, partitions)
+    rows = [(i, json.dumps([u.__dict__ for u in b])) for i, b in enumerate(bins)]
+    df = spark.createDataFrame(sc.parallelize(rows, len(rows)), "partition long, units string")
+    done_units = sc.accumulator(0)
+    done_bytes = sc.accumulator(0)
+    fail = request.inject_failure_in_partition
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        yield from _run_partition(batches, job, done_units, done_bytes, fail)
+
+    sc.setJobDescription(f"piisweep scan {scan_id}: {len(units)} units")
+    total_bytes = sum(u.size for u in units)
+    with _Progress(len(units), total_bytes, done_units, done_bytes, request.progress):
+        table = df.mapInArrow(run, _spark_schema(STATUS_SCHEMA)).toArrow()
+    sc.setJobDescription(None)
+    return table.to_pylist()  # type: ignore[no-any-return]
+
+
+def _spark_schema(schema: pa.Schema) -> str:
+    names = {pa.string(): "string", pa.int64(): "bigint", pa.float64(): "double"}
+    return ", ".join(f"`{f.name}` {names[f.type]}" for f in schema)
+
+
+def _run_partition(
+    batches: Iterator[pa.RecordBatch],
+    job: ScanJob,
+    done_units: Any,
+    done_bytes: Any,
+    fail_partition: int | None,
+) -> Iterator[pa.RecordBatch]:
+    """A Spark task: scan its units in order, stage its findings, report statuses."""
+    from pyspark import TaskContext
+
+    tmp = temp_dir()
+    try:
+        sink = FindingsSink(tmp)
+        rows: list[dict[str, Any]] = []
+        partition = -1
+        for batch in batches:
+            for partition, units_json in zip(
+                batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True
+            ):
+                for n, spec in enumerate(json.loads(units_json)):
+                    unit = Unit(**spec)
+                    status = scan_unit(unit, job, sink, tmp)
+                    rows.append(status.as_row())
+                    done_units.add(1)
+                    done_bytes.add(unit.size)
+                    ctx = TaskContext.get()
+                    if (
+                        partition == fail_partition
+                        and n == 0
+                        and ctx is not None
+                        and ctx.attemptNumber() == 0
+                    ):
+                        raise RuntimeError("injected task failure (first attempt)")
+        if partition >= 0:
+            path = sink.close()
+            dest = f"{job.staging}/findings/part-{partition:05d}.parquet"
+            storage.write_file(path, dest, job.s3, job.sse)
+        yield pa.RecordBatch.from_pylist(rows, schema=STATUS_SCHEMA)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _finalize_objects(spark: Any, plans: list[commit.ObjectPlan], job: ScanJob) -> None:
+    """Move or merge every object's redacted parts into place, as Spark tasks."""
+    if not plans:
+        return
+    sc = spark.sparkContext
+    payload = [json.dumps([p.uri, p.dest, p.parts]) for p in plans]
+    n = min(len(payload), 4 * sc.defaultParallelism)
+    df = spark.createDataFrame(sc.parallelize([(p,) for p in payload], n), "plan string")
+    s3, sse = job.s3, job.sse
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        done = []
+        for batch in batches:
+            for text in batch.column(0).to_pylist():
+                uri, dest, parts = json.loads(text)
+                commit.finalize_object([tuple(p) for p in parts], dest, s3, sse)
+                done.append(uri)
+        yield pa.RecordBatch.from_pydict({"uri": done}, schema=pa.schema([("uri", pa.string())]))
+
+    sc.setJobDescription(f"piisweep commit: {len(plans)} redacted copies")
+    written = df.mapInArrow(run, "uri string").count()
+    sc.setJobDescription(None)
+    if written != len(plans):
+        raise ScanError(f"only {written} of {len(plans)} redacted copies were written")
+
+
+# ------------------------------------------------------------------------- commit
+def _commit(
+    spark: Any,
+    request: ScanRequest,
+    scan_id: str,
+    started: float,
+    out: str,
+    redacted_root: str,
+    objects: list[ObjectEntry],
+    statuses: list[dict[str, Any]],
+    skipped: list[Skipped],
+    unchanged: dict[str, tuple[ObjectEntry, str]],
+    job: ScanJob,
+    cfg: ScanConfig,
+    found_count: int,
+) -> dict[str, Any]:
+    s3, sse = job.s3, job.sse
+    plans = commit.object_plans(statuses, job.staging, redacted_root)
+    _finalize_objects(spark, plans, job)
+    scan_date = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d")
+    staged = [
+        uri for uri in storage.list_files(f"{job.staging}/findings", s3) if uri.endswith(".parquet")
+    ]
+    commit.finalize_findings(
+        staged,
+        commit.line_offsets(statuses),
+        scan_id,
+        f"{out}/findings/scan_date={scan_date}",
+        s3,
+        sse,
+    )
+    dests = {p.uri: p.dest for p in plans}
+    manifest = _manifest_rows(scan_id, objects, statuses, skipped, unchanged, dests, found_count)
+    commit.write_manifest(manifest, f"{out}/manifests/{scan_id}.parquet", s3, sse)
+
+    entities: Counter[str] = Counter()
+    flags: Counter[str] = Counter()
+    for row in statuses:
+        entities.update(json.loads(row["entities"]))
+        flags.update(json.loads(row["flags"]))
+    by_status = Counter(r["status"] for r in manifest)
+    units_by_status = Counter(r["status"] for r in statuses)
+    reasons: Counter[str] = Counter()
+    for r in manifest:
+        if r["status"] in ("failed", "skipped"):
+            reasons[f"{r['status']}: {r['error_class'] or r['reason']}"] += 1
+    finished = time.time()
+    summary: dict[str, Any] = {
+        "scan_id": scan_id,
+        "scan_date": scan_date,
+        "started_at": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(),
+        "finished_at": dt.datetime.fromtimestamp(finished, dt.timezone.utc).isoformat(),
+        "seconds": round(finished - started, 3),
+        "sources": [storage.parse_uri(s).uri for s in request.sources],
+        "out": out,
+        "redacted_root": redacted_root,
+        "incremental": request.incremental,
+        "config_digest": _digest(cfg, job),
+        "versions": _versions(),
+        "objects": len(manifest),
+        "objects_by_status": dict(sorted(by_status.items())),
+        "units": len(statuses),
+        "units_by_status": dict(sorted(units_by_status.items())),
+        "reasons": dict(sorted(reasons.items())),
+        "flags": dict(sorted(flags.items())),
+        "findings": sum(entities.values()),
+        "findings_by_entity": dict(sorted(entities.items())),
+        "bytes_scanned": sum(r["bytes_read"] for r in statuses),
+        "bytes_listed": sum(o.size for o in objects),
+    }
+    commit.write_json(summary, f"{out}/scans/{scan_id}.json", s3, sse)
+    return summary
+
+
+def _manifest_rows(
+    scan_id: str,
+    objects: list[ObjectEntry],
+    statuses: list[dict[str, Any]],
+    skipped: list[Skipped],
+    unchanged: dict[str, tuple[ObjectEntry, str]],
+    dests: dict[str, str],
+    found_count: int,
+) -> list[dict[str, Any]]:
+    by_uri: dict[str, list[dict[str, Any]]] = {}
+    for row in statuses:
+        by_uri.setdefault(row["uri"], []).append(row)
+    skip_reason = {s.uri: s.reason for s in skipped}
+    rows = []
+    for obj in objects:
+        units = sorted(by_uri.get(obj.uri, []), key=lambda r: r["seq"])
+        status, error_class, reason = "ok", None, None
+        for u in units:
+            if u["status"] != "ok" and status == "ok":
+                status, error_class, reason = u["status"], u["error_class"], u["reason"]
+        if obj.uri in skip_reason:
+            status, reason = "skipped", skip_reason[obj.uri]
+        flags: Counter[str] = Counter()
+        for u in units:
+            flags.update(json.loads(u["flags"]))
+        rows.append(
+            {
+                "scan_id": scan_id,
+                "uri": obj.uri,
+                "size": obj.size,
+                "mtime_ms": obj.mtime_ms,
+                "etag": obj.etag,
+                "format": next((u["fmt"] for u in units if u["fmt"]), obj.fmt),
+                "compression": obj.compression,
+                "status": status,
+                "error_class": error_class,
+                "reason": reason,
+                "units": len(units),
+                "records": sum(u["records"] for u in units),
+                "findings": sum(u["findings"] for u in units),
+                "flags": json.dumps(dict(sorted(flags.items()))),
+                "redacted_uri": dests.get(obj.uri),
+                "last_scanned_by": scan_id,
+            }
+        )
+    for obj, last in unchanged.values():
+        rows.append(
+            {
+                "scan_id": scan_id,
+                "uri": obj.uri,
+                "size": obj.size,
+                "mtime_ms": obj.mtime_ms,
+                "etag": obj.etag,
+                "format": obj.fmt,
+                "compression": obj.compression,
+                "status": "unchanged",
+                "error_class": None,
+                "reason": f"unchanged since scan {last}",
+                "units": 0,
+                "records": 0,
+                "findings": 0,
+                "flags": "{}",
+                "redacted_uri": None,
+                "last_scanned_by": last,
+            }
+        )
+    return sorted(rows, key=lambda r: r["uri"])
+
+
+def _digest(cfg: ScanConfig, job: ScanJob) -> str:
+    text = json.dumps(
+        {
+            "config": cfg.model_dump(mode="json"),
+            "threshold": job.policy.threshold,
+            "policy": job.policy.source if hasattr(job.policy, "source") else None,
+            "detectors": sorted(d.name for d in job.engine.detectors),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for name in ("piisweep", "pyspark", "pyarrow", "hyperscan"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+class _Progress:
+    """Units done / total and bytes scanned, from Spark accumulators, on stderr."""
+
+    def __init__(self, units: int, nbytes: int, done_units: Any, done_bytes: Any, on: bool):
+        self.units, self.nbytes, self.on = units, nbytes, on
+        self.done_units, self.done_bytes = done_units, done_bytes
+        self._stop = False
+        self._thread: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.on:
+            import threading
+
+            self._thread = threading.Thread(target=self._loop, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join()
+            self._draw(final=True)
+
+    def _loop(self) -> None:
+        tty = sys.stderr.isatty()
+        last = -1.0
+        while not self._stop:
+            time.sleep(0.5)
+            now = time.time()
+            if tty or now - last >= 10:
+                self._draw(final=False)
+                last = now
+
+    def _draw(self, final: bool) -> None:
+        units, nbytes = self.done_units.value, self.done_bytes.value
+        width = 30
+        filled = int(width * units / max(1, self.units))
+        bar = "#" * filled + "." * (width - filled)
+        text = (
+            f"[{bar}] {units}/{self.units} units, {nbytes / 1e6:,.1f}/{self.nbytes / 1e6:,.1f} MB"
+        )
+        end = "\n" if final or not sys.stderr.isatty() else ""
+        sys.stderr.write(("\r" if sys.stderr.isatty() else "") + text + end)
+        sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``spark-submit jobs/scan.py …``: the same arguments as ``piisweep scan``."""
+    from jobs.cli import main as cli_main
+
+    return cli_main(["scan", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""``conf/scan.yaml``: the scan job's settings, validated strictly like the policy.
+
+Command-line flags override the file; the file overrides the defaults here. An unknown key
+(``max_objet_mb``) stops the job before any work, naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from detectors.errors import PiisweepError
+
+
+class ConfigError(PiisweepError):
+    """conf/scan.yaml is unreadable or invalid; the message names the file and the key."""
+
+
+class Sse(BaseModel):
+    """Server-side encryption of everything the scan writes to S3."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["AES256", "aws:kms"]
+    kms_key_id: str | None = None
+
+
+class ScanConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    unit_mb: float = Field(64, gt=0, description="target size of a work unit")
+    max_object_mb: float | None = Field(None, gt=0, description="skip larger objects")
+    partitions: int | None = Field(None, gt=0, description="default: 4 per core")
+    max_failed_fraction: float = Field(0.0, ge=0, le=1)
+    include: list[str] = []
+    exclude: list[str] = []
+    redacted_out: str | None = None
+    sse: Sse | None = None
+    chunk_mb: float = Field(8, gt=0, description="bytes of lines scanned per engine call")
+    max_json_mb: float = Field(256, gt=0, description="largest JSON document read whole")
+    spark: dict[str, str] = {}
+
+    @field_validator("spark", mode="before")
+    @classmethod
+    def _strings(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+
+def load_scan_config(path: str | Path | None) -> ScanConfig:
+    """The config at ``path``; None gives the defaults (conf/scan.yaml is optional)."""
+    if path is None:
+        return ScanConfig()
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read scan config: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{p}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: expected a mapping of settings at the top level")
+    try:
+        return ScanConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(x) for x in first["loc"]) or "<top>"
+        if first["type"] == "extra_forbidden":
+            known = ", ".join(ScanConfig.model_fields)
+            raise ConfigError(f"{p}: unknown key {key!r}; known keys: {known}") from None
+        raise ConfigError(f"{p}: {key}: {first['msg']}") from None

@@ -1,0 +1,583 @@
+"""Scanning one work unit: read it, find values, write its redacted Parquet part, report.
+
+This is what a Spark task runs for each unit it owns, and it has no Spark in it, so it is
+tested directly. A unit never raises: whatever happens, it ends with a status (``ok``,
+``skipped`` with a reason, ``failed`` with an error class) and whatever it read is in its
+redacted part, redacted, so a corrupt tail never costs the lines before it. Reasons and
+errors name kinds of problems, never content (exception messages from parsers can quote
+the bad row, so they are dropped).
+
+Redacted parts are staged under ``<staging>/redacted/<unit_id>.parquet`` and findings in
+the partition's sink; the commit moves or merges them. Line numbers in both are relative
+to the unit for byte-range units; the commit adds the lines of the earlier ranges.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from detectors.engine import Engine, StreamState
+from detectors.errors import PiisweepError
+from detectors.keys import KeyRing
+from detectors.policy import Policy
+from detectors.spans import Span
+from detectors.structured import redact_record, scan_record
+from jobs import storage
+from jobs.findings import arrow_schema, finding
+from jobs.formats import binary_reason, sniff_format
+from jobs.nested import as_text, from_text, leaves, rebuild
+from jobs.plan import Unit
+from jobs.readers import CHUNK_BYTES, CorruptInput, decompressed, line_blocks, valid_utf8
+
+TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
+JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
+STAGED_FINDINGS_SCHEMA = pa.schema(
+    [pa.field("unit_id", pa.string()), *arrow_schema(with_scan_id=False)]
+)
+PARQUET_BATCH_ROWS = 65536
+CSV_BATCH_ROWS = 20000
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
+
+
+class Skip(PiisweepError):
+    """The unit is not something piisweep reads (binary); the message is the reason."""
+
+
+@dataclass
+class ScanJob:
+    """Everything a task needs, resolved on the driver and pickled into the closure."""
+
+    engine: Engine
+    policy: Policy
+    keys: KeyRing
+    s3: storage.S3Settings
+    staging: str
+    sse: storage.Sse | None = None
+    chunk_bytes: int = CHUNK_BYTES
+    max_json_bytes: int = 256 << 20
+
+
+@dataclass
+class UnitStatus:
+    """One row of the scan's unit table."""
+
+    unit_id: str
+    uri: str
+    seq: int
+    parts: int
+    status: str = "ok"
+    error_class: str | None = None
+    reason: str | None = None
+    fmt: str | None = None
+    lines: int = 0
+    records: int = 0
+    bytes_read: int = 0
+    findings: int = 0
+    entities: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def as_row(self) -> dict[str, Any]:
+        row = {k: getattr(self, k) for k in STATUS_FIELDS}
+        row["entities"] = json.dumps(dict(sorted(self.entities.items())))
+        row["flags"] = json.dumps(dict(sorted(self.flags.items())))
+        return row
+
+
+STATUS_SCHEMA = pa.schema(
+    [
+        ("unit_id", pa.string()),
+        ("uri", pa.string()),
+        ("seq", pa.int64()),
+        ("parts", pa.int64()),
+        ("status", pa.string()),
+        ("error_class", pa.string()),
+        ("reason", pa.string()),
+        ("fmt", pa.string()),
+        ("lines", pa.int64()),
+        ("records", pa.int64()),
+        ("bytes_read", pa.int64()),
+        ("findings", pa.int64()),
+        ("entities", pa.string()),
+        ("flags", pa.string()),
+        ("seconds", pa.float64()),
+    ]
+)
+STATUS_FIELDS = tuple(STATUS_SCHEMA.names)
+
+
+class FindingsSink:
+    """Findings of a partition, spilled to a local Parquet file in bounded batches."""
+
+    def __init__(self, tmpdir: str, flush_rows: int = 50_000) -> None:
+        self.path = os.path.join(tmpdir, "findings.parquet")
+        self._rows: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._flush_rows = flush_rows
+        self.count = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        self.count += 1
+        if len(self._rows) >= self._flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, STAGED_FINDINGS_SCHEMA)
+        if self._rows:
+            table = pa.Table.from_pylist(self._rows, schema=STAGED_FINDINGS_SCHEMA)
+            self._writer.write_table(table)
+            self._rows = []
+
+    def close(self) -> str:
+        self.flush()
+        assert self._writer is not None
+        self._writer.close()
+        return self.path
+
+
+class PartWriter:
+    """The redacted Parquet part of one unit, written locally and staged on close."""
+
+    def __init__(self, tmpdir: str, unit: Unit, job: ScanJob) -> None:
+        self.path = os.path.join(tmpdir, f"{unit.unit_id}.parquet")
+        self.uri = f"{job.staging}/redacted/{unit.unit_id}.parquet"
+        self.schema: pa.Schema | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._job = job
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if self._writer is None:
+            self.schema = batch.schema
+            self._writer = pq.ParquetWriter(self.path, batch.schema, compression="zstd")
+        if batch.num_rows:
+            self._writer.write(batch)
+
+    def close(self, schema: pa.Schema | None) -> None:
+        """Stage the part; a unit that wrote nothing stages an empty file of ``schema``."""
+        if self._writer is None:
+            if schema is None:
+                return
+            self.write(schema.empty_table())
+        assert self._writer is not None
+        self._writer.close()
+        storage.write_file(self.path, self.uri, self._job.s3, self._job.sse)
+        os.unlink(self.path)
+
+
+# ------------------------------------------------------------------------- entry point
+def scan_unit(unit: Unit, job: ScanJob, sink: FindingsSink, tmpdir: str) -> UnitStatus:
+    """Scan ``unit`` completely; never raises for anything about the object itself."""
+    status = UnitStatus(unit.unit_id, unit.uri, unit.seq, unit.parts, fmt=unit.fmt)
+    started = time.perf_counter()
+    part = PartWriter(tmpdir, unit, job)
+    schema: pa.Schema | None = None
+    scan = _UnitScan(unit, job, sink, part, status)
+    try:
+        schema = scan.run()
+    except Skip as exc:
+        status.status, status.reason = "skipped", str(exc)
+    except CorruptInput as exc:
+        status.status, status.error_class, status.reason = "failed", "CorruptInput", str(exc)
+        schema = scan.schema
+    except storage.StorageError as exc:
+        status.status, status.error_class, status.reason = "failed", "StorageError", str(exc)
+        schema = scan.schema
+    except Exception as exc:  # an engine or parser bug: report its class, never its message
+        status.status, status.error_class = "failed", type(exc).__name__
+        status.reason = "unexpected error while scanning (see error_class)"
+        schema = scan.schema
+    if status.status != "skipped":
+        part.close(schema)
+    status.seconds = round(time.perf_counter() - started, 3)
+    return status
+
+
+class _UnitScan:
+    """The per-format readers of one unit, sharing its outputs and counters."""
+
+    def __init__(
+        self, unit: Unit, job: ScanJob, sink: FindingsSink, part: PartWriter, status: UnitStatus
+    ) -> None:
+        self.unit, self.job, self.sink, self.part, self.status = unit, job, sink, part, status
+        self.schema: pa.Schema | None = None
+
+    def run(self) -> pa.Schema | None:
+        if self.unit.fmt == "parquet":
+            self.schema = None
+            self._parquet()
+            return self.schema
+        raw = storage.open_input(self.unit.uri, self.job.s3)
+        try:
+            stream = _Counting(decompressed(raw, self.unit.compression), self.status)
+            if self.unit.byte_range:
+                return self._lines(stream, self.unit.fmt or "text")
+            head = _peek(stream)
+            reason = binary_reason(head)
+            if reason:
+                raise Skip(reason)
+            fmt = self.unit.fmt or sniff_format(head)
+            self.status.fmt = fmt
+            if fmt in _DELIMITERS:
+                return self._csv(stream, _DELIMITERS[fmt])
+            if fmt == "json":
+                return self._json(stream)
+            return self._lines(stream, fmt)
+        finally:
+            raw.close()
+
+    # ----------------------------------------------------------------- findings
+    def _emit(
+        self,
+        line_number: int | None,
+        record_index: int | None,
+        path: str | None,
+        text: str,
+        span: Span,
+        action: str | None = None,
+    ) -> None:
+        if span.score < self.job.policy.threshold:
+            return
+        row = finding(
+            source_uri=self.unit.uri,
+            line_number=line_number,
+            record_index=record_index,
+            field_path=path,
+            text=text,
+            span=span,
+            keys=self.job.keys,
+            policy=self.job.policy,
+            action=action,
+        )
+        row["unit_id"] = self.unit.unit_id
+        self.sink.add(row)
+        self.status.findings += 1
+        self.status.entities[span.entity_type] += 1
+
+    # ----------------------------------------------------------------- text, JSONL
+    def _lines(self, stream: BinaryIO, fmt: str) -> pa.Schema:
+        self.schema = TEXT_SCHEMA
+        self.status.fmt = fmt
+        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
+        start, end = (self.unit.start, self.unit.end) if self.unit.byte_range else (0, -1)
+        state = StreamState()
+        base = 0
+        for raw_block in line_blocks(stream, start, end, self.job.chunk_bytes):
+            block, bad = valid_utf8(raw_block)
+            if bad:
+                self.status.flags["lines_decoded_as_cp1252"] += bad
+            if b"\r" in block:
+                block = block.replace(b"\r\n", b"\n")
+            lines = _line_array(block)
+            changed: dict[int, str] = {}
+            for li, line, spans in engine.scan_lines(block, state):
+                if li >= len(lines):
+                    continue
+                n = base + li
+                record = _parse_json(line) if fmt == "jsonl" else None
+                if record is not None:
+                    for path, text, fspans in scan_record(engine, record):
+                        for s in fspans:
+                            self._emit(n + 1, n, path, text, s)
+                    new = json.dumps(
+                        redact_record(engine, record, policy, keys), ensure_ascii=False
+                    )
+                else:
+                    if fmt == "jsonl":
+                        self.status.flags["malformed_json_lines_redacted_as_text"] += 1
+                    new, applied = policy.redact_text_with_actions(line, spans, keys)
+                    for s, action in applied:
+                        self._emit(n + 1, n if fmt == "jsonl" else None, None, line, s, action)
+                if new != line:
+                    changed[li] = new
+            if changed:
+                mask = np.zeros(len(lines), dtype=bool)
+                mask[list(changed)] = True
+                lines = pc.replace_with_mask(
+                    lines, pa.array(mask), pa.array([changed[i] for i in sorted(changed)])
+                )
+            numbers = pa.array(np.arange(base + 1, base + len(lines) + 1, dtype=np.int64))
+            self.part.write(pa.RecordBatch.from_arrays([numbers, lines], schema=TEXT_SCHEMA))
+            base += len(lines)
+            self.status.lines = self.status.records = base
+        return TEXT_SCHEMA
+
+    # ----------------------------------------------------------------- JSON document
+    def _json(self, stream: BinaryIO) -> pa.Schema:
+        data = _read_all(stream, self.job.max_json_bytes)
+        data, bad = valid_utf8(data)
+        if bad:
+            self.status.flags["lines_decoded_as_cp1252"] += bad
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            self.status.flags["malformed_json_document_redacted_as_text"] += 1
+            return self._lines(io.BytesIO(data), "text")
+        records = doc if isinstance(doc, list) else [doc]
+        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
+        out: list[str] = []
+        for i, record in enumerate(records):
+            for path, text, spans in scan_record(engine, record):
+                for s in spans:
+                    self._emit(None, i, path, text, s)
+            out.append(json.dumps(redact_record(engine, record, policy, keys), ensure_ascii=False))
+        self.schema = JSON_SCHEMA
+        index = pa.array(np.arange(len(out), dtype=np.int64))
+        self.part.write(
+            pa.RecordBatch.from_arrays([index, pa.array(out, pa.string())], schema=JSON_SCHEMA)
+        )
+        self.status.records = len(out)
+        self.status.lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        return JSON_SCHEMA
+
+    # ----------------------------------------------------------------- CSV / TSV
+    def _csv(self, stream: BinaryIO, delimiter: str) -> pa.Schema | None:
+        text = io.TextIOWrapper(
+            _RepairedLines(stream, self.job.chunk_bytes, self.status),
+            encoding="utf-8",
+            newline="",
+        )
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            self.schema = pa.schema([])
+            return self.schema
+        names = _column_names(header)
+        self.schema = pa.schema([(n, pa.string()) for n in names])
+        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
+        width = len(names)
+        index = 0
+        while True:
+            rows: list[list[str]] = []
+            starts: list[int] = []
+            last = reader.line_num
+            for row in reader:
+                starts.append(last + 1)
+                last = reader.line_num
+                if len(row) != width:
+                    self.status.flags["ragged_rows"] += 1
+                    if len(row) > width:  # extra cells are kept, joined into the last column
+                        row = [*row[: width - 1], delimiter.join(row[width - 1 :])]
+                rows.append(row)
+                if len(rows) >= CSV_BATCH_ROWS:
+                    break
+            if not rows:
+                break
+            columns = []
+            for col, name in enumerate(names):
+                values: list[str | None] = [r[col] if col < len(r) else None for r in rows]
+                for ri, spans in engine.scan_values(
+                    values, field=header[col] if col < len(header) else name
+                ):
+                    value = values[ri]
+                    if value is None:
+                        continue
+                    for s in spans:
+                        self._emit(starts[ri], index + ri, name, value, s)
+                    values[ri] = policy.redact_value(value, spans, keys)
+                columns.append(pa.array(values, pa.string()))
+            self.part.write(pa.RecordBatch.from_arrays(columns, schema=self.schema))
+            index += len(rows)
+        self.status.records = index
+        self.status.lines = reader.line_num
+        return self.schema
+
+    # ----------------------------------------------------------------- Parquet
+    def _parquet(self) -> None:
+        source = storage.open_input(self.unit.uri, self.job.s3)
+        try:
+            try:
+                pf = pq.ParquetFile(source)
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise CorruptInput(f"not a readable Parquet file ({type(exc).__name__})") from None
+            self.schema = pf.schema_arrow
+            end = pf.num_row_groups if self.unit.end < 0 else self.unit.end
+            groups = list(range(self.unit.start, end))
+            self.status.bytes_read = sum(pf.metadata.row_group(g).total_byte_size for g in groups)
+            row = self.unit.record_offset
+            try:
+                batches = pf.iter_batches(
+                    batch_size=PARQUET_BATCH_ROWS, row_groups=groups, use_threads=False
+                )
+                for batch in batches:
+                    self.part.write(self._parquet_batch(batch, row))
+                    row += batch.num_rows
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise CorruptInput(f"Parquet data is corrupt ({type(exc).__name__})") from None
+            self.status.records = row - self.unit.record_offset
+        finally:
+            source.close()
+
+    def _parquet_batch(self, batch: pa.RecordBatch, first_row: int) -> pa.RecordBatch:
+        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
+        replaced: dict[str, pa.Array] = {}
+        for leaf in leaves(batch):
+            text = as_text(leaf.values)
+            hits = list(engine.scan_arrow(text, field=leaf.key))
+            if not hits:
+                continue
+            texts = text.to_pylist()
+            redacted: dict[int, str | None] = {}
+            for i, spans in hits:
+                value = texts[i]
+                if value is None:
+                    continue
+                redacted[i] = policy.redact_value(value, spans, keys)
+            new_texts = [redacted.get(i, t) for i, t in enumerate(texts)]
+            array, nulled = from_text(new_texts, leaf.values)
+            for i, spans in hits:
+                value = texts[i]
+                if value is None:
+                    continue
+                action = "drop" if nulled[i] else None
+                for s in spans:
+                    self._emit(
+                        None, first_row + int(leaf.rows[i]), leaf.field_path(i), value, s, action
+                    )
+            replaced[leaf.path] = array
+        return rebuild(batch, replaced)
+
+
+# ------------------------------------------------------------------------- helpers
+class _Counting:
+    """Counts decompressed bytes as they are read, for the unit's ``bytes_read``."""
+
+    def __init__(self, stream: Any, status: UnitStatus) -> None:
+        self._stream, self._status = stream, status
+        self._head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        head = self._head
+        if head and 0 <= size <= len(head):
+            self._head = head[size:]
+            return head[:size]
+        self._head = b""
+        more = self._stream.read(-1 if size < 0 else size - len(head))
+        self._status.bytes_read += len(more)
+        return head + more if head else more  # type: ignore[no-any-return]
+
+    def peek(self, size: int) -> bytes:
+        """The next ``size`` bytes, still to be read (compressed streams cannot seek)."""
+        if len(self._head) < size:
+            more = self._stream.read(size - len(self._head))
+            self._head += more
+            self._status.bytes_read += len(more)
+        return self._head[:size]
+
+    def seek(self, pos: int) -> None:
+        self._head = b""
+        self._stream.seek(pos)
+
+
+def _peek(stream: _Counting, size: int = 65536) -> bytes:
+    try:
+        return stream.peek(size)
+    except (OSError, EOFError, ValueError) as exc:
+        raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
+
+
+class _RepairedLines(io.RawIOBase):
+    """A raw stream of the input's lines made valid UTF-8 (see readers.valid_utf8), so a
+    CSV in Windows-1252 reads instead of failing, and is flagged."""
+
+    def __init__(self, stream: BinaryIO, chunk_bytes: int, status: UnitStatus) -> None:
+        self._blocks = line_blocks(stream, 0, -1, chunk_bytes)
+        self._buf = b""
+        self._status = status
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._buf, bad = valid_utf8(block)
+            if bad:
+                self._status.flags["lines_decoded_as_cp1252"] += bad
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+def _line_array(block: bytes) -> pa.Array:
+    """The ``\\n``-separated lines of ``block`` as an Arrow string array, without Python
+    per line: newline positions from numpy, the buffer with newlines removed, offsets
+    shifted by the newlines before each line."""
+    if not block:
+        return pa.array([], pa.string())
+    nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    trailing = block[-1] != 10
+    n = len(nl) + (1 if trailing else 0)
+    starts = np.empty(n + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1 : len(nl) + 1] = nl + 1
+    data = block.replace(b"\n", b"")
+    offsets = starts - np.arange(n + 1, dtype=np.int64)
+    offsets[n] = len(data)
+    if len(data) < (1 << 31) - 1:
+        return pa.Array.from_buffers(
+            pa.string(), n, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)]
+        )
+    big = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    return big.cast(pa.string())
+
+
+def _parse_json(line: str) -> Any:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, (dict, list)) else None
+
+
+def _read_all(stream: BinaryIO, limit: int) -> bytes:
+    chunks = []
+    total = 0
+    while True:
+        try:
+            block = stream.read(8 << 20)
+        except (OSError, EOFError, ValueError) as exc:
+            raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
+        if not block:
+            return b"".join(chunks)
+        total += len(block)
+        if total > limit:
+            raise Skip(f"JSON document larger than {limit >> 20} MiB; store it as JSON Lines")
+        chunks.append(block)
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """Parquet-safe, unique column names: an empty name becomes ``_c<N>``, a repeated one
+    gets ``_2``, ``_3``…, in the header's order."""
+    seen: Counter[str] = Counter()
+    names = []
+    for i, name in enumerate(header):
+        base = name.strip() or f"_c{i}"
+        seen[base] += 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
+
+
+def temp_dir() -> str:
+    """A private scratch directory for a task's local files."""
+    return tempfile.mkdtemp(prefix="piisweep-")
