@@ -1,0 +1,321 @@
+"""The lake scan end to end on real local Spark, on local files and on S3 (moto over HTTP)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+from lakes import EMAIL, PHONE, PLANTED, broken, every_format
+
+from detectors.errors import PiisweepError
+from detectors.keys import KeyRing
+from detectors.normalize import fingerprint
+from jobs import storage
+from jobs.cli import main as cli_main
+from jobs.scan import ScanRequest, ScanResult, run_scan
+from jobs.scanconfig import ScanConfig
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def scan(spark: Any, sources: list[str], out: str, **kw: Any) -> ScanResult:
+    config = kw.pop("config", ScanConfig())
+    request = ScanRequest(sources=sources, out=out, config=config, progress=False, **kw)
+    return run_scan(request, spark=spark)
+
+
+def findings(out: str, scan_id: str | None = None) -> list[dict[str, Any]]:
+    s3 = storage.S3Settings.from_env()
+    loc = storage.parse_uri(out)
+    fs, path = storage.filesystem(loc, s3)
+    table = ds.dataset(f"{path}/findings", filesystem=fs, partitioning="hive").to_table()
+    rows = table.to_pylist()
+    return [r for r in rows if scan_id is None or r["scan_id"] == scan_id]
+
+
+def manifest(out: str, scan_id: str) -> dict[str, dict[str, Any]]:
+    s3 = storage.S3Settings.from_env()
+    table = pq.read_table(storage.open_input(f"{out}/manifests/{scan_id}.parquet", s3))
+    return {r["uri"].rsplit("/", 1)[-1]: r for r in table.to_pylist()}
+
+
+def copy_rows(uri: str) -> list[dict[str, Any]]:
+    return pq.read_table(storage.open_input(uri, storage.S3Settings.from_env())).to_pylist()
+
+
+def everything_written(out: str) -> str:
+    """Every output of a scan, decoded: Parquet as its rows, JSON as text."""
+    s3 = storage.S3Settings.from_env()
+    texts = []
+    for uri in storage.list_files(out, s3):
+        data = storage.read_bytes(uri, s3)
+        if uri.endswith(".parquet"):
+            texts.append(repr(copy_rows(uri)))
+        else:
+            texts.append(data.decode("utf-8", "replace"))
+    return "\n".join(texts)
+
+
+def assert_no_raw(text: str) -> None:
+    for value in PLANTED:
+        assert value not in text, f"a planted value ({len(value)} chars) leaked"
+
+
+# ------------------------------------------------------------------------- local
+@pytest.fixture(scope="module")
+def local_scan(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("lake")
+    lake = every_format(root / "src")
+    out = str(root / "out")
+    # Small units so the 3,000-line log and the Parquet file split into several units.
+    result = scan(spark, [str(lake.root)], out, config=ScanConfig(unit_mb=0.05), scan_id="full")
+    return {"lake": lake, "out": out, "result": result}
+
+
+def test_every_format_is_scanned_and_committed(local_scan: dict[str, Any]) -> None:
+    lake, out, result = local_scan["lake"], local_scan["out"], local_scan["result"]
+    assert result.ok
+    rows = manifest(out, "full")
+    expected = {Path(rel).name for rel in lake.rows}
+    assert set(rows) == expected  # _SUCCESS is not data
+    assert {r["status"] for r in rows.values()} == {"ok"}
+    assert rows["app.log"]["units"] > 1 and rows["orders.parquet"]["units"] > 1
+    assert rows["noext"]["compression"] == "gzip" and rows["noext"]["format"] == "text"
+    assert rows["payloads.jsonl.zst"]["format"] == "jsonl"
+    summary = json.loads(Path(out, "scans", "full.json").read_text())
+    assert summary["objects_by_status"] == {"ok": len(expected)}
+    assert summary["findings"] == len(findings(out, "full"))
+
+
+def test_planted_values_are_found_where_they_are(local_scan: dict[str, Any]) -> None:
+    lake, out = local_scan["lake"], local_scan["out"]
+    keys = KeyRing.load()
+    got = findings(out, "full")
+    index = {
+        (
+            r["source_uri"].rsplit("/src/", 1)[1],
+            r["line_number"],
+            r["record_index"],
+            r["entity_type"],
+        )
+        for r in got
+    }
+    for planted in lake.planted:
+        assert planted in index, planted
+    phone_fp = fingerprint("PHONE_NUMBER", PHONE, keys.fingerprint_key)
+    phones = [r for r in got if r["entity_type"] == "PHONE_NUMBER"]
+    assert phone_fp in {r["fingerprint"] for r in phones}
+    for r in got:
+        assert 0.0 <= r["score"] <= 1.0 and len(r["fingerprint"]) == 64
+        assert r["scan_date"]  # hive partition column
+    # the byte-range units of app.log are numbered as one file: line numbers are absolute
+    app = sorted(r["line_number"] for r in got if r["source_uri"].endswith("app.log"))
+    assert app[-1] == max(i for rel, i, _, _ in lake.planted if rel == "logs/app.log")
+
+
+def test_redacted_copies_mirror_sources(local_scan: dict[str, Any]) -> None:
+    lake, out = local_scan["lake"], local_scan["out"]
+    rows = manifest(out, "full")
+    for rel, n in lake.rows.items():
+        entry = rows[Path(rel).name]
+        assert entry["redacted_uri"].endswith(f"{lake.root}/{rel}.parquet".lstrip("/"))
+        copy = copy_rows(entry["redacted_uri"])
+        assert len(copy) == n, rel
+    app = copy_rows(rows["app.log"]["redacted_uri"])
+    assert [r["line_number"] for r in app] == list(range(1, 3001))
+    original = (lake.root / "logs/app.log").read_text().splitlines()
+    assert app[1]["line"] == original[1]  # clean lines are unchanged
+    assert PHONE in original[0] and PHONE not in app[0]["line"]
+    csv_copy = pq.read_table(rows["customers.csv"]["redacted_uri"])
+    assert csv_copy.column_names == ["customer_id", "full_name", "mobile", "email", "city"]
+    parquet_copy = pq.read_table(rows["orders.parquet"]["redacted_uri"])
+    source = pq.read_table(lake.root / "exports/orders.parquet")
+    assert parquet_copy.schema == source.schema
+    assert parquet_copy.column("order_id").to_pylist() == list(range(600))
+    assert parquet_copy.column("phone").to_pylist()[0] is None  # masked phone does not fit int64
+
+
+def test_no_planted_value_in_any_output(local_scan: dict[str, Any]) -> None:
+    assert_no_raw(everything_written(local_scan["out"]))
+
+
+def test_byte_ranges_equal_whole_object_scan(
+    spark: Any, local_scan: dict[str, Any], tmp_path: Path
+) -> None:
+    lake = local_scan["lake"]
+    out = str(tmp_path / "out")
+    scan(spark, [str(lake.root / "logs/app.log")], out, scan_id="full")
+    whole = findings(out)
+    split = [r for r in findings(local_scan["out"]) if r["source_uri"].endswith("app.log")]
+    assert manifest(out, "full")["app.log"]["units"] == 1
+    key = ("line_number", "char_start", "char_end", "entity_type", "fingerprint")
+    assert sorted(tuple(r[k] for k in key) for r in whole) == sorted(
+        tuple(r[k] for k in key) for r in split
+    )
+
+
+# ------------------------------------------------------------------------- broken
+def test_broken_inputs_each_get_a_status_and_nothing_raw(
+    spark: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    expected = broken(tmp_path / "src")
+    out = str(tmp_path / "out")
+    result = scan(spark, [str(tmp_path / "src")], out, scan_id="b", max_failed_fraction=0.5)
+    assert result.ok and 0 < result.failed_fraction <= 0.5
+    rows = manifest(out, "b")
+    assert {name: r["status"] for name, r in rows.items()} == expected
+    assert rows["truncated.log.gz"]["error_class"] == "CorruptInput"
+    assert rows["image.png"]["reason"].startswith("binary content")
+    assert json.loads(rows["latin1.log"]["flags"]) == {"lines_decoded_as_cp1252": 1}
+    assert json.loads(rows["events.jsonl"]["flags"]) == {"malformed_json_lines_redacted_as_text": 1}
+    assert json.loads(rows["ragged.csv"]["flags"]) == {"ragged_rows": 2}
+    # the good prefix of the truncated stream is kept, redacted
+    prefix = copy_rows(rows["truncated.log.gz"]["redacted_uri"])
+    assert len(prefix) > 1000 and all(PHONE not in r["line"] for r in prefix)
+    assert rows["image.png"]["redacted_uri"] is None
+    assert len(copy_rows(rows["oneline.log"]["redacted_uri"])) == 1
+    assert copy_rows(rows["latin1.log"]["redacted_uri"])[0]["line"].startswith("café")
+    ragged = copy_rows(rows["ragged.csv"]["redacted_uri"])
+    assert len(ragged) == 3 and ragged[2]["mobile"] is None
+    written = everything_written(out)
+    captured = capfd.readouterr()
+    assert_no_raw(written + captured.out + captured.err)
+
+
+def test_failed_objects_over_the_allowed_fraction_fail_the_scan(spark: Any, tmp_path: Path) -> None:
+    broken(tmp_path / "src")
+    result = scan(spark, [str(tmp_path / "src")], str(tmp_path / "out"), scan_id="f")
+    assert not result.ok  # one failed object, none allowed
+    assert (tmp_path / "out/scans/f.json").exists()  # still committed, to be read
+
+
+# ------------------------------------------------------------------------- retries
+def test_a_retried_task_gives_the_same_scan(spark: Any, tmp_path: Path) -> None:
+    lake = every_format(tmp_path / "src")
+    cfg = ScanConfig(unit_mb=0.05, partitions=3)
+    clean, retried = str(tmp_path / "clean"), str(tmp_path / "retried")
+    scan(spark, [str(lake.root)], clean, config=cfg, scan_id="same")
+    scan(
+        spark, [str(lake.root)], retried, config=cfg, scan_id="same", inject_failure_in_partition=0
+    )
+
+    def rows(out: str) -> list[tuple[Any, ...]]:
+        return sorted(tuple(r.values()) for r in findings(out))
+
+    tracker = spark.sparkContext.statusTracker()
+    stages = [
+        stage
+        for job in tracker.getJobIdsForGroup("piisweep-same")
+        for stage in (tracker.getJobInfo(job).stageIds if tracker.getJobInfo(job) else [])
+    ]
+    failed = sum(tracker.getStageInfo(s).numFailedTasks for s in stages if tracker.getStageInfo(s))
+    assert failed >= 1  # the injected failure really happened and was retried
+    assert rows(clean) == rows(retried)
+    for rel in lake.rows:
+        a = copy_rows(f"{clean}/redacted/file{lake.root}/{rel}.parquet")
+        b = copy_rows(f"{retried}/redacted/file{lake.root}/{rel}.parquet")
+        assert a == b, rel
+
+
+# ------------------------------------------------------------------------- incremental
+def test_incremental_rescans_only_changed_objects(spark: Any, tmp_path: Path) -> None:
+    lake = every_format(tmp_path / "src")
+    out = str(tmp_path / "out")
+    scan(spark, [str(lake.root)], out, scan_id="one")
+    log = lake.root / "logs/app.log"
+    log.write_text(log.read_text() + f"late line phone={PHONE}\n")
+    (lake.root / "logs/new.log").write_text(f"email={EMAIL}\n")
+    result = scan(spark, [str(lake.root)], out, scan_id="two", incremental=True)
+    rows = manifest(out, "two")
+    scanned = {name for name, r in rows.items() if r["status"] == "ok"}
+    assert scanned == {"app.log", "new.log"}
+    assert rows["orders.parquet"]["status"] == "unchanged"
+    assert rows["orders.parquet"]["reason"] == "unchanged since scan one"
+    assert result.summary["objects_by_status"]["unchanged"] == len(lake.rows) - 1
+    assert {r["source_uri"].rsplit("/", 1)[1] for r in findings(out, "two")} == scanned
+    third = scan(spark, [str(lake.root)], out, scan_id="three", incremental=True)
+    assert third.summary["units"] == 0
+    assert manifest(out, "three")["orders.parquet"]["reason"] == "unchanged since scan one"
+
+
+# ------------------------------------------------------------------------- S3
+def test_s3_scan_with_encrypted_outputs_matches_local(
+    spark: Any, s3_bucket: str, local_scan: dict[str, Any]
+) -> None:
+    lake = local_scan["lake"]
+    s3 = storage.S3Settings.from_env()
+    client = storage.s3_client(s3)
+    for path in lake.root.rglob("*"):
+        if path.is_file():
+            client.upload_file(str(path), s3_bucket, f"raw/{path.relative_to(lake.root)}")
+    out = f"s3://{s3_bucket}/piisweep"
+    cfg = ScanConfig(unit_mb=0.05, sse={"mode": "AES256"})
+    result = scan(spark, [f"s3://{s3_bucket}/raw/"], out, config=cfg, scan_id="full")
+    assert result.ok
+    assert {r["status"] for r in manifest(out, "full").values()} == {"ok"}
+
+    def located(rows: list[dict[str, Any]], marker: str) -> list[tuple[Any, ...]]:
+        keys = ("line_number", "record_index", "field_path", "char_start", "entity_type")
+        return sorted(
+            (r["source_uri"].split(marker, 1)[1], *(r[k] for k in keys), r["fingerprint"])
+            for r in rows
+        )
+
+    assert located(findings(out), "/raw/") == located(findings(local_scan["out"]), "/src/")
+    written = storage.list_files(out, s3)
+    assert any("/redacted/s3/" in uri for uri in written)
+    for uri in written:
+        head = client.head_object(Bucket=s3_bucket, Key=storage.parse_uri(uri).key)
+        assert head.get("ServerSideEncryption") == "AES256", uri
+    assert_no_raw(everything_written(out))
+
+
+# ------------------------------------------------------------------------- operator errors
+def test_operator_mistakes_stop_before_any_work(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(PiisweepError, match="source not found"):
+        run_scan(ScanRequest(sources=[str(tmp_path / "nope")], out=str(out), progress=False))
+    bad = tmp_path / "scan.yaml"
+    bad.write_text("unit_mb: 8\nmax_objet_mb: 3\n")
+    assert cli_main(["scan", str(tmp_path), "--out", str(out), "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "max_objet_mb" in err and str(bad) in err and "Traceback" not in err
+    assert not (out / "scans").exists()
+
+
+def test_cli_scan_prints_the_summary(spark: Any, tmp_path: Path, capsys: Any) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.log").write_text(f"call me on {PHONE}\nnothing here\n")
+    code = cli_main(
+        ["scan", str(src), "--out", str(tmp_path / "out"), "--scan-id", "c1", "--no-progress"]
+    )
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "scan c1 committed" in text and "PHONE_NUMBER" in text and PHONE not in text
+
+
+@pytest.mark.skipif(not os.access(sys.executable, os.X_OK), reason="no interpreter")
+def test_spark_submit_runs_the_job_file(s3_env: dict[str, str], tmp_path: Path) -> None:
+    """`spark-submit jobs/scan.py` is the same job, with spark-submit's own JVM."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.log").write_text(f"mail {EMAIL}\n")
+    submit = Path(sys.executable).parent / "spark-submit"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    proc = subprocess.run(
+        [str(submit), "--master", "local[1]", str(REPO / "jobs/scan.py"), str(src),
+         "--out", str(tmp_path / "out"), "--scan-id", "sub", "--no-progress", "--json"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout[proc.stdout.index("{") :])
+    assert summary["findings_by_entity"] == {"EMAIL_ADDRESS": 1}
+    assert EMAIL not in proc.stdout + proc.stderr
