@@ -1,0 +1,201 @@
+"""The scan job's Spark-free parts: formats, planning, byte ranges, nested leaves, config."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import itertools
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from jobs.commit import line_offsets, redacted_uri
+from jobs.formats import binary_reason, compression_of, from_name, sniff_format
+from jobs.nested import from_text, leaves, rebuild
+from jobs.plan import ObjectEntry, assign, describe, plan_units
+from jobs.readers import CorruptInput, line_blocks, valid_utf8
+from jobs.scanconfig import ConfigError, load_scan_config
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "comp"),
+    [
+        ("a/app.log", "text", None),
+        ("a/app.log.gz", "text", "gzip"),
+        ("x.JSONL.ZST", "jsonl", "zstd"),
+        ("export.csv.bz2", "csv", "bz2"),
+        ("t.tsv", "tsv", None),
+        ("o.parquet", "parquet", None),
+        ("dump", None, None),
+        ("data.gz", None, "gzip"),
+    ],
+)
+def test_kind_from_name(name: str, fmt: str | None, comp: str | None) -> None:
+    kind = from_name(name)
+    assert (kind.fmt, kind.compression) == (fmt, comp)
+
+
+def test_content_sniffing() -> None:
+    assert compression_of(gzip.compress(b"x")) == "gzip"
+    assert compression_of(bz2.compress(b"x")) == "bz2"
+    assert compression_of(b"plain text") is None
+    assert binary_reason(b"\x89PNG\r\n") == "binary content (PNG image)"
+    assert binary_reason(b"abc\x00def") == "binary content (NUL bytes in the first 8 KiB)"
+    assert binary_reason("naïve café\n".encode()) is None
+    assert sniff_format(b'{"a": 1}\n{"a": 2}\n') == "jsonl"
+    assert sniff_format(b'{"a": 1, broken\n') == "json"
+    assert sniff_format(b'[{"a": 1}]') == "json"
+    assert sniff_format(b"2026-01-01 INFO a=1, b=2\n") == "text"
+
+
+def test_line_blocks_partition_every_line_exactly_once() -> None:
+    rnd = random.Random(5)
+    for _ in range(1500):
+        lines = [b"y" * rnd.choice([0, 1, 3, 40]) for _ in range(rnd.randint(0, 30))]
+        data = b"\n".join(lines) + (b"\n" if rnd.random() < 0.5 else b"")
+        cuts = sorted({0, len(data), *(rnd.randint(0, len(data)) for _ in range(4))})
+        got = b"".join(
+            block
+            for a, b in itertools.pairwise(cuts)
+            for block in line_blocks(io.BytesIO(data), a, b, chunk_bytes=rnd.choice([1, 7, 64]))
+        )
+        assert got == data
+
+
+def test_truncated_stream_yields_its_prefix_then_raises() -> None:
+    data = b"".join(b"line %d\n" % i for i in range(200_000))
+    gz = gzip.compress(data)
+    got = []
+    with pytest.raises(CorruptInput):
+        for block in line_blocks(gzip.GzipFile(fileobj=io.BytesIO(gz[: len(gz) // 2]))):
+            got.append(block)
+    prefix = b"".join(got)
+    assert len(prefix) > len(data) // 4 and data.startswith(prefix)
+
+
+def test_invalid_utf8_lines_fall_back_to_cp1252() -> None:
+    block = b"ok line\n" + "café €5\n".encode("cp1252") + b"\x81 hole\n"
+    fixed, bad = valid_utf8(block)
+    assert bad == 2
+    assert fixed.decode("utf-8").splitlines() == ["ok line", "café €5", "\x81 hole"]
+    assert valid_utf8(b"fine\n") == (b"fine\n", 0)
+
+
+def _entry(uri: str, size: int) -> ObjectEntry:
+    kind = from_name(uri)
+    return ObjectEntry(uri, size, 0, None, kind.fmt, kind.compression)
+
+
+def test_plan_splits_what_can_be_split() -> None:
+    objects = [
+        _entry("file:///l/big.log", 250),
+        _entry("file:///l/big.log.gz", 250),
+        _entry("file:///l/big.csv", 250),
+        _entry("file:///l/o.parquet", 250),
+        _entry("file:///l/small.log", 10),
+        _entry("file:///l/huge.log", 10_000),
+    ]
+    groups = [(10, 60)] * 5  # five row groups of 60 bytes
+    units, skipped = plan_units(
+        objects,
+        unit_bytes=100,
+        max_object_bytes=5000,
+        row_groups=lambda uri: groups,
+        head=lambda uri, n: b"text\n",
+    )
+    by_uri: dict[str, list] = {}
+    for u in units:
+        by_uri.setdefault(u.uri.rsplit("/", 1)[1], []).append(u)
+    assert [(u.start, u.end) for u in by_uri["big.log"]] == [(0, 84), (84, 168), (168, 250)]
+    assert len(by_uri["big.log.gz"]) == 1 and len(by_uri["big.csv"]) == 1
+    assert [(u.start, u.end, u.record_offset) for u in by_uri["o.parquet"]] == [
+        (0, 1, 0),
+        (1, 2, 10),
+        (2, 3, 20),
+        (3, 4, 30),
+        (4, 5, 40),
+    ]
+    assert [s.uri for s in skipped] == ["file:///l/huge.log"]
+    assert len({u.unit_id for u in units}) == len(units)
+
+
+def test_unnamed_objects_are_sniffed_once() -> None:
+    entry = describe("s3://b/dump", 100, 0, "e", head=lambda uri, n: gzip.compress(b"x")[:n])
+    assert (entry.fmt, entry.compression) == (None, "gzip")
+    entry = describe("s3://b/x", 100, 0, None, head=lambda uri, n: b"PAR1"[:n])
+    assert entry.fmt == "parquet"
+
+
+def test_assign_balances_bytes_deterministically() -> None:
+    sizes = [50, 40, 30, 30, 20, 10, 10, 10]
+    units, _ = plan_units(
+        [_entry(f"file:///l/{i}.log.gz", s) for i, s in enumerate(sizes)],
+        row_groups=lambda uri: [],
+        head=lambda uri, n: b"",
+    )
+    bins = assign(units, 3)
+    loads = sorted(sum(u.size for u in b) for b in bins)
+    assert loads == [66, 67, 67] or max(loads) - min(loads) <= 10
+    assert assign(units, 3) == bins
+    assert sorted(u.unit_id for b in bins for u in b) == sorted(u.unit_id for u in units)
+
+
+def test_nested_leaves_and_rebuild_keep_the_schema() -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "id": [1, 2],
+            "ship": [{"name": "A", "tags": ["x", "y"]}, None],
+            "contacts": [["a@x.in"], ["b@y.in", "c@z.in"]],
+        }
+    )
+    found = {leaf.path: leaf for leaf in leaves(batch)}
+    assert set(found) == {"id", "ship.name", "ship.tags[]", "contacts[]"}
+    contacts = found["contacts[]"]
+    assert [contacts.field_path(i) for i in range(3)] == [
+        "contacts[0]",
+        "contacts[0]",
+        "contacts[1]",
+    ]
+    assert contacts.rows.tolist() == [0, 1, 1]
+    new, nulled = from_text(["A1", "B1", "C1"], contacts.values)
+    rebuilt = rebuild(batch, {"contacts[]": new})
+    assert rebuilt.schema == batch.schema
+    assert rebuilt.column("contacts").to_pylist() == [["A1"], ["B1", "C1"]]
+    assert rebuilt.column("ship").to_pylist() == batch.column("ship").to_pylist()
+    ints, nulled = from_text(["98XXXXXX10", "42"], pa.array([1, 2]))
+    assert ints.to_pylist() == [None, 42] and nulled == [True, False]
+
+
+def test_line_offsets_and_mirrored_paths() -> None:
+    rows = [
+        {"uri": "u", "unit_id": "a", "seq": 0, "parts": 3, "fmt": "text", "lines": 10},
+        {"uri": "u", "unit_id": "c", "seq": 2, "parts": 3, "fmt": "text", "lines": 7},
+        {"uri": "u", "unit_id": "b", "seq": 1, "parts": 3, "fmt": "text", "lines": 5},
+        {"uri": "p", "unit_id": "p1", "seq": 1, "parts": 2, "fmt": "parquet", "lines": 0},
+    ]
+    assert line_offsets(rows) == {"b": 10, "c": 15}
+    assert redacted_uri("s3://o/r", "s3://b/logs/a.gz") == "s3://o/r/s3/b/logs/a.gz.parquet"
+    assert redacted_uri("file:///o", "file:///x/y.csv") == "file:///o/file/x/y.csv.parquet"
+
+
+def test_scan_config_is_strict(tmp_path: Path) -> None:
+    assert load_scan_config(None).unit_mb == 64
+    good = tmp_path / "ok.yaml"
+    good.write_text("unit_mb: 16\nsse: {mode: 'aws:kms', kms_key_id: alias/x}\n")
+    cfg = load_scan_config(good)
+    assert cfg.unit_mb == 16 and cfg.sse is not None and cfg.sse.mode == "aws:kms"
+    for text, needle in [
+        ("unit_mb: 16\nmax_objet_mb: 3\n", "unknown key 'max_objet_mb'"),
+        ("unit_mb: -1\n", "unit_mb"),
+        ("sse: {mode: DES}\n", "sse.mode"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("unit_mb: [\n", "not valid YAML"),
+    ]:
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(text)
+        with pytest.raises(ConfigError, match=needle.replace("[", r"\[")) as info:
+            load_scan_config(bad)
+        assert str(bad) in str(info.value)
