@@ -13,13 +13,13 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from detectors.config import load_engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
-from jobs import local_detect, scan_cli
+from jobs import local_detect
 from jobs.localfiles import FORMATS, infer_format, open_input, open_output, refuse_binary
 
 log = logging.getLogger("piisweep")
@@ -65,8 +65,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="flush after every line (default when reading a pipe)",
     )
-    scan_cli.add_parsers(sub)
+    for module in _command_modules():
+        module.add_parsers(sub)
     return parser
+
+
+# Modules that add sub-commands: each has ``add_parsers(sub)`` and ``COMMANDS`` (name ->
+# function of the parsed arguments returning the exit code). Imported when the parser is
+# built, so ``piisweep detect`` does not pay for Spark or Great Expectations imports.
+COMMAND_MODULES = ("jobs.scan_cli",)
+
+
+def _command_modules() -> list[Any]:
+    import importlib
+
+    return [importlib.import_module(name) for name in COMMAND_MODULES]
 
 
 def _context(args: argparse.Namespace) -> local_detect.Context:
@@ -130,12 +143,7 @@ def _is_regular(fh: object) -> bool:
         return False
 
 
-COMMANDS = {
-    "detect": run_detect,
-    "redact": run_redact,
-    "scan": scan_cli.run_scan,
-    "sample-lake": scan_cli.run_sample_lake,
-}
+COMMANDS = {"detect": run_detect, "redact": run_redact}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,7 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="piisweep: %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return COMMANDS[args.command](args)
+        commands = dict(COMMANDS)
+        for module in _command_modules():
+            commands.update(module.COMMANDS)
+        return commands[args.command](args)
     except PiisweepError as exc:
         print(f"piisweep: error: {exc}", file=sys.stderr)
         return 2

@@ -122,3 +122,6 @@ def run_sample_lake(args: argparse.Namespace) -> int:
     d = stats.as_dict()
     print(f"sample lake in {args.dir}: {d.get('files')} files, {d.get('bytes', 0) / 1e6:.1f} MB")
     return 0
+
+
+COMMANDS = {"scan": run_scan, "sample-lake": run_sample_lake}
