@@ -29,14 +29,12 @@ unit: venv
 test: venv check-java lint
 	$(BIN)/pytest -q
 
-demo: venv
+demo: venv check-java
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN)/python -m bench.generate --lines 20000 --seed 7 --out $(DEMO)/app.log --labels $(DEMO)/labels.jsonl
-	gzip -kf $(DEMO)/app.log
-	$(BIN)/piisweep detect $(DEMO)/app.log.gz --output $(DEMO)/findings.jsonl
-	$(BIN)/piisweep redact $(DEMO)/app.log --output $(DEMO)/app.redacted.log
-	@echo "findings by entity:"; $(BIN)/python -c "import collections,json,sys; c=collections.Counter(json.loads(l)['entity_type'] for l in open('$(DEMO)/findings.jsonl')); [print(f'  {k:<16} {v}') for k,v in sorted(c.items())]"
-	@echo "first redacted lines with findings:"; grep -m 5 -E 'X{3,}|REDACTED' $(DEMO)/app.redacted.log || true
+	$(BIN)/piisweep sample-lake $(DEMO)/lake --size-mb 20 --seed 7
+	$(BIN)/piisweep scan $(DEMO)/lake --out $(DEMO)/out --scan-id demo
+	@echo "outputs: $(DEMO)/out/findings (findings table), $(DEMO)/out/redacted (copies), $(DEMO)/out/scans/demo.json"
+	@$(BIN)/python -c "import glob, pyarrow.parquet as pq; f = sorted(glob.glob('$(DEMO)/out/redacted/**/ingress-1.log.parquet', recursive=True))[0]; rows = [r for r in pq.read_table(f).to_pylist() if 'XXX' in r['line'] or 'REDACTED' in r['line']][:5]; print('first redacted lines of', f); [print('  ', r['line_number'], r['line'][:150]) for r in rows]"
 
 bench: venv
 	$(BIN)/python -m bench.engine
