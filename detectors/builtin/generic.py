@@ -90,7 +90,10 @@ OTP: list[Detector] = [
         "otp_before_word",
         "OTP_CODE",
         [_OTP_TRIGGER],
-        r"(?i)(?<![\d\w])(?P<v>\d{4,8})\s+is\s+(?:your|the)\s+" + _OTP_WORDS,
+        # "482913 is your OTP", and the common SMS form that names the brand and purpose
+        # first: "620806 is your ShopKart login OTP" (at most three words in between).
+        r"(?i)(?<![\d\w])(?P<v>\d{4,8})\s+is\s+(?:your|the)\s+(?:[a-z][\w\-]*\s+){0,3}"
+        + _OTP_WORDS,
         0.9,
         reach=(40, 8),
     ),

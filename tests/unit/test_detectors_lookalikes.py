@@ -570,6 +570,7 @@ ADDRESS = [
 OT = "OTP_CODE"
 OTP = [
     ("OTP expires in 300 seconds", OT, "300"),
+    ("2024 is the year the new login OTP flow shipped", OT, "2024"),
     ("OTP valid for 1800 seconds", OT, "1800"),
     ("otp_attempts=3", OT, "3"),
     ("OTP sent to 9876543210", OT, "9876543210"),

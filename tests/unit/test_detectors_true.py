@@ -703,6 +703,8 @@ OTP_CASES = [
     ("security code 7512 for delivery of order OD4238871923", OT, "7512"),
     ("passcode=219944", OT, "219944"),
     ("OTP: 5521 (valid 10 mins)", OT, "5521"),
+    ("620806 is your ShopKart login OTP. Do not share it.", OT, "620806"),
+    ("SMS text=\"4417 is the Paynexa payment one time password\"", OT, "4417"),
     pytest.param(
         "OTP for payment of Rs.1299 is 482913. Valid for 10 mins",
         OT,
