@@ -114,6 +114,10 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
     include = list(request.include) or cfg.include
     exclude = list(request.exclude) or cfg.exclude
     found = storage.crawl(request.sources, s3, include, exclude)
+    # A source that contains the output (scanning /data into /data/piisweep) must not scan
+    # the scan's own findings, copies or staged parts.
+    own = (f"{out}/", f"{redacted_root}/")
+    found = [o for o in found if not o.uri.startswith(own)]
     max_mb = request.max_object_mb if request.max_object_mb is not None else cfg.max_object_mb
 
     objects = _describe_all(found, s3)

@@ -21,6 +21,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -49,6 +50,7 @@ STAGED_FINDINGS_SCHEMA = pa.schema(
 )
 PARQUET_BATCH_ROWS = 65536
 CSV_BATCH_ROWS = 20000
+csv.field_size_limit(1 << 30)  # the default (128 KiB) fails on a long free-text field
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
 
 
@@ -354,6 +356,8 @@ class _UnitScan:
         reader = csv.reader(text, delimiter=delimiter)
         try:
             header = next(reader)
+        except csv.Error:
+            raise CorruptInput("CSV header cannot be parsed") from None
         except StopIteration:
             self.schema = pa.schema([])
             return self.schema
@@ -366,7 +370,7 @@ class _UnitScan:
             rows: list[list[str]] = []
             starts: list[int] = []
             last = reader.line_num
-            for row in reader:
+            for row in _csv_rows(reader, index):
                 starts.append(last + 1)
                 last = reader.line_num
                 if len(row) != width:
@@ -515,6 +519,15 @@ class _RepairedLines(io.RawIOBase):
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
+
+
+def _csv_rows(reader: Any, index: int) -> Iterator[list[str]]:
+    """The reader's rows; a row the csv module cannot parse (a NUL byte) ends the object
+    as corrupt, naming the record, after the rows before it were kept."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise CorruptInput(f"CSV cannot be parsed after record {index}") from None
 
 
 def _line_array(block: bytes) -> pa.Array:

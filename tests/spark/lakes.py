@@ -140,7 +140,9 @@ def broken(root: Path) -> dict[str, str]:
     (root / "ragged.csv").write_text(
         f"id,name,mobile\n1,{NAME},{PHONE}\n2,{NAME},{PHONE2},{EMAIL}\n3\n"
     )
+    (root / "bigfield.csv").write_text(f"id,note\n1,{'lorem ipsum ' * 100_000} {PHONE}\n")
     return {
+        "bigfield.csv": "ok",
         "truncated.log.gz": "failed",
         "latin1.log": "ok",
         "events.jsonl": "ok",

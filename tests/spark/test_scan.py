@@ -189,6 +189,13 @@ def test_broken_inputs_each_get_a_status_and_nothing_raw(
     assert_no_raw(written + captured.out + captured.err)
 
 
+def test_an_output_inside_the_source_is_not_scanned(spark: Any, tmp_path: Path) -> None:
+    (tmp_path / "a.log").write_text(f"phone={PHONE}\n")
+    first = scan(spark, [str(tmp_path)], str(tmp_path / "audit"), scan_id="in1")
+    second = scan(spark, [str(tmp_path)], str(tmp_path / "audit"), scan_id="in2")
+    assert first.summary["objects"] == second.summary["objects"] == 1
+
+
 def test_failed_objects_over_the_allowed_fraction_fail_the_scan(spark: Any, tmp_path: Path) -> None:
     broken(tmp_path / "src")
     result = scan(spark, [str(tmp_path / "src")], str(tmp_path / "out"), scan_id="f")
