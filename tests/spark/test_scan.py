@@ -297,6 +297,25 @@ def test_operator_mistakes_stop_before_any_work(tmp_path: Path, capsys: Any) -> 
     assert not (out / "scans").exists()
 
 
+def test_unwritable_outputs_and_missing_buckets_are_named(
+    s3_env: dict[str, str], tmp_path: Path, capsys: Any
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.log").write_text("hello\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for out, needle in [
+        (str(blocker / "out"), "output not writable"),
+        ("s3://no-such-bucket-here/out", "no-such-bucket-here"),
+    ]:
+        assert cli_main(["scan", str(src), "--out", out, "--no-progress"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert cli_main(["scan", "s3://no-such-bucket-here/x", "--out", str(tmp_path / "o")]) == 2
+    assert "no-such-bucket-here" in capsys.readouterr().err
+
+
 def test_cli_scan_prints_the_summary(spark: Any, tmp_path: Path, capsys: Any) -> None:
     src = tmp_path / "src"
     src.mkdir()
