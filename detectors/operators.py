@@ -30,6 +30,8 @@ from detectors.normalize import fingerprint
 
 __all__ = [
     "ACTIONS",
+    "MASK_OPTIONS",
+    "REPLACE_OPTIONS",
     "apply_action",
     "decrypt",
     "detokenize",
@@ -44,7 +46,8 @@ __all__ = [
 ]
 
 ACTIONS = ("mask", "replace", "hash", "tokenize", "encrypt", "drop", "generalize", "keep")
-MASK_OPTIONS = ("keep_prefix", "keep_suffix", "mask_char")
+MASK_OPTIONS = ("keep_prefix", "keep_suffix", "mask_char", "mask_length", "per_word")
+REPLACE_OPTIONS = ("text",)
 
 SECRET_ENTITIES = frozenset({"AWS_ACCESS_KEY", "JWT", "PRIVATE_KEY", "SECRET"})
 # Short one-time or card-verification codes: any revealed digit is a real guessing advantage.
@@ -67,6 +70,7 @@ def _entity_defaults(entity_type: str) -> tuple[int, int]:
 
 
 _ALNUM = re.compile(r"[^\W_]")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _mask_alnum(value: str, keep: Callable[[int, int], bool], mask_char: str) -> str:
@@ -125,12 +129,29 @@ def _split_at(value: str, entity_type: str) -> tuple[str, str] | None:
     return None
 
 
+def _fixed_length(
+    value: str, prefix: int, suffix: int, mask_char: str, length: int, fully: bool
+) -> str:
+    """``value`` as its first ``prefix`` and last ``suffix`` letters/digits (with whatever
+    sits between them) around exactly ``length`` mask characters: the masked part's length
+    is hidden too (``joXXX@…`` whatever the local part's length)."""
+    positions = [m.start() for m in _ALNUM.finditer(value)]
+    n = len(positions)
+    if fully or n <= prefix + suffix:
+        prefix = suffix = 0
+    head = value[: positions[prefix - 1] + 1] if prefix else ""
+    tail = value[positions[n - suffix] :] if suffix else ""
+    return head + mask_char * length + tail
+
+
 def mask(
     value: str,
     entity_type: str,
     keep_prefix: int | None = None,
     keep_suffix: int | None = None,
     mask_char: str = "X",
+    mask_length: int | None = None,
+    per_word: bool = False,
 ) -> str:
     """Mask letters and digits, keep separators and length (``98XXXXXX10``).
 
@@ -139,6 +160,14 @@ def mask(
     PERSON keeps each part's initial; secrets, CVV and OTP codes, and any value of at most
     four letters/digits are masked completely, because there a kept character is a large
     part of the secret.
+
+    ``mask_length`` (off by default) writes exactly that many mask characters in place of
+    the masked run, so the output no longer tells the value's length: an e-mail becomes
+    ``joXXX@gmail.com`` and a name ``JXXX SXXX`` (per word: initial plus the run).
+
+    ``per_word`` (off by default) masks each word (run of letters/digits) on its own,
+    keeping its first ``keep_prefix`` characters whatever its length: ``John`` becomes
+    ``JXXX`` with ``keep_prefix: 1``, where the default masks a four-letter value fully.
     """
     if len(mask_char) != 1:
         raise OperatorError("mask: mask_char must be exactly one character")
@@ -147,7 +176,19 @@ def mask(
     suffix = default_suffix if keep_suffix is None else keep_suffix
     if prefix < 0 or suffix < 0:
         raise OperatorError("mask: keep_prefix and keep_suffix must be non-negative")
-    if entity_type in FULLY_MASKED_ENTITIES or sum(ch.isalnum() for ch in value) <= 4:
+    if mask_length is not None and mask_length < 1:
+        raise OperatorError("mask: mask_length must be at least 1")
+    if per_word and entity_type not in FULLY_MASKED_ENTITIES:
+        if mask_length is not None:
+            return _WORD.sub(
+                lambda m: _fixed_length(m.group(), prefix, 0, mask_char, mask_length, False),
+                value,
+            )
+        return _WORD.sub(lambda m: m.group()[:prefix] + mask_char * len(m.group()[prefix:]), value)
+    fully = entity_type in FULLY_MASKED_ENTITIES or sum(ch.isalnum() for ch in value) <= 4
+    if mask_length is not None:
+        return _mask_fixed(value, entity_type, prefix, suffix, mask_char, mask_length, fully)
+    if fully:
         return _mask_alnum(value, lambda k, n: False, mask_char)
     if parts := _split_at(value, entity_type):
         local, domain = parts
@@ -155,6 +196,23 @@ def mask(
     if entity_type == "PERSON":
         return _initials(len(value))(value, mask_char)
     return _mask_alnum(value, _keep_ends(prefix, suffix), mask_char)
+
+
+def _mask_fixed(
+    value: str,
+    entity_type: str,
+    prefix: int,
+    suffix: int,
+    mask_char: str,
+    length: int,
+    fully: bool,
+) -> str:
+    if parts := _split_at(value, entity_type):
+        local, domain = parts
+        return _fixed_length(local, prefix, 0, mask_char, length, fully) + domain
+    if entity_type == "PERSON" and not fully:
+        return _WORD.sub(lambda m: _fixed_length(m.group(), 1, 0, mask_char, length, False), value)
+    return _fixed_length(value, prefix, suffix, mask_char, length, fully)
 
 
 def preview(value: str, entity_type: str) -> str:
@@ -198,9 +256,10 @@ def preview(value: str, entity_type: str) -> str:
     return shown
 
 
-def replace(value: str, entity_type: str) -> str:
-    """``[REDACTED:ENTITY_TYPE]``: says what was there, reveals nothing about it."""
-    return f"[REDACTED:{entity_type}]"
+def replace(value: str, entity_type: str, text: str | None = None) -> str:
+    """``[REDACTED:ENTITY_TYPE]``: says what was there, reveals nothing about it; or the
+    policy's fixed ``text`` (``[REDACTED_PII]``), which does not even say that."""
+    return f"[REDACTED:{entity_type}]" if text is None else text
 
 
 def drop(value: str, entity_type: str) -> str:
@@ -388,18 +447,20 @@ def apply_action(
     keys: KeyRing,
     options: Mapping[str, Any] | None = None,
 ) -> str:
-    """Run the operator named by a policy ``action``; ``options`` only apply to ``mask``."""
+    """Run the operator named by a policy ``action``; ``options`` apply to ``mask``
+    (``MASK_OPTIONS``) and ``replace`` (``text``) only."""
     opts = dict(options or {})
-    unknown = set(opts) - set(MASK_OPTIONS)
-    if unknown or (opts and action != "mask"):
+    valid = {"mask": MASK_OPTIONS, "replace": REPLACE_OPTIONS}.get(action, ())
+    if set(opts) - set(valid):
         raise ConfigError(
             f"options {', '.join(sorted(opts))} are not valid for action {action!r}; "
-            f"only mask takes options ({', '.join(MASK_OPTIONS)})"
+            f"only mask takes options ({', '.join(MASK_OPTIONS)}), and replace takes "
+            f"{', '.join(REPLACE_OPTIONS)}"
         )
     if action == "mask":
         return mask(value, entity_type, **opts)
     if action == "replace":
-        return replace(value, entity_type)
+        return replace(value, entity_type, **opts)
     if action == "hash":
         return hash_value(value, entity_type, keys)
     if action == "tokenize":

@@ -15,13 +15,14 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -29,7 +30,8 @@ from pydantic import (
 
 from detectors.errors import ConfigError, OperatorError
 from detectors.keys import KeyRing
-from detectors.operators import ACTIONS, MASK_OPTIONS, apply_action, replace
+from detectors.operators import ACTIONS, MASK_OPTIONS, REPLACE_OPTIONS, apply_action, replace
+from detectors.records import RecordRules
 from detectors.spans import Span
 
 logger = logging.getLogger(__name__)
@@ -74,7 +76,8 @@ DEFAULT_POLICY: dict[str, Any] = {
 
 
 class EntityRule(BaseModel):
-    """What one entity type becomes; the ``keep_*``/``mask_char`` options belong to mask."""
+    """What one entity type becomes; the ``keep_*``/``mask_*`` options belong to mask,
+    ``text`` (a fixed replacement such as ``[REDACTED_PII]``) to replace."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,18 +85,25 @@ class EntityRule(BaseModel):
     keep_prefix: _KEEP | None = None
     keep_suffix: _KEEP | None = None
     mask_char: Annotated[str, Field(min_length=1, max_length=1)] | None = None
+    mask_length: Annotated[int, Field(ge=1, le=64, strict=True)] | None = None
+    per_word: StrictBool | None = None
+    text: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _options_need_mask(self) -> EntityRule:
         given = [name for name in MASK_OPTIONS if getattr(self, name) is not None]
         if given and self.action != "mask":
             raise ValueError(f"{', '.join(given)} only apply to action mask")
+        if self.text is not None and self.action != "replace":
+            raise ValueError("text only applies to action replace")
         return self
 
     def options(self) -> dict[str, Any]:
         """The operator options that were set, as keyword arguments for ``apply_action``."""
         return {
-            name: getattr(self, name) for name in MASK_OPTIONS if getattr(self, name) is not None
+            name: getattr(self, name)
+            for name in (*MASK_OPTIONS, *REPLACE_OPTIONS)
+            if getattr(self, name) is not None
         }
 
 
@@ -107,6 +117,44 @@ class PolicyModel(BaseModel):
     threshold: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] = 0.5
     default: EntityRule = EntityRule(action="replace")
     entities: dict[EntityName, EntityRule] = Field(default_factory=dict)
+    # Record-level combination rules (detectors/records.py); absent: every detected value
+    # is redacted on its own, as before.
+    records: RecordRules | None = None
+
+
+def _model_at(loc: Sequence[str]) -> type[BaseModel]:
+    """The model whose field list explains an error at ``loc`` (all parts but the last):
+    ``entities.PHONE_NUMBER`` -> EntityRule, ``records.fields.0`` -> FieldRule."""
+    model: type[BaseModel] = PolicyModel
+    parts = list(loc[:-1])
+    while parts:
+        info = model.model_fields.get(parts.pop(0))
+        if info is None:
+            break
+        nested = _nested_model(info.annotation)
+        if nested is None:
+            break
+        if _is_container(info.annotation) and parts:
+            parts.pop(0)  # the dict key or list index
+        model = nested
+    return model
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_container(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (list, dict, tuple):
+        return True
+    return any(_is_container(arg) for arg in get_args(annotation))
 
 
 def _describe(error: Mapping[str, Any]) -> str:
@@ -115,14 +163,16 @@ def _describe(error: Mapping[str, Any]) -> str:
     path = ".".join(loc) or "<top level>"
     kind = error["type"]
     if kind == "extra_forbidden":
-        model = EntityRule if len(loc) > 1 else PolicyModel
+        model = _model_at(loc)
         expected = f"unknown key; expected one of: {', '.join(model.model_fields)}"
     elif kind == "literal_error" and loc[-1] == "action":
         expected = f"expected one of: {', '.join(ACTIONS)}"
     elif kind == "literal_error" and loc == ["version"]:
         expected = "expected 1 (the only policy format version)"
-    elif kind == "string_pattern_mismatch":
+    elif kind == "string_pattern_mismatch" and "A-Z" in str(error.get("ctx", {}).get("pattern")):
         expected = "entity names are UPPER_SNAKE_CASE, e.g. PHONE_NUMBER or MY_CUSTOM_ID"
+    elif kind == "string_pattern_mismatch":
+        expected = "names are lower_snake_case, e.g. full_name"
     elif kind == "missing":
         expected = "required key is missing"
     else:
@@ -193,6 +243,20 @@ class Policy:
         """Findings scoring below this are neither reported nor redacted."""
         return self.model.threshold
 
+    @property
+    def records(self) -> RecordRules | None:
+        """The record-level rules (``records:``), or None: every value on its own."""
+        return self.model.records
+
+    def replaced(self, value: str, entity_type: str) -> str:
+        """What ``replace`` writes for ``entity_type``, honouring a ``text`` option on its
+        rule or, failing that, on the default rule; used where another operator cannot
+        apply, so a preset that says ``[REDACTED_PII]`` says it everywhere."""
+        for rule in (self.rule_for(entity_type), self.model.default):
+            if rule.action == "replace" and rule.text is not None:
+                return replace(value, entity_type, rule.text)
+        return replace(value, entity_type)
+
     def rule_for(self, entity_type: str) -> EntityRule:
         return self.model.entities.get(entity_type, self.model.default)
 
@@ -226,7 +290,7 @@ class Policy:
             return apply_action(rule.action, value, entity_type, keys, rule.options()), rule.action
         except OperatorError:
             logger.debug("%s not applicable to a %s value; replaced", rule.action, entity_type)
-            return replace(value, entity_type), "replace"
+            return self.replaced(value, entity_type), "replace"
 
     def redact_text_with_actions(
         self, text: str, spans: Sequence[Span], keys: KeyRing
@@ -262,7 +326,7 @@ class Policy:
                 new, action = self.replacement(text[start:end], group[0].entity_type, keys)
             else:
                 top = max(group, key=lambda s: s.score)
-                new, action = replace(text[start:end], top.entity_type), "replace"
+                new, action = self.replaced(text[start:end], top.entity_type), "replace"
             pieces += (text[cursor:start], new)
             applied += ((span, action) for span in group)
             cursor = end
