@@ -393,8 +393,8 @@ class Engine:
     def _field_spans(self, value: str, fieldname: str, detectors: list[Detector]) -> list[Span]:
         """Whole-value detection for fields whose name says what they hold."""
         stripped = value.strip()
-        if not stripped:
-            return []
+        if not stripped or _looks_masked(stripped):
+            return []  # a masked value (a redacted copy's) is no live data
         start = value.index(stripped[0])
         end = start + len(stripped)
         out: list[Span] = []

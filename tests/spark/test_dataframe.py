@@ -294,12 +294,6 @@ def test_task_errors_name_the_column_not_the_value(spark: Any, frame: Any) -> No
     assert not isinstance(caught.value, PiisweepError)  # it reaches the driver as Spark's
 
 
-@pytest.mark.xfail(
-    reason="engine: a masked name (PXXXX SXXXXX) under a full_name field is reported again as "
-    "PERSON by person_key_value (0.85); Engine._looks_masked is not applied to field-hinted "
-    "values (under the field name 'name' it rescans clean)",
-    strict=False,
-)
 def test_redacted_rescans_clean(redacted: Any) -> None:
     """The redacted rows, rescanned by the same per-batch code (no Spark job needed)."""
     _, rows = redacted

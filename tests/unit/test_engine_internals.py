@@ -153,6 +153,17 @@ def test_when_a_value_is_already_masked_or_generalised_then_it_is_not_found_agai
     assert engine.scan_text(text) == []
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("full_name", "PXXXX SXXXXX"), ("customer_name", "AXXX RXX"), ("address", "XXXXX XX")],
+)
+def test_when_a_named_field_holds_a_masked_value_then_it_is_not_found_again(
+    engine: Engine, field: str, value: str
+) -> None:
+    assert engine.scan_text(value, field=field) == []
+    assert [s.entity_type for s in engine.scan_text("Priya Sharma", field=field)] != []
+
+
 def test_when_two_entities_tie_on_one_span_then_the_winner_does_not_depend_on_order() -> None:
     from detectors.overlaps import resolve
     from detectors.spans import Span
