@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +49,7 @@ from detectors.policy import Policy
 from detectors.spans import Span
 from jobs.findings import arrow_schema, finding
 from jobs.nested import Leaf, as_text, from_text, leaves, rebuild
+from jobs.worker import worker_engine
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -269,14 +269,6 @@ def _replaced(values: pa.Array, changed: dict[int, str | None]) -> pa.Array:
 
 
 # ------------------------------------------------------------------------- task closures
-# Engines whose scanner a Python worker has compiled, by the token of the call that shipped
-# them. Spark reuses Python workers across tasks (spark.python.worker.reuse), and compiling
-# the trigger scanner costs about a second, which every task of a many-partition DataFrame
-# would otherwise pay again. A handful of entries: one per recent call.
-_WORKER_ENGINES: OrderedDict[str, Engine] = OrderedDict()
-_WORKER_ENGINES_MAX = 4
-
-
 class _Task:
     """What a task needs, pickled into the ``mapInArrow`` closure: the engine is unpickled
     once per task, and compiled once per Python worker for all tasks of one call."""
@@ -287,12 +279,7 @@ class _Task:
 
     @property
     def engine(self) -> Engine:
-        cached = _WORKER_ENGINES.get(self.token)
-        if cached is None:
-            cached = _WORKER_ENGINES[self.token] = self._engine
-            while len(_WORKER_ENGINES) > _WORKER_ENGINES_MAX:
-                _WORKER_ENGINES.popitem(last=False)
-        return cached
+        return worker_engine(self.token, self._engine)
 
 
 class _ScanTask(_Task):

@@ -42,6 +42,7 @@ from jobs import commit, storage
 from jobs.plan import ObjectEntry, Skipped, Unit, assign, describe, plan_units
 from jobs.scanconfig import ScanConfig
 from jobs.unit_scan import STATUS_SCHEMA, FindingsSink, ScanJob, scan_unit, temp_dir
+from jobs.worker import worker_engine
 
 log = logging.getLogger("piisweep.scan")
 MB = 1 << 20
@@ -289,6 +290,7 @@ def _run_partition(
     """A Spark task: scan its units in order, stage its findings, report statuses."""
     from pyspark import TaskContext
 
+    job.engine = worker_engine(job.token, job.engine)
     tmp = temp_dir()
     try:
         sink = FindingsSink(tmp)

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import tempfile
 import time
 from collections import Counter
@@ -37,9 +38,9 @@ from detectors.policy import Policy
 from detectors.spans import Span
 from detectors.structured import redact_record, scan_record
 from jobs import storage
+from jobs.dataframe import scan_batch
 from jobs.findings import arrow_schema, finding
 from jobs.formats import binary_reason, sniff_format
-from jobs.nested import as_text, from_text, leaves, rebuild
 from jobs.plan import Unit
 from jobs.readers import CHUNK_BYTES, CorruptInput, decompressed, line_blocks, valid_utf8
 
@@ -70,6 +71,9 @@ class ScanJob:
     sse: storage.Sse | None = None
     chunk_bytes: int = CHUNK_BYTES
     max_json_bytes: int = 256 << 20
+    # Names this scan's engine in a worker's cache (jobs.worker), so tasks after the first
+    # in a Python worker reuse its compiled scanner.
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 @dataclass
@@ -428,33 +432,13 @@ class _UnitScan:
             source.close()
 
     def _parquet_batch(self, batch: pa.RecordBatch, first_row: int) -> pa.RecordBatch:
-        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
-        replaced: dict[str, pa.Array] = {}
-        for leaf in leaves(batch):
-            text = as_text(leaf.values)
-            hits = list(engine.scan_arrow(text, field=leaf.key))
-            if not hits:
-                continue
-            texts = text.to_pylist()
-            redacted: dict[int, str | None] = {}
-            for i, spans in hits:
-                value = texts[i]
-                if value is None:
-                    continue
-                redacted[i] = policy.redact_value(value, spans, keys)
-            new_texts = [redacted.get(i, t) for i, t in enumerate(texts)]
-            array, nulled = from_text(new_texts, leaf.values)
-            for i, spans in hits:
-                value = texts[i]
-                if value is None:
-                    continue
-                action = "drop" if nulled[i] else None
-                for s in spans:
-                    self._emit(
-                        None, first_row + int(leaf.rows[i]), leaf.field_path(i), value, s, action
-                    )
-            replaced[leaf.path] = array
-        return rebuild(batch, replaced)
+        """Findings of one batch of rows, and the batch redacted (schema unchanged): the
+        same code as ``redact_dataframe``, so a table and its Parquet export agree."""
+
+        def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
+            self._emit(None, first_row + row, path, value, span, action)
+
+        return scan_batch(batch, self.job.engine, self.job.policy, self.job.keys, emit)
 
 
 # ------------------------------------------------------------------------- helpers
