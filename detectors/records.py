@@ -664,21 +664,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def loads(text: str) -> Any:
-    """``json.loads`` without the NaN/Infinity extensions (they would not round-trip)."""
-    return json.loads(text, parse_constant=_reject_constant)
+def loads(text: str, strict: bool = True) -> Any:
+    """``json.loads`` without the NaN/Infinity extensions (they would not round-trip);
+    ``strict=False`` accepts raw control characters (a newline) inside strings."""
+    return json.loads(text, parse_constant=_reject_constant, strict=strict)
 
 
 def repair_json(text: str) -> tuple[Any, tuple[str, ...]]:
     """Parse JSON text, repairing only what has one obvious fix: trailing commas, single
     quotes when the text has no double quote at all, unquoted keys, Python's
-    True/False/None, and closing brackets missing at the end after a complete value.
+    True/False/None, closing brackets missing at the end after a complete value, and raw
+    control characters (a line break) inside strings.
 
     Returns ``(value, repairs)``; raises :class:`Unrepairable` otherwise (an unterminated
     string, mixed quotes, an unquoted value, text after the value, a truncated pair).
     """
     try:
         return loads(text), ()
+    except ValueError:
+        pass
+    try:
+        return loads(text, strict=False), ("control_characters",)
     except ValueError:
         pass
     stripped = text.strip()
@@ -759,10 +765,15 @@ def repair_json(text: str) -> tuple[Any, tuple[str, ...]]:
             raise Unrepairable("truncated inside a pair")
         repairs.add("missing_closing_bracket")
         out.extend("}" if b == "{" else "]" for b in reversed(stack))
+    repaired = "".join(out)
     try:
-        value = loads("".join(out))
+        value = loads(repaired)
     except ValueError:
-        raise Unrepairable("not valid JSON after repair") from None
+        try:
+            value = loads(repaired, strict=False)
+        except ValueError:
+            raise Unrepairable("not valid JSON after repair") from None
+        repairs.add("control_characters")
     return value, tuple(sorted(repairs))
 
 

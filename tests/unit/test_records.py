@@ -440,6 +440,9 @@ REPAIRS = [
     ('{"a": 1', {"a": 1}, ("missing_closing_bracket",)),
     ("{'a': True,", None, None),  # truncated after a comma: ambiguous
     ('{"a": 1}', {"a": 1}, ()),
+    ('{"a": "two\nlines"}', {"a": "two\nlines"}, ("control_characters",)),
+    ("{'a': 'two\nlines',}", {"a": "two\nlines"}, ("control_characters", "single_quotes",
+                                                    "trailing_comma")),
 ]  # fmt: skip
 
 
