@@ -6,7 +6,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: venv demo test lint unit bench clean check-java
+DIST   ?= dist
+
+.PHONY: venv demo test lint unit bench clean check-java dist cluster-test
 
 venv: $(STAMP)
 
@@ -26,8 +28,21 @@ lint: venv
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
-test: venv check-java lint
+test: venv check-java lint dist
 	$(BIN)/pytest -q
+
+cluster-test: venv check-java dist
+	$(BIN)/pytest -q tests/cluster
+
+# What spark-submit ships to a cluster: the wheel (pip-installable on nodes) and the same
+# file as a .zip for --py-files (Spark puts .zip files, not .whl, on the executors' sys.path).
+# Only the packages `detectors` and `jobs` (with any package data): no tests, caches, DAGs.
+dist: venv
+	rm -rf build $(DIST)/piisweep-*.whl $(DIST)/piisweep-py.zip
+	PYTHONWARNINGS=ignore $(BIN)/pip wheel --quiet --no-deps --no-cache-dir --wheel-dir $(DIST) .
+	rm -rf build
+	cp $(DIST)/piisweep-*-py3-none-any.whl $(DIST)/piisweep-py.zip
+	@$(BIN)/python -c "import sys, zipfile; n = zipfile.ZipFile('$(DIST)/piisweep-py.zip').namelist(); top = sorted({p.split('/')[0] for p in n if not p.split('/')[0].endswith('.dist-info')}); print('$(DIST)/piisweep-py.zip:', len(n), 'files in', ', '.join(top)); sys.exit(top != ['detectors', 'jobs'])"
 
 demo: venv check-java
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
