@@ -506,9 +506,11 @@ _SAME = object()
 
 class Finding(NamedTuple):
     """One detected value of a record and what the redacted copy holds instead (``keep``
-    when the record rules left it): the inputs of ``jobs.findings.finding``."""
+    when the record rules left it): the inputs of ``jobs.findings.finding``. A record read
+    as text (unparsed JSON) has no field: ``field_path`` is None and offsets are into
+    the whole text, as for a plain-text line."""
 
-    field_path: str
+    field_path: str | None
     text: str
     span: Span
     action: str
@@ -526,9 +528,17 @@ class RecordResult:
     status: str = "ok"
     reasons: tuple[str, ...] = ()
     repairs: tuple[str, ...] = ()
+    unparsed_text: str | None = None  # the redacted text of an unparsed record
 
     def json(self) -> str:
+        """The redacted record as one line of JSON (``{"_unparsed": ...}`` if unparsed)."""
         return json.dumps(self.record, ensure_ascii=False)
+
+    @property
+    def line(self) -> str:
+        """For line-oriented copies (a JSONL scan): the redacted JSON, or for an unparsed
+        record its redacted text as it was, unwrapped."""
+        return self.unparsed_text if self.unparsed_text is not None else self.json()
 
 
 def rules_of(policy: Policy) -> RecordRules:
@@ -820,13 +830,14 @@ def _unparsed(
     everything = sorted([*spans, *digits], key=lambda s: s.start)
     redacted, applied = policy.redact_text_with_actions(text, everything, keys)
     actions = dict(applied)
-    findings = [Finding("$", text, s, actions.get(s, "keep")) for s in spans]
+    findings = [Finding(None, text, s, actions.get(s, "keep")) for s in spans]
     return RecordResult(
         {UNPARSED_KEY: redacted},
         verdict.is_pii,
         findings,
         "unparsed",
         verdict.reasons,
+        unparsed_text=redacted,
     )
 
 

@@ -516,3 +516,47 @@ def test_when_record_malformed_then_repaired_or_redacted_never_raw(
         assert secret not in out
     if status == "unparsed":
         assert set(result.record) == {"_unparsed"}
+        assert result.line == result.record["_unparsed"]  # unwrapped, for line copies
+        assert all(f.field_path is None for f in result.findings)
+    else:
+        assert result.line == out
+
+
+# --- the per-line contract a scan relies on ----------------------------------------------------
+
+
+def test_when_line_has_no_span_and_no_rule_key_then_processing_it_changes_nothing(engine, iscp):
+    """A scan may skip the record pass for a line where the engine found nothing and
+    ``might_match`` is False: such a line is never PII and comes out unchanged."""
+    lines = [json.dumps(p.values[0]) for p in ISCP_CASES] + [p.values[0] for p in MALFORMED]
+    lines += ['{"status": "ok", "n": 3}', '{"items": [1, 2], "note": "fine"}']
+    skipped = 0
+    for line in lines:
+        if engine.scan_text(line) or iscp.records.might_match(line):
+            continue
+        skipped += 1
+        result = run(engine, iscp, line)
+        assert not result.is_pii and not result.findings
+        if result.status == "ok":
+            assert result.line == json.dumps(json.loads(line), ensure_ascii=False)
+    assert skipped >= 3
+
+
+def test_when_findings_built_from_a_result_then_contract_rows_without_raw_values(engine, iscp):
+    from jobs.findings import finding
+
+    line = '{"name": "John Smith", "email": "john@gmail.com", "aadhar": "1234 5678 9012"}'
+    result = run(engine, iscp, line)
+    rows = [
+        finding(
+            source_uri="file:///x.jsonl", line_number=1, record_index=0,
+            field_path=f.field_path, text=f.text, span=f.span, keys=KEYS, policy=iscp,
+            action=f.action,
+        )
+        for f in result.findings
+    ]  # fmt: skip
+    assert {(r["field_path"], r["action"]) for r in rows} == {
+        ("$.name", "mask"), ("$.email", "mask"), ("$.aadhar", "replace")
+    }  # fmt: skip
+    for raw in ("John Smith", "john@gmail.com", "1234 5678 9012"):
+        assert raw not in repr(rows)
