@@ -232,14 +232,35 @@ class RecordRules(_Strict):
             return False
         return any(fnmatchcase(key, p) if "*" in p else key == p for p in patterns)
 
+    @cached_property
+    def _key_cache(self) -> dict[str, _KeyInfo]:
+        return {}
+
+    def _key_info(self, key: str | None) -> _KeyInfo:
+        """What the rules say about a normalised key; decided once per key (an export
+        repeats the same keys in every record)."""
+        if not key:
+            return _NO_KEY
+        cache = self._key_cache
+        info = cache.get(key)
+        if info is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            info = cache[key] = _KeyInfo(
+                tuple(rule for rule in self.fields if self._matches(key, rule.keys)),
+                self._matches(key, self.not_pii_keys),
+                self._matches(key, self.user_keys),
+                self._matches(key, self.first_name_keys),
+                self._matches(key, self.last_name_keys),
+            )
+        return info
+
     def relevant_key(self, key: str | None) -> bool:
         """Whether the value under ``key`` matters to the rules even without a span."""
         if not key:
             return False
-        k = normalize_field(key)
-        return any(self._matches(k, rule.keys) for rule in self.fields) or self._matches(
-            k, self.user_keys
-        )
+        info = self._key_info(normalize_field(key))
+        return bool(info.rules) or info.user
 
     # ------------------------------------------------------------------ per field
     def field_spans(self, key: str | None, text: str, spans: Sequence[Span]) -> list[Span]:
@@ -254,11 +275,10 @@ class RecordRules(_Strict):
             return out
         start = text.index(stripped[0])
         end = start + len(stripped)
-        if self._matches(key, self.not_pii_keys):
+        info = self._key_info(key)
+        if info.not_pii:
             out = [s for s in out if not (s.start <= start and s.end >= end)]
-        for rule in self.fields:
-            if not self._matches(key, rule.keys):
-                continue
+        for rule in info.rules:
             regex = rule.regex
             if regex is not None and not regex.fullmatch(stripped):
                 continue
@@ -330,7 +350,7 @@ class RecordRules(_Strict):
             qualifying.append(kind.name)
         counted_other = other if self.other_entities == "standalone" else []
         user_field = any(
-            self._matches(k, self.user_keys) and text.strip()
+            self._key_info(k).user and text.strip()
             for (_, text, _), k in zip(fields, field_keys, strict=True)
         )
         for kind in self.combinatorial:
@@ -367,8 +387,8 @@ class RecordRules(_Strict):
     ) -> bool:
         if any(len(_NAME_WORD.findall(text_of(ij))) >= 2 for ij in found):
             return True
-        first = any(self._matches(field_keys[i], self.first_name_keys) for i, _ in found)
-        last = any(self._matches(field_keys[i], self.last_name_keys) for i, _ in found)
+        first = any(self._key_info(field_keys[i]).first_name for i, _ in found)
+        last = any(self._key_info(field_keys[i]).last_name for i, _ in found)
         return first and last
 
     # ------------------------------------------------------------------ fields of a record
@@ -381,6 +401,17 @@ class RecordRules(_Strict):
             for leaf in _leaves(engine, record)
             if leaf.spans or (not leaf.is_key and self.relevant_key(leaf.field))
         ]
+
+
+class _KeyInfo(NamedTuple):
+    rules: tuple[FieldRule, ...]
+    not_pii: bool
+    user: bool
+    first_name: bool
+    last_name: bool
+
+
+_NO_KEY = _KeyInfo((), False, False, False, False)
 
 
 def _path_key(path: str) -> str | None:
