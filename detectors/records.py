@@ -219,6 +219,14 @@ class RecordRules(_Strict):
             return None
         return re.compile("|".join(sorted(alternatives)), re.IGNORECASE)
 
+    @property
+    def key_pattern(self) -> str | None:
+        """:meth:`might_match` as a regular expression (RE2-compatible, to be matched
+        case-insensitively), for a vectorised test over a whole Arrow array of lines:
+        ``pc.match_substring_regex(lines, rules.key_pattern, ignore_case=True)``."""
+        regex = self._key_regex
+        return regex.pattern if regex is not None else None
+
     def might_match(self, text: str) -> bool:
         """False only when no field rule can add a span anywhere in ``text``: a record
         whose text the engine found nothing in and this says False is not PII and stays as
@@ -662,14 +670,27 @@ def process_row(
     policy: Policy,
     keys: KeyRing,
     rules: RecordRules | None = None,
+    spans: Sequence[Sequence[Span]] | None = None,
 ) -> RecordResult:
     """One CSV/TSV row as a record: each cell scanned with its column name as the field,
     findings with the column name as ``field_path``; ``result.record`` is the list of
-    redacted cells (None stays None, and so does a cell a ``drop`` empties)."""
+    redacted cells (None stays None, and so does a cell a ``drop`` empties).
+
+    ``spans``, one list per cell, are the cells' spans when the caller scanned them
+    already (column-wise, with ``Engine.scan_values(column, field=name)``): the row is
+    then judged and redacted without scanning again."""
     rules = rules if rules is not None else rules_of(policy)
+    if spans is not None and len(spans) != len(values):
+        raise ValueError(f"spans: expected one list per cell ({len(values)}), got {len(spans)}")
     leaves = [
-        _Leaf(name, value, name, False, engine.scan_text(value, field=name) if value else [])
-        for name, value in zip(names, values, strict=True)
+        _Leaf(
+            name,
+            value,
+            name,
+            False,
+            list(spans[i]) if spans is not None else engine.scan_text(value, field=name),
+        )
+        for i, (name, value) in enumerate(zip(names, values, strict=True))
         if value is not None
     ]
     verdict, new, findings = _judge_leaves(leaves, policy, keys, rules)

@@ -414,6 +414,31 @@ def test_when_line_has_no_rule_key_then_might_match_is_false(iscp):
     assert not RecordRules().might_match("aadhar")
 
 
+def test_when_row_spans_given_then_same_result_without_rescanning(engine, iscp):
+    names = ["name", "email", "aadhar", "city"]
+    values = ["John Smith", "john@gmail.com", "1234 5678 9012", None]
+    column_wise = [[], [], [], []]
+    for col, name in enumerate(names):
+        for _, found in engine.scan_values([values[col]], field=name):
+            column_wise[col] = found
+    given = process_row(engine, names, values, iscp, KEYS, spans=column_wise)
+    assert given == process_row(engine, names, values, iscp, KEYS)
+    assert given.record == ["JXXX SXXXX", "joXXX@gmail.com", "[REDACTED_PII]", None]
+    with pytest.raises(ValueError, match="one list per cell"):
+        process_row(engine, names, values, iscp, KEYS, spans=[[]])
+
+
+def test_when_lines_tested_as_arrow_then_key_pattern_agrees_with_might_match(iscp):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = ['{"aadharNo": 1}', '{"status": "ok"}', "Passport-Number=X", "upi_id: a@b", "n=1"]
+    mask = pc.match_substring_regex(pa.array(lines), iscp.records.key_pattern, ignore_case=True)
+    assert mask.to_pylist() == [iscp.records.might_match(line) for line in lines]
+    assert mask.to_pylist() == [True, False, True, True, False]
+    assert RecordRules().key_pattern is None
+
+
 def test_when_json_is_a_scalar_or_array_then_scanned_as_a_record(engine, iscp):
     assert run(engine, iscp, "9876543210").record == "98XXXXXX10"
     result = run(engine, iscp, '[{"name": "John Smith"}, {"email": "john@gmail.com"}]')
