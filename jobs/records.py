@@ -109,6 +109,9 @@ class Context:
     engine: Engine
     policy: Policy
     keys: KeyRing
+    # Names this run's engine in a Spark worker's cache (jobs.worker), so only the first
+    # task in each Python worker compiles the trigger scanner.
+    token: str = ""
 
     @property
     def rules(self) -> RecordRules:
@@ -392,6 +395,7 @@ def _run_spark(
     request: RecordsRequest, ctx: Context, s3: storage.S3Settings, spark: Any
 ) -> tuple[Counts, int]:
     uri = storage.parse_uri(request.input).uri
+    ctx = Context(ctx.engine, ctx.policy, ctx.keys, token=secrets.token_hex(8))
     stream, compression = _open_input(uri, s3)
     try:
         if compression is None:
@@ -475,6 +479,10 @@ def _redact_unit(
     staging: str,
 ) -> Counts:
     """A Spark task's work: the records of one unit, redacted into its own part."""
+    if ctx.token:
+        from jobs.worker import worker_engine
+
+        ctx = Context(worker_engine(ctx.token, ctx.engine), ctx.policy, ctx.keys, ctx.token)
     processor = RowProcessor(ctx, header)
     tmp = tempfile.mkdtemp(prefix="piisweep-records-")
     try:
