@@ -36,6 +36,8 @@ def normalize_phone(value: str) -> str:
     digits = _NON_DIGIT.sub("", value)
     if value.lstrip().startswith("+"):
         return "+" + digits
+    if digits.startswith("00") and len(digits) > 10:  # 0091 98765 43210: "00" dials "+"
+        return "+" + digits[2:]
     if len(digits) == 10:
         return "+91" + digits
     if len(digits) == 11 and digits.startswith("0"):

@@ -126,24 +126,6 @@ class Identifier:
         }
 
 
-def _phone_spellings(value: str) -> list[str]:
-    """The value plus the spellings of the same Indian number that normalise differently
-    (``0091 98765 43210`` keeps its ``00`` in ``normalize_phone``)."""
-    digits = re.sub(r"\D", "", value)
-    national = None
-    if len(digits) == 10:
-        national = digits
-    elif len(digits) == 11 and digits.startswith("0"):
-        national = digits[1:]
-    elif len(digits) == 12 and digits.startswith("91"):
-        national = digits[2:]
-    elif len(digits) == 14 and digits.startswith("0091"):
-        national = digits[4:]
-    if national is None:
-        return [value]
-    return [f"+91{national}", f"0091{national}", value]
-
-
 def identifier(entity_type: str, value: str, keys: KeyRing) -> Identifier:
     """The fingerprints of ``value`` as an ``entity_type``; SubjectError if it does not
     have that entity's shape (the message does not contain the value)."""
@@ -153,13 +135,8 @@ def identifier(entity_type: str, value: str, keys: KeyRing) -> Identifier:
         raise SubjectError(f"{entity_type}: the value given is not {shape[1]}")
     if not value:
         raise SubjectError(f"{entity_type}: empty value")
-    spellings = _phone_spellings(value) if entity_type == "PHONE_NUMBER" else [value]
-    fps: list[str] = []
-    for spelling in spellings:
-        fp = fingerprint(entity_type, spelling, keys.fingerprint_key)
-        if fp not in fps:
-            fps.append(fp)
-    return Identifier(entity_type, tuple(fps), preview(value, entity_type))
+    fp = fingerprint(entity_type, value, keys.fingerprint_key)
+    return Identifier(entity_type, (fp,), preview(value, entity_type))
 
 
 def read_identifier_file(text: str) -> list[tuple[str, str]]:

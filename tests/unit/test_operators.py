@@ -437,3 +437,18 @@ def test_when_action_unknown_then_config_error_lists_choices():
 def test_when_options_do_not_fit_action_then_config_error(action, options):
     with pytest.raises(ConfigError, match="only mask takes options"):
         apply_action(action, "9876543210", "PHONE_NUMBER", KEYS, options)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["9876543210", "+91 98765 43210", "098765 43210", "919876543210", "0091 98765 43210"],
+)
+def test_when_one_phone_is_written_differently_then_its_fingerprint_is_the_same(
+    spelling: str,
+) -> None:
+    from detectors.normalize import fingerprint
+
+    key = b"k" * 32
+    assert fingerprint("PHONE_NUMBER", spelling, key) == fingerprint(
+        "PHONE_NUMBER", "+919876543210", key
+    )
