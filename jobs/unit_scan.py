@@ -35,8 +35,8 @@ from detectors.engine import Engine, StreamState
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
+from detectors.records import process_json_text, process_record, process_row, rules_of
 from detectors.spans import Span
-from detectors.structured import redact_record, scan_record
 from jobs import storage
 from jobs.dataframe import scan_batch
 from jobs.findings import arrow_schema, finding
@@ -46,6 +46,12 @@ from jobs.readers import CHUNK_BYTES, CorruptInput, decompressed, line_blocks, v
 
 TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
+TEXT_PII_SCHEMA = TEXT_SCHEMA.append(pa.field("is_pii", pa.bool_()))
+JSON_PII_SCHEMA = JSON_SCHEMA.append(pa.field("is_pii", pa.bool_()))
+_JSON_FLAGS = {
+    "repaired": "malformed_json_lines_repaired",
+    "unparsed": "malformed_json_lines_redacted_as_text",
+}
 STAGED_FINDINGS_SCHEMA = pa.schema(
     [pa.field("unit_id", pa.string()), *arrow_schema(with_scan_id=False)]
 )
@@ -221,6 +227,10 @@ class _UnitScan:
     ) -> None:
         self.unit, self.job, self.sink, self.part, self.status = unit, job, sink, part, status
         self.schema: pa.Schema | None = None
+        # Without a records: section every detected value is PII on its own (rules_of);
+        # with one, JSONL, JSON and CSV copies also say which records are PII (is_pii).
+        self.rules = rules_of(job.policy)
+        self.records_on = job.policy.records is not None
 
     def run(self) -> pa.Schema | None:
         if self.unit.fmt == "parquet":
@@ -276,7 +286,12 @@ class _UnitScan:
 
     # ----------------------------------------------------------------- text, JSONL
     def _lines(self, stream: BinaryIO, fmt: str) -> pa.Schema:
-        self.schema = TEXT_SCHEMA
+        """Text and JSON Lines, block by block. A JSONL line is read as a record (and
+        judged by the policy's record rules) only when the engine found something in it
+        or, with record rules, when it holds a key a rule is about."""
+        jsonl = fmt == "jsonl"
+        schema = TEXT_PII_SCHEMA if jsonl and self.records_on else TEXT_SCHEMA
+        self.schema = schema
         self.status.fmt = fmt
         engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
         start, end = (self.unit.start, self.unit.end) if self.unit.byte_range else (0, -1)
@@ -290,24 +305,29 @@ class _UnitScan:
                 block = block.replace(b"\r\n", b"\n")
             lines = _line_array(block)
             changed: dict[int, str] = {}
-            for li, line, spans in engine.scan_lines(block, state):
+            pii = np.zeros(len(lines), dtype=bool)
+            found = {li: (line, spans) for li, line, spans in engine.scan_lines(block, state)}
+            if jsonl and self.rules.key_pattern and len(lines):
+                keyed = pc.match_substring_regex(lines, self.rules.key_pattern, ignore_case=True)
+                for li in np.flatnonzero(keyed.to_numpy(zero_copy_only=False)).tolist():
+                    found.setdefault(li, (lines[li].as_py(), []))
+            for li in sorted(found):
                 if li >= len(lines):
                     continue
+                line, spans = found[li]
                 n = base + li
-                record = _parse_json(line) if fmt == "jsonl" else None
-                if record is not None:
-                    for path, text, fspans in scan_record(engine, record):
-                        for s in fspans:
-                            self._emit(n + 1, n, path, text, s)
-                    new = json.dumps(
-                        redact_record(engine, record, policy, keys), ensure_ascii=False
-                    )
+                if jsonl:
+                    res = process_json_text(engine, line, policy, keys, self.rules)
+                    if res.status != "ok":
+                        self.status.flags[_JSON_FLAGS[res.status]] += 1
+                    for f in res.findings:
+                        self._emit(n + 1, n, f.field_path, f.text, f.span, f.action)
+                    new = res.line
+                    pii[li] = res.is_pii
                 else:
-                    if fmt == "jsonl":
-                        self.status.flags["malformed_json_lines_redacted_as_text"] += 1
                     new, applied = policy.redact_text_with_actions(line, spans, keys)
                     for s, action in applied:
-                        self._emit(n + 1, n if fmt == "jsonl" else None, None, line, s, action)
+                        self._emit(n + 1, None, None, line, s, action)
                 if new != line:
                     changed[li] = new
             if changed:
@@ -317,10 +337,11 @@ class _UnitScan:
                     lines, pa.array(mask), pa.array([changed[i] for i in sorted(changed)])
                 )
             numbers = pa.array(np.arange(base + 1, base + len(lines) + 1, dtype=np.int64))
-            self.part.write(pa.RecordBatch.from_arrays([numbers, lines], schema=TEXT_SCHEMA))
+            columns = [numbers, lines] + ([pa.array(pii)] if schema is TEXT_PII_SCHEMA else [])
+            self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
             base += len(lines)
             self.status.lines = self.status.records = base
-        return TEXT_SCHEMA
+        return schema
 
     # ----------------------------------------------------------------- JSON document
     def _json(self, stream: BinaryIO) -> pa.Schema:
@@ -336,19 +357,22 @@ class _UnitScan:
         records = doc if isinstance(doc, list) else [doc]
         engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
         out: list[str] = []
+        pii: list[bool] = []
         for i, record in enumerate(records):
-            for path, text, spans in scan_record(engine, record):
-                for s in spans:
-                    self._emit(None, i, path, text, s)
-            out.append(json.dumps(redact_record(engine, record, policy, keys), ensure_ascii=False))
-        self.schema = JSON_SCHEMA
-        index = pa.array(np.arange(len(out), dtype=np.int64))
-        self.part.write(
-            pa.RecordBatch.from_arrays([index, pa.array(out, pa.string())], schema=JSON_SCHEMA)
-        )
+            res = process_record(engine, record, policy, keys, self.rules)
+            for f in res.findings:
+                self._emit(None, i, f.field_path, f.text, f.span, f.action)
+            out.append(res.json())
+            pii.append(res.is_pii)
+        schema = JSON_PII_SCHEMA if self.records_on else JSON_SCHEMA
+        self.schema = schema
+        columns = [pa.array(np.arange(len(out), dtype=np.int64)), pa.array(out, pa.string())]
+        if self.records_on:
+            columns.append(pa.array(pii, pa.bool_()))
+        self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
         self.status.records = len(out)
         self.status.lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-        return JSON_SCHEMA
+        return schema
 
     # ----------------------------------------------------------------- CSV / TSV
     def _csv(self, stream: BinaryIO, delimiter: str) -> pa.Schema | None:
@@ -367,6 +391,8 @@ class _UnitScan:
             return self.schema
         names = _column_names(header)
         self.schema = pa.schema([(n, pa.string()) for n in names])
+        if self.records_on:  # the copy says which rows the record rules judged PII
+            self.schema = self.schema.append(pa.field(_unique("is_pii", names), pa.bool_()))
         engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
         width = len(names)
         index = 0
@@ -386,24 +412,56 @@ class _UnitScan:
                     break
             if not rows:
                 break
-            columns = []
+            cells = [[r[col] if col < len(r) else None for r in rows] for col in range(width)]
+            spans_at: dict[tuple[int, int], list[Span]] = {}
             for col, name in enumerate(names):
-                values: list[str | None] = [r[col] if col < len(r) else None for r in rows]
-                for ri, spans in engine.scan_values(
-                    values, field=header[col] if col < len(header) else name
-                ):
-                    value = values[ri]
-                    if value is None:
-                        continue
+                field_name = header[col] if col < len(header) else name
+                for ri, spans in engine.scan_values(cells[col], field=field_name):
+                    if cells[col][ri] is not None:
+                        spans_at[(ri, col)] = spans
+            if self.records_on:
+                pii = self._csv_records(names, cells, spans_at, starts, index, len(rows))
+            else:
+                for (ri, col), spans in spans_at.items():
+                    value = cells[col][ri]
+                    assert value is not None
                     for s in spans:
-                        self._emit(starts[ri], index + ri, name, value, s)
-                    values[ri] = policy.redact_value(value, spans, keys)
-                columns.append(pa.array(values, pa.string()))
+                        self._emit(starts[ri], index + ri, names[col], value, s)
+                    cells[col][ri] = policy.redact_value(value, spans, keys)
+            columns = [pa.array(values, pa.string()) for values in cells]
+            if self.records_on:
+                columns.append(pa.array(pii, pa.bool_()))
             self.part.write(pa.RecordBatch.from_arrays(columns, schema=self.schema))
             index += len(rows)
         self.status.records = index
         self.status.lines = reader.line_num
         return self.schema
+
+    def _csv_records(
+        self,
+        names: list[str],
+        cells: list[list[str | None]],
+        spans_at: dict[tuple[int, int], list[Span]],
+        starts: list[int],
+        index: int,
+        n_rows: int,
+    ) -> list[bool]:
+        """Rows judged by the record rules, redacted in ``cells`` in place; is_pii per row.
+        A row is judged when it has a span or a column a rule is about."""
+        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
+        keyed = any(self.rules.relevant_key(n) for n in names)
+        pii = [False] * n_rows
+        rows = range(n_rows) if keyed else sorted({ri for ri, _ in spans_at})
+        for ri in rows:
+            values = [cells[col][ri] for col in range(len(names))]
+            spans = [spans_at.get((ri, col), []) for col in range(len(names))]
+            res = process_row(engine, names, values, policy, keys, self.rules, spans=spans)
+            for f in res.findings:
+                self._emit(starts[ri], index + ri, f.field_path, f.text, f.span, f.action)
+            for col, new in enumerate(res.record):
+                cells[col][ri] = new
+            pii[ri] = res.is_pii
+        return pii
 
     # ----------------------------------------------------------------- Parquet
     def _parquet(self) -> None:
@@ -539,14 +597,6 @@ def _line_array(block: bytes) -> pa.Array:
     return big.cast(pa.string())
 
 
-def _parse_json(line: str) -> Any:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    return record if isinstance(record, (dict, list)) else None
-
-
 def _read_all(stream: BinaryIO, limit: int) -> bytes:
     chunks = []
     total = 0
@@ -561,6 +611,12 @@ def _read_all(stream: BinaryIO, limit: int) -> bytes:
         if total > limit:
             raise Skip(f"JSON document larger than {limit >> 20} MiB; store it as JSON Lines")
         chunks.append(block)
+
+
+def _unique(name: str, taken: list[str]) -> str:
+    while name in taken:
+        name = f"_{name}"
+    return name
 
 
 def _column_names(header: list[str]) -> list[str]:

@@ -345,3 +345,37 @@ def test_spark_submit_runs_the_job_file(s3_env: dict[str, str], tmp_path: Path) 
     summary = json.loads(proc.stdout[proc.stdout.index("{") :])
     assert summary["findings_by_entity"] == {"EMAIL_ADDRESS": 1}
     assert EMAIL not in proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------------- record rules
+def test_record_rules_mark_pii_records_in_jsonl_csv_and_json_copies(
+    spark: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    records = [
+        {"order_id": 9876543210, "email": EMAIL},  # a lone email, an id that looks like a phone
+        {"name": "Asha Rao", "email": EMAIL},  # two combinatorial kinds: PII
+        {"phone": PHONE, "product": "kettle"},  # standalone: PII
+    ]
+    (src / "events.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (src / "people.json").write_text(json.dumps(records))
+    (src / "people.csv").write_text(
+        f"id,name,email,phone\n1,,{EMAIL},\n2,Asha Rao,{EMAIL},\n3,,,{PHONE}\n"
+    )
+    out = str(tmp_path / "out")
+    policy = str(REPO / "conf/policies/iscp.yaml")
+    result = scan(spark, [str(src)], out, scan_id="r", policy_path=policy)
+    assert result.ok
+    rows = manifest(out, "r")
+    jsonl = copy_rows(rows["events.jsonl"]["redacted_uri"])
+    doc = copy_rows(rows["people.json"]["redacted_uri"])
+    csv_copy = copy_rows(rows["people.csv"]["redacted_uri"])
+    for copy in (jsonl, doc, csv_copy):
+        assert [r["is_pii"] for r in copy] == [False, True, True]
+    assert EMAIL in jsonl[0]["line"] and "9876543210" in jsonl[0]["line"]  # not PII: kept
+    assert EMAIL not in jsonl[1]["line"] and PHONE not in jsonl[2]["line"]
+    assert csv_copy[0]["email"] == EMAIL and csv_copy[1]["name"] == "AXXX RXX"
+    kept = [f for f in findings(out) if f["action"] == "keep"]
+    assert {f["entity_type"] for f in kept} == {"EMAIL_ADDRESS"}
+    assert_no_raw(repr(findings(out)))
