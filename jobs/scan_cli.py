@@ -41,6 +41,11 @@ def add_parsers(sub: Any) -> None:
     scan.add_argument("--threshold", type=float, help="override the policy's score threshold")
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
+    scan.add_argument(
+        "--validate",
+        action="store_true",
+        help="run piisweep validate on the scan once committed; exit 1 if it fails",
+    )
 
     lake = sub.add_parser("sample-lake", help="generate a realistic sample lake to scan")
     lake.add_argument("dir", help="directory to create")
@@ -85,14 +90,21 @@ def run_scan(args: argparse.Namespace) -> int:
         print(json.dumps(result.summary, indent=2, sort_keys=True))
     else:
         print(summary_table(result.summary))
+    code = 0
     if not result.ok:
         print(
             f"piisweep: {result.failed_fraction:.1%} of objects failed "
             f"(allowed {result.allowed_failed_fraction:.1%}); see the manifest",
             file=sys.stderr,
         )
-        return 1
-    return 0
+        code = 1
+    if args.validate:
+        from jobs.validate_cli import validate_args
+
+        checked = argparse.Namespace(**{**vars(args), "scan_id": result.scan_id})
+        if validate_args(checked, stdout=sys.stderr if args.json else sys.stdout) != 0:
+            code = 1
+    return code
 
 
 def summary_table(summary: dict[str, Any]) -> str:
