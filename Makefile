@@ -8,7 +8,7 @@ DEMO   := demo
 
 DIST   ?= dist
 
-.PHONY: venv demo test lint unit bench clean check-java dist cluster-test
+.PHONY: venv demo test lint unit bench clean check-java check-chromium dist cluster-test
 
 venv: $(STAMP)
 
@@ -21,6 +21,13 @@ $(STAMP): pyproject.toml
 check-java:
 	@command -v java >/dev/null 2>&1 || { echo "piisweep needs Java 17+ for Spark: install a JDK (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
 
+# The report test opens the HTML report in headless Chromium: the Debian package `chromium`
+# (CI runs as root; elsewhere install it once with sudo).
+check-chromium:
+	@command -v chromium >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends chromium || \
+		{ apt-get update && apt-get install -y --no-install-recommends chromium; }; }
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -28,7 +35,7 @@ lint: venv
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
-test: venv check-java lint dist
+test: venv check-java check-chromium lint dist
 	$(BIN)/pytest -q
 
 cluster-test: venv check-java dist

@@ -1,4 +1,4 @@
-"""``piisweep validate``: arguments, printed outcome, exit codes.
+"""``piisweep validate`` and ``piisweep report``: arguments, printed outcome, exit codes.
 
 ``validate`` exits 0 when every suite passed, 1 when an expectation failed (each failure is
 printed on stderr: suite, expectation, column, counts and row locations, never a value), 2
@@ -33,6 +33,11 @@ def add_parsers(sub: Any) -> None:
     )
     validate.add_argument("--master", help="Spark master (default: local[*])")
     validate.add_argument("--no-docs", action="store_true", help="skip the Data Docs site")
+
+    report = sub.add_parser("report", help="write a self-contained HTML report of a scan")
+    report.add_argument("out", metavar="OUT", help="the scan's output root (path or URI)")
+    report.add_argument("--scan-id", help="scan to report (default: latest committed)")
+    report.add_argument("--output", "-o", help="where to write (default: OUT/reports/ID.html)")
 
 
 def _default(given: str | None, name: str) -> str | None:
@@ -69,4 +74,11 @@ def run_validate(args: argparse.Namespace) -> int:
     return validate_args(args)
 
 
-COMMANDS = {"validate": run_validate}
+def run_report(args: argparse.Namespace) -> int:
+    from jobs.report import write_report
+
+    print(write_report(args.out, args.scan_id, args.output))
+    return 0
+
+
+COMMANDS = {"validate": run_validate, "report": run_report}
