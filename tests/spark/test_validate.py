@@ -21,6 +21,7 @@ from sample_scan import (  # noqa: F401 - session fixture
 )
 
 from detectors.config import load_engine
+from jobs import storage
 from jobs.validate import ValidateError, load_suites, previews_look_raw, reveals_too_much
 
 ARGS = ["--conf-dir", str(CONF), "--policy", str(CONF / "policy.yaml"), "--no-docs"]
@@ -241,3 +242,35 @@ def test_scan_with_validate_runs_the_suites_after_the_commit(spark: Any, tmp_pat
     results = json.loads((out / "validation" / "v1" / "results.json").read_text())
     assert results["success"] and results["scan_id"] == "v1"
     assert "asha.rao@gmail.com" not in stdout + stderr + json.dumps(results)
+
+
+# ------------------------------------------------------------------------- S3 outputs
+def test_validate_and_report_read_and_write_s3_outputs(
+    sample_scan: SampleScan,  # noqa: F811
+    s3_bucket: str,
+) -> None:
+    """An output root on S3 (moto over HTTP): findings read with pyarrow through
+    jobs.storage, results, Data Docs and the report written back there."""
+    s3 = storage.S3Settings.from_env()
+    out = f"s3://{s3_bucket}/audit"
+    for name in ("findings", "manifests", "scans"):
+        for path in sorted((sample_scan.out / name).rglob("*")):
+            if path.is_file():
+                rel = path.relative_to(sample_scan.out).as_posix()
+                storage.write_file(str(path), f"{out}/{rel}", s3)
+
+    code, stdout, stderr = run_cli(["validate", out, *ARGS[:-1]])
+    assert f"validation of scan {sample_scan.scan_id}" in stdout
+    results = json.loads(
+        storage.read_bytes(f"{out}/validation/{sample_scan.scan_id}/results.json", s3)
+    )
+    assert results["suites"]["findings"]["success"] and results["suites"]["manifest"]["success"]
+    assert code == (0 if results["success"] else 1), stderr[-2000:]
+    written = storage.list_files(f"{out}/validation/{sample_scan.scan_id}/data_docs", s3)
+    assert f"{out}/validation/{sample_scan.scan_id}/data_docs/index.html" in written
+
+    code, stdout, _ = run_cli(["report", out])
+    assert code == 0 and stdout.strip() == f"{out}/reports/{sample_scan.scan_id}.html"
+    page = storage.read_bytes(stdout.strip(), s3).decode()
+    assert 'id="chart-entity"' in page and 'id="validation"' in page
+    sample_scan.assert_no_raw(page, "the report on S3")
