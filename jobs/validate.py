@@ -344,8 +344,11 @@ def previews_look_raw(engine: Engine, previews: pa.Array, entities: Sequence[str
 
 
 def _with_preview_check(df: Any, engine: Engine) -> Any:
+    from pyspark.sql import functions as F
     from pyspark.sql.types import BooleanType, StructField, StructType
 
+    if not {"preview", "entity_type"} <= set(df.columns):  # the schema checks report it
+        return df.withColumn("preview_looks_raw", F.lit(None).cast("boolean"))
     schema = StructType([*df.schema.fields, StructField("preview_looks_raw", BooleanType())])
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -430,7 +433,8 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
                     for i, found_spans in engine.scan_arrow(as_text(leaf.values), field=leaf.key):
                         spans(found_spans, f"row {rows + int(leaf.rows[i])} column {leaf.path}")
             rows += batch.num_rows
-    except (OSError, pa.ArrowException, PiisweepError) as exc:
+    except Exception as exc:  # any copy that cannot be read or scanned; the class only
+        log.debug("redacted copy %s not scanned: %s", copy_uri, type(exc).__name__)
         return {
             "copy_exists": False,
             "copy_rows": None,
@@ -547,6 +551,8 @@ def build_batches(
         allow_patterns=engine.allow_patterns,
     )
     findings = _with_preview_check(raw, preview_engine)
+    if "source_uri" not in findings.columns:  # the schema checks report it
+        findings = findings.withColumn("source_uri", F.lit(None).cast("string"))
     findings = (
         findings.join(
             F.broadcast(uris.withColumnRenamed("uri", "_m_uri")),
