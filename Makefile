@@ -45,9 +45,9 @@ cluster-test: venv check-java dist
 # file as a .zip for --py-files (Spark puts .zip files, not .whl, on the executors' sys.path).
 # Only the packages `detectors` and `jobs` (with any package data): no tests, caches, DAGs.
 dist: venv
-	rm -rf build $(DIST)/piisweep-*.whl $(DIST)/piisweep-py.zip
+	rm -rf build *.egg-info $(DIST)/piisweep-*.whl $(DIST)/piisweep-py.zip
 	PYTHONWARNINGS=ignore $(BIN)/pip wheel --quiet --no-deps --no-cache-dir --wheel-dir $(DIST) .
-	rm -rf build
+	rm -rf build *.egg-info
 	cp $(DIST)/piisweep-*-py3-none-any.whl $(DIST)/piisweep-py.zip
 	@$(BIN)/python -c "import sys, zipfile; n = zipfile.ZipFile('$(DIST)/piisweep-py.zip').namelist(); top = sorted({p.split('/')[0] for p in n if not p.split('/')[0].endswith('.dist-info')}); print('$(DIST)/piisweep-py.zip:', len(n), 'files in', ', '.join(top)); sys.exit(top != ['detectors', 'jobs'])"
 

@@ -4,6 +4,7 @@ ships the code to executors that do not have it installed."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,8 @@ SCAN_ID = "cluster-1"
 def local_scan(lake: Path, scan_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference: the same lake, settings and scan id on local Spark."""
     out = tmp_path_factory.mktemp("local") / "out"
-    summary = run_scan([str(lake)], out, SCAN_ID, "local[2]", scan_config)
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+    summary = run_scan([str(lake)], out, SCAN_ID, "local[2]", scan_config, env)
     assert summary["objects_by_status"] == {"ok": summary["objects"]}
     return out
 
