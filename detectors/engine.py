@@ -61,6 +61,8 @@ def _looks_masked(value: str) -> bool:
     clean, and a masked value is no live data anyway."""
     part = value.partition("@")[0]  # an e-mail's or VPA's domain is kept when masking
     masks = part.count("X") + part.count("*")
+    if masks and all(ch in "X*" or not ch.isalnum() for ch in part):
+        return True  # nothing but mask characters and punctuation: "X.X@yahoo.com"
     if masks < 2 or ("XX" not in part and "**" not in part):
         return False
     return masks * 10 >= 3 * (sum(ch.isalnum() for ch in part) + part.count("*"))

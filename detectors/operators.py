@@ -192,7 +192,10 @@ def mask(
         return _mask_alnum(value, lambda k, n: False, mask_char)
     if parts := _split_at(value, entity_type):
         local, domain = parts
-        return _mask_alnum(local, lambda k, n: k < prefix and prefix < n, mask_char) + domain
+        # The prefix is kept only when at least as many characters stay masked: a short
+        # local part ("ro.xy") keeping two would show half of itself, and "roX.X" would not
+        # even look masked to a rescan of the copy.
+        return _mask_alnum(local, lambda k, n: k < prefix and 2 * prefix < n, mask_char) + domain
     if entity_type == "PERSON":
         return _initials(len(value))(value, mask_char)
     return _mask_alnum(value, _keep_ends(prefix, suffix), mask_char)

@@ -145,6 +145,7 @@ def test_when_a_password_looks_like_name_at_year_then_it_is_still_a_secret(
         "card ****-****-****-1234 saved",
         "client 49.36.12.0/24 blocked",
         "vpa waXXX@ybl linked",
+        "contact X.X@yahoo.com and XX@ybl",
     ],
 )
 def test_when_a_value_is_already_masked_or_generalised_then_it_is_not_found_again(

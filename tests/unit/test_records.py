@@ -66,7 +66,8 @@ def run(engine: Engine, policy: Policy, text: str):
         ("John Smith", "PERSON", {"keep_prefix": 1, "per_word": True, "mask_length": 2}, "JXX SXX"),
         ("John", "PERSON", {}, "XXXX"),  # the default is unchanged: short values fully masked
         ("John Smith", "PERSON", {}, "JXXX SXXXX"),
-        ("john@gmail.com", "EMAIL_ADDRESS", {}, "joXX@gmail.com"),
+        ("john@gmail.com", "EMAIL_ADDRESS", {}, "XXXX@gmail.com"),  # 2 of 4 would be half
+        ("johnny@gmail.com", "EMAIL_ADDRESS", {}, "joXXXX@gmail.com"),
     ],
 )  # fmt: skip
 def test_when_mask_options_given_then_masked_in_that_style(value, entity, options, expected):
