@@ -704,7 +704,7 @@ OTP_CASES = [
     ("passcode=219944", OT, "219944"),
     ("OTP: 5521 (valid 10 mins)", OT, "5521"),
     ("620806 is your ShopKart login OTP. Do not share it.", OT, "620806"),
-    ("SMS text=\"4417 is the Paynexa payment one time password\"", OT, "4417"),
+    ('SMS text="4417 is the Paynexa payment one time password"', OT, "4417"),
     pytest.param(
         "OTP for payment of Rs.1299 is 482913. Valid for 10 mins",
         OT,
