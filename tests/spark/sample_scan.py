@@ -17,7 +17,6 @@ from typing import Any
 import hyperscan
 import pytest
 
-from detectors.config import load_engine
 from jobs.cli import main as cli_main
 from jobs.sample_lake import generate_lake
 from jobs.scan import ScanRequest, run_scan
@@ -103,10 +102,3 @@ def sample_scan(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> SampleS
         scan.validate_code, scan.validate_stdout, scan.validate_stderr = code, stdout, stderr
         _CACHE["scan"] = scan
     return _CACHE["scan"]  # type: ignore[no-any-return]
-
-
-def engine_redetects_short_masked_emails() -> bool:
-    """A known engine gap (detectors/engine.py ``_looks_masked``): the policy's mask of an
-    e-mail with a four-character local part (``roX.X@gmail.com``) is found again as an
-    e-mail, so the residual scan of a clean sample lake is not clean."""
-    return bool(load_engine(CONF, 0.5).scan_text("contact roX.X@gmail.com"))

@@ -15,7 +15,6 @@ import pytest
 from sample_scan import (  # noqa: F401 - session fixture
     CONF,
     SampleScan,
-    engine_redetects_short_masked_emails,
     run_cli,
     sample_scan,
 )
@@ -71,12 +70,6 @@ def _first_row(out: Path, entity: str) -> tuple[Path, int, dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------- clean
-@pytest.mark.xfail(
-    engine_redetects_short_masked_emails(),
-    reason="engine re-detects its own masks of short e-mails (roX.X@gmail.com); "
-    "detectors/engine.py _looks_masked",
-    strict=True,
-)
 def test_the_clean_scan_passes(sample_scan: SampleScan) -> None:  # noqa: F811
     assert sample_scan.validate_code == 0, sample_scan.validate_stderr[-3000:]
     assert "FAILED" not in sample_scan.validate_stdout + sample_scan.validate_stderr
@@ -95,13 +88,12 @@ def test_clean_scan_results_and_data_docs(sample_scan: SampleScan) -> None:  # n
     assert stats["evaluated_expectations"] == len(
         load_suites(CONF / "expectations")[0].doc["expectations"]
     )
-    # every check of the redacted suite but the residual scan passes on a clean scan (the
-    # residual scan waits for an engine fix, see test_the_clean_scan_passes)
+    # every check of the redacted suite passes on a clean scan, the residual scan included
     redacted = {
         _column(r["expectation_config"]["kwargs"]): r["success"]
         for r in results["suites"]["redacted"]["results"]
     }
-    assert redacted["copy_error"] and redacted["copy_rows"]
+    assert all(redacted.values()), redacted
     index = (base / "data_docs" / "index.html").read_text()
     assert "findings" in index and "redacted" in index
     pages = list((base / "data_docs" / "validations").rglob("*.html"))
