@@ -307,3 +307,16 @@ def test_refuses_a_non_empty_directory_and_a_truth_file_inside_the_lake(tmp_path
         generate_lake(tmp_path / "new", size_mb=1, truth_path=tmp_path / "new" / "t.jsonl")
     with pytest.raises(SampleLakeError, match="positive"):
         generate_lake(tmp_path / "zero", size_mb=0)
+
+
+def test_when_run_from_the_cli_then_it_writes_a_lake_or_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jobs.cli import main
+
+    assert main(["sample-lake", str(tmp_path / "lake"), "--size-mb", "1", "--seed", "3"]) == 0
+    assert "sample lake in" in capsys.readouterr().out
+    assert any((tmp_path / "lake").rglob("*.parquet"))
+    assert main(["sample-lake", str(tmp_path / "lake"), "--size-mb", "1"]) == 2  # not empty
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
