@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 from functools import lru_cache
+from typing import Any
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _NON_DIGIT = re.compile(r"\D")
@@ -72,3 +73,12 @@ def fingerprint(entity_type: str, value: str, key: bytes) -> str:
     mac = _keyed(key).copy()
     mac.update(normalize(entity_type, value).encode("utf-8", "surrogatepass"))
     return mac.hexdigest()
+
+
+def scalar_text(value: Any) -> str | None:
+    """The text a JSON scalar is scanned as: strings as they are, numbers as written."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None

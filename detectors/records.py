@@ -48,6 +48,7 @@ from pydantic import (
 )
 
 from detectors.context import key_before, normalize_field
+from detectors.normalize import scalar_text
 from detectors.overlaps import resolve
 from detectors.spans import Span
 
@@ -478,14 +479,6 @@ class _Leaf:
     spans: list[Span]
 
 
-def _scalar_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
 def _leaves(engine: Engine, record: Any) -> list[_Leaf]:
     """Every non-identifier key and every string or number of ``record``, in document
     order, with its spans and the path ``scan_record`` gives it."""
@@ -507,7 +500,7 @@ def _leaves(engine: Engine, record: Any) -> list[_Leaf]:
         elif isinstance(value, list):
             for i, v in enumerate(value):
                 walk(v, f"{path}[{i}]", key)
-        elif (text := _scalar_text(value)) is not None:
+        elif (text := scalar_text(value)) is not None:
             out.append(_Leaf(path, text, key, False, engine.scan_text(text, field=key)))
 
     walk(record, "$", None)
@@ -532,7 +525,7 @@ def _rebuild(record: Any, new: Iterator[Any]) -> Any:
             return out
         if isinstance(value, list):
             return [build(v) for v in value]
-        if _scalar_text(value) is None:
+        if scalar_text(value) is None:
             return value
         replaced = next(new)
         return value if replaced is _SAME else replaced

@@ -17,6 +17,7 @@ from typing import Any
 
 from detectors.engine import Engine
 from detectors.keys import KeyRing
+from detectors.normalize import scalar_text
 from detectors.operators import preview
 from detectors.policy import Policy
 from detectors.spans import Span
@@ -30,14 +31,6 @@ def _label(engine: Engine, key: str, spans: list[Span]) -> str:
     for s in reversed(spans):
         key = key[: s.start] + preview(key[s.start : s.end], s.entity_type) + key[s.end :]
     return repr(key)
-
-
-def _scalar_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
 
 
 def scan_record(engine: Engine, record: Any) -> list[tuple[str, str, list[Span]]]:
@@ -61,7 +54,7 @@ def _walk(
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _walk(engine, v, f"{path}[{i}]", key)
-    elif (text := _scalar_text(value)) is not None:
+    elif (text := scalar_text(value)) is not None:
         spans = engine.scan_text(text, field=key)
         if spans:
             yield path, text, spans
@@ -85,7 +78,7 @@ def _redact(engine: Engine, value: Any, key: str | None, policy: Policy, keys: K
         return out
     if isinstance(value, list):
         return [_redact(engine, v, key, policy, keys) for v in value]
-    text = _scalar_text(value)
+    text = scalar_text(value)
     if text is None:
         return value
     spans = engine.scan_text(text, field=key)

@@ -166,7 +166,6 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
         unchanged,
         job,
         cfg,
-        found_count=len(found),
     )
     storage.delete_tree(staging, s3)
     failed = summary["objects_by_status"].get("failed", 0)
@@ -363,7 +362,6 @@ def _commit(
     unchanged: dict[str, tuple[ObjectEntry, str]],
     job: ScanJob,
     cfg: ScanConfig,
-    found_count: int,
 ) -> dict[str, Any]:
     s3, sse = job.s3, job.sse
     plans = commit.object_plans(statuses, job.staging, redacted_root)
@@ -381,7 +379,7 @@ def _commit(
         sse,
     )
     dests = {p.uri: p.dest for p in plans}
-    manifest = _manifest_rows(scan_id, objects, statuses, skipped, unchanged, dests, found_count)
+    manifest = _manifest_rows(scan_id, objects, statuses, skipped, unchanged, dests)
     commit.write_manifest(manifest, f"{out}/manifests/{scan_id}.parquet", s3, sse)
 
     entities: Counter[str] = Counter()
@@ -430,8 +428,9 @@ def _manifest_rows(
     skipped: list[Skipped],
     unchanged: dict[str, tuple[ObjectEntry, str]],
     dests: dict[str, str],
-    found_count: int,
 ) -> list[dict[str, Any]]:
+    """One row per listed object: its worst unit status, reason, flags and counts; an
+    unchanged object (incremental) points to the scan that last read it."""
     by_uri: dict[str, list[dict[str, Any]]] = {}
     for row in statuses:
         by_uri.setdefault(row["uri"], []).append(row)
@@ -439,57 +438,51 @@ def _manifest_rows(
     rows = []
     for obj in objects:
         units = sorted(by_uri.get(obj.uri, []), key=lambda r: r["seq"])
-        status, error_class, reason = "ok", None, None
-        for u in units:
-            if u["status"] != "ok" and status == "ok":
-                status, error_class, reason = u["status"], u["error_class"], u["reason"]
-        if obj.uri in skip_reason:
-            status, reason = "skipped", skip_reason[obj.uri]
+        worst = next((u for u in units if u["status"] != "ok"), None)
         flags: Counter[str] = Counter()
         for u in units:
             flags.update(json.loads(u["flags"]))
-        rows.append(
-            {
-                "scan_id": scan_id,
-                "uri": obj.uri,
-                "size": obj.size,
-                "mtime_ms": obj.mtime_ms,
-                "etag": obj.etag,
-                "format": next((u["fmt"] for u in units if u["fmt"]), obj.fmt),
-                "compression": obj.compression,
-                "status": status,
-                "error_class": error_class,
-                "reason": reason,
-                "units": len(units),
-                "records": sum(u["records"] for u in units),
-                "findings": sum(u["findings"] for u in units),
-                "flags": json.dumps(dict(sorted(flags.items()))),
-                "redacted_uri": dests.get(obj.uri),
-                "last_scanned_by": scan_id,
-            }
+        row = _manifest_row(scan_id, obj, scan_id)
+        row.update(
+            format=next((u["fmt"] for u in units if u["fmt"]), obj.fmt),
+            units=len(units),
+            records=sum(u["records"] for u in units),
+            findings=sum(u["findings"] for u in units),
+            flags=json.dumps(dict(sorted(flags.items()))),
+            redacted_uri=dests.get(obj.uri),
         )
+        if worst is not None:
+            row.update(status=worst["status"], error_class=worst["error_class"])
+            row["reason"] = worst["reason"]
+        if obj.uri in skip_reason:
+            row.update(status="skipped", reason=skip_reason[obj.uri])
+        rows.append(row)
     for obj, last in unchanged.values():
-        rows.append(
-            {
-                "scan_id": scan_id,
-                "uri": obj.uri,
-                "size": obj.size,
-                "mtime_ms": obj.mtime_ms,
-                "etag": obj.etag,
-                "format": obj.fmt,
-                "compression": obj.compression,
-                "status": "unchanged",
-                "error_class": None,
-                "reason": f"unchanged since scan {last}",
-                "units": 0,
-                "records": 0,
-                "findings": 0,
-                "flags": "{}",
-                "redacted_uri": None,
-                "last_scanned_by": last,
-            }
-        )
+        row = _manifest_row(scan_id, obj, last)
+        row.update(status="unchanged", reason=f"unchanged since scan {last}")
+        rows.append(row)
     return sorted(rows, key=lambda r: r["uri"])
+
+
+def _manifest_row(scan_id: str, obj: ObjectEntry, last_scanned_by: str) -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "uri": obj.uri,
+        "size": obj.size,
+        "mtime_ms": obj.mtime_ms,
+        "etag": obj.etag,
+        "format": obj.fmt,
+        "compression": obj.compression,
+        "status": "ok",
+        "error_class": None,
+        "reason": None,
+        "units": 0,
+        "records": 0,
+        "findings": 0,
+        "flags": "{}",
+        "redacted_uri": None,
+        "last_scanned_by": last_scanned_by,
+    }
 
 
 def _digest(cfg: ScanConfig, job: ScanJob) -> str:
