@@ -371,8 +371,6 @@ def exposure_table(
     places = table.group_by(location, use_threads=False).aggregate(
         [("scan_date", "min"), ("scan_date", "max")]
     )
-    # Grouping without threads keeps first-seen order, so sorted input gives sorted lists
-    # and the same findings always give the same bytes.
     by_source = places.sort_by([("fingerprint", "ascending"), ("source_uri", "ascending")])
     grouped = by_source.group_by("fingerprint", use_threads=False).aggregate(
         [
@@ -390,10 +388,18 @@ def exposure_table(
     assert types.column("fingerprint").equals(grouped.column("fingerprint"))
     columns = {
         "fingerprint": grouped.column("fingerprint"),
-        "entity_types": types.column("entity_type_distinct"),
+        # Arrow's "distinct" does not promise an order: sorted here, so the same findings
+        # always give the same bytes.
+        "entity_types": pa.array(
+            [sorted(t) for t in types.column("entity_type_distinct").to_pylist()],
+            pa.list_(pa.string()),
+        ),
         "first_seen": grouped.column("scan_date_min_min"),
         "last_seen": grouped.column("scan_date_max_max"),
-        "sources": pc.list_slice(grouped.column("source_uri_distinct"), 0, max_sources),
+        "sources": pa.array(
+            [sorted(u)[:max_sources] for u in grouped.column("source_uri_distinct").to_pylist()],
+            pa.list_(pa.string()),
+        ),
         "source_count": grouped.column("source_uri_count_distinct"),
         "count": grouped.column("fingerprint_count"),
     }
