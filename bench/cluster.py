@@ -46,43 +46,10 @@ sys.path.insert(0, str(REPO / "tests" / "cluster"))
 from scanrun import run_scan  # noqa: E402
 from standalone import StandaloneCluster  # noqa: E402
 
+from bench.lakes import ensure_lake  # noqa: E402
+
 
 # ------------------------------------------------------------------------- inputs
-def lake_digest() -> str:
-    """The lake generator's source and the versions of the data it draws on (as bench.scan)."""
-    from importlib.metadata import version
-
-    h = hashlib.sha256((REPO / "jobs" / "sample_lake.py").read_bytes())
-    for pkg in ("faker", "phonenumbers", "pyarrow"):
-        h.update(f"{pkg}={version(pkg)};".encode())
-    return h.hexdigest()[:16]
-
-
-def ensure_lake(size_mb: float, seed: int) -> tuple[Path, dict[str, Any]]:
-    """The cached lake of (size, seed), generated when missing or stale."""
-    root = DATA / f"lake-{size_mb:g}mb-{seed}"
-    stats_path = root.with_name(root.name + ".stats.json")
-    digest = lake_digest()
-    if root.is_dir() and stats_path.exists():
-        stats = json.loads(stats_path.read_text(encoding="utf-8"))
-        if stats.get("generator_digest") == digest:
-            return root, stats
-    from jobs.sample_lake import generate_lake
-
-    print(f"generating {root.name} ({size_mb:g} MB, seed {seed})...", flush=True)
-    tmp = root.with_name(root.name + f".tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    t0 = time.perf_counter()
-    stats = generate_lake(tmp, size_mb=size_mb, seed=seed).as_dict()
-    stats["root"] = str(root.relative_to(REPO))
-    stats.update(generator_digest=digest, generate_seconds=round(time.perf_counter() - t0, 1))
-    shutil.rmtree(root, ignore_errors=True)
-    stats_path.unlink(missing_ok=True)
-    tmp.rename(root)
-    stats_path.write_text(json.dumps(stats, indent=2), encoding="utf-8")
-    return root, stats
-
-
 def tiny_lake(root: Path) -> Path:
     """One small log: scanning it costs what any scan costs before and after the work."""
     tiny = root / "tiny"
