@@ -566,18 +566,18 @@ def _frame_name(frame: str) -> str:
 # The reader a unit went through (jobs/unit_scan.py ``_UnitScan.run`` dispatches on format).
 _READER = re.compile(r"_UnitScan\._(parquet|csv|json|lines) \(jobs/unit_scan\.py\)$")
 READER_OF_FORMAT = {"parquet": "parquet", "csv": "csv", "tsv": "csv", "json": "json"}
+OUTSIDE, CUT_SHORT = "(outside a unit)", "(stack cut short)"
 
 
 def reader_breakdown(out: Path, scan_id: str, profile: dict[str, Any], worker_cpu: float) -> Any:
     """Per reader (parquet, csv, json, lines = text logs and JSON Lines): objects, on-disk MB,
     records and findings from the scan's manifest, and the Python workers' CPU seconds
-    estimated from the share of py-spy samples under that reader."""
+    estimated from the share of py-spy samples under that reader. Samples whose stack was cut
+    short (no reader frame, not starting in runpy) are left out of the shares."""
     import pyarrow.parquet as pq
 
     path = out / "manifests" / f"{scan_id}.parquet"
-    samples = profile.get("samples_by_reader") or {}
-    total = sum(samples.values())
-    if not path.exists() or not total:
+    if not path.exists():
         return None
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for row in pq.read_table(path).to_pylist():
@@ -586,6 +586,16 @@ def reader_breakdown(out: Path, scan_id: str, profile: dict[str, Any], worker_cp
         g["bytes"] += row["size"] or 0
         g["records"] += row["records"] or 0
         g["findings"] += row["findings"] or 0
+    return reader_rows(groups, profile.get("samples_by_reader") or {}, worker_cpu)
+
+
+def reader_rows(
+    groups: dict[str, Counter[str]], by_reader: dict[str, int], worker_cpu: float
+) -> dict[str, Any] | None:
+    samples = {k: v for k, v in by_reader.items() if k != CUT_SHORT}
+    total = sum(samples.values())
+    if not total:
+        return None
     out_rows = {}
     for reader in sorted(set(groups) | set(samples), key=lambda r: -samples.get(r, 0)):
         g = groups.get(reader, Counter())
@@ -631,7 +641,10 @@ def summarize_profile(raws: list[Path], top: int = 15) -> dict[str, Any]:
         for name in set(names):
             if name.endswith((".py)",)) and (" (jobs/" in name or " (detectors/" in name):
                 incl[name] += count
-        reader = next((m.group(1) for n in names if (m := _READER.match(n))), "(outside a unit)")
+        reader = next((m.group(1) for n in names if (m := _READER.match(n))), None)
+        if reader is None:  # a whole stack starts in runpy; --nonblocking may cut one short
+            whole = names[0].startswith("_run_module_as_main ")
+            reader = OUTSIDE if whole else CUT_SHORT
         by_reader[reader] += count
 
     def rows(c: Counter[str], n: int = top) -> list[dict[str, Any]]:
