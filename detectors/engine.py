@@ -218,6 +218,8 @@ class Engine:
         keep = self._prefilter(array, ids, ends)
         if keep is not None:
             ids, starts, ends = ids[keep], starts[keep], ends[keep]
+            if not len(ids):  # every hit was a checksum look-alike
+                return
         lines = np.searchsorted(newlines, ends - 1)
         order = np.lexsort((ids, lines))
         lines, ids, starts, ends = lines[order], ids[order], starts[order], ends[order]

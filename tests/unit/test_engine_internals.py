@@ -174,3 +174,12 @@ def test_when_two_entities_tie_on_one_span_then_the_winner_does_not_depend_on_or
     c = Span("EMAIL_ADDRESS", 10, 30, 0.9, "email")  # partly overlaps both, higher score
     assert resolve([a, b]) == resolve([b, a]) == [a]
     assert resolve([a, b, c]) == resolve([c, b, a]) == [c]
+
+
+def test_when_the_prefilter_drops_every_hit_of_a_buffer_then_nothing_is_found(
+    engine: Engine,
+) -> None:
+    # Twelve-digit ids failing Verhoeff and sixteen-digit refs failing Luhn: the trigger
+    # fires, the numpy prefilter drops every hit before any line is looked at.
+    data = b"txn=234567890123 ref=4111111111111112\nbatch=345678901234\n"
+    assert list(engine.scan_lines(data)) == []
