@@ -241,7 +241,12 @@ class _UnitScan:
         try:
             stream = _Counting(decompressed(raw, self.unit.compression), self.status)
             if self.unit.byte_range:
-                return self._lines(stream, self.unit.fmt or "text")
+                schema = self._lines(stream, self.unit.fmt or "text")
+                # A range reads past its end to finish its last line (and the next range
+                # re-reads those bytes to skip them): count the bytes the range owns, so
+                # the ranges of an object add up to its size.
+                self.status.bytes_read = self.unit.size
+                return schema
             head = _peek(stream)
             reason = binary_reason(head)
             if reason:
