@@ -40,6 +40,7 @@ __all__ = [
     "generalize",
     "hash_value",
     "mask",
+    "operator_for",
     "preview",
     "replace",
     "tokenize",
@@ -73,52 +74,42 @@ _ALNUM = re.compile(r"[^\W_]")
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _mask_alnum(value: str, keep: Callable[[int, int], bool], mask_char: str) -> str:
-    """Mask every letter/digit except the k-th of n for which ``keep(k, n)``; keep the rest.
+# A letter/digit that continues a word: masking these keeps each word's initial.
+_NOT_INITIAL = re.compile(r"(?<=[^\W_])[^\W_]")
 
-    The masking itself is one regex substitution; Python only visits the kept characters,
-    because this runs for every finding of a scan.
+
+def _masked(value: str, mask_char: str) -> tuple[str, int]:
+    """``value`` with every letter/digit replaced by ``mask_char``, and how many there were.
+
+    One regex substitution does both (this runs for every finding of a scan); the result
+    has the length of ``value``, so positions in one are positions in the other.
     """
-    positions = [m.start() for m in _ALNUM.finditer(value)]
-    n = len(positions)
-    masked = _ALNUM.sub(mask_char.replace("\\", "\\\\"), value)
-    kept = [positions[k] for k in range(n) if keep(k, n)]
-    if not kept:
+    return _ALNUM.subn(_literal(mask_char), value)
+
+
+def _literal(text: str) -> str:
+    """``text`` as a regex replacement template that inserts it literally."""
+    return text.replace("\\", "\\\\")
+
+
+def _reveal_ends(value: str, masked: str, head: int, tail: int) -> str:
+    """``masked`` (``value`` through :func:`_masked`) showing again the first ``head`` and
+    the last ``tail`` letters/digits of ``value``; ``head + tail`` must not exceed their
+    number. Whatever lies between revealed letters/digits is not masked anyway, so the
+    result is three slices; Python only walks to the few revealed characters."""
+    if not head and not tail:
         return masked
-    chars = list(masked)
-    for p in kept:
-        chars[p] = value[p]
-    return "".join(chars)
-
-
-def _keep_ends(prefix: int, suffix: int) -> Callable[[int, int], bool]:
-    def keep(k: int, n: int) -> bool:
-        if n <= 4 or prefix + suffix >= n:
-            return False
-        return k < prefix or k >= n - suffix
-
-    return keep
-
-
-def _initials(budget: int) -> Callable[[str, str], str]:
-    """Mask a name keeping the first letter of each part while ``budget`` lasts."""
-
-    def apply(value: str, mask_char: str) -> str:
-        out, left, start = [], budget, True
-        for ch in value:
-            if ch.isalnum():
-                if start and left > 0:
-                    out.append(ch)
-                    left -= 1
-                else:
-                    out.append(mask_char)
-                start = False
-            else:
-                out.append(ch)
-                start = True
-        return "".join(out)
-
-    return apply
+    start = 0
+    for _ in range(head):
+        match = _ALNUM.search(value, start)
+        assert match is not None
+        start = match.end()
+    stop = len(value)
+    while tail:
+        stop -= 1
+        if value[stop].isalnum():  # str.isalnum is exactly _ALNUM's class, per character
+            tail -= 1
+    return value[:start] + masked[start:stop] + value[stop:]
 
 
 def _split_at(value: str, entity_type: str) -> tuple[str, str] | None:
@@ -185,20 +176,25 @@ def mask(
                 value,
             )
         return _WORD.sub(lambda m: m.group()[:prefix] + mask_char * len(m.group()[prefix:]), value)
-    fully = entity_type in FULLY_MASKED_ENTITIES or sum(ch.isalnum() for ch in value) <= 4
+    masked, n = _masked(value, mask_char)
+    fully = entity_type in FULLY_MASKED_ENTITIES or n <= 4
     if mask_length is not None:
         return _mask_fixed(value, entity_type, prefix, suffix, mask_char, mask_length, fully)
     if fully:
-        return _mask_alnum(value, lambda k, n: False, mask_char)
+        return masked
     if parts := _split_at(value, entity_type):
         local, domain = parts
         # The prefix is kept only when at least as many characters stay masked: a short
         # local part ("ro.xy") keeping two would show half of itself, and "roX.X" would not
         # even look masked to a rescan of the copy.
-        return _mask_alnum(local, lambda k, n: k < prefix and 2 * prefix < n, mask_char) + domain
+        local_masked, n_local = _masked(local, mask_char)
+        head = prefix if 2 * prefix < n_local else 0
+        return _reveal_ends(local, local_masked, head, 0) + domain
     if entity_type == "PERSON":
-        return _initials(len(value))(value, mask_char)
-    return _mask_alnum(value, _keep_ends(prefix, suffix), mask_char)
+        return _NOT_INITIAL.sub(_literal(mask_char), value)
+    if prefix + suffix >= n:
+        return masked
+    return _reveal_ends(value, masked, prefix, suffix)
 
 
 def _mask_fixed(
@@ -234,29 +230,31 @@ def preview(value: str, entity_type: str) -> str:
         return f"[{entity_type} len={len(compact)}]"
     parts = _split_at(value, entity_type)
     local, domain = parts if parts else (value, "")
-    # One regex pass finds every letter/digit; Python then touches only the few it reveals
-    # (this runs once per finding of a scan).
-    positions = [m.start() for m in _ALNUM.finditer(local)]
-    n = len(positions)
+    masked, n = _masked(local, "X")
     budget = 0 if entity_type in FULLY_MASKED_ENTITIES else min(PREVIEW_MAX_REVEALED, n // 3)
-    if parts:
-        reveal = positions[: min(budget, 2)]
+    if not budget:
+        shown = masked
+    elif parts:
+        shown = _reveal_ends(local, masked, min(budget, 2), 0)
     elif entity_type == "PERSON":
-        initials = (p for p in positions if p == 0 or not local[p - 1].isalnum())
-        reveal = list(islice(initials, budget))
+        shown = _reveal_initials(local, masked, budget)
     elif entity_type == "CREDIT_CARD":
-        reveal = positions[n - budget :] if budget else []
+        shown = _reveal_ends(local, masked, 0, budget)
     else:
         head = (budget + 1) // 2
-        tail = budget - head
-        reveal = positions[:head] + (positions[n - tail :] if tail else [])
-    chars = list(_ALNUM.sub("X", local))
-    for p in reveal:
-        chars[p] = local[p]
-    shown = "".join(chars) + domain
+        shown = _reveal_ends(local, masked, head, budget - head)
+    shown += domain
     if len(shown) > PREVIEW_MAX_CHARS:
         return shown[: PREVIEW_MAX_CHARS - 1] + "…"
     return shown
+
+
+def _reveal_initials(value: str, masked: str, budget: int) -> str:
+    """``masked`` showing the first letter/digit of each of the first ``budget`` words."""
+    chars = list(masked)
+    for m in islice(_WORD.finditer(value), budget):
+        chars[m.start()] = value[m.start()]
+    return "".join(chars)
 
 
 def replace(value: str, entity_type: str, text: str | None = None) -> str:
@@ -443,6 +441,10 @@ def generalize(value: str, entity_type: str) -> str:
 # --- dispatch -------------------------------------------------------------------------------
 
 
+#: A redaction operator with its entity type and options bound: ``(value, keys) -> text``.
+Operator = Callable[[str, KeyRing], str]
+
+
 def apply_action(
     action: str,
     value: str,
@@ -452,6 +454,15 @@ def apply_action(
 ) -> str:
     """Run the operator named by a policy ``action``; ``options`` apply to ``mask``
     (``MASK_OPTIONS``) and ``replace`` (``text``) only."""
+    return operator_for(action, entity_type, options)(value, keys)
+
+
+def operator_for(
+    action: str, entity_type: str, options: Mapping[str, Any] | None = None
+) -> Operator:
+    """The operator of ``action`` for values of ``entity_type``, its options checked once
+    here rather than per value, so a policy can keep one per entity type (a scan applies
+    it to every finding). ConfigError for an unknown action or options it does not take."""
     opts = dict(options or {})
     valid = {"mask": MASK_OPTIONS, "replace": REPLACE_OPTIONS}.get(action, ())
     if set(opts) - set(valid):
@@ -461,19 +472,20 @@ def apply_action(
             f"{', '.join(REPLACE_OPTIONS)}"
         )
     if action == "mask":
-        return mask(value, entity_type, **opts)
+        return lambda value, keys: mask(value, entity_type, **opts)
     if action == "replace":
-        return replace(value, entity_type, **opts)
+        text = replace("", entity_type, **opts)  # the same text whatever the value
+        return lambda value, keys: text
     if action == "hash":
-        return hash_value(value, entity_type, keys)
+        return lambda value, keys: hash_value(value, entity_type, keys)
     if action == "tokenize":
-        return tokenize(value, entity_type, keys)
+        return lambda value, keys: tokenize(value, entity_type, keys)
     if action == "encrypt":
-        return encrypt(value, entity_type, keys)
+        return lambda value, keys: encrypt(value, entity_type, keys)
     if action == "drop":
-        return drop(value, entity_type)
+        return lambda value, keys: drop(value, entity_type)
     if action == "generalize":
-        return generalize(value, entity_type)
+        return lambda value, keys: generalize(value, entity_type)
     if action == "keep":
-        return value
+        return lambda value, keys: value
     raise ConfigError(f"unknown action {action!r}; expected one of: {', '.join(ACTIONS)}")

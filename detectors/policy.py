@@ -30,7 +30,14 @@ from pydantic import (
 
 from detectors.errors import ConfigError, OperatorError
 from detectors.keys import KeyRing
-from detectors.operators import ACTIONS, MASK_OPTIONS, REPLACE_OPTIONS, apply_action, replace
+from detectors.operators import (
+    ACTIONS,
+    MASK_OPTIONS,
+    REPLACE_OPTIONS,
+    Operator,
+    operator_for,
+    replace,
+)
 from detectors.records import RecordRules
 from detectors.spans import Span
 
@@ -283,14 +290,34 @@ class Policy:
         the conservative choice; the returned action says so, for the findings table.
         Missing keys (KeyMaterialError) propagate: that is a deployment error, not a value.
         """
-        rule = self.rule_for(entity_type)
-        if rule.action == "keep":
+        action, operator = self._operator(entity_type)
+        if action == "keep":
             return value, "keep"
         try:
-            return apply_action(rule.action, value, entity_type, keys, rule.options()), rule.action
+            return operator(value, keys), action
         except OperatorError:
-            logger.debug("%s not applicable to a %s value; replaced", rule.action, entity_type)
+            logger.debug("%s not applicable to a %s value; replaced", action, entity_type)
             return self.replaced(value, entity_type), "replace"
+
+    def _operator(self, entity_type: str) -> tuple[str, Operator]:
+        """The action and bound operator of ``entity_type``'s rule, built on first use:
+        resolving the rule and checking its options once, not once per value."""
+        cache = self._operators
+        found = cache.get(entity_type)
+        if found is None:
+            rule = self.rule_for(entity_type)
+            found = (rule.action, operator_for(rule.action, entity_type, rule.options()))
+            cache[entity_type] = found
+        return found
+
+    @functools.cached_property
+    def _operators(self) -> dict[str, tuple[str, Operator]]:
+        return {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_operators", None)  # closures: rebuilt on first use after unpickling
+        return state
 
     def redact_text_with_actions(
         self, text: str, spans: Sequence[Span], keys: KeyRing
@@ -300,17 +327,15 @@ class Policy:
         Spans should not overlap; if they do, the union is replaced as the highest-scoring
         entity, because redacting one and skipping the other could leave part of a value.
         """
+        if len(spans) == 1:
+            return self._redact_one(text, spans[0], keys)
         kept = sorted(
             (s for s in spans if s.score >= self.threshold), key=lambda s: (s.start, -s.end)
         )
         groups: list[list[Span]] = []
         group_end = -1
         for span in kept:
-            if not 0 <= span.start < span.end <= len(text):
-                raise ValueError(
-                    f"span {span.entity_type} [{span.start}, {span.end}) from {span.detector} "
-                    f"does not fit a string of {len(text)} characters"
-                )
+            _check_fits(span, text)
             if groups and span.start < group_end:
                 groups[-1].append(span)
                 group_end = max(group_end, span.end)
@@ -333,6 +358,18 @@ class Policy:
         pieces.append(text[cursor:])
         return "".join(pieces), applied
 
+    def _redact_one(
+        self, text: str, span: Span, keys: KeyRing
+    ) -> tuple[str, list[tuple[Span, str]]]:
+        """:meth:`redact_text_with_actions` for one span, the usual case for a field's
+        value: nothing to sort, group or join."""
+        if span.score < self.threshold:
+            return text, []
+        _check_fits(span, text)
+        start, end = span.start, span.end
+        new, action = self.replacement(text[start:end], span.entity_type, keys)
+        return text[:start] + new + text[end:], [(span, action)]
+
     def redact_text(self, text: str, spans: Sequence[Span], keys: KeyRing) -> str:
         """``text`` with every span at or above the threshold redacted per its entity's rule."""
         return self.redact_text_with_actions(text, spans, keys)[0]
@@ -350,3 +387,12 @@ class Policy:
             ):
                 return None
         return self.redact_text(value, spans, keys)
+
+
+def _check_fits(span: Span, text: str) -> None:
+    """A span outside its text is a detector bug; redacting around it could leak."""
+    if not 0 <= span.start < span.end <= len(text):
+        raise ValueError(
+            f"span {span.entity_type} [{span.start}, {span.end}) from {span.detector} "
+            f"does not fit a string of {len(text)} characters"
+        )
