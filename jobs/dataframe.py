@@ -47,7 +47,7 @@ from detectors.errors import KeyMaterialError, PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.spans import Span
-from jobs.findings import arrow_schema, finding
+from jobs.findings import arrow_schema, finding_values, rows_table
 from jobs.nested import Leaf, as_text, from_text, leaves, rebuild
 from jobs.worker import worker_engine
 
@@ -294,29 +294,23 @@ class _ScanTask(_Task):
         for batch in batches:
             rows = self._findings(batch, row_id)
             if rows:
-                yield pa.RecordBatch.from_pylist(rows, schema=schema)
+                yield from rows_table(rows, schema).to_batches()
 
-    def _findings(self, batch: pa.RecordBatch, row_id: str) -> list[dict[str, Any]]:
+    def _findings(self, batch: pa.RecordBatch, row_id: str) -> list[tuple[Any, ...]]:
+        """Findings rows of ``batch`` as tuples in the findings schema's order."""
         position = batch.schema.get_field_index(row_id)
         column = batch.column(position)
         # an index_column may hold nulls, which numpy would turn into NaN
         ids = column.to_pylist() if column.null_count else column.to_numpy()
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
 
         def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
             index = ids[row]
-            row_out = finding(
-                source_uri=self.source,
-                line_number=None,
-                record_index=None if index is None else int(index),
-                field_path=path,
-                text=value,
-                span=span,
-                keys=self.keys,
-                policy=self.policy,
-                action=action,
+            record_index = None if index is None else int(index)
+            values = finding_values(
+                self.source, None, record_index, path, value, span, self.keys, self.policy, action
             )
-            rows.append({"scan_id": self.scan_id, **row_out})
+            rows.append((self.scan_id, *values))
 
         scanned = [i for i in range(batch.num_columns) if i != position]
         scan_batch(batch, self.engine, self.policy, self.keys, emit, redact=False, columns=scanned)

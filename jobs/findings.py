@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from detectors.keys import KeyRing
@@ -40,21 +41,53 @@ def finding(
 ) -> dict[str, Any]:
     """One findings row for ``span`` in ``text``; the value itself only enters the
     fingerprint (keyed HMAC) and the masked preview."""
+    values = finding_values(
+        source_uri, line_number, record_index, field_path, text, span, keys, policy, action
+    )
+    return dict(zip(COLUMNS, values, strict=True))
+
+
+def finding_values(
+    source_uri: str,
+    line_number: int | None,
+    record_index: int | None,
+    field_path: str | None,
+    text: str,
+    span: Span,
+    keys: KeyRing,
+    policy: Policy,
+    action: str | None = None,
+) -> tuple[Any, ...]:
+    """:func:`finding` as a tuple in ``COLUMNS`` order: what a sink that builds Arrow
+    columns (:func:`rows_table`) keeps per finding, cheaper than a dict."""
     value = text[span.start : span.end]
-    return {
-        "source_uri": source_uri,
-        "line_number": line_number,
-        "record_index": record_index,
-        "field_path": field_path,
-        "char_start": span.start,
-        "char_end": span.end,
-        "entity_type": span.entity_type,
-        "detector": span.detector,
-        "score": span.score,
-        "action": action or policy.action_for(span.entity_type),
-        "fingerprint": fingerprint(span.entity_type, value, keys.fingerprint_key),
-        "preview": preview(value, span.entity_type),
-    }
+    entity_type = span.entity_type
+    return (
+        source_uri,
+        line_number,
+        record_index,
+        field_path,
+        span.start,
+        span.end,
+        entity_type,
+        span.detector,
+        span.score,
+        action or policy.action_for(entity_type),
+        fingerprint(entity_type, value, keys.fingerprint_key),
+        preview(value, entity_type),
+    )
+
+
+def rows_table(rows: Sequence[tuple[Any, ...]], schema: Any) -> Any:
+    """Rows given as tuples in ``schema``'s column order, as an Arrow table built column by
+    column: several times cheaper than ``Table.from_pylist`` on a dict per row."""
+    import pyarrow as pa
+
+    if not rows:
+        return schema.empty_table()
+    columns = zip(*rows, strict=True)
+    arrays = [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def arrow_schema(with_scan_id: bool = True) -> Any:

@@ -39,7 +39,7 @@ from detectors.records import process_json_text, process_record, process_row, ru
 from detectors.spans import Span
 from jobs import storage
 from jobs.dataframe import scan_batch
-from jobs.findings import arrow_schema, finding
+from jobs.findings import arrow_schema, finding_values, rows_table
 from jobs.formats import binary_reason, sniff_format
 from jobs.plan import Unit
 from jobs.readers import CHUNK_BYTES, CorruptInput, decompressed, line_blocks, valid_utf8
@@ -132,16 +132,20 @@ STATUS_FIELDS = tuple(STATUS_SCHEMA.names)
 
 
 class FindingsSink:
-    """Findings of a partition, spilled to a local Parquet file in bounded batches."""
+    """Findings of a partition, spilled to a local Parquet file in bounded batches.
+
+    Rows are tuples in ``STAGED_FINDINGS_SCHEMA`` order (``unit_id`` first, then the
+    columns of ``jobs.findings.finding_values``), turned into Arrow column by column.
+    """
 
     def __init__(self, tmpdir: str, flush_rows: int = 50_000) -> None:
         self.path = os.path.join(tmpdir, "findings.parquet")
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[tuple[Any, ...]] = []
         self._writer: pq.ParquetWriter | None = None
         self._flush_rows = flush_rows
         self.count = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: tuple[Any, ...]) -> None:
         self._rows.append(row)
         self.count += 1
         if len(self._rows) >= self._flush_rows:
@@ -151,8 +155,7 @@ class FindingsSink:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, STAGED_FINDINGS_SCHEMA)
         if self._rows:
-            table = pa.Table.from_pylist(self._rows, schema=STAGED_FINDINGS_SCHEMA)
-            self._writer.write_table(table)
+            self._writer.write_table(rows_table(self._rows, STAGED_FINDINGS_SCHEMA))
             self._rows = []
 
     def close(self) -> str:
@@ -227,6 +230,9 @@ class _UnitScan:
     ) -> None:
         self.unit, self.job, self.sink, self.part, self.status = unit, job, sink, part, status
         self.schema: pa.Schema | None = None
+        # Unit.unit_id is a property that rebuilds the id; every finding carries it.
+        self.unit_id = unit.unit_id
+        self.threshold = job.policy.threshold
         # Without a records: section every detected value is PII on its own (rules_of);
         # with one, JSONL, JSON and CSV copies also say which records are PII (is_pii).
         self.rules = rules_of(job.policy)
@@ -271,21 +277,13 @@ class _UnitScan:
         span: Span,
         action: str | None = None,
     ) -> None:
-        if span.score < self.job.policy.threshold:
+        if span.score < self.threshold:
             return
-        row = finding(
-            source_uri=self.unit.uri,
-            line_number=line_number,
-            record_index=record_index,
-            field_path=path,
-            text=text,
-            span=span,
-            keys=self.job.keys,
-            policy=self.job.policy,
-            action=action,
+        job = self.job
+        values = finding_values(
+            self.unit.uri, line_number, record_index, path, text, span, job.keys, job.policy, action
         )
-        row["unit_id"] = self.unit.unit_id
-        self.sink.add(row)
+        self.sink.add((self.unit_id, *values))
         self.status.findings += 1
         self.status.entities[span.entity_type] += 1
 
