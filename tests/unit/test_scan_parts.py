@@ -15,7 +15,7 @@ import pytest
 from jobs.commit import line_offsets, redacted_uri
 from jobs.formats import binary_reason, compression_of, from_name, sniff_format
 from jobs.nested import from_text, leaves, rebuild
-from jobs.plan import ObjectEntry, assign, describe, plan_units
+from jobs.plan import ObjectEntry, Unit, assign, describe, plan_units
 from jobs.readers import CorruptInput, line_blocks, valid_utf8
 from jobs.scanconfig import ConfigError, load_scan_config
 
@@ -141,6 +141,46 @@ def test_assign_balances_bytes_deterministically() -> None:
     assert loads == [66, 67, 67] or max(loads) - min(loads) <= 10
     assert assign(units, 3) == bins
     assert sorted(u.unit_id for b in bins for u in b) == sorted(u.unit_id for u in units)
+
+
+def test_units_are_sized_and_packed_by_estimated_cost() -> None:
+    """An export byte costs more than a log byte: a Parquet file splits into row-group runs
+    while a log of the same size stays whole, and a gzip log outweighs a plain one."""
+    groups = [(10, 5)] * 8  # eight row groups of 5 bytes
+    units, _ = plan_units(
+        [_entry("file:///l/o.parquet", 40), _entry("file:///l/a.log", 40)],
+        unit_bytes=100,
+        row_groups=lambda uri: groups,
+        head=lambda uri, n: b"text\n",
+    )
+    parquet = [(u.start, u.end) for u in units if u.fmt == "parquet"]
+    assert parquet == [(0, 2), (2, 4), (4, 6), (6, 8)]
+    assert [u.parts for u in units if u.uri.endswith(".log")] == [1]
+    assert (
+        Unit("u", "text", "gzip", 0, 1, 0, -1, 10).cost
+        > Unit("u", "text", None, 0, 1, 0, -1, 30).cost
+    )
+    assert (
+        Unit("u", "csv", None, 0, 1, 0, -1, 10).cost
+        > Unit("u", "jsonl", None, 0, 1, 0, -1, 70).cost
+    )
+
+
+def test_assign_returns_the_heaviest_bin_first() -> None:
+    """Spark starts tasks in partition order: the costliest work must not start last."""
+    units, _ = plan_units(
+        [
+            _entry("file:///l/a.log", 30),
+            _entry("file:///l/b.log", 20),
+            _entry("file:///l/c.csv", 10),
+        ],
+        row_groups=lambda uri: [],
+        head=lambda uri, n: b"",
+    )
+    bins = assign(units, 3)
+    assert [[u.uri.rsplit("/", 1)[1] for u in b] for b in bins] == [["c.csv"], ["a.log"], ["b.log"]]
+    loads = [sum(u.cost for u in b) for b in assign(units, 2)]
+    assert loads == sorted(loads, reverse=True)
 
 
 def test_nested_leaves_and_rebuild_keep_the_schema() -> None:
