@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,31 +75,35 @@ def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
     return offsets
 
 
-def finalize_findings(
-    staged: Iterable[str],
+def finalize_findings_part(
+    uri: str,
+    n: int,
     offsets: dict[str, int],
     scan_id: str,
     dest_dir: str,
     s3: S3Settings,
     sse: Sse | None,
-) -> list[str]:
-    """Staged findings parts, with absolute line numbers and ``scan_id``, written under
-    ``dest_dir`` (``findings/scan_date=…``) one file per part. Returns the files written."""
+) -> str | None:
+    """One staged findings part, with absolute line numbers and ``scan_id``, written under
+    ``dest_dir`` (``findings/scan_date=…``) as ``part-<scan_id>-<n>.parquet``; None when the
+    part is empty. Streams in batches, so memory stays bounded by a batch, not a part."""
     schema = arrow_schema()
-    written = []
-    for n, uri in enumerate(sorted(staged)):
-        table = pq.read_table(storage.open_input(uri, s3))
-        if table.num_rows == 0:
-            continue
-        if offsets:
-            table = _shift(table, offsets)
-        table = table.drop_columns(["unit_id"])
-        table = table.add_column(0, "scan_id", pa.array([scan_id] * table.num_rows, pa.string()))
-        table = table.cast(schema)
-        dest = f"{dest_dir}/part-{scan_id}-{n:05d}.parquet"
-        _write_table(table, dest, s3, sse)
-        written.append(dest)
-    return written
+    source = pq.ParquetFile(storage.open_input(uri, s3))
+    if source.metadata.num_rows == 0:
+        return None
+    dest = f"{dest_dir}/part-{scan_id}-{n:05d}.parquet"
+    with tempfile.TemporaryDirectory(prefix="piisweep-findings-") as tmp:
+        path = os.path.join(tmp, "part.parquet")
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for batch in source.iter_batches(batch_size=65536, use_threads=False):
+                table = pa.Table.from_batches([batch])
+                if offsets:
+                    table = _shift(table, offsets)
+                table = table.drop_columns(["unit_id"])
+                column = pa.array([scan_id] * table.num_rows, pa.string())
+                writer.write_table(table.add_column(0, "scan_id", column).cast(schema))
+        storage.write_file(path, dest, s3, sse)
+    return dest
 
 
 def _shift(table: pa.Table, offsets: dict[str, int]) -> pa.Table:

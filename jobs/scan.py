@@ -22,7 +22,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,8 +147,13 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
 
     from jobs.spark import session
 
+    phases = {"plan": time.time() - started}
+    mark = time.time()
     spark = spark or session(master, cfg.spark)
+    phases["spark_start"] = time.time() - mark
+    mark = time.time()
     statuses = _scan_units(spark, units, job, cfg, request, scan_id)
+    phases["scan"] = time.time() - mark
     missing = {u.unit_id for u in units} - {s["unit_id"] for s in statuses}
     if missing:  # cannot happen unless Spark lost output; never commit a partial scan
         raise ScanError(f"{len(missing)} units have no status; scan {scan_id} not committed")
@@ -166,6 +171,7 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
         unchanged,
         job,
         cfg,
+        phases,
     )
     storage.delete_tree(staging, s3)
     failed = summary["objects_by_status"].get("failed", 0)
@@ -324,28 +330,62 @@ def _run_partition(
 
 def _finalize_objects(spark: Any, plans: list[commit.ObjectPlan], job: ScanJob) -> None:
     """Move or merge every object's redacted parts into place, as Spark tasks."""
-    if not plans:
-        return
-    sc = spark.sparkContext
-    payload = [json.dumps([p.uri, p.dest, p.parts]) for p in plans]
-    n = min(len(payload), 4 * sc.defaultParallelism)
-    df = spark.createDataFrame(sc.parallelize([(p,) for p in payload], n), "plan string")
     s3, sse = job.s3, job.sse
 
+    def finalize(item: list[Any]) -> None:
+        _uri, dest, parts = item
+        commit.finalize_object([tuple(p) for p in parts], dest, s3, sse)
+
+    items = [[p.uri, p.dest, p.parts] for p in plans]
+    _foreach(spark, items, finalize, f"{len(plans)} redacted copies")
+
+
+def _finalize_findings(
+    spark: Any,
+    staged: list[str],
+    offsets: dict[str, int],
+    scan_id: str,
+    dest_dir: str,
+    job: ScanJob,
+) -> None:
+    """Every staged findings part renumbered and written under ``dest_dir``, as Spark tasks:
+    a scan's findings can outgrow the driver, and one process rewriting them all would be
+    the serial tail of every scan."""
+    s3, sse = job.s3, job.sse
+
+    def finalize(item: list[Any]) -> None:
+        n, uri = item
+        commit.finalize_findings_part(uri, n, offsets, scan_id, dest_dir, s3, sse)
+
+    items = [[n, uri] for n, uri in enumerate(sorted(staged))]
+    _foreach(spark, items, finalize, f"{len(staged)} findings parts")
+
+
+def _foreach(
+    spark: Any, items: list[list[Any]], fn: Callable[[list[Any]], None], what: str
+) -> None:
+    """``fn`` on every item (JSON-able), as one Spark job of up to 4 tasks per core; raises
+    unless every item was done."""
+    if not items:
+        return
+    sc = spark.sparkContext
+    rows = [(json.dumps(item),) for item in items]
+    n = min(len(rows), 4 * sc.defaultParallelism)
+    df = spark.createDataFrame(sc.parallelize(rows, n), "item string")
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        done = []
+        done = 0
         for batch in batches:
             for text in batch.column(0).to_pylist():
-                uri, dest, parts = json.loads(text)
-                commit.finalize_object([tuple(p) for p in parts], dest, s3, sse)
-                done.append(uri)
-        yield pa.RecordBatch.from_pydict({"uri": done}, schema=pa.schema([("uri", pa.string())]))
+                fn(json.loads(text))
+                done += 1
+        yield pa.RecordBatch.from_pydict({"done": [done]}, schema=pa.schema([("done", pa.int64())]))
 
-    sc.setJobDescription(f"piisweep commit: {len(plans)} redacted copies")
-    written = df.mapInArrow(run, "uri string").count()
+    sc.setJobDescription(f"piisweep commit: {what}")
+    written = df.mapInArrow(run, "done bigint").toArrow().column(0).to_pylist()
     sc.setJobDescription(None)
-    if written != len(plans):
-        raise ScanError(f"only {written} of {len(plans)} redacted copies were written")
+    if sum(written) != len(items):
+        raise ScanError(f"only {sum(written)} of {what} were written")
 
 
 # ------------------------------------------------------------------------- commit
@@ -362,7 +402,9 @@ def _commit(
     unchanged: dict[str, tuple[ObjectEntry, str]],
     job: ScanJob,
     cfg: ScanConfig,
+    phases: dict[str, float],
 ) -> dict[str, Any]:
+    mark = time.time()
     s3, sse = job.s3, job.sse
     plans = commit.object_plans(statuses, job.staging, redacted_root)
     _finalize_objects(spark, plans, job)
@@ -370,13 +412,13 @@ def _commit(
     staged = [
         uri for uri in storage.list_files(f"{job.staging}/findings", s3) if uri.endswith(".parquet")
     ]
-    commit.finalize_findings(
+    _finalize_findings(
+        spark,
         staged,
         commit.line_offsets(statuses),
         scan_id,
         f"{out}/findings/scan_date={scan_date}",
-        s3,
-        sse,
+        job,
     )
     dests = {p.uri: p.dest for p in plans}
     manifest = _manifest_rows(scan_id, objects, statuses, skipped, unchanged, dests)
@@ -394,12 +436,15 @@ def _commit(
         if r["status"] in ("failed", "skipped"):
             reasons[f"{r['status']}: {r['error_class'] or r['reason']}"] += 1
     finished = time.time()
+    phases = {**phases, "commit": finished - mark}
     summary: dict[str, Any] = {
         "scan_id": scan_id,
         "scan_date": scan_date,
         "started_at": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(),
         "finished_at": dt.datetime.fromtimestamp(finished, dt.timezone.utc).isoformat(),
         "seconds": round(finished - started, 3),
+        # Wall seconds per stage: crawl and plan, Spark start-up, the scan job, the commit.
+        "phase_seconds": {k: round(v, 3) for k, v in phases.items()},
         "sources": [storage.parse_uri(s).uri for s in request.sources],
         "out": out,
         "redacted_root": redacted_root,

@@ -113,6 +113,13 @@ def summary_table(summary: dict[str, Any]) -> str:
         f"scan {summary['scan_id']} committed to {summary['out']}",
         f"  {summary['bytes_scanned'] / 1e6:,.1f} MB scanned in {summary['seconds']:.1f} s, "
         f"{summary['units']} units",
+    ]
+    phases = summary.get("phase_seconds")  # absent from summaries of older versions
+    if phases:
+        lines.append(
+            "  " + " · ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in phases.items())
+        )
+    lines += [
         "",
         f"  {'objects by status':<28}{'count':>10}",
     ]
