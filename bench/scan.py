@@ -493,6 +493,7 @@ def _read_summary(out: Path, scan_id: str, stdout_path: Path) -> dict[str, Any] 
 def _summary_part(s: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "seconds",
+        "phase_seconds",
         "bytes_scanned",
         "bytes_listed",
         "objects",
@@ -816,6 +817,11 @@ def _busy(r: dict[str, Any]) -> str:
     return "/".join(_f(busy.get(str(n), 0.0), 0) for n in (0, 1, 2))
 
 
+def _phases(s: dict[str, Any]) -> str:
+    p = s.get("phase_seconds") or {}
+    return "/".join(_f(p.get(x), 0) for x in ("plan", "spark_start", "scan", "commit"))
+
+
 def _cpu(r: dict[str, Any]) -> str:
     cpu = r["cpu_seconds_by_kind"]
     return "/".join(_f(cpu.get(x), 0) for x in ("worker", "jvm", "driver"))
@@ -826,6 +832,7 @@ LAKE_ROWS: list[tuple[str, Any]] = [
     ("job s (summary `seconds`, crawl → commit)", lambda r, s, g: s.get("seconds")),
     ("  fixed start-up s (1-file lake, job s)", lambda r, s, g: g.get("startup_job_seconds")),
     ("  net s (job − start-up)", lambda r, s, g: g.get("net_seconds")),
+    ("  plan / Spark start / scan / commit s", lambda r, s, g: _phases(s)),
     ("MB scanned (decompressed, bytes_scanned)", lambda r, s, g: g.get("mb_scanned")),
     ("MB listed (on disk, bytes_listed)", lambda r, s, g: g.get("mb_listed")),
     ("objects / units", lambda r, s, g: f"{_f(s.get('objects'))}/{_f(s.get('units'))}"),
