@@ -61,9 +61,12 @@ def window_before(line: str, start: int, width: int = WINDOW) -> str:
     return line[max(0, start - width) : start].lower()
 
 
+@lru_cache(maxsize=4096)
 def field_matches(field: str | None, hints: tuple[str, ...]) -> bool:
     """A hint matches a whole underscore-separated part run of the field: ``phone`` matches
-    ``customer_phone`` and ``phone_no`` but not ``headphones``."""
+    ``customer_phone`` and ``phone_no`` but not ``headphones``.
+
+    Cached: a column's every candidate asks the same question of the same field name."""
     if not field or not hints:
         return False
     padded = f"_{field}_"

@@ -227,13 +227,12 @@ class Engine:
         bounds = np.r_[first, len(lines)].tolist()
         line_list = lines[first].tolist()
         los = np.r_[0, newlines + 1][lines[first]].tolist()
-        n_newlines = len(newlines)
+        his = np.r_[newlines, len(data)][lines[first]].tolist()
         ids_l, starts_l, ends_l = ids.tolist(), starts.tolist(), ends.tolist()
         for k, li in enumerate(line_list):
             if li <= covered:
                 continue
-            lo = los[k]
-            hi = int(newlines[li]) if li < n_newlines else len(data)
+            lo, hi = los[k], his[k]
             line = data[lo:hi].decode("utf-8", "surrogateescape")
             if line.endswith("\r"):
                 line = line[:-1]
@@ -340,7 +339,7 @@ class Engine:
                 return None
             score += delta
         key = key_before(line, start) or fieldname
-        window = window_before(line, start)
+        window = window_before(line, start) if start else ""  # nothing before a value's start
         if key and d.field_hints and field_matches(key, d.field_hints):
             score += FIELD_BOOST
         elif d.context_re is not None and (
@@ -402,6 +401,7 @@ class Engine:
         start = value.index(stripped[0])
         end = start + len(stripped)
         out: list[Span] = []
+        allowed: bool | None = None  # looked up once, when a detector first accepts
         for d in detectors:
             if d.field_value is not None and not d.field_value.fullmatch(stripped):
                 continue
@@ -414,7 +414,11 @@ class Engine:
                     continue
                 score += delta
             score = min(1.0, score)
-            if score >= self.threshold and not self._allowed(stripped):
+            if score < self.threshold:
+                continue
+            if allowed is None:
+                allowed = self._allowed(stripped)
+            if not allowed:
                 out.append(Span(d.entity_type, start, end, round(score, 4), d.name))
         return out
 

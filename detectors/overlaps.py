@@ -63,13 +63,14 @@ def merged_ranges(
     if len(windows) == 1:  # the common case: one hit of this detector on the line
         start, end = windows[0]
         return [(0, n) if end < 0 else (max(0, start - before), min(n, end + after + 8))]
-    ranges = sorted(
-        (0, n) if end < 0 else (max(0, start - before), min(n, end + after + 8))
-        for start, end in windows
-    )
-    merged = [ranges[0]]
-    for lo, hi in ranges[1:]:
-        if lo <= merged[-1][1]:
+    # A range's start grows with its window's, so windows in start order give ranges in
+    # start order, merged in the same pass.
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if end < 0:
+            return [(0, n)]  # the whole line: every other range lies inside it
+        lo, hi = max(0, start - before), min(n, end + after + 8)
+        if merged and lo <= merged[-1][1]:
             if hi > merged[-1][1]:
                 merged[-1] = (merged[-1][0], hi)
         else:

@@ -218,9 +218,11 @@ def _scan_leaf(
     value_type = _value_type(leaf.values.type)
     integer = pa.types.is_integer(value_type)
     changed: dict[int, str | None] = {}
-    for i, spans in hits:
-        value = text[i].as_py()  # one value per candidate, never the whole column
-        kept = [s for s in spans if s.score >= policy.threshold]
+    threshold = policy.threshold
+    # Only the candidates' values, never the whole column, fetched in one call.
+    values = text.take(pa.array([i for i, _ in hits], pa.int64())).to_pylist()
+    for (i, spans), value in zip(hits, values, strict=True):
+        kept = [s for s in spans if s.score >= threshold]
         if value is None or not kept:
             continue
         new: str | None = value
@@ -230,8 +232,9 @@ def _scan_leaf(
             if integer and new is not None and not _fits(new, value_type):
                 new, nulled = None, True
         if emit is not None:
+            row, path = int(leaf.rows[i]), leaf.field_path(i)
             for span in kept:
-                emit(int(leaf.rows[i]), leaf.field_path(i), value, span, "drop" if nulled else None)
+                emit(row, path, value, span, "drop" if nulled else None)
         if new != value:
             changed[i] = new
     if not redact or not changed:
