@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
 import re
+import string
 from collections.abc import Callable, Mapping
 from itertools import islice
 from typing import Any
@@ -81,10 +83,23 @@ _NOT_INITIAL = re.compile(r"(?<=[^\W_])[^\W_]")
 def _masked(value: str, mask_char: str) -> tuple[str, int]:
     """``value`` with every letter/digit replaced by ``mask_char``, and how many there were.
 
-    One regex substitution does both (this runs for every finding of a scan); the result
+    This runs for every finding of a scan (mask and preview). An ASCII value, the usual
+    kind, goes through ``str.translate`` (several times cheaper than a regex substitution
+    that builds the result match by match); the letters/digits are then the mask
+    characters that were not already in the value as punctuation. Either way the result
     has the length of ``value``, so positions in one are positions in the other.
     """
+    if value.isascii():
+        masked = value.translate(_ascii_mask_table(mask_char))
+        punctuation = 0 if mask_char.isalnum() else value.count(mask_char)
+        return masked, masked.count(mask_char) - punctuation
     return _ALNUM.subn(_literal(mask_char), value)
+
+
+@functools.cache
+def _ascii_mask_table(mask_char: str) -> dict[int, str]:
+    """``str.translate`` table: every ASCII letter/digit (``_ALNUM`` on ASCII) to ``mask_char``."""
+    return dict.fromkeys(map(ord, string.ascii_letters + string.digits), mask_char)
 
 
 def _literal(text: str) -> str:

@@ -136,12 +136,20 @@ OPTIONS = [
     {"keep_prefix": 0, "keep_suffix": 0},
     {"mask_char": "*"},
     {"mask_char": "\\"},
+    {"mask_char": "•"},
+    {"mask_char": "Ж"},
+    {"mask_char": "7"},
 ]
 
 
 def _random_values(count: int) -> list[str]:
-    rng = random.Random(7)
-    alphabet = "aZ09 -._@+/\\X*éß٣Ⅻ_\t"
+    """ASCII values (the translate path) and values with other letters/digits (regex)."""
+    ascii_only = _random(count, "aZ09 -._@+/\\X*7_\t", seed=7)
+    return ascii_only + _random(count, "aZ09 -.@X*•éß٣Ⅻ_", seed=8)
+
+
+def _random(count: int, alphabet: str, seed: int) -> list[str]:
+    rng = random.Random(seed)
     return [
         "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 3, 5, 8, 12, 20, 70])))
         for _ in range(count)
