@@ -546,23 +546,27 @@ class _RepairedLines(io.RawIOBase):
 
     def __init__(self, stream: BinaryIO, chunk_bytes: int, status: UnitStatus) -> None:
         self._blocks = line_blocks(stream, 0, -1, chunk_bytes)
-        self._buf = b""
+        # The current block and how much of it was read: the reader asks for 8 KiB at a
+        # time, and slicing the rest of a block off each time would copy it over and over.
+        self._buf = memoryview(b"")
+        self._pos = 0
         self._status = status
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        while not self._buf:
+        while self._pos == len(self._buf):
             block = next(self._blocks, None)
             if block is None:
                 return 0
-            self._buf, bad = valid_utf8(block)
+            data, bad = valid_utf8(block)
+            self._buf, self._pos = memoryview(data), 0
             if bad:
                 self._status.flags["lines_decoded_as_cp1252"] += bad
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos : self._pos + n]
+        self._pos += n
         return n
 
 
