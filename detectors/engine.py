@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -133,6 +133,7 @@ class Engine:
             "_prefilters",
             "_exact",
             "_by_field",
+            "_allow_match",
         ):
             state.pop(lazy, None)
         return state
@@ -425,4 +426,16 @@ class Engine:
     def _allowed(self, value: str) -> bool:
         if value in self.allow_values:
             return True
-        return any(p.fullmatch(value) for p in self.allow_patterns)  # type: ignore[attr-defined]
+        match = self._allow_match
+        return match is not None and bool(match(value))
+
+    @cached_property
+    def _allow_match(self) -> Callable[[str], object] | None:
+        """Whether a value is allow-listed by pattern, in one call per candidate: the one
+        pattern's ``fullmatch`` (the usual allow-list), or None when there is none."""
+        patterns: Sequence[Any] = self.allow_patterns
+        if not patterns:
+            return None
+        if len(patterns) == 1:
+            return patterns[0].fullmatch  # type: ignore[no-any-return]
+        return lambda value: any(p.fullmatch(value) for p in patterns)

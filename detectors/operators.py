@@ -115,14 +115,14 @@ def _reveal_ends(value: str, masked: str, head: int, tail: int) -> str:
     if not head and not tail:
         return masked
     start = 0
-    for _ in range(head):
-        match = _ALNUM.search(value, start)
-        assert match is not None
-        start = match.end()
+    while head:  # str.isalnum is exactly _ALNUM's class, character by character
+        if value[start].isalnum():
+            head -= 1
+        start += 1
     stop = len(value)
     while tail:
         stop -= 1
-        if value[stop].isalnum():  # str.isalnum is exactly _ALNUM's class, per character
+        if value[stop].isalnum():
             tail -= 1
     return value[:start] + masked[start:stop] + value[stop:]
 

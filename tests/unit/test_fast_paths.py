@@ -14,9 +14,11 @@ from itertools import islice
 
 import pytest
 
+from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.operators import FULLY_MASKED_ENTITIES, SECRET_ENTITIES, mask, preview
 from detectors.policy import Policy
+from detectors.registry import builtin_detectors
 from detectors.spans import Span
 
 KEYS = KeyRing(fingerprint_key=b"f" * 32, token_key=b"t" * 32)
@@ -203,3 +205,21 @@ def test_single_span_redaction_equals_the_general_path(text: str, span: Span) ->
 def test_single_span_outside_its_text_is_refused() -> None:
     with pytest.raises(ValueError, match="does not fit"):
         Policy.default().redact_text("short", [Span("PHONE_NUMBER", 2, 9, 0.9, "p")], KEYS)
+
+
+# ------------------------------------------------------------------ allow-list patterns
+@pytest.mark.parametrize(
+    ("patterns", "expected"),
+    [
+        ([], ["a@example.com", "b@example.com"]),
+        ([r"a@example\.com"], ["b@example.com"]),
+        ([r"zzz", r"a@example\.com"], ["b@example.com"]),
+        ([r"a@example", r"zzz"], ["a@example.com", "b@example.com"]),  # must match whole
+    ],
+)
+def test_allow_patterns_drop_exactly_the_values_one_of_them_fullmatches(
+    patterns: list[str], expected: list[str]
+) -> None:
+    engine = Engine(builtin_detectors(), allow_patterns=tuple(re.compile(p) for p in patterns))
+    text = "mail a@example.com or b@example.com"
+    assert [text[s.start : s.end] for s in engine.scan_text(text)] == expected
