@@ -55,6 +55,18 @@ def _hit_windows(
     return hits
 
 
+def _joined_lines(values: Sequence[str | None]) -> str:
+    """The values as ``\\n``-separated lines (a null as an empty one), with line breaks
+    inside a value turned into spaces, which keeps every offset. Values rarely hold one,
+    so the column is joined as it is and only redone value by value when it does."""
+    flat = "\n".join(["" if v is None else v for v in values])
+    if "\r" in flat or flat.count("\n") >= len(values):  # more breaks than separators
+        flat = "\n".join(
+            "" if v is None else v.replace("\n", " ").replace("\r", " ") for v in values
+        )
+    return flat
+
+
 def _looks_masked(value: str) -> bool:
     """A value whose letters and digits are largely mask characters (``98XXXXXX10``,
     ``liXX.X@shopkart.in``, ``KXXX YXXX``, ``****1234``): a redacted copy must rescan
@@ -170,10 +182,7 @@ class Engine:
         self, values: Sequence[str | None], field: str | None = None
     ) -> Iterator[tuple[int, list[Span]]]:
         """Spans for each value of one column (CSV, Parquet, JSON field): (row, spans)."""
-        flat = "\n".join(
-            "" if v is None else v.replace("\n", " ").replace("\r", " ") for v in values
-        )
-        data = flat.encode("utf-8", "surrogateescape")
+        data = _joined_lines(values).encode("utf-8", "surrogateescape")
         yield from self._scan_column(data, lambda: values, field)
 
     def scan_arrow(self, array: Any, field: str | None = None) -> Iterator[tuple[int, list[Span]]]:

@@ -16,13 +16,13 @@ def resolve(spans: list[Span]) -> list[Span]:
     """
     if len(spans) < 2:
         return spans
+    if len(spans) == 2:
+        return _resolve_pair(spans[0], spans[1])
     outer: list[Span] = []
     max_end = -1
     # The entity and detector names break exact ties, so the winner never depends on the
     # order spans arrive in (nor on set order, which string hashing randomises per run).
-    for s in sorted(
-        set(spans), key=lambda s: (s.start, -s.end, -s.score, s.entity_type, s.detector)
-    ):
+    for s in sorted(set(spans), key=_position):
         if s.end > max_end:  # not inside an earlier-starting, longer span
             outer.append(s)
             max_end = s.end
@@ -39,6 +39,24 @@ def resolve(spans: list[Span]) -> list[Span]:
         run_end = max(run_end, s.end)
     kept.extend(best_of(run))
     return kept
+
+
+def _position(s: Span) -> tuple[int, int, float, str, str]:
+    """Start order, longer first, then higher score, then names: a total order."""
+    return (s.start, -s.end, -s.score, s.entity_type, s.detector)
+
+
+def _resolve_pair(a: Span, b: Span) -> list[Span]:
+    """:func:`resolve` of two spans, the usual case of a structured field (the value's
+    trigger-based span and its whole-field span), without the general machinery."""
+    if a == b:
+        return [a]
+    first, second = (a, b) if _position(a) < _position(b) else (b, a)
+    if second.end <= first.end:  # inside the first
+        return [first]
+    if second.start >= first.end:  # apart
+        return [first, second]
+    return best_of([first, second])
 
 
 def best_of(run: list[Span]) -> list[Span]:

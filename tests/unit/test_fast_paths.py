@@ -17,6 +17,7 @@ import pytest
 from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.operators import FULLY_MASKED_ENTITIES, SECRET_ENTITIES, mask, preview
+from detectors.overlaps import resolve
 from detectors.policy import Policy
 from detectors.registry import builtin_detectors
 from detectors.spans import Span
@@ -223,3 +224,19 @@ def test_allow_patterns_drop_exactly_the_values_one_of_them_fullmatches(
     engine = Engine(builtin_detectors(), allow_patterns=tuple(re.compile(p) for p in patterns))
     text = "mail a@example.com or b@example.com"
     assert [text[s.start : s.end] for s in engine.scan_text(text)] == expected
+
+
+# ------------------------------------------------------------------ overlap resolution
+def test_resolving_two_spans_equals_the_general_path() -> None:
+    # A third span far to the right sends the same pair through the general path, and
+    # cannot interact with it.
+    rng = random.Random(5)
+    far = Span("PERSON", 100, 110, 0.6, "far")
+    for _ in range(5000):
+        pair = []
+        for _ in range(2):
+            start = rng.randint(0, 8)
+            end = rng.randint(start + 1, 10)
+            score = rng.choice([0.5, 0.7, 0.9])
+            pair.append(Span(rng.choice("AB"), start, end, score, rng.choice("xy")))
+        assert resolve(pair) == resolve([*pair, far])[:-1], pair
