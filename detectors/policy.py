@@ -268,7 +268,8 @@ class Policy:
         return self.model.entities.get(entity_type, self.model.default)
 
     def action_for(self, entity_type: str) -> str:
-        return self.rule_for(entity_type).action
+        # From the per-entity cache: every finding asks (the findings row's ``action``).
+        return self._operator(entity_type)[0]
 
     def check_keys(self, keys: KeyRing) -> None:
         """Fail at start-up, not on the first value, when the policy needs absent keys."""
