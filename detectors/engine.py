@@ -193,7 +193,9 @@ class Engine:
 
     def _scan_column(
         self, data: bytes, values: Any, field: str | None
-    ) -> Iterator[tuple[int, list[Span]]]:
+    ) -> list[tuple[int, list[Span]]]:
+        """(row, spans) of a column in row order, as a list: the public generators yield
+        from it without one more generator frame to resume per row."""
         fieldname = normalize_field(field) if field else None
         found = {i: spans for i, _, spans in self._scan_buffer(data, fieldname)}
         applicable = self._field_detectors_for(fieldname)
@@ -203,8 +205,7 @@ class Engine:
                     extra = self._field_spans(v, fieldname, applicable)
                     if extra:
                         found[i] = resolve(found.get(i, []) + extra)
-        for i in sorted(found):
-            yield i, found[i]
+        return sorted(found.items())  # rows are unique: spans are never compared
 
     # ------------------------------------------------------------------ internals
     @cached_property

@@ -9,7 +9,6 @@ from typing import Any
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _NON_DIGIT = re.compile(r"\D")
-_SPACES = re.compile(r"\s+")
 
 # Entities whose identity is their letters and digits; separators and case are formatting.
 _ALNUM_UPPER = frozenset(
@@ -55,7 +54,9 @@ def normalize(entity_type: str, value: str) -> str:
     if entity_type in ("EMAIL_ADDRESS", "IN_UPI_ID"):
         return value.strip().lower()
     if entity_type in ("PERSON", "STREET_ADDRESS"):
-        return _SPACES.sub(" ", value).strip().casefold()
+        # Whitespace runs collapsed to one space, none at the ends: str.split's whitespace
+        # is regex \s, and this is several times cheaper than a substitution.
+        return " ".join(value.split()).casefold()
     return value.strip()
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from detectors.engine import Engine
 from detectors.keys import KeyRing
+from detectors.normalize import normalize
 from detectors.operators import FULLY_MASKED_ENTITIES, SECRET_ENTITIES, mask, preview
 from detectors.overlaps import resolve
 from detectors.policy import Policy
@@ -240,3 +241,17 @@ def test_resolving_two_spans_equals_the_general_path() -> None:
             score = rng.choice([0.5, 0.7, 0.9])
             pair.append(Span(rng.choice("AB"), start, end, score, rng.choice("xy")))
         assert resolve(pair) == resolve([*pair, far])[:-1], pair
+
+
+# ------------------------------------------------------------------ normalisation
+def test_whitespace_of_str_split_and_regex_agree_on_every_code_point() -> None:
+    chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert re.findall(r"\s", chars) == [ch for ch in chars if ch.isspace()]
+
+
+@pytest.mark.parametrize("entity_type", ["PERSON", "STREET_ADDRESS"])
+def test_name_and_address_normalisation_equals_the_regex_reference(entity_type: str) -> None:
+    values = [*_random(500, " \t\n\x0b\x1c\u2003\u00a0aB.ẞİ", seed=9), "  Ravi\t Kumar ", ""]
+    for value in values:
+        expected = re.sub(r"\s+", " ", value).strip().casefold()
+        assert normalize(entity_type, value) == expected, value
