@@ -77,7 +77,7 @@ def is_person_key(key: str) -> bool:
 
 def looks_like_name(value: str, explicit_key: bool) -> float | None:
     """Score delta for a value in a name field, or None when it has no name's shape."""
-    tokens = [t for t in re.split(r"[\s+]+", value.strip()) if t]
+    tokens = [t for t in _SPACES_PLUS.split(value.strip()) if t]
     if not 1 <= len(tokens) <= 4 or value.strip().lower() in _STOP_VALUES:
         return None
     if not all(_TOKEN.fullmatch(t) for t in tokens):
@@ -105,7 +105,7 @@ def _person_key_value(value: str, line: str, start: int, end: int) -> float | No
 
 
 def _person_pair(value: str, line: str, start: int, end: int) -> float | None:
-    tokens = re.split(r"[ +]", value)
+    tokens = _SPACE_OR_PLUS.split(value)
     if tokens[0] not in first_names():
         return None
     return 0.0 if tokens[-1] in last_names() else None
@@ -114,10 +114,20 @@ def _person_pair(value: str, line: str, start: int, end: int) -> float | None:
 # Words that follow a title-like word without being a name: Sri Lanka, Dr. Martens.
 _NOT_AFTER_TITLE = frozenset({"Lanka", "Martens", "Pepper", "Oetker"})
 _HONORIFIC_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Shri|Smt|Sri|Kumari)\.?\s+$")
+# Validators run per candidate: their patterns are compiled once, here.
+_SPACES_PLUS = re.compile(r"[\s+]+")
+_SPACE_OR_PLUS = re.compile(r"[ +]")
+_SPACES = re.compile(r"\s+")
+_TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
+_HEXISH = re.compile(r"(?:0x)?[0-9a-fA-F:.\-/]+")
+_IPV4_START = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}\b")
+_DIGIT = re.compile(r"\d")
+_PIN = re.compile(r"(?<!\d)[1-8]\d{5}(?!\d)")
+_PIN_AT_END = re.compile(r"(?<!\d)[1-8]\d{5}$")
 
 
 def _person_titled(value: str, line: str, start: int, end: int) -> float | None:
-    tokens = re.split(r"\s+", value)
+    tokens = _SPACES.split(value)
     if tokens[0].lower() in _STOP_VALUES or tokens[0] in _NOT_AFTER_TITLE:
         return None
     if line[end : end + 2] in ("'s", "’s"):
@@ -260,18 +270,16 @@ def is_address_key(key: str) -> bool:
 
 def looks_like_address(value: str) -> float | None:
     text = value.strip()
-    if len(text) < 6 or "@" in text or "://" in text or not re.search(r"[A-Za-z]{2}", text):
+    if len(text) < 6 or "@" in text or "://" in text or not _TWO_LETTERS.search(text):
         return None
-    if re.fullmatch(r"(?:0x)?[0-9a-fA-F:.\-/]+", text) or re.match(
-        r"\d{1,3}(?:\.\d{1,3}){3}\b", text
-    ):
+    if _HEXISH.fullmatch(text) or _IPV4_START.match(text):
         return None  # an IP, MAC, pointer or hex id in an `address` field
     signals = sum(
         (
-            bool(re.search(r"\d", text)),
+            bool(_DIGIT.search(text)),
             bool(_STREET_LOWER.search(text.lower())),
             "," in text,
-            bool(re.search(r"(?<!\d)[1-8]\d{5}(?!\d)", text)),
+            bool(_PIN.search(text)),
         )
     )
     return 0.05 if signals >= 2 else (0.0 if signals == 1 else None)
@@ -291,7 +299,7 @@ _LOCALITY = re.compile(r"[A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+){0,3}")
 
 
 def _address_free(value: str, line: str, start: int, end: int) -> float | None:
-    has_pin = re.search(r"(?<!\d)[1-8]\d{5}$", value) is not None
+    has_pin = _PIN_AT_END.search(value) is not None
     return 0.2 if has_pin else 0.0
 
 

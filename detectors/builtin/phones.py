@@ -36,10 +36,11 @@ PHONE_CONTEXT = (
     "reach",
 )
 PHONE_FIELDS = ("phone", "mobile", "msisdn", "tel", "telephone", "cell", "contact_no", "mob")
+_NON_DIGIT = re.compile(r"\D")  # validators run per candidate: compiled once
 
 
 def _indian_mobile(value: str, line: str, start: int, end: int) -> float | None:
-    digits = re.sub(r"\D", "", value)
+    digits = _NON_DIGIT.sub("", value)
     if len(digits) > 10 and not digits.startswith(("91", "0")):
         return None
     # A prefix (+91 / 0) or the usual 5-5 grouping is what people write; a bare run of
