@@ -27,24 +27,11 @@ COLUMNS = (
 )
 
 
-def finding(
-    *,
-    source_uri: str,
-    line_number: int | None,
-    record_index: int | None,
-    field_path: str | None,
-    text: str,
-    span: Span,
-    keys: KeyRing,
-    policy: Policy,
-    action: str | None = None,
-) -> dict[str, Any]:
-    """One findings row for ``span`` in ``text``; the value itself only enters the
-    fingerprint (keyed HMAC) and the masked preview."""
-    values = finding_values(
-        source_uri, line_number, record_index, field_path, text, span, keys, policy, action
-    )
-    return dict(zip(COLUMNS, values, strict=True))
+def finding(**fields: Any) -> dict[str, Any]:
+    """One findings row as a dict of ``COLUMNS``; ``fields`` are :func:`finding_values`'
+    parameters, by name. The value itself only enters the fingerprint (keyed HMAC) and the
+    masked preview."""
+    return dict(zip(COLUMNS, finding_values(**fields), strict=True))
 
 
 def finding_values(
