@@ -119,14 +119,14 @@ def plan_units(
     """Units for every object, in object order, and the objects skipped before scanning."""
     units: list[Unit] = []
     skipped: list[Skipped] = []
+    # A Parquet unit holds ``unit_bytes`` of estimated cost, so fewer stored bytes.
+    parquet_bytes = max(1, unit_bytes // weight("parquet", None))
     for obj in objects:
         if max_object_bytes is not None and obj.size > max_object_bytes:
             skipped.append(
                 Skipped(obj.uri, f"larger than --max-object-mb ({obj.size / 1e6:.1f} MB)")
             )
             continue
-        # A Parquet unit holds ``unit_bytes`` of estimated cost, so fewer stored bytes.
-        parquet_bytes = max(1, unit_bytes // weight("parquet", None))
         if obj.fmt == "parquet" and obj.compression is None and obj.size > parquet_bytes:
             units += _parquet_units(obj, row_groups(obj.uri), parquet_bytes)
         elif Kind(obj.fmt, obj.compression).splittable and obj.size > unit_bytes:
@@ -192,6 +192,6 @@ def assign(units: Sequence[Unit], partitions: int) -> list[list[Unit]]:
         load, b = heapq.heappop(heap)
         bins[b].append((i, units[i]))
         heapq.heappush(heap, (load + units[i].cost, b))
-    filled = [sorted(b, key=lambda t: t[0]) for b in bins if b]
-    filled.sort(key=lambda b: (-sum(u.cost for _, u in b), b[0][0]))
-    return [[u for _, u in b] for b in filled]
+    loads = {b: load for load, b in heap}
+    heaviest_first = sorted((b for b in range(partitions) if bins[b]), key=lambda b: -loads[b])
+    return [[u for _, u in sorted(bins[b], key=lambda t: t[0])] for b in heaviest_first]
