@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import presidio, scoring
+from bench import presidio, scoring, stages
 from bench.generate import MB, generate
 from bench.scoring import Span
 from detectors.entities import VOCABULARY
@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="score this findings file instead of running piisweep",
     )
+    ap.add_argument("--skip-stages", action="store_true",
+                    help="do not time the stages (trigger pass, engine, rows)")  # fmt: skip
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = ap.parse_args(argv)
 
@@ -306,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         print_quality(f"piisweep quality on the full corpus ({corpus_stats['mb']} MB)", ours_full)
         print_hints("top false positives", ours_full["false_positive_hints"])
         print_hints("top false negatives", ours_full["false_negative_hints"])
+        if not args.skip_stages and not args.findings:
+            results["stages"] = stages.breakdown(corpus, run.get("wall_seconds"))
+            stages.print_breakdown(results["stages"])
     else:
         print(f"\npiisweep run skipped: {run['reason']}")
 

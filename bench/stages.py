@@ -1,0 +1,118 @@
+"""Where `piisweep detect`'s time goes on the corpus, stage by stage.
+
+The engine has two halves of very different kinds: the multi-pattern trigger pass (compiled
+code, Hyperscan) and the per-candidate work in Python (precise regex, validators, context,
+overlaps), followed by the findings rows (fingerprint, preview, JSON). Timing each on the
+same bytes says which half a throughput target depends on, and what each finding may cost
+at that target: a budget that is below what one Python call costs cannot be met by tuning.
+
+Each stage is run on the whole corpus as one process would: the same 8 MiB line chunks that
+`piisweep detect` feeds the engine. A stage's time includes the stages before it, so the
+differences are the stages' own costs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.generate import MB
+from detectors.engine import Engine
+from jobs.localfiles import line_chunks
+
+
+def _best_of(runs: int, fn: Any) -> float:
+    """The fastest of ``runs`` timings: the stage's cost without the machine's noise."""
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def breakdown(corpus: Path, detect_seconds: float | None, runs: int = 2) -> dict[str, Any]:
+    """Seconds and MB/s of each stage, counts per MB, and the per-finding budgets.
+
+    ``detect_seconds`` is the timed end-to-end `piisweep detect` run (None when it was not
+    timed); without it the findings-rows stage is left out.
+    """
+    with corpus.open("rb") as fh:
+        chunks = list(line_chunks(fh))
+    size = sum(len(c) for c in chunks)
+    mb = size / MB
+    engine = Engine.default()
+    engine.trigger_pass(chunks[0][:65536])  # build the scanner outside the timings
+
+    hits = candidates = 0
+    for c in chunks:
+        n_hits, n_kept = engine.trigger_pass(c)
+        hits += n_hits
+        candidates += n_kept
+    findings = sum(len(spans) for c in chunks for _, _, spans in engine.scan_lines(c))
+
+    trigger_s = _best_of(runs, lambda: [engine.trigger_pass(c) for c in chunks])
+    engine_s = _best_of(runs, lambda: [sum(1 for _ in engine.scan_lines(c)) for c in chunks])
+    stages: dict[str, Any] = {
+        "trigger_pass": _stage(trigger_s, mb),
+        "engine": _stage(engine_s, mb),
+    }
+    if detect_seconds is not None:
+        stages["detect"] = _stage(detect_seconds, mb)
+    per_finding_us = {
+        "candidate_python": _us(engine_s - trigger_s, findings),
+        "findings_rows": _us(detect_seconds - engine_s, findings) if detect_seconds else None,
+    }
+    return {
+        "mb": round(mb, 3),
+        "chunks": len(chunks),
+        "trigger_hits": hits,
+        "candidates_after_prefilter": candidates,
+        "findings": findings,
+        "per_mb": {
+            "trigger_hits": round(hits / mb, 1),
+            "candidates": round(candidates / mb, 1),
+            "findings": round(findings / mb, 1),
+        },
+        "stages": stages,
+        "per_finding_us": per_finding_us,
+        "budget_us_per_finding": {
+            f"{target:g}_mb_per_s": _budget(target, mb, trigger_s, findings)
+            for target in (100.0, 50.0)
+        },
+    }
+
+
+def _stage(seconds: float, mb: float) -> dict[str, float]:
+    return {"seconds": round(seconds, 3), "mb_per_s": round(mb / seconds, 1)}
+
+
+def _us(seconds: float, n: int) -> float | None:
+    return round(seconds / n * 1e6, 2) if n else None
+
+
+def _budget(target: float, mb: float, trigger_s: float, findings: int) -> float | None:
+    """What each finding may cost, all Python included, for the whole run to reach
+    ``target`` MB/s, once the trigger pass has taken its share (negative: the trigger pass
+    alone is slower than the target)."""
+    return _us(mb / target - trigger_s, findings)
+
+
+def print_breakdown(b: dict[str, Any]) -> None:
+    print(f"\nwhere the time goes ({b['mb']} MB, {b['chunks']} chunks, best of the runs):")
+    for name, st in b["stages"].items():
+        print(f"  {name:13s} {st['seconds']:8.3f} s  {st['mb_per_s']:7.1f} MB/s (cumulative)")
+    per = b["per_mb"]
+    print(
+        f"  per MB: {per['trigger_hits']} trigger hits, {per['candidates']} candidates, "
+        f"{per['findings']} findings"
+    )
+    pf = b["per_finding_us"]
+    print(
+        f"  per finding: {pf['candidate_python']} µs of candidate Python"
+        + (f", {pf['findings_rows']} µs of findings rows" if pf["findings_rows"] else "")
+    )
+    for name, us in b["budget_us_per_finding"].items():
+        target = name.removesuffix("_mb_per_s")
+        print(f"  budget per finding at {target} MB/s after the trigger pass: {us} µs")
