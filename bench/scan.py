@@ -812,6 +812,13 @@ def _per_finding(r: dict[str, Any], s: dict[str, Any]) -> float | None:
     return _ratio(worker * 1e6 if worker else None, s.get("findings"))
 
 
+def _finding_budget(s: dict[str, Any], g: dict[str, Any]) -> float | None:
+    """CPU each finding may take, everything included (reading, detection, redaction,
+    findings rows), for one core to scan this data at the target: density sets the bar."""
+    per_mb = s.get("findings", 0) / g["mb_scanned"] if g.get("mb_scanned") else 0
+    return round(1e6 / (TARGET_MB_S_PER_CORE * per_mb), 2) if per_mb else None
+
+
 def _busy(r: dict[str, Any]) -> str:
     busy = r.get("seconds_with_n_busy_workers") or {}
     return "/".join(_f(busy.get(str(n), 0.0), 0) for n in (0, 1, 2))
@@ -840,6 +847,7 @@ LAKE_ROWS: list[tuple[str, Any]] = [
     ("findings", lambda r, s, g: s.get("findings")),
     ("findings per MB scanned", lambda r, s, g: _ratio(s.get("findings"), g.get("mb_scanned"))),
     ("worker CPU µs per finding", lambda r, s, g: _per_finding(r, s)),
+    ("  budget µs per finding at the target", lambda r, s, g: _finding_budget(s, g)),
     ("MB/s decompressed (job s)", lambda r, s, g: g.get("mb_per_s")),
     ("MB/s per core decompressed (job s)", lambda r, s, g: g.get("mb_per_s_per_core")),
     ("MB/s per core decompressed, net of start-up", lambda r, s, g: g.get("mb_per_s_net_per_core")),
