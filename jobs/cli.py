@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Modules that add sub-commands: each has ``add_parsers(sub)`` and ``COMMANDS`` (name ->
 # function of the parsed arguments returning the exit code). Imported when the parser is
 # built, so ``piisweep detect`` does not pay for Spark or Great Expectations imports.
-COMMAND_MODULES = ("jobs.scan_cli", "jobs.records_cli", "jobs.validate_cli")
+COMMAND_MODULES = ("jobs.scan_cli", "jobs.records_cli", "jobs.validate_cli", "jobs.reveal_cli")
 
 
 def _command_modules() -> list[Any]:

@@ -281,6 +281,24 @@ def test_when_redact_reads_a_pipe_then_each_line_comes_back_before_the_input_end
     assert proc.returncode == 0
 
 
+def test_when_detect_reads_stdin_then_findings_name_it_and_carry_no_raw_value(
+    tmp_path: Path,
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "detect", "-"],
+        input=gzip.compress(f"ok\nlogin from {PHONE}\n".encode()),  # sniffed, not named
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [(r["source_uri"], r["line_number"], r["entity_type"]) for r in rows] == [
+        ("stdin", 2, "PHONE_NUMBER")
+    ]
+    assert rows[0]["char_start"] == len("login from ") and PHONE not in proc.stdout.decode()
+
+
 def test_when_gzip_is_truncated_then_exit_2_and_a_reason_without_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
