@@ -26,7 +26,7 @@ AADHAAR = next(f"2345 6789 012{d}" for d in "0123456789" if verhoeff_valid(f"234
 NAME = "Asha Rao"
 CARD = "4111111111111111"
 UPI = "asha.rao@okaxis"
-PLANTED = (PHONE, PHONE2, EMAIL, EMAIL2, AADHAAR, AADHAAR.replace(" ", ""), CARD, UPI)
+PLANTED = (PHONE, PHONE2, EMAIL, EMAIL2, AADHAAR, AADHAAR.replace(" ", ""), CARD, UPI, NAME)
 
 
 @dataclass

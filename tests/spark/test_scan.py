@@ -115,6 +115,14 @@ def test_planted_values_are_found_where_they_are(local_scan: dict[str, Any]) -> 
     for r in got:
         assert 0.0 <= r["score"] <= 1.0 and len(r["fingerprint"]) == 64
         assert r["scan_date"]  # hive partition column
+    # nested Parquet: a struct member and a list element are reported at their own paths
+    nested = {
+        (r["record_index"], r["field_path"], r["entity_type"])
+        for r in got
+        if r["source_uri"].endswith("orders.parquet")
+    }
+    for i in range(0, 600, 50):
+        assert {(i, "shipping.name", "PERSON"), (i, "contacts[0]", "EMAIL_ADDRESS")} <= nested
     # the byte-range units of app.log are numbered as one file: line numbers are absolute
     app = sorted(r["line_number"] for r in got if r["source_uri"].endswith("app.log"))
     assert app[-1] == max(i for rel, i, _, _ in lake.planted if rel == "logs/app.log")
@@ -180,7 +188,17 @@ def test_broken_inputs_each_get_a_status_and_nothing_raw(
     prefix = copy_rows(rows["truncated.log.gz"]["redacted_uri"])
     assert len(prefix) > 1000 and all(PHONE not in r["line"] for r in prefix)
     assert rows["image.png"]["redacted_uri"] is None
-    assert len(copy_rows(rows["oneline.log"]["redacted_uri"])) == 1
+    # an ok object needs no reason; the empty one still gets its (empty) copy, and the 20 MB
+    # line is scanned whole: its phone, 20 MB in, is found and masked
+    assert rows["empty.log"]["reason"] is None and rows["oneline.log"]["reason"] is None
+    assert copy_rows(rows["empty.log"]["redacted_uri"]) == []
+    oneline = copy_rows(rows["oneline.log"]["redacted_uri"])
+    assert len(oneline) == 1 and oneline[0]["line"].startswith("x" * 1000)
+    assert PHONE not in oneline[0]["line"] and len(oneline[0]["line"]) == (20 << 20) + 17
+    assert any(
+        r["source_uri"].endswith("oneline.log") and r["char_start"] == (20 << 20) + 7
+        for r in findings(out, "b")
+    )
     assert copy_rows(rows["latin1.log"]["redacted_uri"])[0]["line"].startswith("café")
     ragged = copy_rows(rows["ragged.csv"]["redacted_uri"])
     assert len(ragged) == 3 and ragged[2]["mobile"] is None
@@ -326,6 +344,54 @@ def test_cli_scan_prints_the_summary(spark: Any, tmp_path: Path, capsys: Any) ->
     text = capsys.readouterr().out
     assert code == 0
     assert "scan c1 committed" in text and "PHONE_NUMBER" in text and PHONE not in text
+
+
+def test_cli_flags_choose_objects_and_where_copies_go(
+    spark: Any, tmp_path: Path, capsys: Any
+) -> None:
+    src = tmp_path / "src"
+    (src / "logs").mkdir(parents=True)
+    (src / "logs" / "a.log").write_text(f"call me on {PHONE}\n")
+    (src / "logs" / "debug.log").write_text(f"debug {EMAIL}\n")
+    (src / "logs" / "notes.txt").write_text(f"note {EMAIL}\n")
+    (src / "logs" / "huge.log").write_text(f"{'x' * 1_200_000} {PHONE}\n")
+    out, copies = tmp_path / "out", tmp_path / "copies"
+    code = cli_main(
+        ["scan", str(src), "--out", str(out), "--scan-id", "flags", "--no-progress",
+         "--redacted-out", str(copies), "--include", "*.log", "--exclude", "debug*",
+         "--max-object-mb", "1"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    rows = manifest(str(out), "flags")
+    assert set(rows) == {"a.log", "huge.log"}  # notes.txt not included, debug.log excluded
+    assert rows["a.log"]["status"] == "ok" and rows["huge.log"]["status"] == "skipped"
+    assert "--max-object-mb" in rows["huge.log"]["reason"]
+    copy = Path(rows["a.log"]["redacted_uri"].removeprefix("file://"))
+    assert copy.is_relative_to(copies) and copy.exists()
+    assert not (out / "redacted").exists()  # --redacted-out replaces OUT/redacted
+    assert [r["entity_type"] for r in findings(str(out), "flags")] == ["PHONE_NUMBER"]
+
+
+def test_missing_s3_credentials_are_an_operator_mistake(
+    s3_bucket: str, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_") and name not in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    storage.clear_caches()  # a cached client would keep the credentials it resolved first
+    try:
+        code = cli_main(
+            ["scan", f"s3://{s3_bucket}/logs/", "--out", str(tmp_path / "o"), "--no-progress"]
+        )
+    finally:
+        storage.clear_caches()
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "no AWS credentials found" in err
+    assert not (tmp_path / "o" / "scans").exists()
 
 
 @pytest.mark.skipif(not os.access(sys.executable, os.X_OK), reason="no interpreter")
