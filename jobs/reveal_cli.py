@@ -6,19 +6,19 @@ and only with the deployment's keys (PIISWEEP_KEY_FILE or the PIISWEEP_* variabl
 ephemeral keys are refused, since nothing made with them can be reversed.
 
 This command prints raw personal data to its standard output by design: run it where that
-output is allowed to go. Errors name the line number and the reason, never the token or a
-value, so logs of a failed run stay clean.
+output is allowed to go. Errors name the input's position and the reason, never the token
+or a value, so logs of a failed run stay clean.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from detectors.entities import VOCABULARY
-from detectors.errors import KeyMaterialError, OperatorError, PiisweepError
+from detectors.errors import KeyMaterialError, OperatorError
 from detectors.keys import KeyRing
 from detectors.operators import decrypt, detokenize
 
@@ -47,40 +47,30 @@ def run_reveal(args: argparse.Namespace) -> int:
             "reveal needs the keys the values were protected with: set PIISWEEP_KEY_FILE or "
             "PIISWEEP_TOKEN_KEY / PIISWEEP_ENCRYPTION_KEYS"
         )
-    inputs = args.tokens or (line.rstrip("\r\n") for line in sys.stdin)
+    inputs = args.tokens or sys.stdin  # lines keep their newline; reveal strips each
     return reveal(inputs, args.entity_type, keys, sys.stdout, sys.stderr)
 
 
 def reveal(
     inputs: Iterable[str], entity_type: str | None, keys: KeyRing, out: TextIO, err: TextIO
 ) -> int:
-    """Write each input's original value to ``out``; exit code 1 when any input failed
-    (each failure is reported on ``err`` by its position, and the rest still run)."""
+    """Write each input's original value to ``out``; exit code 1 when any input failed.
+    A failure is reported on ``err`` by the input's position (its line on stdin, blank
+    lines counted), and the inputs after it still run."""
     failed = 0
-    for n, result in enumerate(_revealed(inputs, entity_type, keys), start=1):
-        if isinstance(result, PiisweepError):
-            failed += 1
-            print(f"piisweep: input {n}: {result}", file=err)
-        else:
-            print(result, file=out)
-    return 1 if failed else 0
-
-
-def _revealed(
-    inputs: Iterable[str], entity_type: str | None, keys: KeyRing
-) -> Iterator[str | PiisweepError]:
-    for token in inputs:
+    for n, token in enumerate(inputs, start=1):
         token = token.strip()
         if not token:
             continue
         try:
             if entity_type:
-                yield detokenize(token, entity_type, keys)
+                print(detokenize(token, entity_type, keys), file=out)
             else:
-                kind, value = decrypt(token, keys)
-                yield f"{kind}\t{value}"
+                print("\t".join(decrypt(token, keys)), file=out)
         except (OperatorError, KeyMaterialError) as exc:
-            yield exc
+            failed += 1
+            print(f"piisweep: input {n}: {exc}", file=err)
+    return 1 if failed else 0
 
 
 COMMANDS = {"reveal": run_reveal}

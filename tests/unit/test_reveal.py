@@ -54,11 +54,12 @@ def test_when_a_token_is_altered_or_unknown_then_it_fails_alone_without_echoing_
     altered = f"{head}:{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}]"
     foreign = encrypt(PHONE, "PHONE_NUMBER", KeyRing(bytes(32), bytes(32), {"k9": bytes(32)}, "k9"))
     out, err = io.StringIO(), io.StringIO()
-    code = reveal([altered, "not a token", foreign, good], None, keys, out, err)
+    code = reveal([altered, "", "not a token", foreign, good], None, keys, out, err)
     assert code == 1
     assert out.getvalue() == f"PHONE_NUMBER\t{PHONE}\n"  # the good one still comes out
     lines = err.getvalue().splitlines()
-    assert [line.split(":")[1].strip() for line in lines] == ["input 1", "input 2", "input 3"]
+    # positions are lines of the input, the blank one counted
+    assert [line.split(":")[1].strip() for line in lines] == ["input 1", "input 3", "input 4"]
     assert "authentication failed" in lines[0] and "k9" in lines[2]
     for text in (altered, payload, foreign, PHONE):
         assert text not in err.getvalue()
