@@ -28,6 +28,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -105,6 +106,18 @@ def moto_s3_env(endpoint: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
+
+
+def drop_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Leave the standard AWS credential chain nothing to find: no AWS_* variable but the
+    endpoint and region, credential and config files that do not exist, no instance
+    metadata. Callers clear cached clients, which keep what they resolved first."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") and name not in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def reset_moto(endpoint: str) -> None:

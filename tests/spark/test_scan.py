@@ -13,6 +13,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 from lakes import EMAIL, PHONE, PLANTED, broken, every_format
+from s3server import drop_aws_credentials
 
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
@@ -375,12 +376,7 @@ def test_cli_flags_choose_objects_and_where_copies_go(
 def test_missing_s3_credentials_are_an_operator_mistake(
     s3_bucket: str, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith("AWS_") and name not in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    drop_aws_credentials(monkeypatch, tmp_path)
     storage.clear_caches()  # a cached client would keep the credentials it resolved first
     try:
         code = cli_main(

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 # tests/ is on sys.path (tests/conftest.py has no package), so the server helper imports by
 # module name; importing the fixture makes it available to this module.
-from s3server import moto_endpoint, moto_s3_env  # noqa: F401
+from s3server import drop_aws_credentials, moto_endpoint, moto_s3_env  # noqa: F401
 
 from detectors.errors import PiisweepError
 from jobs import storage
@@ -382,12 +382,7 @@ def test_when_an_s3_bucket_or_prefix_is_missing_then_source_not_found(
 def test_when_no_aws_credentials_exist_then_the_error_says_how_to_provide_them(
     s3: S3Settings, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith("AWS_") and name not in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    drop_aws_credentials(monkeypatch, tmp_path)
     storage.clear_caches()
     with pytest.raises(StorageError) as err:
         crawl([f"s3://{bucket}/logs"], s3)
