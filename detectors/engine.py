@@ -212,11 +212,20 @@ class Engine:
         vectorised checksum prefilters over ``data``, no Python per candidate. Returns
         (trigger hits, hits kept for Python). The benchmark times it to tell the scanner's
         cost from the candidates'."""
-        ids, _, ends = self._scanner.scan(data)
-        if not len(ids):
-            return 0, 0
-        keep = self._prefilter(np.frombuffer(data, dtype=np.uint8), ids, ends)
-        return len(ids), len(ids) if keep is None else int(keep.sum())
+        hits, ids, _, _ = self._kept_hits(np.frombuffer(data, dtype=np.uint8), data)
+        return hits, len(ids)
+
+    def _kept_hits(
+        self, array: np.ndarray, data: bytes
+    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The trigger pass and the checksum prefilters over ``data`` (``array`` is its
+        bytes as uint8): the number of hits, then ids, starts and ends of those kept."""
+        ids, starts, ends = self._scanner.scan(data)
+        hits = len(ids)
+        keep = self._prefilter(array, ids, ends) if hits else None
+        if keep is not None:
+            ids, starts, ends = ids[keep], starts[keep], ends[keep]
+        return hits, ids, starts, ends
 
     # ------------------------------------------------------------------ internals
     @cached_property
@@ -234,14 +243,9 @@ class Engine:
         covered = -1  # lines up to here were yielded as the body of a PEM block
         if state is not None and state.in_pem:
             covered, state.in_pem = yield from self._pem_body(data, newlines, -1)
-        ids, starts, ends = self._scanner.scan(data)
-        if not len(ids):
+        _, ids, starts, ends = self._kept_hits(array, data)
+        if not len(ids):  # no trigger fired, or every hit was a checksum look-alike
             return
-        keep = self._prefilter(array, ids, ends)
-        if keep is not None:
-            ids, starts, ends = ids[keep], starts[keep], ends[keep]
-            if not len(ids):  # every hit was a checksum look-alike
-                return
         lines = np.searchsorted(newlines, ends - 1)
         order = np.lexsort((ids, lines))
         lines, ids, starts, ends = lines[order], ids[order], starts[order], ends[order]
