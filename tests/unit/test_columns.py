@@ -22,8 +22,8 @@ VALUES = [
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.default()
+def engine(engine_class: type[Engine]) -> Engine:
+    return engine_class.default()
 
 
 @pytest.mark.parametrize("field", [None, "customer_name", "note"])

@@ -726,8 +726,8 @@ LOOKALIKES = [
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.default()
+def engine(engine_class: type[Engine]) -> Engine:
+    return engine_class.default()
 
 
 def occurrences(text: str, needle: str) -> list[tuple[int, int]]:

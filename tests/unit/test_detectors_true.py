@@ -891,8 +891,8 @@ def case_values(case: object) -> tuple[str, str, str]:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.default()
+def engine(engine_class: type[Engine]) -> Engine:
+    return engine_class.default()
 
 
 def found(engine: Engine, text: str, entity: str) -> list[str]:

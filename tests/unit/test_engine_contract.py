@@ -31,8 +31,8 @@ except ImportError:  # pragma: no cover - the project depends on it
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.default()
+def engine(engine_class: type[Engine]) -> Engine:
+    return engine_class.default()
 
 
 @pytest.fixture(scope="module")

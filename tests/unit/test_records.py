@@ -33,8 +33,8 @@ KEYS = KeyRing(_rng.randbytes(32), _rng.randbytes(32))
 
 
 @pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.default()
+def engine(engine_class: type[Engine]) -> Engine:
+    return engine_class.default()
 
 
 @pytest.fixture(scope="module")

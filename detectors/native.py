@@ -1,0 +1,167 @@
+"""The engine with its hot path compiled: the same detectors, run by the Rust core.
+
+``NativeEngine`` is an :class:`~detectors.engine.Engine` whose trigger pass and candidate
+work (precise patterns, validators, context scoring, overlaps, private-key blocks,
+URL-decoded values) run in ``detectors._native``, built from the very same detector
+definitions: their Python pattern strings, words, hints and reaches. The Python engine stays
+the reference; the equivalence tests hold both to identical spans. Python is called back only
+for validators the core has no port of (libphonenumber, custom hooks) and for allow-list
+patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from detectors import urlencoded
+from detectors.builtin import generic, india, network, payment, people, phones, secrets
+from detectors.context import normalize_field
+from detectors.engine import Engine, StreamState
+from detectors.errors import ConfigError
+from detectors.overlaps import resolve
+from detectors.prefilter import aadhaar_hits, luhn_plain_hits
+from detectors.registry import Detector, Trigger
+from detectors.scanner import _max_width as max_width
+from detectors.spans import Span
+
+# Built-in validators with a port in native/src/validators.rs, by the name the core knows
+# them by. A validator not listed here is called back in Python.
+PORTED: dict[Any, str] = {
+    india._aadhaar: "aadhaar",
+    india._gstin: "gstin",
+    india._ifsc: "ifsc",
+    phones._indian_mobile: "indian_mobile",
+    generic._email: "email",
+    generic._otp: "otp",
+    generic._birth_date: "birth_date",
+    payment._card: "card",
+    payment._iban: "iban",
+    payment._ssn: "ssn",
+    network._ipv4: "ipv4",
+    network._mac: "mac",
+    network._device: "device",
+    secrets._not_placeholder: "not_placeholder",
+    secrets._bearer: "bearer",
+    people._person_pair: "person_pair",
+    people._person_titled: "person_titled",
+    people._person_key_value: "person_key_value",
+    people._address_key_value: "address_key_value",
+    people._address_free: "address_free",
+}
+_PREFILTERS = {aadhaar_hits: "aadhaar", luhn_plain_hits: "luhn_plain"}
+_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
+PEM_SPAN = ("PRIVATE_KEY", "private_key")
+
+
+def available() -> bool:
+    """Whether the compiled core is importable (it is whenever the package was built)."""
+    try:
+        import detectors._native  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _triggers(d: Detector) -> list[Trigger]:
+    return [*d.triggers, *(d.more_triggers() if d.more_triggers is not None else ())]
+
+
+def _spec(d: Detector) -> dict[str, object]:
+    triggers = _triggers(d)
+    ported = PORTED.get(d.validate) if d.validate is not None else None
+    return {
+        "name": d.name,
+        "entity_type": d.entity_type,
+        "pattern": d.pattern.pattern,
+        "flags": d.pattern.flags & _FLAGS,
+        "groups": [d.pattern.groupindex[g] for g in d.value_groups],
+        "score": d.score,
+        "validator": None if d.validate is None else (ported or "python"),
+        "hook": d.validate,
+        "context_re": d.context_re.pattern if d.context_re is not None else None,
+        "negative_re": d.negative_re.pattern if d.negative_re is not None else None,
+        "negative_keys_re": d.negative_keys_re.pattern if d.negative_keys_re else None,
+        "field_hints": list(d.field_hints),
+        "context_required": d.context_required,
+        "reach": tuple(d.reach),
+        "prefilter": _PREFILTERS.get(d.prefilter) if d.prefilter is not None else None,
+        "width": max(
+            (t.width if t.width is not None else max_width(t.regex) for t in triggers), default=0
+        ),
+        "triggers": [(t.regex, t.caseless) for t in triggers],
+    }
+
+
+@dataclass
+class NativeEngine(Engine):
+    """:class:`Engine` with the hot path in the Rust core; same API, same spans."""
+
+    @cached_property
+    def _core(self) -> Any:
+        from detectors import _native
+
+        names = [(d.entity_type, d.name) for d in self.detectors]
+        names.append(("", ""))  # the URL-decoding pass: never a span of its own
+        pem = next((i for i, n in enumerate(names) if n == PEM_SPAN), None)
+        if pem is None:
+            names.append(PEM_SPAN)
+            pem = len(names) - 1
+        self._names = names
+        specs = []
+        for d in self.detectors:
+            try:
+                specs.append(_spec(d))
+            except (re.error, ValueError) as exc:
+                raise ConfigError(f"detector {d.name!r}: {exc}") from None
+        try:
+            return _native.Core(
+                specs,
+                names,
+                pem,
+                urlencoded.TRIGGER,
+                self.threshold,
+                sorted(self.allow_values),
+                [],
+                self._allow_match,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"the native engine cannot run these detectors: {exc}") from None
+
+    def __getstate__(self) -> dict[str, object]:
+        state = super().__getstate__()
+        state.pop("_core", None)
+        state.pop("_names", None)
+        return state
+
+    def _spans(self, raw: Sequence[tuple[int, int, int, float]]) -> list[Span]:
+        names = self._names
+        return [Span(names[i][0], a, b, score, names[i][1]) for i, a, b, score in raw]
+
+    def scan_text(self, text: str, field: str | None = None) -> list[Span]:
+        fieldname = normalize_field(field) if field else None
+        core = self._core
+        spans = self._spans(core.scan_text(text.encode("utf-8", "surrogateescape"), fieldname))
+        if fieldname:
+            extra = self._field_spans(text, fieldname, self._field_detectors_for(fieldname))
+            spans = resolve(spans + extra)
+        return spans
+
+    def trigger_pass(self, data: bytes) -> tuple[int, int]:
+        hits, kept = self._core.trigger_pass(bytes(data))
+        return int(hits), int(kept)
+
+    def _scan_buffer(
+        self, data: bytes, fieldname: str | None, state: StreamState | None = None
+    ) -> Iterator[tuple[int, str, list[Span]]]:
+        data = bytes(data)
+        core = self._core
+        lines, still_open = core.scan_buffer(data, fieldname, bool(state and state.in_pem))
+        if state is not None:
+            state.in_pem = still_open
+        spans_of = self._spans
+        for li, lo, hi, raw in lines:
+            yield li, data[lo:hi].decode("utf-8", "surrogateescape"), spans_of(raw)

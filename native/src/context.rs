@@ -1,0 +1,157 @@
+//! Context around a candidate, as `detectors/context.py` reads it: the key a value belongs
+//! to and the lower-cased words just before it. Offsets are bytes of the line's text; the
+//! limits are counted in code points, as in Python.
+
+use crate::pyre::{is_alnum, is_letter};
+
+pub const WINDOW: usize = 48;
+
+/// The normalised key whose value starts at byte `start`, if the value follows one.
+pub fn key_before(line: &str, start: usize) -> Option<String> {
+    let head = &line[..start];
+    let mut it = head.char_indices().rev().peekable();
+    // Openers: up to 6 code points of ` \t"'([`.
+    let mut steps = 0;
+    let mut j = start;
+    while steps < 6 {
+        match it.peek() {
+            Some(&(i, c)) if " \t\"'([".contains(c) => {
+                j = i;
+                it.next();
+                steps += 1;
+            }
+            _ => break,
+        }
+    }
+    let (i, c) = it.next()?;
+    if !"=:>".contains(c) {
+        return None;
+    }
+    j = i;
+    if c == '>' {
+        if let Some(&(k, '=')) = it.peek() {
+            j = k;
+            it.next();
+        }
+    }
+    // Closers: up to 4 code points of ` \t"']`.
+    steps = 0;
+    while steps < 4 {
+        match it.peek() {
+            Some(&(i, c)) if " \t\"']".contains(c) => {
+                j = i;
+                it.next();
+                steps += 1;
+            }
+            _ => break,
+        }
+    }
+    let end = j;
+    steps = 0;
+    while steps < 49 {
+        match it.peek() {
+            Some(&(i, c)) if is_alnum(c) || "_.-".contains(c) => {
+                j = i;
+                it.next();
+                steps += 1;
+            }
+            _ => break,
+        }
+    }
+    if j == end {
+        return None;
+    }
+    let first = line[j..].chars().next()?;
+    if !(is_letter(first) || first == '_') {
+        return None;
+    }
+    Some(normalize_field(&line[j..end]))
+}
+
+/// `customerPhone`, `Customer-Phone` and `customer.phone` all become `customer_phone`;
+/// JSON paths keep only their last key.
+pub fn normalize_field(name: &str) -> String {
+    let stripped = name.trim_matches(|c| c == '$' || c == '.');
+    let leaf = stripped
+        .split(['.', '[', ']', '$'])
+        .rev()
+        .find(|p| !p.is_empty() && !p.chars().all(is_py_digit))
+        .unwrap_or(name);
+    let mut snake = String::with_capacity(leaf.len() + 4);
+    let mut prev: Option<char> = None;
+    for c in leaf.chars() {
+        if c.is_ascii_uppercase()
+            && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        {
+            snake.push('_');
+        }
+        snake.push(c);
+        prev = Some(c);
+    }
+    let lower = crate::text::py_lower(&snake);
+    let mut out = String::with_capacity(lower.len());
+    let mut gap = false;
+    for c in lower.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            if gap && !out.is_empty() {
+                out.push('_');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+fn is_py_digit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && c.to_digit(10).is_some())
+}
+
+/// The lower-cased `WINDOW` code points before byte `start`.
+pub fn window_before(line: &str, ascii: bool, start: usize) -> String {
+    let lo = crate::text::back_chars(line, ascii, start, WINDOW);
+    crate::text::py_lower(&line[lo..start])
+}
+
+/// A hint matches a whole underscore-separated run of the field's parts.
+pub fn field_matches(field: &str, hints: &[String]) -> bool {
+    if field.is_empty() || hints.is_empty() {
+        return false;
+    }
+    let padded = format!("_{field}_");
+    hints.iter().any(|h| padded.contains(&format!("_{h}_")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_key_value_then_key_found() {
+        let line = "user customerPhone=9876543210";
+        assert_eq!(key_before(line, 19).as_deref(), Some("customer_phone"));
+        let json = r#"{"mobile": "9876543210"}"#;
+        assert_eq!(key_before(json, 12).as_deref(), Some("mobile"));
+        assert_eq!(key_before("call 9876543210", 5), None);
+        assert_eq!(
+            key_before("'pan' => 'ABCDE1234F'", 10).as_deref(),
+            Some("pan")
+        );
+    }
+
+    #[test]
+    fn when_json_path_then_last_key() {
+        assert_eq!(normalize_field("$.contacts[0].mobileNo"), "mobile_no");
+        assert_eq!(normalize_field("Customer-Phone"), "customer_phone");
+        assert_eq!(normalize_field("a.b[0]"), "b");
+    }
+
+    #[test]
+    fn when_hint_is_part_then_matches() {
+        let hints = vec!["phone".to_string()];
+        assert!(field_matches("customer_phone", &hints));
+        assert!(!field_matches("headphones", &hints));
+    }
+}

@@ -1,0 +1,548 @@
+//! The candidate path: which detectors fired on a line, their precise patterns around the
+//! hits, validators, context scoring, overlaps, private-key blocks and URL-decoded values.
+//! It mirrors `detectors/engine.py` step for step; the equivalence tests hold the two to the
+//! same spans.
+
+use std::collections::HashSet;
+
+use fancy_regex::Regex;
+
+use crate::context::{field_matches, key_before, window_before};
+use crate::masked::looks_masked;
+use crate::overlaps::{merged_ranges, resolve, Span};
+use crate::prefilter::Prefilter;
+use crate::text::Positions;
+use crate::triggers::{Hit, Triggers};
+use crate::validators::Validator;
+
+pub const CONTEXT_BOOST: f64 = 0.3;
+pub const FIELD_BOOST: f64 = 0.35;
+pub const KEY_PENALTY: f64 = 0.5;
+pub const WINDOW_PENALTY: f64 = 0.25;
+pub const NEGATIVE_WINDOW: usize = 10;
+/// A window that stands for "search the whole line".
+const WHOLE: (isize, isize) = (0, -1);
+
+pub struct Detector {
+    pub name: String,
+    pub entity: String,
+    pub pattern: Regex,
+    /// Capture groups that hold the value, in order; the first that matched wins.
+    pub groups: Vec<usize>,
+    pub score: f64,
+    pub validator: Validator,
+    pub context_re: Option<Regex>,
+    pub negative_re: Option<Regex>,
+    pub negative_keys_re: Option<Regex>,
+    pub field_hints: Vec<String>,
+    pub context_required: bool,
+    pub reach: (usize, usize),
+    pub prefilter: Prefilter,
+    /// Longest match of this detector's triggers: a hit's window starts that far back.
+    pub width: usize,
+}
+
+/// One line (or one value) being scanned.
+pub struct Line<'a> {
+    pub text: &'a str,
+    pub pos: Positions,
+    /// Tells lines apart for the host's per-line cache.
+    pub id: u64,
+}
+
+static LINE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl<'a> Line<'a> {
+    pub fn new(text: &'a str) -> Line<'a> {
+        let id = LINE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Line {
+            text,
+            pos: Positions::new(text),
+            id,
+        }
+    }
+}
+
+/// The Python side of a validator call: turns a line into the Python string the reference
+/// engine would pass, and calls a Python validator.
+pub trait Host {
+    fn call(
+        &mut self,
+        det: usize,
+        value: &str,
+        line: &Line,
+        start: usize,
+        end: usize,
+    ) -> Option<f64>;
+    fn allowed_by_pattern(&mut self, value: &str) -> bool;
+}
+
+pub struct Engine {
+    pub detectors: Vec<Detector>,
+    pub ranks: Vec<u32>,
+    pub triggers: Triggers,
+    pub urlenc_id: usize,
+    pub pem_det: usize,
+    pub threshold: f64,
+    pub allow_values: HashSet<String>,
+    pub allow_patterns: Vec<Regex>,
+    pub has_python_allow: bool,
+}
+
+/// Python's `round(x, 4)`: the decimal nearest to the exact binary value, ties to even.
+pub fn round4(x: f64) -> f64 {
+    let s = format!("{x:.4}");
+    s.parse().unwrap_or(x)
+}
+
+impl Engine {
+    /// Spans of one string that is scanned whole (`Engine.scan_text`): no line splitting.
+    pub fn scan_whole(
+        &self,
+        cache: &mut regex_automata::hybrid::dfa::Cache,
+        host: &mut dyn Host,
+        data: &[u8],
+        field: Option<&str>,
+    ) -> Vec<Span> {
+        let mut hits = Vec::new();
+        self.triggers.scan(cache, data, &mut hits);
+        let text = crate::text::decode(data);
+        let line = Line::new(&text);
+        let exact = line.pos.is_ascii();
+        let grouped = group_hits(&hits, 0, exact, &self.detectors);
+        self.detect(cache, host, &line, &grouped, field)
+    }
+
+    /// Run each detector whose trigger fired, around its hits only.
+    pub fn detect(
+        &self,
+        cache: &mut regex_automata::hybrid::dfa::Cache,
+        host: &mut dyn Host,
+        line: &Line,
+        hits: &[(usize, Vec<(isize, isize)>)],
+        field: Option<&str>,
+    ) -> Vec<Span> {
+        let mut spans = Vec::new();
+        for (id, windows) in hits {
+            if *id == self.urlenc_id {
+                self.decoded_spans(cache, host, line, field, &mut spans);
+            } else {
+                self.run(host, *id, line, field, windows, &mut spans, None);
+            }
+        }
+        if spans.is_empty() {
+            return spans;
+        }
+        if !self.allow_values.is_empty() || !self.allow_patterns.is_empty() || self.has_python_allow
+        {
+            spans.retain(|s| {
+                let a = line.pos.byte(s.start);
+                let b = line.pos.byte(s.end);
+                !self.allowed(host, &line.text[a..b])
+            });
+        }
+        resolve(spans)
+    }
+
+    pub fn allowed(&self, host: &mut dyn Host, value: &str) -> bool {
+        if self.allow_values.contains(value) {
+            return true;
+        }
+        if self
+            .allow_patterns
+            .iter()
+            .any(|p| p.is_match(value).unwrap_or(false))
+        {
+            return true;
+        }
+        self.has_python_allow && host.allowed_by_pattern(value)
+    }
+
+    /// Candidates of detector `id` in `line`, searched from `reach` before each hit to
+    /// `reach` past it. `origin` maps a decoded line's code points back to the line.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        host: &mut dyn Host,
+        id: usize,
+        line: &Line,
+        field: Option<&str>,
+        windows: &[(isize, isize)],
+        out: &mut Vec<Span>,
+        origin: Option<&[usize]>,
+    ) {
+        let d = &self.detectors[id];
+        let n = line.pos.len_cp(line.text);
+        // A window starting before the line (negative) searches from the line's start,
+        // as max(0, start - before) does in Python.
+        let ranges = if windows.iter().any(|w| w.1 < 0) {
+            vec![(0, n)]
+        } else {
+            let mut ws: Vec<(usize, usize)> = windows
+                .iter()
+                .map(|&(a, b)| (a.max(0) as usize, b as usize))
+                .collect();
+            merged_ranges(&mut ws, d.reach, n)
+        };
+        let mut seen: HashSet<usize> = HashSet::new();
+        for (pos, endpos) in ranges {
+            let pb = line.pos.byte(pos);
+            let eb = line.pos.byte(endpos);
+            let hay = &line.text[..eb];
+            let mut at = pb;
+            while at <= eb {
+                let caps = match d.pattern.captures_from_pos(hay, at) {
+                    Ok(Some(c)) => c,
+                    _ => break,
+                };
+                let whole_m = caps.get(0).expect("group 0");
+                let group = if d.groups.len() == 1 {
+                    caps.get(d.groups[0])
+                } else {
+                    d.groups.iter().find_map(|&g| caps.get(g)).or(Some(whole_m))
+                };
+                at = if whole_m.end() > whole_m.start() {
+                    whole_m.end()
+                } else {
+                    match hay[whole_m.end()..].chars().next() {
+                        Some(c) => whole_m.end() + c.len_utf8(),
+                        None => eb + 1,
+                    }
+                };
+                let (vs, ve) = match group {
+                    Some(g) => (g.start(), g.end()),
+                    None => (0, 0), // the single value group did not take part: empty
+                };
+                if vs == ve || !seen.insert(vs) {
+                    continue;
+                }
+                if let Some(mut span) = self.score(host, id, line, vs, ve, field) {
+                    if let Some(o) = origin {
+                        span.start = o[span.start];
+                        span.end = o[span.end];
+                    }
+                    out.push(span);
+                }
+            }
+        }
+    }
+
+    fn score(
+        &self,
+        host: &mut dyn Host,
+        id: usize,
+        line: &Line,
+        start: usize,
+        end: usize,
+        field: Option<&str>,
+    ) -> Option<Span> {
+        let d = &self.detectors[id];
+        let text = line.text;
+        let value = &text[start..end];
+        if looks_masked(value) {
+            return None;
+        }
+        let mut score = d.score;
+        match &d.validator {
+            Validator::None => {}
+            Validator::Builtin(f) => score += f(value, line, start, end)?,
+            Validator::Python => score += host.call(id, value, line, start, end)?,
+        }
+        let key_owned = key_before(text, start);
+        let key: Option<&str> = key_owned
+            .as_deref()
+            .filter(|k| !k.is_empty())
+            .or(field.filter(|f| !f.is_empty()));
+        let window = if start > 0 {
+            window_before(text, line.pos.is_ascii(), start)
+        } else {
+            String::new()
+        };
+        let key_has_hint =
+            key.is_some_and(|k| !d.field_hints.is_empty() && field_matches(k, &d.field_hints));
+        if key_has_hint {
+            score += FIELD_BOOST;
+        } else if let Some(ctx) = &d.context_re {
+            let spaced = key.map(|k| k.replace('_', " "));
+            let hit = spaced
+                .as_deref()
+                .is_some_and(|k| ctx.is_match(k).unwrap_or(false))
+                || ctx.is_match(&window).unwrap_or(false);
+            if hit {
+                score += CONTEXT_BOOST;
+            } else if d.context_required {
+                return None;
+            }
+        } else if d.context_required {
+            return None;
+        }
+        let key_neg = key.is_some_and(|k| {
+            d.negative_keys_re
+                .as_ref()
+                .is_some_and(|r| r.is_match(k).unwrap_or(false))
+        });
+        if key.is_some() && d.negative_keys_re.is_some() && key_neg {
+            score -= KEY_PENALTY;
+        } else if let Some(neg) = &d.negative_re {
+            if key.is_some_and(|k| neg.is_match(k).unwrap_or(false)) {
+                score -= KEY_PENALTY;
+            } else {
+                let tail_start = crate::text::back_chars(
+                    &window,
+                    window.is_ascii(),
+                    window.len(),
+                    NEGATIVE_WINDOW,
+                );
+                if neg.is_match(&window[tail_start..]).unwrap_or(false) {
+                    score -= WINDOW_PENALTY;
+                }
+            }
+        }
+        let score = score.clamp(0.0, 1.0);
+        if score < self.threshold {
+            return None;
+        }
+        Some(Span {
+            det: id,
+            rank: self.ranks[id],
+            start: line.pos.cp(start),
+            end: line.pos.cp(end),
+            score: round4(score),
+        })
+    }
+
+    fn decoded_spans(
+        &self,
+        cache: &mut regex_automata::hybrid::dfa::Cache,
+        host: &mut dyn Host,
+        line: &Line,
+        field: Option<&str>,
+        out: &mut Vec<Span>,
+    ) {
+        let (decoded, origin) = crate::urlenc::decode_with_map(line.text);
+        if decoded == line.text {
+            return;
+        }
+        let raw = crate::text::encode(&decoded);
+        let mut hits = Vec::new();
+        self.triggers.scan(cache, &raw, &mut hits);
+        let mut fired: Vec<usize> = hits
+            .iter()
+            .map(|h| h.id as usize)
+            .filter(|&i| i != self.urlenc_id)
+            .collect();
+        fired.sort_unstable();
+        fired.dedup();
+        let dline = Line::new(&decoded);
+        for i in fired {
+            self.run(host, i, &dline, field, &[WHOLE], out, Some(&origin));
+        }
+    }
+}
+
+/// Trigger hits grouped by detector (ascending ids), as windows relative to the line at
+/// `lo`; without exact offsets (a non-ASCII line) the whole line, once.
+pub fn group_hits(
+    hits: &[Hit],
+    lo: usize,
+    exact: bool,
+    detectors: &[Detector],
+) -> Vec<(usize, Vec<(isize, isize)>)> {
+    let mut sorted: Vec<Hit> = hits.to_vec();
+    sorted.sort_by_key(|h| h.id); // stable: ends stay in order within a detector
+    let mut out: Vec<(usize, Vec<(isize, isize)>)> = Vec::new();
+    for h in sorted {
+        let id = h.id as usize;
+        let window = if exact {
+            let width = detectors.get(id).map(|d| d.width).unwrap_or(0);
+            let start = h.end.saturating_sub(width);
+            (start as isize - lo as isize, h.end as isize - lo as isize)
+        } else {
+            WHOLE
+        };
+        match out.last_mut() {
+            Some((last, ws)) if *last == id => {
+                if exact {
+                    ws.push(window);
+                }
+            }
+            _ => out.push((id, vec![window])),
+        }
+    }
+    out
+}
+
+/// What one buffer of `\n`-separated lines gave: for each line with spans, its index, its
+/// byte range (without a final `\r`) and its spans.
+pub struct LineSpans {
+    pub line: usize,
+    pub lo: usize,
+    pub hi: usize,
+    pub spans: Vec<Span>,
+}
+
+fn is_pem_body(line: &str) -> bool {
+    let b = line.as_bytes();
+    if b.len() <= 100
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=')
+    {
+        return true;
+    }
+    if line.starts_with("Proc-Type: ")
+        || line.starts_with("DEK-Info: ")
+        || line.starts_with("Comment: ")
+    {
+        return true;
+    }
+    if let Some(rest) = line.strip_prefix("-----END ") {
+        let label = rest
+            .trim_start_matches(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
+        // `[A-Z0-9 ]*PRIVATE KEY`: the run may end inside "PRIVATE KEY" itself.
+        let taken = &rest[..rest.len() - label.len()];
+        return (0..=taken.len())
+            .rev()
+            .any(|k| rest[k..].starts_with("PRIVATE KEY"));
+    }
+    false
+}
+
+impl Engine {
+    /// `Engine._scan_buffer`: every line of `data` with spans, and whether a private key's
+    /// PEM block is still open at the end (`in_pem` says one was open at the start).
+    pub fn scan_buffer(
+        &self,
+        cache: &mut regex_automata::hybrid::dfa::Cache,
+        host: &mut dyn Host,
+        data: &[u8],
+        field: Option<&str>,
+        in_pem: bool,
+    ) -> (Vec<LineSpans>, bool) {
+        let newlines: Vec<usize> = memchr::memchr_iter(b'\n', data).collect();
+        let mut out = Vec::new();
+        let mut covered: isize = -1;
+        let mut still_open = in_pem;
+        if in_pem {
+            let (c, open) = self.pem_body(data, &newlines, -1, &mut out);
+            covered = c;
+            still_open = open;
+        }
+        let mut hits = Vec::new();
+        self.triggers.scan(cache, data, &mut hits);
+        hits.retain(|h| {
+            let d = self.detectors.get(h.id as usize);
+            d.is_none_or(|d| d.prefilter.keep(data, h.end))
+        });
+        if hits.is_empty() {
+            return (out, still_open);
+        }
+        // Line of each hit: the number of newlines before its last byte (hits come in
+        // order of their ends).
+        let mut lines_of = Vec::with_capacity(hits.len());
+        let mut nl = 0usize;
+        for h in &hits {
+            let last = h.end.saturating_sub(1);
+            while nl < newlines.len() && newlines[nl] < last {
+                nl += 1;
+            }
+            lines_of.push(nl);
+        }
+        let mut k = 0;
+        while k < hits.len() {
+            let li = lines_of[k];
+            let mut j = k + 1;
+            while j < hits.len() && lines_of[j] == li {
+                j += 1;
+            }
+            let group = &hits[k..j];
+            k = j;
+            if (li as isize) <= covered {
+                continue;
+            }
+            let lo = if li == 0 { 0 } else { newlines[li - 1] + 1 };
+            let mut hi = if li < newlines.len() {
+                newlines[li]
+            } else {
+                data.len()
+            };
+            if hi > lo && data[hi - 1] == b'\r' {
+                hi -= 1;
+            }
+            let text = crate::text::decode(&data[lo..hi]);
+            let line = Line::new(&text);
+            let exact = line.pos.is_ascii() && text.len() == hi - lo;
+            let grouped = group_hits(group, lo, exact, &self.detectors);
+            let spans = self.detect(cache, host, &line, &grouped, field);
+            if spans.is_empty() {
+                continue;
+            }
+            let n = line.pos.len_cp(&text);
+            let opens = spans.iter().any(|s| {
+                self.detectors[s.det].entity == "PRIVATE_KEY"
+                    && s.end == n
+                    && !text[line.pos.byte(s.start)..line.pos.byte(s.end)].contains("-----END")
+            });
+            out.push(LineSpans {
+                line: li,
+                lo,
+                hi,
+                spans,
+            });
+            if opens {
+                let (c, open) = self.pem_body(data, &newlines, li as isize, &mut out);
+                covered = c;
+                still_open = open;
+            }
+        }
+        (out, still_open)
+    }
+
+    /// The lines of a private key's PEM body after its BEGIN line `li` (-1: in an earlier
+    /// buffer), up to its END line: the last line covered and whether it is still open.
+    fn pem_body(
+        &self,
+        data: &[u8],
+        newlines: &[usize],
+        li: isize,
+        out: &mut Vec<LineSpans>,
+    ) -> (isize, bool) {
+        let n_lines = newlines.len() + usize::from(!data.ends_with(b"\n"));
+        let mut lj = (li + 1) as usize;
+        while lj < n_lines {
+            let lo = if lj > 0 { newlines[lj - 1] + 1 } else { 0 };
+            let mut hi = if lj < newlines.len() {
+                newlines[lj]
+            } else {
+                data.len()
+            };
+            if hi > lo && data[hi - 1] == b'\r' {
+                hi -= 1;
+            }
+            let text = crate::text::decode(&data[lo..hi]);
+            if !is_pem_body(&text) {
+                return (lj as isize - 1, false);
+            }
+            if !text.is_empty() {
+                let n = Positions::new(&text).len_cp(&text);
+                let span = Span {
+                    det: self.pem_det,
+                    rank: self.ranks[self.pem_det],
+                    start: 0,
+                    end: n,
+                    score: 1.0,
+                };
+                out.push(LineSpans {
+                    line: lj,
+                    lo,
+                    hi,
+                    spans: vec![span],
+                });
+            }
+            if text.starts_with("-----END") {
+                return (lj as isize, false);
+            }
+            lj += 1;
+        }
+        (n_lines as isize - 1, true)
+    }
+}

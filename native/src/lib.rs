@@ -1,0 +1,334 @@
+//! piisweep's compiled detection core, as the Python module `detectors._native`.
+//!
+//! The Python engine (`detectors/engine.py`) is the reference; `Core` runs the same
+//! detectors, built from the same Python definitions (their pattern strings, words, hints
+//! and reaches), through the same steps, and returns the same spans. Python is called back
+//! only for validators that have no port in `validators.rs`.
+
+mod checksums;
+mod context;
+mod engine;
+mod masked;
+mod overlaps;
+mod prefilter;
+mod pyre;
+mod text;
+mod triggers;
+mod urlenc;
+mod validators;
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use regex_automata::hybrid::dfa::Cache;
+
+use engine::{Detector, Engine, Host, Line};
+use overlaps::Span;
+use prefilter::Prefilter;
+use triggers::Triggers;
+use validators::Validator;
+
+fn compile(pattern: &str, flags: u32) -> PyResult<fancy_regex::Regex> {
+    let translated = pyre::translate(pattern, flags);
+    fancy_regex::RegexBuilder::new(&translated)
+        .backtrack_limit(10_000_000)
+        .delegate_size_limit(64 << 20)
+        .delegate_dfa_size_limit(64 << 20)
+        .build()
+        .map_err(|e| {
+            PyValueError::new_err(format!(
+                "pattern does not compile for the native engine ({e})"
+            ))
+        })
+}
+
+fn opt_regex(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<fancy_regex::Regex>> {
+    match spec.get_item(key)? {
+        Some(v) if !v.is_none() => Ok(Some(compile(&v.extract::<String>()?, 0)?)),
+        _ => Ok(None),
+    }
+}
+
+fn get<'py, T: FromPyObject<'py>>(spec: &Bound<'py, PyDict>, key: &str) -> PyResult<T> {
+    spec.get_item(key)?
+        .ok_or_else(|| PyValueError::new_err(format!("detector spec lacks {key:?}")))?
+        .extract()
+}
+
+/// Calls back into Python for validators without a port, with the line as the reference
+/// engine sees it (decoded with surrogateescape), converted once per line.
+struct PyHost<'py> {
+    py: Python<'py>,
+    validators: &'py [Option<PyObject>],
+    allow: Option<&'py PyObject>,
+    line: Option<(u64, Bound<'py, PyString>)>,
+}
+
+fn py_str<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+    if text.is_ascii() || !text.chars().any(|c| (c as u32) >= 0x10FF00) {
+        return PyString::new(py, text);
+    }
+    let raw = text::encode(text);
+    // SAFETY: the pointer and length describe `raw`, alive for the call; the C API returns a
+    // new reference or NULL with an exception set.
+    unsafe {
+        let ptr = pyo3::ffi::PyUnicode_DecodeUTF8(
+            raw.as_ptr() as *const std::os::raw::c_char,
+            raw.len() as isize,
+            c"surrogateescape".as_ptr(),
+        );
+        Bound::from_owned_ptr_or_err(py, ptr)
+            .map(|o| o.downcast_into_unchecked::<PyString>())
+            .unwrap_or_else(|_| PyString::new(py, text))
+    }
+}
+
+impl Host for PyHost<'_> {
+    fn call(
+        &mut self,
+        det: usize,
+        value: &str,
+        line: &Line,
+        start: usize,
+        end: usize,
+    ) -> Option<f64> {
+        let f = self.validators.get(det)?.as_ref()?;
+        let pyline = match &self.line {
+            Some((id, s)) if *id == line.id => s.clone(),
+            _ => {
+                let s = py_str(self.py, line.text);
+                self.line = Some((line.id, s.clone()));
+                s
+            }
+        };
+        let args = (
+            py_str(self.py, value),
+            pyline,
+            line.pos.cp(start),
+            line.pos.cp(end),
+        );
+        match f.call1(self.py, args) {
+            Ok(r) if r.is_none(self.py) => None,
+            Ok(r) => r.extract::<f64>(self.py).ok(),
+            Err(e) => {
+                // A hook that raises rejects its candidate, like a validator returning None;
+                // the error is kept for the caller to raise after the scan.
+                e.restore(self.py);
+                None
+            }
+        }
+    }
+
+    fn allowed_by_pattern(&mut self, value: &str) -> bool {
+        match self.allow {
+            Some(f) => f
+                .call1(self.py, (py_str(self.py, value),))
+                .map(|r| r.is_truthy(self.py).unwrap_or(false))
+                .unwrap_or(false),
+            None => false,
+        }
+    }
+}
+
+#[pyclass(module = "detectors._native")]
+struct Core {
+    engine: Engine,
+    validators: Vec<Option<PyObject>>,
+    allow: Option<PyObject>,
+    cache: Mutex<Cache>,
+}
+
+fn spans_list<'py>(py: Python<'py>, spans: &[Span]) -> PyResult<Bound<'py, PyList>> {
+    let items = spans.iter().map(|s| (s.det, s.start, s.end, s.score));
+    PyList::new(py, items)
+}
+
+#[pymethods]
+impl Core {
+    /// `detectors`: one dict per detector (see `detectors/native.py`); `names`: (entity type,
+    /// detector name) of every span source, detectors first, in their order; `pem_det`: the
+    /// index in `names` of the span a private key's body lines get.
+    #[new]
+    #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_patterns, allow_hook=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        detectors: Vec<Bound<'_, PyDict>>,
+        names: Vec<(String, String)>,
+        pem_det: usize,
+        urlenc_trigger: String,
+        threshold: f64,
+        allow_values: Vec<String>,
+        allow_patterns: Vec<(String, u32)>,
+        allow_hook: Option<PyObject>,
+    ) -> PyResult<Core> {
+        let mut dets = Vec::with_capacity(detectors.len());
+        let mut validators = Vec::with_capacity(detectors.len());
+        let mut triggers: Vec<(u32, String, bool)> = Vec::new();
+        for (i, spec) in detectors.iter().enumerate() {
+            let pattern: String = get(spec, "pattern")?;
+            let flags: u32 = get(spec, "flags")?;
+            let regex = compile(&pattern, flags)?;
+            let groups: Vec<usize> = get(spec, "groups")?;
+            if let Some(g) = groups.iter().find(|&&g| g >= regex.captures_len()) {
+                return Err(PyValueError::new_err(format!(
+                    "group {g} not in the pattern"
+                )));
+            }
+            let kind: Option<String> = get(spec, "validator")?;
+            let hook: Option<PyObject> = get(spec, "hook")?;
+            let validator = match kind.as_deref() {
+                None => Validator::None,
+                Some("python") => Validator::Python,
+                Some(name) => match validators::builtin(name) {
+                    Some(f) => Validator::Builtin(f),
+                    None => Validator::Python,
+                },
+            };
+            if matches!(validator, Validator::Python) && hook.is_none() {
+                return Err(PyValueError::new_err("a Python validator needs its hook"));
+            }
+            validators.push(hook);
+            let prefilter = match get::<Option<String>>(spec, "prefilter")?.as_deref() {
+                Some("aadhaar") => Prefilter::Aadhaar,
+                Some("luhn_plain") => Prefilter::LuhnPlain,
+                _ => Prefilter::None,
+            };
+            for (rx, caseless) in get::<Vec<(String, bool)>>(spec, "triggers")? {
+                triggers.push((i as u32, rx, caseless));
+            }
+            dets.push(Detector {
+                name: get(spec, "name")?,
+                entity: get(spec, "entity_type")?,
+                pattern: regex,
+                groups,
+                score: get(spec, "score")?,
+                validator,
+                context_re: opt_regex(spec, "context_re")?,
+                negative_re: opt_regex(spec, "negative_re")?,
+                negative_keys_re: opt_regex(spec, "negative_keys_re")?,
+                field_hints: get(spec, "field_hints")?,
+                context_required: get(spec, "context_required")?,
+                reach: get(spec, "reach")?,
+                prefilter,
+                width: get(spec, "width")?,
+            });
+        }
+        let urlenc_id = dets.len();
+        triggers.push((urlenc_id as u32, urlenc_trigger, false));
+        let triggers = Triggers::new(&triggers).map_err(PyValueError::new_err)?;
+        // Ranks of (entity type, detector name): the tie-break order of overlapping spans.
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by(|&a, &b| names[a].cmp(&names[b]));
+        let mut ranks = vec![0u32; names.len()];
+        for (r, &i) in order.iter().enumerate() {
+            ranks[i] = r as u32;
+        }
+        let allow_patterns = allow_patterns
+            .iter()
+            .map(|(p, f)| compile(&format!(r"\A(?:{p})\z"), *f))
+            .collect::<PyResult<Vec<_>>>()?;
+        let cache = Mutex::new(triggers.cache());
+        Ok(Core {
+            engine: Engine {
+                detectors: dets,
+                ranks,
+                triggers,
+                urlenc_id,
+                pem_det,
+                threshold,
+                allow_values: allow_values.into_iter().collect::<HashSet<_>>(),
+                allow_patterns,
+                has_python_allow: allow_hook.is_some(),
+            },
+            validators,
+            allow: allow_hook,
+            cache,
+        })
+    }
+
+    /// Spans of one string scanned whole: [(detector index, start, end, score)].
+    #[pyo3(signature = (data, field=None))]
+    fn scan_text<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        field: Option<&str>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut host = PyHost {
+            py,
+            validators: &self.validators,
+            allow: self.allow.as_ref(),
+            line: None,
+        };
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| PyValueError::new_err("engine cache poisoned"))?;
+        let spans = self.engine.scan_whole(&mut cache, &mut host, data, field);
+        if let Some(err) = PyErr::take(py) {
+            return Err(err);
+        }
+        spans_list(py, &spans)
+    }
+
+    /// Lines of a buffer with spans: ([(line index, lo, hi, spans)], PEM block still open).
+    #[pyo3(signature = (data, field=None, in_pem=false))]
+    fn scan_buffer<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        field: Option<&str>,
+        in_pem: bool,
+    ) -> PyResult<(Bound<'py, PyList>, bool)> {
+        let mut host = PyHost {
+            py,
+            validators: &self.validators,
+            allow: self.allow.as_ref(),
+            line: None,
+        };
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| PyValueError::new_err("engine cache poisoned"))?;
+        let (lines, open) = self
+            .engine
+            .scan_buffer(&mut cache, &mut host, data, field, in_pem);
+        if let Some(err) = PyErr::take(py) {
+            return Err(err);
+        }
+        let out = PyList::empty(py);
+        for l in &lines {
+            out.append((l.line, l.lo, l.hi, spans_list(py, &l.spans)?))?;
+        }
+        Ok((out, open))
+    }
+
+    /// The trigger pass and the checksum prefilters alone: (hits, hits kept).
+    fn trigger_pass(&self, data: &[u8]) -> PyResult<(usize, usize)> {
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| PyValueError::new_err("engine cache poisoned"))?;
+        let mut hits = Vec::new();
+        self.engine.triggers.scan(&mut cache, data, &mut hits);
+        let total = hits.len();
+        hits.retain(|h| {
+            self.engine
+                .detectors
+                .get(h.id as usize)
+                .is_none_or(|d| d.prefilter.keep(data, h.end))
+        });
+        Ok((total, hits.len()))
+    }
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<Core>()?;
+    let _ = PyBytes::new(m.py(), b"");
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! One value, one entity: the same rules as `detectors/overlaps.py`, on spans whose names
+//! are ranks (the detectors sorted by entity type, then name), so ties break the same way.
+
+use std::cmp::Ordering;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Span {
+    /// Index of the detector in the engine's list.
+    pub det: usize,
+    /// Rank of (entity type, detector name) among all detectors.
+    pub rank: u32,
+    /// Code-point offsets in the scanned string.
+    pub start: usize,
+    pub end: usize,
+    pub score: f64,
+}
+
+fn position(a: &Span, b: &Span) -> Ordering {
+    a.start
+        .cmp(&b.start)
+        .then(b.end.cmp(&a.end))
+        .then(b.score.partial_cmp(&a.score).unwrap_or(Ordering::Equal))
+        .then(a.rank.cmp(&b.rank))
+}
+
+/// A span inside a longer one goes; of partly overlapping ones the higher score stays.
+pub fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
+    if spans.len() < 2 {
+        return spans;
+    }
+    spans.sort_by(position);
+    spans.dedup();
+    let mut outer: Vec<Span> = Vec::with_capacity(spans.len());
+    let mut max_end: i64 = -1;
+    for s in spans {
+        if s.end as i64 > max_end {
+            max_end = s.end as i64;
+            outer.push(s);
+        }
+    }
+    let mut kept = Vec::with_capacity(outer.len());
+    let mut run: Vec<Span> = Vec::new();
+    let mut run_end = 0usize;
+    for s in outer {
+        if !run.is_empty() && s.start >= run_end {
+            best_of(&mut run, &mut kept);
+            run.clear();
+        }
+        run_end = if run.is_empty() {
+            s.end
+        } else {
+            run_end.max(s.end)
+        };
+        run.push(s);
+    }
+    best_of(&mut run, &mut kept);
+    kept
+}
+
+/// Non-overlapping spans of one run of overlapping ones, higher scores first.
+fn best_of(run: &mut [Span], out: &mut Vec<Span>) {
+    if run.len() == 1 {
+        out.push(run[0]);
+        return;
+    }
+    run.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(Ordering::Equal)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+            .then(a.rank.cmp(&b.rank))
+    });
+    let mut chosen: Vec<Span> = Vec::new();
+    for s in run.iter() {
+        if chosen.iter().all(|c| s.end <= c.start || c.end <= s.start) {
+            chosen.push(*s);
+        }
+    }
+    chosen.sort_by_key(|s| s.start);
+    out.extend(chosen);
+}
+
+/// Search ranges around trigger hits, widened by a detector's reach and merged where they
+/// overlap. A window with `end == usize::MAX` stands for the whole line.
+pub fn merged_ranges(
+    windows: &mut [(usize, usize)],
+    reach: (usize, usize),
+    n: usize,
+) -> Vec<(usize, usize)> {
+    let (before, after) = reach;
+    if windows.len() == 1 {
+        let (start, end) = windows[0];
+        if end == usize::MAX {
+            return vec![(0, n)];
+        }
+        return vec![(start.saturating_sub(before), n.min(end + after + 8))];
+    }
+    windows.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for &(start, end) in windows.iter() {
+        if end == usize::MAX {
+            return vec![(0, n)];
+        }
+        let lo = start.saturating_sub(before);
+        let hi = n.min(end + after + 8);
+        match merged.last_mut() {
+            Some(last) if lo <= last.1 => {
+                if hi > last.1 {
+                    last.1 = hi;
+                }
+            }
+            _ => merged.push((lo, hi)),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sp(det: usize, start: usize, end: usize, score: f64) -> Span {
+        Span {
+            det,
+            rank: det as u32,
+            start,
+            end,
+            score,
+        }
+    }
+
+    #[test]
+    fn when_inside_longer_span_then_dropped() {
+        let out = resolve(vec![sp(1, 2, 5, 0.9), sp(0, 0, 10, 0.5)]);
+        assert_eq!(out, vec![sp(0, 0, 10, 0.5)]);
+    }
+
+    #[test]
+    fn when_partial_overlap_then_higher_score_stays() {
+        let out = resolve(vec![
+            sp(0, 0, 6, 0.5),
+            sp(1, 4, 12, 0.9),
+            sp(2, 20, 22, 0.1),
+        ]);
+        assert_eq!(out, vec![sp(1, 4, 12, 0.9), sp(2, 20, 22, 0.1)]);
+    }
+
+    #[test]
+    fn when_windows_overlap_then_merged() {
+        let mut w = vec![(10, 12), (0, 2), (14, 15)];
+        assert_eq!(merged_ranges(&mut w, (2, 1), 100), vec![(0, 24)]);
+        let mut apart = vec![(50, 52), (0, 2)];
+        assert_eq!(
+            merged_ranges(&mut apart, (2, 1), 100),
+            vec![(0, 11), (48, 61)]
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! URL-encoded values (`email=rahul%40gmail.com`, `name=Rahul+Sharma`): a decoded copy of
+//! the line and, for each of its code points, the code-point offset it came from.
+
+/// The decoded line and the origin of each decoded code point (plus the end). Only ASCII
+/// escapes are decoded; `+` becomes a space, as in form-encoded query strings.
+pub fn decode_with_map(line: &str) -> (String, Vec<usize>) {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut origin = Vec::with_capacity(chars.len() + 1);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '+' {
+            out.push(' ');
+            origin.push(i);
+            i += 1;
+            continue;
+        }
+        if c == '%' && i + 2 < chars.len() {
+            if let (Some(h), Some(l)) = (chars[i + 1].to_digit(16), chars[i + 2].to_digit(16)) {
+                {
+                    let v = h * 16 + l;
+                    if v < 0x80 {
+                        out.push(char::from(v as u8));
+                        origin.push(i);
+                    } else {
+                        // Not decoded: the three characters stay as they are.
+                        for k in 0..3 {
+                            out.push(chars[i + k]);
+                            origin.push(i + k);
+                        }
+                    }
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        origin.push(i);
+        i += 1;
+    }
+    origin.push(chars.len());
+    (out, origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_with_map;
+
+    #[test]
+    fn when_escapes_then_decoded_with_origins() {
+        let (d, o) = decode_with_map("e=a%40b.in&n=R+S");
+        assert_eq!(d, "e=a@b.in&n=R S");
+        assert_eq!(o[2], 2);
+        assert_eq!(o[3], 3);
+        assert_eq!(o[4], 6);
+        assert_eq!(*o.last().unwrap(), 16);
+    }
+
+    #[test]
+    fn when_non_ascii_escape_then_kept() {
+        let (d, _) = decode_with_map("a%C3%A9");
+        assert_eq!(d, "a%C3%A9");
+    }
+}
