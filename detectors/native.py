@@ -96,6 +96,19 @@ def _spec(d: Detector) -> dict[str, object]:
     }
 
 
+def _give_dictionaries(native: Any) -> None:
+    """The name lists the ported PERSON validators read: the very sets Python uses."""
+    from detectors.names import all_first_names, first_names, last_names
+
+    native.set_dictionaries(
+        {
+            "first_names": sorted(first_names()),
+            "last_names": sorted(last_names()),
+            "all_first_names": sorted(all_first_names()),
+        }
+    )
+
+
 @dataclass
 class NativeEngine(Engine):
     """:class:`Engine` with the hot path in the Rust core; same API, same spans."""
@@ -103,6 +116,8 @@ class NativeEngine(Engine):
     @cached_property
     def _core(self) -> Any:
         from detectors import _native
+
+        _give_dictionaries(_native)
 
         names = [(d.entity_type, d.name) for d in self.detectors]
         names.append(("", ""))  # the URL-decoding pass: never a span of its own

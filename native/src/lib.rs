@@ -22,7 +22,7 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString};
 use regex_automata::hybrid::dfa::Cache;
 
 use engine::{Detector, Engine, Host, Line};
@@ -325,10 +325,17 @@ impl Core {
     }
 }
 
+/// Give the validators their word lists (`{"first_names": [...], ...}`); the first call wins,
+/// as the lists are the same for every engine of a process.
+#[pyfunction]
+fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
+    validators::set_dictionaries(lists.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect());
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Core>()?;
-    let _ = PyBytes::new(m.py(), b"");
+    m.add_function(wrap_pyfunction!(set_dictionaries, m)?)?;
     Ok(())
 }
