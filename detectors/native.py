@@ -26,6 +26,7 @@ from detectors.overlaps import resolve
 from detectors.prefilter import aadhaar_hits, luhn_plain_hits
 from detectors.registry import Detector, Trigger
 from detectors.scanner import _max_width as max_width
+from detectors.scanner import cache_file, write_atomically
 from detectors.spans import Span
 
 # Built-in validators with a port in native/src/validators.rs, by the name the core knows
@@ -111,7 +112,14 @@ def _give_dictionaries(native: Any) -> None:
 
 @dataclass
 class NativeEngine(Engine):
-    """:class:`Engine` with the hot path in the Rust core; same API, same spans."""
+    """:class:`Engine` with the hot path in the Rust core; same API, same spans.
+
+    ``scanner`` picks the trigger pass: "auto" (Hyperscan, compiled into the core, as the
+    Python engine uses it) or "anchored" (the pure-Rust scanner, kept for platforms without
+    Hyperscan and held to the same hits by the tests).
+    """
+
+    scanner: str = "auto"
 
     @cached_property
     def _core(self) -> Any:
@@ -132,8 +140,18 @@ class NativeEngine(Engine):
                 specs.append(_spec(d))
             except (re.error, ValueError) as exc:
                 raise ConfigError(f"detector {d.name!r}: {exc}") from None
+        # Compiling thousands of name triggers takes seconds: the compiled database is kept
+        # on disk, keyed by the triggers and the core's version, like the Python engine's.
+        triggers = [(i, s["triggers"]) for i, s in enumerate(specs)]
+        cache = cache_file("native-triggers", (_native.__version__, triggers, urlencoded.TRIGGER))
+        compiled = None
+        if cache is not None and cache.exists() and self.scanner != "anchored":
+            try:
+                compiled = cache.read_bytes()
+            except OSError:
+                compiled = None
         try:
-            return _native.Core(
+            core = _native.Core(
                 specs,
                 names,
                 pem,
@@ -142,9 +160,16 @@ class NativeEngine(Engine):
                 sorted(self.allow_values),
                 [],
                 self._allow_match,
+                self.scanner,
+                compiled,
             )
         except ValueError as exc:
             raise ConfigError(f"the native engine cannot run these detectors: {exc}") from None
+        if cache is not None and compiled is None:
+            payload = core.compiled()
+            if payload is not None:
+                write_atomically(cache, payload)
+        return core
 
     def __getstate__(self) -> dict[str, object]:
         state = super().__getstate__()

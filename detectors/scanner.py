@@ -59,7 +59,7 @@ class TriggerScanner:
                 log.warning("ignoring unreadable scanner cache %s", cache)
         db = self._compile_hyperscan_fresh()
         if cache is not None:
-            _write_atomically(cache, hyperscan.dumpb(db))
+            write_atomically(cache, hyperscan.dumpb(db))
         return db
 
     def _compile_hyperscan_fresh(self):  # type: ignore[no-untyped-def]
@@ -134,16 +134,22 @@ def _max_width(regex: str, cap: int = 256) -> int:
 
 
 def _cache_path(triggers: Sequence[tuple[int, Trigger]]) -> Path | None:
+    return cache_file("triggers", (hyperscan.__version__, list(triggers)))
+
+
+def cache_file(prefix: str, key: object) -> Path | None:
+    """Where a compiled trigger database for ``key`` is kept (``PIISWEEP_CACHE_DIR``, else
+    ``~/.cache/piisweep``; ``off`` keeps none)."""
     root = os.environ.get("PIISWEEP_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "piisweep"
     )
     if root.lower() in ("", "off", "none"):
         return None
-    digest = hashlib.sha256(repr((hyperscan.__version__, list(triggers))).encode()).hexdigest()
-    return Path(root) / f"triggers-{digest[:32]}.hsdb"
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    return Path(root) / f"{prefix}-{digest[:32]}.hsdb"
 
 
-def _write_atomically(path: Path, payload: bytes) -> None:
+def write_atomically(path: Path, payload: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

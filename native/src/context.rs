@@ -12,11 +12,9 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
     let mut it = head.char_indices().rev().peekable();
     // Openers: up to 6 code points of ` \t"'([`.
     let mut steps = 0;
-    let mut j = start;
     while steps < 6 {
         match it.peek() {
-            Some(&(i, c)) if " \t\"'([".contains(c) => {
-                j = i;
+            Some(&(_, c)) if " \t\"'([".contains(c) => {
                 it.next();
                 steps += 1;
             }
@@ -27,7 +25,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
     if !"=:>".contains(c) {
         return None;
     }
-    j = i;
+    let mut j = i;
     if c == '>' {
         if let Some(&(k, '=')) = it.peek() {
             j = k;

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use fancy_regex::Regex;
+use crate::pyre::{is_match, Pattern as Regex};
 
 use crate::context::{field_matches, key_before, window_before};
 use crate::masked::looks_masked;
@@ -24,7 +24,6 @@ pub const NEGATIVE_WINDOW: usize = 10;
 const WHOLE: (isize, isize) = (0, -1);
 
 pub struct Detector {
-    pub name: String,
     pub entity: String,
     pub pattern: Regex,
     /// Capture groups that hold the value, in order; the first that matched wins.
@@ -40,6 +39,26 @@ pub struct Detector {
     pub prefilter: Prefilter,
     /// Longest match of this detector's triggers: a hit's window starts that far back.
     pub width: usize,
+}
+
+/// The mutable state of one scan: the trigger pass's automata caches and each detector's
+/// capture slots (PCRE2 match data, whose JIT stack is costly to allocate per search).
+pub struct Scratch {
+    pub triggers: crate::triggers::Caches,
+    pub locs: Vec<pcre2::bytes::CaptureLocations>,
+}
+
+impl Engine {
+    pub fn scratch(&self) -> Result<Scratch, String> {
+        Ok(Scratch {
+            triggers: self.triggers.cache()?,
+            locs: self
+                .detectors
+                .iter()
+                .map(|d| d.pattern.capture_locations())
+                .collect(),
+        })
+    }
 }
 
 /// One line (or one value) being scanned.
@@ -99,24 +118,26 @@ impl Engine {
     /// Spans of one string that is scanned whole (`Engine.scan_text`): no line splitting.
     pub fn scan_whole(
         &self,
-        cache: &mut regex_automata::hybrid::dfa::Cache,
+        scratch: &mut Scratch,
         host: &mut dyn Host,
         data: &[u8],
         field: Option<&str>,
     ) -> Vec<Span> {
         let mut hits = Vec::new();
-        self.triggers.scan(cache, data, &mut hits);
+        self.triggers.scan(&mut scratch.triggers, data, &mut hits);
         let text = crate::text::decode(data);
         let line = Line::new(&text);
-        let exact = line.pos.is_ascii();
+        // Byte offsets are code points when every byte is one: ASCII, or an undecodable byte
+        // (one code point after surrogateescape), as in Python.
+        let exact = line.pos.len_cp(&text) == data.len();
         let grouped = group_hits(&hits, 0, exact, &self.detectors);
-        self.detect(cache, host, &line, &grouped, field)
+        self.detect(scratch, host, &line, &grouped, field)
     }
 
     /// Run each detector whose trigger fired, around its hits only.
     pub fn detect(
         &self,
-        cache: &mut regex_automata::hybrid::dfa::Cache,
+        scratch: &mut Scratch,
         host: &mut dyn Host,
         line: &Line,
         hits: &[(usize, Vec<(isize, isize)>)],
@@ -125,9 +146,9 @@ impl Engine {
         let mut spans = Vec::new();
         for (id, windows) in hits {
             if *id == self.urlenc_id {
-                self.decoded_spans(cache, host, line, field, &mut spans);
+                self.decoded_spans(scratch, host, line, field, &mut spans);
             } else {
-                self.run(host, *id, line, field, windows, &mut spans, None);
+                self.run(scratch, host, *id, line, field, windows, &mut spans, None);
             }
         }
         if spans.is_empty() {
@@ -148,11 +169,7 @@ impl Engine {
         if self.allow_values.contains(value) {
             return true;
         }
-        if self
-            .allow_patterns
-            .iter()
-            .any(|p| p.is_match(value).unwrap_or(false))
-        {
+        if self.allow_patterns.iter().any(|p| is_match(p, value)) {
             return true;
         }
         self.has_python_allow && host.allowed_by_pattern(value)
@@ -163,6 +180,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
+        scratch: &mut Scratch,
         host: &mut dyn Host,
         id: usize,
         line: &Line,
@@ -185,34 +203,33 @@ impl Engine {
             merged_ranges(&mut ws, d.reach, n)
         };
         let mut seen: HashSet<usize> = HashSet::new();
+        let locs = &mut scratch.locs[id];
         for (pos, endpos) in ranges {
             let pb = line.pos.byte(pos);
             let eb = line.pos.byte(endpos);
-            let hay = &line.text[..eb];
+            // The line ends at `endpos` for the search, as in Python's finditer(line, pos,
+            // endpos); look-behind still sees the text before `pos`.
+            let hay = &line.text.as_bytes()[..eb];
             let mut at = pb;
             while at <= eb {
-                let caps = match d.pattern.captures_from_pos(hay, at) {
-                    Ok(Some(c)) => c,
+                let whole_m = match d.pattern.captures_read_at(locs, hay, at) {
+                    Ok(Some(m)) => (m.start(), m.end()),
                     _ => break,
                 };
-                let whole_m = caps.get(0).expect("group 0");
                 let group = if d.groups.len() == 1 {
-                    caps.get(d.groups[0])
+                    locs.get(d.groups[0])
                 } else {
-                    d.groups.iter().find_map(|&g| caps.get(g)).or(Some(whole_m))
+                    d.groups.iter().find_map(|&g| locs.get(g)).or(Some(whole_m))
                 };
-                at = if whole_m.end() > whole_m.start() {
-                    whole_m.end()
+                at = if whole_m.1 > whole_m.0 {
+                    whole_m.1
                 } else {
-                    match hay[whole_m.end()..].chars().next() {
-                        Some(c) => whole_m.end() + c.len_utf8(),
+                    match line.text[whole_m.1..eb].chars().next() {
+                        Some(c) => whole_m.1 + c.len_utf8(),
                         None => eb + 1,
                     }
                 };
-                let (vs, ve) = match group {
-                    Some(g) => (g.start(), g.end()),
-                    None => (0, 0), // the single value group did not take part: empty
-                };
+                let (vs, ve) = group.unwrap_or((0, 0)); // a value group that took no part: empty
                 if vs == ve || !seen.insert(vs) {
                     continue;
                 }
@@ -264,10 +281,7 @@ impl Engine {
             score += FIELD_BOOST;
         } else if let Some(ctx) = &d.context_re {
             let spaced = key.map(|k| k.replace('_', " "));
-            let hit = spaced
-                .as_deref()
-                .is_some_and(|k| ctx.is_match(k).unwrap_or(false))
-                || ctx.is_match(&window).unwrap_or(false);
+            let hit = spaced.as_deref().is_some_and(|k| is_match(ctx, k)) || is_match(ctx, &window);
             if hit {
                 score += CONTEXT_BOOST;
             } else if d.context_required {
@@ -276,15 +290,12 @@ impl Engine {
         } else if d.context_required {
             return None;
         }
-        let key_neg = key.is_some_and(|k| {
-            d.negative_keys_re
-                .as_ref()
-                .is_some_and(|r| r.is_match(k).unwrap_or(false))
-        });
+        let key_neg =
+            key.is_some_and(|k| d.negative_keys_re.as_ref().is_some_and(|r| is_match(r, k)));
         if key.is_some() && d.negative_keys_re.is_some() && key_neg {
             score -= KEY_PENALTY;
         } else if let Some(neg) = &d.negative_re {
-            if key.is_some_and(|k| neg.is_match(k).unwrap_or(false)) {
+            if key.is_some_and(|k| is_match(neg, k)) {
                 score -= KEY_PENALTY;
             } else {
                 let tail_start = crate::text::back_chars(
@@ -293,7 +304,7 @@ impl Engine {
                     window.len(),
                     NEGATIVE_WINDOW,
                 );
-                if neg.is_match(&window[tail_start..]).unwrap_or(false) {
+                if is_match(neg, &window[tail_start..]) {
                     score -= WINDOW_PENALTY;
                 }
             }
@@ -313,7 +324,7 @@ impl Engine {
 
     fn decoded_spans(
         &self,
-        cache: &mut regex_automata::hybrid::dfa::Cache,
+        scratch: &mut Scratch,
         host: &mut dyn Host,
         line: &Line,
         field: Option<&str>,
@@ -325,7 +336,7 @@ impl Engine {
         }
         let raw = crate::text::encode(&decoded);
         let mut hits = Vec::new();
-        self.triggers.scan(cache, &raw, &mut hits);
+        self.triggers.scan(&mut scratch.triggers, &raw, &mut hits);
         let mut fired: Vec<usize> = hits
             .iter()
             .map(|h| h.id as usize)
@@ -335,7 +346,16 @@ impl Engine {
         fired.dedup();
         let dline = Line::new(&decoded);
         for i in fired {
-            self.run(host, i, &dline, field, &[WHOLE], out, Some(&origin));
+            self.run(
+                scratch,
+                host,
+                i,
+                &dline,
+                field,
+                &[WHOLE],
+                out,
+                Some(&origin),
+            );
         }
     }
 }
@@ -412,7 +432,7 @@ impl Engine {
     /// PEM block is still open at the end (`in_pem` says one was open at the start).
     pub fn scan_buffer(
         &self,
-        cache: &mut regex_automata::hybrid::dfa::Cache,
+        scratch: &mut Scratch,
         host: &mut dyn Host,
         data: &[u8],
         field: Option<&str>,
@@ -428,7 +448,7 @@ impl Engine {
             still_open = open;
         }
         let mut hits = Vec::new();
-        self.triggers.scan(cache, data, &mut hits);
+        self.triggers.scan(&mut scratch.triggers, data, &mut hits);
         hits.retain(|h| {
             let d = self.detectors.get(h.id as usize);
             d.is_none_or(|d| d.prefilter.keep(data, h.end))
@@ -470,9 +490,9 @@ impl Engine {
             }
             let text = crate::text::decode(&data[lo..hi]);
             let line = Line::new(&text);
-            let exact = line.pos.is_ascii() && text.len() == hi - lo;
+            let exact = line.pos.len_cp(&text) == hi - lo;
             let grouped = group_hits(group, lo, exact, &self.detectors);
-            let spans = self.detect(cache, host, &line, &grouped, field);
+            let spans = self.detect(scratch, host, &line, &grouped, field);
             if spans.is_empty() {
                 continue;
             }

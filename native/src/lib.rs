@@ -8,6 +8,8 @@
 mod checksums;
 mod context;
 mod engine;
+#[cfg(feature = "hyperscan")]
+mod hs;
 mod masked;
 mod overlaps;
 mod prefilter;
@@ -23,7 +25,6 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use regex_automata::hybrid::dfa::Cache;
 
 use engine::{Detector, Engine, Host, Line};
 use overlaps::Span;
@@ -31,21 +32,11 @@ use prefilter::Prefilter;
 use triggers::Triggers;
 use validators::Validator;
 
-fn compile(pattern: &str, flags: u32) -> PyResult<fancy_regex::Regex> {
-    let translated = pyre::translate(pattern, flags);
-    fancy_regex::RegexBuilder::new(&translated)
-        .backtrack_limit(10_000_000)
-        .delegate_size_limit(64 << 20)
-        .delegate_dfa_size_limit(64 << 20)
-        .build()
-        .map_err(|e| {
-            PyValueError::new_err(format!(
-                "pattern does not compile for the native engine ({e})"
-            ))
-        })
+fn compile(pattern: &str, flags: u32) -> PyResult<pyre::Pattern> {
+    pyre::compile(pattern, flags).map_err(PyValueError::new_err)
 }
 
-fn opt_regex(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<fancy_regex::Regex>> {
+fn opt_regex(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<pyre::Pattern>> {
     match spec.get_item(key)? {
         Some(v) if !v.is_none() => Ok(Some(compile(&v.extract::<String>()?, 0)?)),
         _ => Ok(None),
@@ -96,6 +87,9 @@ impl Host for PyHost<'_> {
         end: usize,
     ) -> Option<f64> {
         let f = self.validators.get(det)?.as_ref()?;
+        if PyErr::occurred(self.py) {
+            return None; // an earlier hook raised: keep its exception, call no more hooks
+        }
         let pyline = match &self.line {
             Some((id, s)) if *id == line.id => s.clone(),
             _ => {
@@ -138,7 +132,7 @@ struct Core {
     engine: Engine,
     validators: Vec<Option<PyObject>>,
     allow: Option<PyObject>,
-    cache: Mutex<Cache>,
+    cache: Mutex<engine::Scratch>,
 }
 
 fn spans_list<'py>(py: Python<'py>, spans: &[Span]) -> PyResult<Bound<'py, PyList>> {
@@ -152,7 +146,7 @@ impl Core {
     /// detector name) of every span source, detectors first, in their order; `pem_det`: the
     /// index in `names` of the span a private key's body lines get.
     #[new]
-    #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_patterns, allow_hook=None))]
+    #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_patterns, allow_hook=None, scanner="auto", compiled=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         detectors: Vec<Bound<'_, PyDict>>,
@@ -163,6 +157,8 @@ impl Core {
         allow_values: Vec<String>,
         allow_patterns: Vec<(String, u32)>,
         allow_hook: Option<PyObject>,
+        scanner: &str,
+        compiled: Option<Vec<u8>>,
     ) -> PyResult<Core> {
         let mut dets = Vec::with_capacity(detectors.len());
         let mut validators = Vec::with_capacity(detectors.len());
@@ -200,7 +196,6 @@ impl Core {
                 triggers.push((i as u32, rx, caseless));
             }
             dets.push(Detector {
-                name: get(spec, "name")?,
                 entity: get(spec, "entity_type")?,
                 pattern: regex,
                 groups,
@@ -218,7 +213,8 @@ impl Core {
         }
         let urlenc_id = dets.len();
         triggers.push((urlenc_id as u32, urlenc_trigger, false));
-        let triggers = Triggers::new(&triggers).map_err(PyValueError::new_err)?;
+        let triggers = Triggers::new(&triggers, scanner, compiled.as_deref())
+            .map_err(PyValueError::new_err)?;
         // Ranks of (entity type, detector name): the tie-break order of overlapping spans.
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|&a, &b| names[a].cmp(&names[b]));
@@ -230,19 +226,20 @@ impl Core {
             .iter()
             .map(|(p, f)| compile(&format!(r"\A(?:{p})\z"), *f))
             .collect::<PyResult<Vec<_>>>()?;
-        let cache = Mutex::new(triggers.cache());
+        let engine = Engine {
+            detectors: dets,
+            ranks,
+            triggers,
+            urlenc_id,
+            pem_det,
+            threshold,
+            allow_values: allow_values.into_iter().collect::<HashSet<_>>(),
+            allow_patterns,
+            has_python_allow: allow_hook.is_some(),
+        };
+        let cache = Mutex::new(engine.scratch().map_err(PyValueError::new_err)?);
         Ok(Core {
-            engine: Engine {
-                detectors: dets,
-                ranks,
-                triggers,
-                urlenc_id,
-                pem_det,
-                threshold,
-                allow_values: allow_values.into_iter().collect::<HashSet<_>>(),
-                allow_patterns,
-                has_python_allow: allow_hook.is_some(),
-            },
+            engine,
             validators,
             allow: allow_hook,
             cache,
@@ -306,6 +303,20 @@ impl Core {
         Ok((out, open))
     }
 
+    /// The compiled trigger database, for a cache; None when there is nothing to keep.
+    fn compiled<'py>(&self, py: Python<'py>) -> Option<Bound<'py, pyo3::types::PyBytes>> {
+        self.engine
+            .triggers
+            .serialized()
+            .map(|b| pyo3::types::PyBytes::new(py, &b))
+    }
+
+    /// The trigger scanner in use: "hyperscan" or "anchored".
+    #[getter]
+    fn scanner(&self) -> &'static str {
+        self.engine.triggers.name()
+    }
+
     /// The trigger pass and the checksum prefilters alone: (hits, hits kept).
     fn trigger_pass(&self, data: &[u8]) -> PyResult<(usize, usize)> {
         let mut cache = self
@@ -313,7 +324,9 @@ impl Core {
             .lock()
             .map_err(|_| PyValueError::new_err("engine cache poisoned"))?;
         let mut hits = Vec::new();
-        self.engine.triggers.scan(&mut cache, data, &mut hits);
+        self.engine
+            .triggers
+            .scan(&mut cache.triggers, data, &mut hits);
         let total = hits.len();
         hits.retain(|h| {
             self.engine
@@ -329,7 +342,12 @@ impl Core {
 /// as the lists are the same for every engine of a process.
 #[pyfunction]
 fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
-    validators::set_dictionaries(lists.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect());
+    validators::set_dictionaries(
+        lists
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect(),
+    );
 }
 
 #[pymodule]
@@ -337,5 +355,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Core>()?;
     m.add_function(wrap_pyfunction!(set_dictionaries, m)?)?;
+    m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     Ok(())
 }

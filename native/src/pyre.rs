@@ -6,39 +6,41 @@
 //! `\s` also takes the separators U+001C–U+001F, its `\b` is a boundary of its own `\w`, and
 //! its `$` also matches before a final newline.
 
-use regex::Regex;
 use std::sync::OnceLock;
 
-const WORD: &str = r"\p{L}\p{N}_";
-const SPACE: &str = r"\s\x1C-\x1F";
+/// A compiled detector pattern: PCRE2 with its JIT, in UTF-8 mode with Unicode properties,
+/// where `\w`, `\d` and `\b` mean what they mean in Python (`\w` is letters, numbers
+/// and `_`).
+pub type Pattern = pcre2::bytes::Regex;
+
+const SPACE_EXTRA: &str = r"\x{1C}-\x{1F}";
 
 pub const IGNORECASE: u32 = 2;
 pub const MULTILINE: u32 = 8;
 pub const DOTALL: u32 = 16;
 pub const VERBOSE: u32 = 64;
 
-/// `pattern` (Python syntax, compiled with `flags`) in fancy-regex syntax.
+/// `pattern` (Python syntax, compiled with `flags`) in PCRE2 syntax. PCRE2 with UCP reads
+/// Python's syntax the same way except for `\s`, where Python also takes the separators
+/// U+001C–U+001F, and named groups, which become numbered ones (same numbers).
 pub fn translate(pattern: &str, flags: u32) -> String {
     let mut out = String::with_capacity(pattern.len() + 32);
     let mut prefix = String::new();
-    if flags & IGNORECASE != 0 {
-        prefix.push('i');
-    }
-    if flags & MULTILINE != 0 {
-        prefix.push('m');
-    }
-    if flags & DOTALL != 0 {
-        prefix.push('s');
-    }
-    if flags & VERBOSE != 0 {
-        prefix.push('x');
+    for (bit, letter) in [
+        (IGNORECASE, 'i'),
+        (MULTILINE, 'm'),
+        (DOTALL, 's'),
+        (VERBOSE, 'x'),
+    ] {
+        if flags & bit != 0 {
+            prefix.push(letter);
+        }
     }
     if !prefix.is_empty() {
         out.push_str("(?");
         out.push_str(&prefix);
         out.push(')');
     }
-    let multiline = flags & MULTILINE != 0;
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
     let mut in_class = false;
@@ -48,37 +50,22 @@ pub fn translate(pattern: &str, flags: u32) -> String {
         if c == '\\' && i + 1 < chars.len() {
             let e = chars[i + 1];
             i += 2;
-            let piece: String = match (e, in_class) {
-                ('w', false) => format!("[{WORD}]"),
-                ('W', false) => format!("[^{WORD}]"),
-                ('s', false) => format!("[{SPACE}]"),
-                ('S', false) => format!("[^{SPACE}]"),
-                ('w', true) => WORD.to_string(),
-                ('W', true) => format!("[^{WORD}]"),
-                ('s', true) => SPACE.to_string(),
-                ('S', true) => format!("[^{SPACE}]"),
-                ('b', false) => format!("(?:(?<=[{WORD}])(?![{WORD}])|(?<![{WORD}])(?=[{WORD}]))"),
-                ('B', false) => format!("(?:(?<=[{WORD}])(?=[{WORD}])|(?<![{WORD}])(?![{WORD}]))"),
-                ('Z', false) => r"\z".to_string(),
-                (' ', _) => " ".to_string(),
-                ('#', _) => r"\#".to_string(),
-                _ => format!("\\{e}"),
-            };
-            out.push_str(&piece);
+            match (e, in_class) {
+                ('s', false) => out.push_str(&format!(r"[\s{SPACE_EXTRA}]")),
+                ('S', false) => out.push_str(&format!(r"[^\s{SPACE_EXTRA}]")),
+                ('s', true) => out.push_str(&format!(r"\s{SPACE_EXTRA}")),
+                ('Z', false) => out.push_str(r"\z"),
+                _ => {
+                    out.push('\\');
+                    out.push(e);
+                }
+            }
             class_start = false;
             continue;
         }
         if in_class {
             if c == ']' && !class_start {
                 in_class = false;
-            } else if c == '[' {
-                out.push_str(r"\[");
-                i += 1;
-                class_start = false;
-                continue;
-            } else if c == '&' || c == '~' || c == '-' && chars.get(i + 1) == Some(&'-') {
-                // Rust reads `&&`, `~~` and `--` in a class as set operations.
-                out.push('\\');
             }
             class_start = c == '^' && class_start && chars[i - 1] == '[';
             out.push(c);
@@ -86,8 +73,6 @@ pub fn translate(pattern: &str, flags: u32) -> String {
             continue;
         }
         if c == '(' && chars[i..].starts_with(&['(', '?', 'P', '<']) {
-            // A named group becomes a numbered one (same number, as in Python): fancy-regex
-            // refuses numbered backreferences (`\2`) once a group has a name.
             while i < chars.len() && chars[i] != '>' {
                 i += 1;
             }
@@ -95,28 +80,40 @@ pub fn translate(pattern: &str, flags: u32) -> String {
             i += 1;
             continue;
         }
-        match c {
-            '[' => {
-                in_class = true;
-                class_start = true;
-                out.push('[');
-            }
-            '$' if !multiline => out.push_str(r"(?=\n?\z)"),
-            _ => out.push(c),
+        if c == '[' {
+            in_class = true;
+            class_start = true;
         }
+        out.push(c);
         i += 1;
     }
     out
 }
 
-fn letter_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^\p{L}$").expect("letter class"))
+/// A Python pattern compiled for the native engine.
+pub fn compile(pattern: &str, flags: u32) -> Result<Pattern, String> {
+    pcre2::bytes::RegexBuilder::new()
+        .utf(true)
+        .ucp(true)
+        .jit_if_available(true)
+        .max_jit_stack_size(Some(4 << 20))
+        .build(&translate(pattern, flags))
+        .map_err(|e| format!("pattern does not compile for the native engine ({e})"))
 }
 
-fn alnum_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^[\p{L}\p{N}]$").expect("alnum class"))
+/// Whether `p` matches anywhere in `text` (an error, such as a resource limit, is no match).
+pub fn is_match(p: &Pattern, text: &str) -> bool {
+    p.is_match(text.as_bytes()).unwrap_or(false)
+}
+
+fn letter_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^\p{L}$").expect("letter class"))
+}
+
+fn alnum_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^[\p{L}\p{N}]$").expect("alnum class"))
 }
 
 /// Python's `str.isalpha()` for one character (categories L*).
@@ -137,24 +134,21 @@ pub fn is_alnum(c: char) -> bool {
     alnum_re().is_match(c.encode_utf8(&mut buf))
 }
 
-/// Python's `str.isdigit()` for one character, close enough for validators that only ever
-/// see ASCII digits from their own patterns.
-pub fn is_digit(c: char) -> bool {
-    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric() && c.to_digit(10).is_some())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn when_word_class_then_python_meaning() {
-        assert_eq!(translate(r"\w", 0), r"[\p{L}\p{N}_]");
-        assert_eq!(translate(r"[^\w.]", 0), r"[^\p{L}\p{N}_.]");
-        assert_eq!(translate(r"a$", 0), r"a(?=\n?\z)");
-        assert_eq!(translate(r"[$]", 0), r"[$]");
-        assert_eq!(translate(r"[]a]", 0), r"[]a]");
+    fn when_python_pattern_then_pcre2_meaning() {
+        assert_eq!(translate(r"\w\s", 0), r"\w[\s\x{1C}-\x{1F}]");
+        assert_eq!(translate(r"[^\s.]", 0), r"[^\s\x{1C}-\x{1F}.]");
+        assert_eq!(translate(r"(?P<v>a)\1", 0), r"(a)\1");
+        assert_eq!(translate(r"[]a]$", 0), r"[]a]$");
         assert_eq!(translate(r"x", IGNORECASE), r"(?i)x");
+        let p = compile(r"(?<![\w.])(?P<v>\d{3})\b", 0).unwrap();
+        assert!(is_match(&p, "call 123 now"));
+        assert!(!is_match(&p, "call x123 now"));
+        assert!(!is_match(&p, "call 123é now")); // é is a word character, as in Python
     }
 
     #[test]

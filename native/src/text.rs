@@ -100,17 +100,6 @@ pub fn back_chars(text: &str, ascii: bool, b: usize, n: usize) -> usize {
     }
 }
 
-/// The byte offset `n` code points after byte offset `b` (or the end).
-pub fn forward_chars(text: &str, ascii: bool, b: usize, n: usize) -> usize {
-    if ascii {
-        return (b + n).min(text.len());
-    }
-    match text[b..].char_indices().nth(n) {
-        Some((i, _)) => b + i,
-        None => text.len(),
-    }
-}
-
 /// The char just before byte offset `b`.
 pub fn char_before(text: &str, b: usize) -> Option<char> {
     text[..b].chars().next_back()

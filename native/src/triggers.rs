@@ -1,19 +1,27 @@
-//! The trigger pass: every trigger of every detector in one pass over a whole buffer.
+//! The trigger pass: every trigger of every detector over a whole buffer.
 //!
-//! Hyperscan's semantics, which the Python engine relies on, are kept: every end offset at
-//! which some match of a trigger ends is reported (overlapping matches too), and classes are
-//! ASCII (`\w`, `\d`, `\b`, case folding), over raw bytes. A lazy DFA compiled from all
-//! triggers at once, searched in "all matches, overlapping" mode, gives exactly that.
+//! Hyperscan's semantics, which the Python engine relies on, are kept exactly: every end
+//! offset at which some match of a trigger ends is reported (overlapping matches too), with
+//! ASCII classes (`\w`, `\d`, `\b`, case folding) over raw bytes and multi-line anchors.
+//!
+//! Running all triggers as one automaton over every byte is slow (thousands of name
+//! triggers, bounded repeats such as `[^\n]{0,40}`), so each trigger is anchored on
+//! something every one of its matches must contain, found cheaply, and the trigger's own
+//! automaton is run only there:
+//! - a *prefix literal* (`passport`, `Rahul `): an Aho-Corasick pass finds every occurrence
+//!   and the trigger is searched anchored at it;
+//! - an inner literal (`@`, `://`) or a *run of digits* (a phone needs five in a row): the
+//!   trigger is searched in a window around each occurrence, as wide as its longest match;
+//! - neither: the trigger runs over the whole buffer.
+//!
+//! Every match contains its anchor and lies within the window around it, so the hits are
+//! the same as one pass of all triggers would give.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::util::syntax;
-use regex_automata::{Input, MatchKind};
-
-pub struct Triggers {
-    dfa: DFA,
-    /// Detector id of each compiled pattern.
-    ids: Vec<u32>,
-}
+use regex_automata::{Anchored, Input, MatchKind, PatternID};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// One trigger hit: the detector it belongs to and the end of the match (exclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,65 +30,762 @@ pub struct Hit {
     pub end: usize,
 }
 
+/// The trigger pass of an engine: Hyperscan where it is compiled in (the Python engine's
+/// own scanner), else the anchored scanner below. Both give the same hits.
+pub enum Triggers {
+    #[cfg(feature = "hyperscan")]
+    Hyperscan(crate::hs::Database),
+    Anchored(AnchoredScanner),
+}
+
+/// Per-scan scratch space of the trigger pass.
+pub enum Caches {
+    #[cfg(feature = "hyperscan")]
+    Hyperscan(crate::hs::Scratch),
+    Anchored(AnchoredCaches),
+}
+
 impl Triggers {
-    /// `triggers`: (detector id, regex, caseless).
-    pub fn new(triggers: &[(u32, String, bool)]) -> Result<Triggers, String> {
-        let patterns: Vec<String> = triggers
-            .iter()
-            .map(|(_, rx, caseless)| {
-                if *caseless {
-                    format!("(?i:{rx})")
-                } else {
-                    format!("(?:{rx})")
-                }
-            })
-            .collect();
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(64 << 20)
-                    .minimum_cache_clear_count(None),
-            )
-            .syntax(
-                syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false)
-                    .multi_line(true),
-            )
-            .build_many(&patterns)
-            .map_err(|e| format!("a trigger does not compile: {e}"))?;
-        Ok(Triggers {
-            dfa,
-            ids: triggers.iter().map(|t| t.0).collect(),
+    /// `scanner`: "hyperscan", "anchored" or "auto" (Hyperscan when compiled in).
+    /// `compiled`: a Hyperscan database serialised from the same triggers, if cached.
+    pub fn new(
+        triggers: &[(u32, String, bool)],
+        scanner: &str,
+        compiled: Option<&[u8]>,
+    ) -> Result<Triggers, String> {
+        match scanner {
+            #[cfg(feature = "hyperscan")]
+            "auto" | "hyperscan" => {
+                let loaded = compiled.and_then(|b| crate::hs::Database::deserialize(b).ok());
+                Ok(Triggers::Hyperscan(match loaded {
+                    Some(db) => db,
+                    None => crate::hs::Database::new(triggers)?,
+                }))
+            }
+            #[allow(unreachable_patterns)]
+            "auto" | "anchored" => {
+                let _ = compiled;
+                Ok(Triggers::Anchored(AnchoredScanner::new(triggers)?))
+            }
+            other => Err(format!(
+                "unknown trigger scanner {other:?}; expected auto, hyperscan or anchored"
+            )),
+        }
+    }
+
+    /// The compiled Hyperscan database, serialised for a cache (None for the anchored
+    /// scanner, which compiles fast).
+    pub fn serialized(&self) -> Option<Vec<u8>> {
+        match self {
+            #[cfg(feature = "hyperscan")]
+            Triggers::Hyperscan(db) => db.serialize().ok(),
+            Triggers::Anchored(_) => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            #[cfg(feature = "hyperscan")]
+            Triggers::Hyperscan(_) => "hyperscan",
+            Triggers::Anchored(_) => "anchored",
+        }
+    }
+
+    pub fn cache(&self) -> Result<Caches, String> {
+        Ok(match self {
+            #[cfg(feature = "hyperscan")]
+            Triggers::Hyperscan(db) => Caches::Hyperscan(db.scratch()?),
+            Triggers::Anchored(a) => Caches::Anchored(a.cache()),
         })
     }
 
-    pub fn cache(&self) -> Cache {
-        self.dfa.create_cache()
-    }
-
-    /// All hits in `data`, in order of their end offset.
-    pub fn scan(&self, cache: &mut Cache, data: &[u8], out: &mut Vec<Hit>) {
-        let input = Input::new(data);
-        let mut state = OverlappingState::start();
-        loop {
-            if self
-                .dfa
-                .try_search_overlapping_fwd(cache, &input, &mut state)
-                .is_err()
-            {
-                // Never happens without a cache-clear limit; stay correct if it does.
-                break;
+    /// All hits in `data`, ordered by end offset; one per (detector, end).
+    pub fn scan(&self, caches: &mut Caches, data: &[u8], out: &mut Vec<Hit>) {
+        match (self, caches) {
+            #[cfg(feature = "hyperscan")]
+            (Triggers::Hyperscan(db), Caches::Hyperscan(s)) => {
+                let start = out.len();
+                if db.scan(s, data, out).is_err() {
+                    // A scan error (an input over 4 GiB) leaves no partial hits behind.
+                    out.truncate(start);
+                }
             }
-            match state.get_match() {
-                None => break,
-                Some(m) => out.push(Hit {
-                    id: self.ids[m.pattern().as_usize()],
-                    end: m.offset(),
-                }),
+            (Triggers::Anchored(a), Caches::Anchored(c)) => a.scan(c, data, out),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("caches of another scanner"),
+        }
+    }
+}
+
+/// Largest literal set one trigger may be anchored on.
+const MAX_LITERALS: usize = 256;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Anchor {
+    /// Every match starts with one of these (lower-cased when the trigger is caseless).
+    Prefix(Vec<Vec<u8>>),
+    /// Every match contains one of these.
+    Inner(Vec<Vec<u8>>),
+    /// Every match contains a run of at least this many ASCII digits.
+    Digits(usize),
+    Whole,
+}
+
+/// How far a match may reach from its anchor.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Reach {
+    Bytes(usize),
+    /// Unbounded, but never across a newline: the window is the anchor's line.
+    Line,
+}
+
+struct Trigger {
+    id: u32,
+    caseless: bool,
+    anchor: Anchor,
+    reach: Reach,
+}
+
+/// A group of triggers searched in windows with one automaton.
+struct Windowed {
+    dfa: DFA,
+    /// Detector id of each of the automaton's patterns.
+    ids: Vec<u32>,
+    /// Trigger indexes in this group.
+    members: Vec<usize>,
+    reach: Reach,
+}
+
+pub struct AnchoredScanner {
+    triggers: Vec<Trigger>,
+    /// All triggers, one pattern each, for anchored searches at prefix literals.
+    anchored: DFA,
+    /// Literal occurrences: case-sensitive and caseless automata, and the triggers each
+    /// literal anchors.
+    exact_ac: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+    caseless_ac: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+    /// Windowed groups, one per (detector, reach kind), and the group of each trigger.
+    windowed: Vec<Windowed>,
+    group_of: Vec<Option<usize>>,
+    /// Triggers without an anchor, run over the whole buffer.
+    whole: Option<(DFA, Vec<u32>)>,
+    /// Smallest digit run any digit-anchored trigger needs (usize::MAX: none).
+    min_digits: usize,
+}
+
+/// The scratch state of the anchored scanner's automata.
+pub struct AnchoredCaches {
+    anchored: Cache,
+    windowed: Vec<Cache>,
+    whole: Option<Cache>,
+}
+
+fn pattern(rx: &str, caseless: bool) -> String {
+    if caseless {
+        format!("(?i:{rx})")
+    } else {
+        format!("(?:{rx})")
+    }
+}
+
+fn build_dfa(patterns: &[String], each_start: bool) -> Result<DFA, String> {
+    DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .starts_for_each_pattern(each_start)
+                .cache_capacity(32 << 20)
+                .minimum_cache_clear_count(None),
+        )
+        .syntax(
+            syntax::Config::new()
+                .unicode(false)
+                .utf8(false)
+                .multi_line(true),
+        )
+        .build_many(patterns)
+        .map_err(|e| format!("a trigger does not compile: {e}"))
+}
+
+fn parse(rx: &str, caseless: bool) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(true)
+        .case_insensitive(caseless)
+        .build()
+        .parse(rx)
+        .map_err(|e| format!("a trigger does not parse: {e}"))
+}
+
+impl AnchoredScanner {
+    /// `triggers`: (detector id, regex, caseless), in Hyperscan syntax.
+    pub fn new(triggers: &[(u32, String, bool)]) -> Result<AnchoredScanner, String> {
+        let mut infos = Vec::with_capacity(triggers.len());
+        for (id, rx, caseless) in triggers {
+            let hir = parse(rx, *caseless)?;
+            let reach = match hir.properties().maximum_len() {
+                Some(n) => Reach::Bytes(n),
+                None if !can_match_newline(&hir) => Reach::Line,
+                None => Reach::Bytes(usize::MAX),
+            };
+            let anchor = if reach == Reach::Bytes(usize::MAX) {
+                Anchor::Whole
+            } else {
+                choose_anchor(&hir, *caseless)
+            };
+            infos.push(Trigger {
+                id: *id,
+                caseless: *caseless,
+                anchor,
+                reach,
+            });
+        }
+        let patterns: Vec<String> = triggers.iter().map(|(_, rx, c)| pattern(rx, *c)).collect();
+        let anchored = build_dfa(&patterns, true)?;
+        let exact_ac = literal_automaton(&infos, false)?;
+        let caseless_ac = literal_automaton(&infos, true)?;
+        // Windowed groups: per detector and reach kind.
+        let mut windowed: Vec<Windowed> = Vec::new();
+        let mut group_of = vec![None; infos.len()];
+        let mut keys: Vec<(u32, bool)> = Vec::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (i, t) in infos.iter().enumerate() {
+            if matches!(t.anchor, Anchor::Inner(_) | Anchor::Digits(_)) {
+                let key = (t.id, t.reach == Reach::Line);
+                let g = match keys.iter().position(|k| *k == key) {
+                    Some(g) => g,
+                    None => {
+                        keys.push(key);
+                        members.push(Vec::new());
+                        keys.len() - 1
+                    }
+                };
+                members[g].push(i);
+                group_of[i] = Some(g);
             }
         }
+        for (g, m) in members.into_iter().enumerate() {
+            let pats: Vec<String> = m.iter().map(|&i| patterns[i].clone()).collect();
+            let reach = if keys[g].1 {
+                Reach::Line
+            } else {
+                Reach::Bytes(
+                    m.iter()
+                        .map(|&i| match infos[i].reach {
+                            Reach::Bytes(n) => n,
+                            Reach::Line => 0,
+                        })
+                        .max()
+                        .unwrap_or(0),
+                )
+            };
+            windowed.push(Windowed {
+                dfa: build_dfa(&pats, false)?,
+                ids: m.iter().map(|&i| infos[i].id).collect(),
+                members: m,
+                reach,
+            });
+        }
+        let whole_idx: Vec<usize> = (0..infos.len())
+            .filter(|&i| infos[i].anchor == Anchor::Whole)
+            .collect();
+        let whole = if whole_idx.is_empty() {
+            None
+        } else {
+            let pats: Vec<String> = whole_idx.iter().map(|&i| patterns[i].clone()).collect();
+            Some((
+                build_dfa(&pats, false)?,
+                whole_idx.iter().map(|&i| infos[i].id).collect(),
+            ))
+        };
+        let min_digits = infos
+            .iter()
+            .filter_map(|t| {
+                if let Anchor::Digits(k) = t.anchor {
+                    Some(k)
+                } else {
+                    None
+                }
+            })
+            .min()
+            .unwrap_or(usize::MAX);
+        Ok(AnchoredScanner {
+            triggers: infos,
+            anchored,
+            exact_ac,
+            caseless_ac,
+            windowed,
+            group_of,
+            whole,
+            min_digits,
+        })
+    }
+
+    pub fn cache(&self) -> AnchoredCaches {
+        AnchoredCaches {
+            anchored: self.anchored.create_cache(),
+            windowed: self.windowed.iter().map(|w| w.dfa.create_cache()).collect(),
+            whole: self.whole.as_ref().map(|(d, _)| d.create_cache()),
+        }
+    }
+
+    /// All hits in `data`, ordered by end offset, then detector; one per (detector, end).
+    pub fn scan(&self, caches: &mut AnchoredCaches, data: &[u8], out: &mut Vec<Hit>) {
+        let start = out.len();
+        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.windowed.len()];
+        let mut anchored_at: Vec<(usize, usize)> = Vec::new(); // (position, trigger)
+        for (ac, caseless) in [(&self.exact_ac, false), (&self.caseless_ac, true)] {
+            let Some((ac, owners)) = ac else { continue };
+            for m in ac.find_overlapping_iter(data) {
+                for &t in &owners[m.pattern().as_usize()] {
+                    debug_assert_eq!(self.triggers[t].caseless, caseless);
+                    match self.group_of[t] {
+                        None => anchored_at.push((m.start(), t)),
+                        Some(g) => windows[g].push((m.start(), m.end())),
+                    }
+                }
+            }
+        }
+        if self.min_digits != usize::MAX {
+            self.digit_windows(data, &mut windows);
+        }
+        anchored_at.sort_unstable();
+        anchored_at.dedup();
+        for &(p, t) in &anchored_at {
+            let input = Input::new(data)
+                .range(p..)
+                .anchored(Anchored::Pattern(PatternID::new_unchecked(t)));
+            let mut state = OverlappingState::start();
+            while self
+                .anchored
+                .try_search_overlapping_fwd(&mut caches.anchored, &input, &mut state)
+                .is_ok()
+            {
+                match state.get_match() {
+                    None => break,
+                    Some(m) => out.push(Hit {
+                        id: self.triggers[t].id,
+                        end: m.offset(),
+                    }),
+                }
+            }
+        }
+        for (g, ws) in windows.iter_mut().enumerate() {
+            if ws.is_empty() {
+                continue;
+            }
+            let w = &self.windowed[g];
+            for (lo, hi) in merge(ws, w.reach, data) {
+                search_all(&w.dfa, &mut caches.windowed[g], data, lo, hi, &w.ids, out);
+            }
+        }
+        if let (Some((dfa, ids)), Some(cache)) = (&self.whole, caches.whole.as_mut()) {
+            search_all(dfa, cache, data, 0, data.len(), ids, out);
+        }
+        let found = &mut out[start..];
+        found.sort_unstable_by_key(|h| (h.end, h.id));
+        let mut n = start;
+        for k in start..out.len() {
+            if n == start || out[k] != out[n - 1] {
+                out[n] = out[k];
+                n += 1;
+            }
+        }
+        out.truncate(n);
+    }
+
+    /// Windows around runs of digits long enough for some digit-anchored trigger.
+    fn digit_windows(&self, data: &[u8], windows: &mut [Vec<(usize, usize)>]) {
+        let mut i = 0;
+        let n = data.len();
+        while i < n {
+            if !data[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < n && data[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = i - s;
+            if run < self.min_digits {
+                continue;
+            }
+            for (g, w) in self.windowed.iter().enumerate() {
+                let wants = w
+                    .members
+                    .iter()
+                    .any(|&t| matches!(self.triggers[t].anchor, Anchor::Digits(k) if k <= run));
+                if wants {
+                    windows[g].push((s, i));
+                }
+            }
+        }
+    }
+}
+
+/// Every match end of `dfa`'s patterns that lies within `lo..hi` (look-around still sees
+/// the bytes outside).
+fn search_all(
+    dfa: &DFA,
+    cache: &mut Cache,
+    data: &[u8],
+    lo: usize,
+    hi: usize,
+    ids: &[u32],
+    out: &mut Vec<Hit>,
+) {
+    let input = Input::new(data).range(lo..hi);
+    let mut state = OverlappingState::start();
+    while dfa
+        .try_search_overlapping_fwd(cache, &input, &mut state)
+        .is_ok()
+    {
+        match state.get_match() {
+            None => break,
+            Some(m) => out.push(Hit {
+                id: ids[m.pattern().as_usize()],
+                end: m.offset(),
+            }),
+        }
+    }
+}
+
+/// Anchor occurrences widened by the reach of the group's triggers and merged.
+fn merge(ws: &mut [(usize, usize)], reach: Reach, data: &[u8]) -> Vec<(usize, usize)> {
+    ws.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &(s, e) in ws.iter() {
+        let (lo, hi) = match reach {
+            Reach::Bytes(w) => (s.saturating_sub(w), e.saturating_add(w).min(data.len())),
+            Reach::Line => (
+                memchr::memrchr(b'\n', &data[..s]).map_or(0, |p| p + 1),
+                memchr::memchr(b'\n', &data[e..]).map_or(data.len(), |p| e + p),
+            ),
+        };
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+fn literal_automaton(
+    infos: &[Trigger],
+    caseless: bool,
+) -> Result<Option<(AhoCorasick, Vec<Vec<usize>>)>, String> {
+    let mut literals: Vec<Vec<u8>> = Vec::new();
+    let mut owners: Vec<Vec<usize>> = Vec::new();
+    let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+    for (t, info) in infos.iter().enumerate() {
+        if info.caseless != caseless {
+            continue;
+        }
+        let lits = match &info.anchor {
+            Anchor::Prefix(l) | Anchor::Inner(l) => l,
+            _ => continue,
+        };
+        for lit in lits {
+            let k = *index.entry(lit.clone()).or_insert_with(|| {
+                literals.push(lit.clone());
+                owners.push(Vec::new());
+                literals.len() - 1
+            });
+            if owners[k].last() != Some(&t) {
+                owners[k].push(t);
+            }
+        }
+    }
+    if literals.is_empty() {
+        return Ok(None);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .match_kind(AcMatchKind::Standard)
+        .ascii_case_insensitive(caseless)
+        .build(&literals)
+        .map_err(|e| format!("trigger literals: {e}"))?;
+    Ok(Some((ac, owners)))
+}
+
+// ------------------------------------------------------------------ anchor analysis
+
+fn can_match_newline(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Literal(l) => l.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Repetition(r) => can_match_newline(&r.sub),
+        HirKind::Capture(c) => can_match_newline(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(can_match_newline),
+        HirKind::Empty | HirKind::Look(_) => false,
+    }
+}
+
+fn class_bytes(c: &Class) -> Vec<u8> {
+    match c {
+        Class::Bytes(b) => b
+            .ranges()
+            .iter()
+            .flat_map(|r| r.start()..=r.end())
+            .collect(),
+        Class::Unicode(u) => u
+            .ranges()
+            .iter()
+            .flat_map(|r| (r.start() as u32)..=(r.end() as u32))
+            .filter(|&c| c < 256)
+            .map(|c| c as u8)
+            .collect(),
+    }
+}
+
+/// The finite set of strings `hir` matches (ASCII-lower-cased when `fold`), if small.
+fn exact(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
+    let lower = |b: &[u8]| {
+        if fold {
+            b.to_ascii_lowercase()
+        } else {
+            b.to_vec()
+        }
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
+        HirKind::Literal(l) => Some(vec![lower(&l.0)]),
+        HirKind::Class(c) => {
+            let mut bytes = class_bytes(c);
+            if fold {
+                bytes = bytes.iter().map(|b| b.to_ascii_lowercase()).collect();
+            }
+            bytes.sort_unstable();
+            bytes.dedup();
+            (bytes.len() <= 4 && !bytes.is_empty())
+                .then(|| bytes.into_iter().map(|b| vec![b]).collect())
+        }
+        HirKind::Capture(c) => exact(&c.sub, fold),
+        HirKind::Repetition(r) => {
+            if r.max != Some(r.min) || r.min > 8 {
+                return None;
+            }
+            let sub = exact(&r.sub, fold)?;
+            let mut acc = vec![Vec::new()];
+            for _ in 0..r.min {
+                acc = product(&acc, &sub)?;
+            }
+            Some(acc)
+        }
+        HirKind::Concat(v) => {
+            let mut acc = vec![Vec::new()];
+            for h in v {
+                acc = product(&acc, &exact(h, fold)?)?;
+            }
+            Some(acc)
+        }
+        HirKind::Alternation(v) => {
+            let mut all = Vec::new();
+            for h in v {
+                all.extend(exact(h, fold)?);
+                if all.len() > MAX_LITERALS {
+                    return None;
+                }
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+    }
+}
+
+fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > MAX_LITERALS {
+        return None;
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in a {
+        for y in b {
+            let mut s = x.clone();
+            s.extend_from_slice(y);
+            out.push(s);
+        }
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// A literal set every match contains, and whether it always stands at the match start.
+#[derive(Clone, Debug)]
+struct Required {
+    lits: Vec<Vec<u8>>,
+    prefix: bool,
+}
+
+fn min_len(lits: &[Vec<u8>]) -> usize {
+    lits.iter().map(Vec::len).min().unwrap_or(0)
+}
+
+/// Longer literals first (fewer false occurrences), then fewer of them, then a prefix.
+fn better(a: &Required, b: &Required) -> bool {
+    let (la, lb) = (min_len(&a.lits).min(6), min_len(&b.lits).min(6));
+    (la, std::cmp::Reverse(a.lits.len()), a.prefix)
+        > (lb, std::cmp::Reverse(b.lits.len()), b.prefix)
+}
+
+fn required(hir: &Hir, fold: bool) -> Option<Required> {
+    if let Some(lits) = exact(hir, fold) {
+        if lits.iter().all(|l| !l.is_empty()) {
+            return Some(Required { lits, prefix: true });
+        }
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => required(&c.sub, fold),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub, fold),
+        HirKind::Alternation(v) => {
+            let mut lits = Vec::new();
+            let mut prefix = true;
+            for h in v {
+                let r = required(h, fold)?;
+                prefix &= r.prefix;
+                lits.extend(r.lits);
+            }
+            lits.sort();
+            lits.dedup();
+            (lits.len() <= MAX_LITERALS).then_some(Required { lits, prefix })
+        }
+        HirKind::Concat(v) => {
+            let mut best: Option<Required> = None;
+            let mut offer = |r: Required| {
+                if best.as_ref().is_none_or(|b| better(&r, b)) {
+                    best = Some(r);
+                }
+            };
+            let exacts: Vec<Option<Vec<Vec<u8>>>> = v.iter().map(|h| exact(h, fold)).collect();
+            // Products of runs of exact pieces: the longest literals a trigger spells out.
+            for s in 0..v.len() {
+                // A run counts as a prefix only from the first piece, or after zero-width
+                // pieces alone.
+                let at_start = v[..s].iter().all(|h| matches!(h.kind(), HirKind::Look(_)));
+                let mut acc: Vec<Vec<u8>> = vec![Vec::new()];
+                for e in &exacts[s..] {
+                    let Some(set) = e else { break };
+                    let Some(next) = product(&acc, set) else {
+                        break;
+                    };
+                    acc = next;
+                    if acc.iter().all(|l| !l.is_empty()) {
+                        offer(Required {
+                            lits: acc.clone(),
+                            prefix: at_start,
+                        });
+                    }
+                }
+            }
+            for (k, h) in v.iter().enumerate() {
+                if exacts[k].is_none() {
+                    if let Some(mut r) = required(h, fold) {
+                        let at_start = v[..k].iter().all(|h| matches!(h.kind(), HirKind::Look(_)));
+                        r.prefix &= at_start;
+                        offer(r);
+                    }
+                }
+            }
+            best
+        }
+        _ => None,
+    }
+}
+
+/// Minimum length of `hir` when it matches only non-empty runs of ASCII digits.
+fn pure_digits(hir: &Hir) -> Option<usize> {
+    match hir.kind() {
+        HirKind::Literal(l) => {
+            (!l.0.is_empty() && l.0.iter().all(u8::is_ascii_digit)).then_some(l.0.len())
+        }
+        HirKind::Class(c) => {
+            let b = class_bytes(c);
+            (!b.is_empty() && b.iter().all(u8::is_ascii_digit) && matches!(c, Class::Bytes(_)))
+                .then_some(1)
+        }
+        HirKind::Capture(c) => pure_digits(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => pure_digits(&r.sub).map(|m| m * r.min as usize),
+        HirKind::Alternation(v) => v
+            .iter()
+            .map(pure_digits)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .min(),
+        HirKind::Concat(v) => {
+            let mut total = 0;
+            for h in v {
+                total += pure_digits(h)?;
+            }
+            Some(total)
+        }
+        _ => None,
+    }
+}
+
+/// The length of the digit run every match of `hir` contains (0: none known).
+fn required_digits(hir: &Hir) -> usize {
+    if let Some(m) = pure_digits(hir) {
+        return m;
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => required_digits(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_digits(&r.sub),
+        HirKind::Alternation(v) => v.iter().map(required_digits).min().unwrap_or(0),
+        HirKind::Concat(v) => {
+            let mut best = 0;
+            let mut run = 0;
+            for h in v {
+                if matches!(h.kind(), HirKind::Look(_)) {
+                    continue; // zero width: the run goes on
+                }
+                match pure_digits(h) {
+                    Some(m) => run += m,
+                    None => {
+                        best = best.max(run).max(required_digits(h));
+                        run = 0;
+                    }
+                }
+            }
+            best.max(run)
+        }
+        _ => 0,
+    }
+}
+
+fn choose_anchor(hir: &Hir, caseless: bool) -> Anchor {
+    let lits = required(hir, caseless);
+    let digits = required_digits(hir);
+    let lit_len = lits.as_ref().map_or(0, |r| min_len(&r.lits));
+    // Bytes that are rare in logs make good one-byte anchors; `-`, `:`, `.` do not.
+    let rare = |r: &Required| {
+        r.lits
+            .iter()
+            .all(|l| l.len() == 1 && b"@%+#~^|!$&=".contains(&l[0]))
+    };
+    let as_anchor = |r: Required| {
+        if r.prefix {
+            Anchor::Prefix(r.lits)
+        } else {
+            Anchor::Inner(r.lits)
+        }
+    };
+    match lits {
+        Some(r) if lit_len >= 3 => as_anchor(r),
+        Some(r) if rare(&r) && digits < 3 => as_anchor(r),
+        _ if digits >= 3 => Anchor::Digits(digits),
+        Some(r) if lit_len >= 2 => as_anchor(r),
+        _ if digits >= 2 => Anchor::Digits(digits),
+        Some(r) if lit_len >= 1 => as_anchor(r),
+        _ => Anchor::Whole,
     }
 }
 
@@ -88,9 +793,14 @@ impl Triggers {
 mod tests {
     use super::*;
 
+    fn anchor_of(rx: &str, caseless: bool) -> Anchor {
+        choose_anchor(&parse(rx, caseless).unwrap(), caseless)
+    }
+
     #[test]
     fn when_matches_overlap_then_every_end_reported() {
-        let t = Triggers::new(&[(0, r"\d{3}".into(), false), (1, "ab".into(), true)]).unwrap();
+        let t =
+            AnchoredScanner::new(&[(0, r"\d{3}".into(), false), (1, "ab".into(), true)]).unwrap();
         let mut cache = t.cache();
         let mut out = Vec::new();
         t.scan(&mut cache, b"1234 AB", &mut out);
@@ -102,5 +812,64 @@ mod tests {
                 Hit { id: 1, end: 7 }
             ]
         );
+    }
+
+    #[test]
+    fn when_trigger_spells_a_word_then_anchored_on_it() {
+        assert_eq!(
+            anchor_of(r"\bRahul[ +][A-Z]", false),
+            Anchor::Prefix(vec![b"Rahul ".to_vec(), b"Rahul+".to_vec()])
+        );
+        assert_eq!(
+            anchor_of("passport", true),
+            Anchor::Prefix(vec![b"passport".to_vec()])
+        );
+        assert_eq!(
+            anchor_of(r"[A-Za-z0-9._+\-]@[A-Za-z0-9\-]+\.[A-Za-z]{2}", false),
+            Anchor::Inner(vec![b"@".to_vec()])
+        );
+        assert_eq!(
+            anchor_of(r"(?:^|[^\w.+\-])[6-9]\d{4}[ \-]?\d{5}", false),
+            Anchor::Digits(5)
+        );
+    }
+
+    #[test]
+    fn when_hits_come_from_every_anchor_kind_then_same_as_one_pass() {
+        let specs: Vec<(u32, String, bool)> = vec![
+            (
+                0,
+                r"(?:^|[^\w.+\-])[6-9]\d{4}[ \-]?\d{5}(?:$|[^\w.\-])".into(),
+                false,
+            ),
+            (
+                1,
+                r"[A-Za-z0-9._+\-]@[A-Za-z0-9\-]+\.[A-Za-z0-9.\-]*[A-Za-z]{2}".into(),
+                false,
+            ),
+            (2, r"\bRahul[ +][A-Z]".into(), false),
+            (3, r"(?:upi|vpa)[^\n]{0,40}@[A-Za-z]".into(), true),
+            (4, r"[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}".into(), false),
+        ];
+        let t = AnchoredScanner::new(&specs).unwrap();
+        let pats: Vec<String> = specs.iter().map(|(_, r, c)| pattern(r, *c)).collect();
+        let one = build_dfa(&pats, false).unwrap();
+        let data = b"call 98765 43210 now\nUPI pay to rahul@okaxis Rahul Sharma ab:cd:ef x@y.co 9876543210\n";
+        let mut got = Vec::new();
+        t.scan(&mut t.cache(), data, &mut got);
+        let mut want = Vec::new();
+        search_all(
+            &one,
+            &mut one.create_cache(),
+            data,
+            0,
+            data.len(),
+            &[0, 1, 2, 3, 4],
+            &mut want,
+        );
+        want.sort_unstable_by_key(|h| (h.end, h.id));
+        want.dedup();
+        assert_eq!(got, want);
+        assert!(got.len() >= 6);
     }
 }

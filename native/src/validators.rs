@@ -1,11 +1,29 @@
 //! Validators of the built-in detectors, ported from their Python modules. A detector whose
 //! validator has no port here calls its Python hook (phone numbers through libphonenumber,
-//! custom detectors' hooks).
+//! JWT headers through `json`, IPv6 through `ipaddress`, custom detectors' hooks).
+//!
+//! Each port returns exactly what its Python function returns, for any value and line:
+//! offsets are bytes here and code points there, `\d` is any decimal digit, `\s` and
+//! `str.strip` take Unicode spaces, `re.IGNORECASE` takes `ſ`, `K`, `İ` and `ı` (see
+//! `pychars`). Where the Python function raises (a Verhoeff or GSTIN check over digits of
+//! another script), the port sets the same Python exception, which the scan raises at its
+//! end as the hook's would, and rejects the candidate.
+
+mod pychars;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::context::key_before;
 use crate::engine::Line;
+use crate::text::{back_chars, char_at, char_before, py_lower};
+use pychars::{
+    base36_digit, caseless_prefix, decimal_value, distinct, int, is_decimal, is_digit, is_space,
+    is_word, str_is_digit, strip, upper,
+};
 
 /// Word lists the validators read (`first_names`, `last_names`, `all_first_names`), given
 /// once by the Python side from `detectors/names.py`, so both engines use the same lists.
@@ -17,7 +35,10 @@ pub fn set_dictionaries(lists: HashMap<String, HashSet<String>>) {
 
 /// Whether `word` is in the named list (false when the list was not given).
 pub fn in_dictionary(list: &str, word: &str) -> bool {
-    DICTIONARIES.get().and_then(|d| d.get(list)).is_some_and(|s| s.contains(word))
+    DICTIONARIES
+        .get()
+        .and_then(|d| d.get(list))
+        .is_some_and(|s| s.contains(word))
 }
 
 /// `validate(value, line, start, end)`: None rejects, else a score delta. Offsets are bytes
@@ -30,9 +51,1449 @@ pub enum Validator {
     Python,
 }
 
-/// The port of a built-in validator, by the name the Python side gives it.
+/// The port of a built-in validator, by the name the Python side gives it
+/// (`PORTED` in `detectors/native.py`).
 pub fn builtin(name: &str) -> Option<Check> {
-    match name {
-        _ => None,
+    Some(match name {
+        "indian_mobile" => indian_mobile,
+        "email" => email,
+        "card" => card,
+        "aadhaar" => aadhaar,
+        "ipv4" => ipv4,
+        "person_pair" => person_pair,
+        "address_free" => address_free,
+        "person_key_value" => person_key_value,
+        "address_key_value" => address_key_value,
+        "person_titled" => person_titled,
+        "otp" => otp,
+        "birth_date" => birth_date,
+        "not_placeholder" => not_placeholder,
+        "bearer" => bearer,
+        "ssn" => ssn,
+        "iban" => iban,
+        "gstin" => gstin,
+        "ifsc" => ifsc,
+        "mac" => mac,
+        "device" => device,
+        _ => return None,
+    })
+}
+
+/// Test hook, `detectors._native._validate(name, line, start, end)`: the port `name` run on
+/// `line` (bytes: UTF-8, undecodable bytes as `surrogateescape` writes them) with the value
+/// `line[start:end]` (code points), as the Python validator is called. Raises what the
+/// Python validator would raise.
+#[pyfunction]
+#[pyo3(name = "_validate")]
+#[allow(dead_code)] // registered by lib.rs where the hook is wanted
+pub fn validate_builtin(
+    py: Python<'_>,
+    name: &str,
+    line: &[u8],
+    start: usize,
+    end: usize,
+) -> PyResult<Option<f64>> {
+    let check = builtin(name)
+        .ok_or_else(|| PyValueError::new_err(format!("no native validator {name:?}")))?;
+    let text = crate::text::decode(line);
+    let line = Line::new(&text);
+    if start > end || end > line.pos.len_cp(&text) {
+        return Err(PyValueError::new_err("offsets outside the line"));
+    }
+    let (a, b) = (line.pos.byte(start), line.pos.byte(end));
+    let result = check(&text[a..b], &line, a, b);
+    match PyErr::take(py) {
+        Some(err) => Err(err),
+        None => Ok(result),
+    }
+}
+
+/// What a Python validator raised.
+enum Raised {
+    Index(&'static str),
+    Value(&'static str),
+    /// A ValueError whose message ends with the `repr` of a str.
+    ValueRepr(&'static str, String),
+}
+
+/// Rejects the candidate and sets the Python exception the Python validator raises on it
+/// (unless one is already set: the first wins, as the first ends a Python scan). The core
+/// raises it after the scan, as it does a hook's.
+#[cold]
+fn raise(err: Raised) -> Option<f64> {
+    // SAFETY: Py_IsInitialized may be called at any time, with or without the GIL.
+    if unsafe { pyo3::ffi::Py_IsInitialized() } != 0 {
+        Python::with_gil(|py| {
+            if PyErr::occurred(py) {
+                return;
+            }
+            match err {
+                Raised::Index(m) => PyIndexError::new_err(m),
+                Raised::Value(m) => PyValueError::new_err(m),
+                Raised::ValueRepr(m, arg) => {
+                    PyValueError::new_err(format!("{m}{}", py_repr(py, &arg)))
+                }
+            }
+            .restore(py)
+        });
+    }
+    None
+}
+
+/// Python's `repr` of `s` as the Python side holds it (undecodable bytes as surrogates).
+fn py_repr(py: Python<'_>, s: &str) -> String {
+    let bytes = pyo3::types::PyBytes::new(py, &crate::text::encode(s));
+    bytes
+        .call_method1("decode", ("utf-8", "surrogateescape"))
+        .and_then(|o| o.repr())
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| format!("{s:?}"))
+}
+
+/// `int(s)`, raising its ValueError as Python does.
+fn py_int(s: &str) -> Result<i128, Option<f64>> {
+    int(s).map_err(|_| {
+        raise(Raised::ValueRepr(
+            "invalid literal for int() with base 10: ",
+            s.to_string(),
+        ))
+    })
+}
+
+/// The value of a string of decimal digits (`int(s)` of what `\d` matched).
+fn decimal_number<I: IntoIterator<Item = char>>(chars: I) -> u64 {
+    chars.into_iter().fold(0u64, |n, c| {
+        n.saturating_mul(10)
+            .saturating_add(decimal_value(c).unwrap_or(0) as u64)
+    })
+}
+
+/// `luhn_valid` of `detectors/checksums.py` over any characters (`ord(ch) - 48`).
+fn luhn_chars(chars: &[char]) -> bool {
+    let mut total: i64 = 0;
+    for (i, &c) in chars.iter().rev().enumerate() {
+        let mut d = c as i64 - 48;
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        total += d;
+    }
+    total.rem_euclid(10) == 0
+}
+
+// ---------------------------------------------------------------- phones.py
+
+/// `_indian_mobile`.
+fn indian_mobile(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let mut n = 0usize;
+    let mut head = [' '; 2];
+    let mut all_digits = !value.is_empty();
+    for c in value.chars() {
+        if is_decimal(c) {
+            if n < 2 {
+                head[n] = c;
+            }
+            n += 1;
+        } else if !is_digit(c) {
+            all_digits = false;
+        }
+    }
+    let prefixed = head[0] == '0' || (n >= 2 && head == ['9', '1']);
+    if n > 10 && !prefixed {
+        return None;
+    }
+    Some(if n > 10 || !all_digits { 0.2 } else { 0.0 })
+}
+
+// ---------------------------------------------------------------- generic.py
+
+#[rustfmt::skip]
+const COMMON_TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "mobi",
+    "app", "dev", "io", "ai", "co", "me", "tv", "xyz", "online", "site", "store", "shop",
+    "tech", "cloud", "email", "live", "today", "world", "life", "news", "blog", "club", "top",
+    "vip", "work", "space", "website", "digital", "agency", "solutions", "services",
+    "company", "network", "media", "global", "group", "systems", "bank", "insure", "health",
+    "academy", "school", "university", "travel", "finance", "money", "ltd", "llc", "inc",
+    "page", "one", "art", "design", "studio", "fashion", "food", "guru", "ninja", "rocks",
+    "social", "team", "tips", "zone", "in",
+];
+#[rustfmt::skip]
+const FILE_LIKE: &[&str] = &[
+    "js", "ts", "py", "sh", "rb", "pm", "gz", "db", "so", "md", "rs", "cs", "go", "kt", "hs",
+    "ml", "jar",
+];
+
+/// `_email`.
+fn email(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
+    if start > 0 && char_before(line.text, start) == Some('*') {
+        return None;
+    }
+    let b = value.as_bytes();
+    let token_user = (b.len() >= 4 && &b[..2] == b"gh" && b"pousr".contains(&b[2]) && b[3] == b'_')
+        || b.starts_with(b"glpat-")
+        || (b.len() >= 4
+            && &b[..3] == b"xox"
+            && b"abprs".contains(&b[3])
+            && b.get(4) == Some(&b'-'));
+    if token_user {
+        return None;
+    }
+    let tld = py_lower(value.rsplit('.').next().unwrap_or(value));
+    if COMMON_TLDS.contains(&tld.as_str())
+        || (tld.chars().count() == 2 && !FILE_LIKE.contains(&tld.as_str()))
+    {
+        return Some(0.0);
+    }
+    None
+}
+
+/// Unit words that say the number before them is no code (`_NOT_A_CODE_AFTER`).
+#[rustfmt::skip]
+const NOT_A_CODE_AFTER: &[&str] = &[
+    "s", "sec", "secs", "seconds", "ms", "min", "mins", "minutes", "hours", "hour", "attempts",
+    "attempt", "retries", "times", "tries", "chars", "characters", "digits",
+];
+
+/// `_otp`: `_NOT_A_CODE_AFTER.match(line, end)` is
+/// `\s*(?:s|sec|…|digits)\b` under IGNORECASE, anchored at `end`.
+fn otp(_value: &str, line: &Line, _start: usize, end: usize) -> Option<f64> {
+    let rest = &line.text[end..];
+    let rest = rest.trim_start_matches(is_space);
+    for word in NOT_A_CODE_AFTER {
+        if let Some(n) = caseless_prefix(rest, word) {
+            // The word ends with a letter (a word character), so `\b` wants none after it.
+            if !rest[n..].chars().next().is_some_and(is_word) {
+                return None;
+            }
+        }
+    }
+    Some(0.0)
+}
+
+/// `_birth_date`.
+fn birth_date(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    // years[0]: the first run of four decimal digits (re.findall(r"\d{4}")).
+    let chars: Vec<char> = value.chars().collect();
+    let year = chars
+        .windows(4)
+        .find(|w| w.iter().all(|&c| is_decimal(c)))
+        .map(|w| decimal_number(w.iter().copied()))?;
+    if !(1900..=2026).contains(&year) {
+        return None;
+    }
+    let rest = value.replace(&year.to_string(), "");
+    // re.findall(r"\d{1,2}(?!\d)"): the last one or two digits of every run of digits.
+    let mut run: Vec<char> = Vec::new();
+    let mut numbers_ok = true;
+    let mut flush = |run: &mut Vec<char>| {
+        if !run.is_empty() {
+            let tail = &run[run.len().saturating_sub(2)..];
+            let n = decimal_number(tail.iter().copied());
+            if n == 0 || n > 31 {
+                numbers_ok = false;
+            }
+            run.clear();
+        }
+    };
+    for c in rest.chars() {
+        if is_decimal(c) {
+            run.push(c);
+        } else {
+            flush(&mut run);
+        }
+    }
+    flush(&mut run);
+    numbers_ok.then_some(0.0)
+}
+
+// ---------------------------------------------------------------- payment.py
+
+/// `_CARD_LENGTHS`: (IIN range, prefix width, lengths).
+#[rustfmt::skip]
+const CARD_LENGTHS: &[((u64, u64), usize, &[usize])] = &[
+    ((4, 4), 1, &[13, 16, 19]),
+    ((51, 55), 2, &[16]),
+    ((2221, 2720), 4, &[16]),
+    ((34, 34), 2, &[15]),
+    ((37, 37), 2, &[15]),
+    ((6011, 6011), 4, &[16, 19]),
+    ((644, 649), 3, &[16, 19]),
+    ((65, 65), 2, &[16, 19]),
+    ((60, 60), 2, &[16]),
+    ((81, 82), 2, &[16]),
+    ((508, 508), 3, &[16]),
+    ((3528, 3589), 4, &[16, 19]),
+    ((300, 305), 3, &[14, 16]),
+    ((36, 36), 2, &[14]),
+    ((38, 39), 2, &[14, 16]),
+    ((62, 62), 2, &[16, 17, 18, 19]),
+    ((50, 50), 2, &[16, 19]),
+    ((56, 58), 2, &[16, 19]),
+    ((67, 67), 2, &[16, 19]),
+];
+#[rustfmt::skip]
+const CARD_GROUPS: &[&[usize]] = &[
+    &[4, 4, 4, 4],
+    &[4, 6, 5],
+    &[4, 6, 4],
+    &[4, 4, 4, 4, 3],
+    &[4, 4, 4, 2],
+    &[4, 4, 4, 3],
+];
+
+/// `_card`.
+fn card(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let mut digits: Vec<char> = Vec::with_capacity(value.len());
+    let mut sep: Option<char> = None;
+    // _NON_DIGIT.split(value): the digit runs between single non-digits.
+    let mut groups: Vec<usize> = Vec::with_capacity(6);
+    let mut group = 0usize;
+    for c in value.chars() {
+        if is_decimal(c) {
+            digits.push(c);
+            group += 1;
+        } else {
+            match sep {
+                Some(s) if s != c => return None, // len(seps) > 1
+                _ => sep = Some(c),
+            }
+            groups.push(group);
+            group = 0;
+        }
+    }
+    groups.push(group);
+    if sep.is_some() && !CARD_GROUPS.contains(&groups.as_slice()) {
+        return None;
+    }
+    if !luhn_chars(&digits) || distinct(digits.iter().copied()) < 2 {
+        return None;
+    }
+    for &((low, high), width, lengths) in CARD_LENGTHS {
+        let prefix = decimal_number(digits.iter().take(width).copied());
+        if low <= prefix && prefix <= high && lengths.contains(&digits.len()) {
+            return Some(if sep.is_some() { 0.15 } else { 0.0 });
+        }
+    }
+    None
+}
+
+#[rustfmt::skip]
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
+    ("BG", 22), ("BH", 22), ("BR", 29), ("CH", 21), ("CR", 22), ("CY", 28), ("CZ", 24),
+    ("DE", 22), ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24), ("FI", 18),
+    ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27),
+    ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23), ("IS", 26),
+    ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21),
+    ("LT", 20), ("LU", 20), ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19),
+    ("MR", 27), ("MT", 31), ("MU", 30), ("NL", 18), ("NO", 15), ("PK", 24), ("PL", 28),
+    ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("SA", 24), ("SC", 31),
+    ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("ST", 25), ("SV", 28), ("TL", 23),
+    ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20),
+];
+
+/// `_iban`, with `iban_valid` (mod 97 of the rearranged, letter-expanded IBAN).
+fn iban(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let compact: Vec<char> = value.chars().filter(|&c| c != ' ').collect();
+    let country: String = compact.iter().take(2).collect();
+    let expected = IBAN_LENGTHS.iter().find(|(c, _)| *c == country)?.1;
+    if compact.len() != expected {
+        return None;
+    }
+    let mut rem: u32 = 0;
+    for &c in compact[4..].iter().chain(&compact[..4]) {
+        let Some(v) = base36_digit(c) else {
+            return raise(Raised::ValueRepr(
+                "invalid literal for int() with base 36: ",
+                c.to_string(),
+            ));
+        };
+        rem = (rem * if v >= 10 { 100 } else { 10 } + v) % 97;
+    }
+    (rem == 1).then_some(0.0)
+}
+
+/// `_ssn`.
+fn ssn(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let digits: String = value.chars().filter(|&c| is_decimal(c)).collect();
+    let cut = |a: usize, b: Option<usize>| -> String {
+        let it = digits.chars().skip(a);
+        match b {
+            Some(b) => it.take(b.saturating_sub(a)).collect(),
+            None => it.collect(),
+        }
+    };
+    let (area, group, serial) = (cut(0, Some(3)), cut(3, Some(5)), cut(5, None));
+    // `area >= "900"` compares code points, as UTF-8 bytes order them.
+    if area == "000" || area == "666" || area.as_str() >= "900" || group == "00" || serial == "0000"
+    {
+        return None;
+    }
+    if ["078051120", "219099999", "123456789"].contains(&digits.as_str())
+        || distinct(digits.chars()) == 1
+    {
+        return None;
+    }
+    Some(0.0)
+}
+
+// ---------------------------------------------------------------- india.py
+
+#[rustfmt::skip]
+const VERHOEFF_D: [[u8; 10]; 10] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+];
+#[rustfmt::skip]
+const VERHOEFF_P: [[u8; 10]; 8] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+];
+
+/// `verhoeff_valid` over any characters: `ord(ch) - 48` indexes a 10-tuple, so `&` to `/`
+/// wrap around from its end and anything past `9` raises IndexError.
+fn verhoeff_chars(chars: &[char]) -> Result<bool, Option<f64>> {
+    let mut c = 0usize;
+    for (i, &ch) in chars.iter().rev().enumerate() {
+        let k = ch as i64 - 48;
+        let k = if (-10..0).contains(&k) { k + 10 } else { k };
+        if !(0..10).contains(&k) {
+            return Err(raise(Raised::Index("tuple index out of range")));
+        }
+        c = VERHOEFF_D[c][VERHOEFF_P[i % 8][k as usize] as usize] as usize;
+    }
+    Ok(c == 0)
+}
+
+/// `_aadhaar`.
+fn aadhaar(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let digits: Vec<char> = value.chars().filter(|&c| c != ' ' && c != '-').collect();
+    let valid = match verhoeff_chars(&digits) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !valid || distinct(digits.iter().copied()) < 4 {
+        return None;
+    }
+    Some(if digits.len() != value.chars().count() {
+        0.1
+    } else {
+        0.0
+    })
+}
+
+const PAN_HOLDER_TYPES: &str = "PCHFATBLJG";
+const GSTIN_CHARS: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// `_gstin`, with `gstin_valid` (Luhn mod 36 over the first 14 characters).
+fn gstin(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let chars: Vec<char> = value.chars().collect();
+    let head: String = chars.iter().take(2).collect();
+    let state = match py_int(&head) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !((1..=38).contains(&state) || state == 97 || state == 99) {
+        return None;
+    }
+    let Some(&sixth) = chars.get(5) else {
+        return raise(Raised::Index("string index out of range"));
+    };
+    if !PAN_HOLDER_TYPES.contains(sixth) {
+        return None;
+    }
+    if chars.len() != 15 {
+        return None;
+    }
+    let mut total = 0usize;
+    for (i, &ch) in chars[..14].iter().enumerate() {
+        let Some(idx) = GSTIN_CHARS.find(ch) else {
+            return raise(Raised::Value("substring not found"));
+        };
+        let v = idx * if i % 2 == 1 { 2 } else { 1 };
+        total += v / 36 + v % 36;
+    }
+    let check = GSTIN_CHARS.as_bytes()[(36 - total % 36) % 36] as char;
+    (check == chars[14]).then_some(0.0)
+}
+
+#[rustfmt::skip]
+const IFSC_BANKS: &[&str] = &[
+    "SBIN", "HDFC", "ICIC", "UTIB", "PUNB", "KKBK", "BARB", "CNRB", "UBIN", "IDIB", "IOBA",
+    "YESB", "INDB", "FDRL", "IDFB", "BKID", "CBIN", "MAHB", "UCBA", "PSIB", "KARB", "KVBL",
+    "SIBL", "TMBL", "CIUB", "DBSS", "HSBC", "CITI", "SCBL", "RATN", "AUBL", "ESFB", "DLXB",
+    "JAKA", "IBKL", "BDBL", "NKGS", "SVCB", "COSB", "ABHY", "APGB",
+];
+
+/// `_ifsc`.
+fn ifsc(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let head = match value.char_indices().nth(4) {
+        Some((i, _)) => &value[..i],
+        None => value,
+    };
+    Some(if IFSC_BANKS.contains(&head) {
+        0.1
+    } else {
+        -0.2
+    })
+}
+
+// ---------------------------------------------------------------- network.py
+
+/// `_ipv4`.
+fn ipv4(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
+    let text = line.text;
+    if char_before(text, start) == Some('/') {
+        let before = &text[..start - 1];
+        if before
+            .chars()
+            .next_back()
+            .is_some_and(crate::pyre::is_letter)
+        {
+            return None; // a product version in a user agent: OPR/106.0.0.0
+        }
+    }
+    if char_at(text, end) == Some('/') && char_at(text, end + 1).is_some_and(is_digit) {
+        return None; // a CIDR network
+    }
+    let mut nums = [0i128; 2];
+    for (i, p) in value.split('.').enumerate() {
+        if p.chars().count() > 1 && p.starts_with('0') {
+            return None;
+        }
+        let n = match py_int(p) {
+            Ok(n) => n,
+            Err(r) => return r,
+        };
+        if n > 255 {
+            return None;
+        }
+        if i < 2 {
+            nums[i] = n;
+        }
+    }
+    if !value.contains('.') {
+        return raise(Raised::Index("list index out of range"));
+    }
+    let [a, b] = nums;
+    if a == 0 || a == 127 || a == 255 || a >= 224 {
+        return None;
+    }
+    let private = a == 10 || (a == 172 && (16..=31).contains(&b)) || (a == 192 && b == 168);
+    Some(if private || (a == 169 && b == 254) {
+        -0.25
+    } else {
+        0.05
+    })
+}
+
+/// `_mac`.
+fn mac(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let digits: Vec<char> = value
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if value.contains('.') && !digits.is_empty() && digits.iter().all(|c| c.is_ascii_digit()) {
+        return None; // a CalVer build
+    }
+    if distinct(digits.iter().copied()) < 2 {
+        return None;
+    }
+    Some(0.0)
+}
+
+/// `_device`.
+fn device(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    if str_is_digit(value) {
+        let chars: Vec<char> = value.chars().collect();
+        if !luhn_chars(&chars) {
+            return None;
+        }
+    }
+    if distinct(value.chars().filter(|&c| c != '-')) < 3 {
+        return None;
+    }
+    Some(0.0)
+}
+
+// ---------------------------------------------------------------- secrets.py
+
+/// `_PLACEHOLDER.match(value)`: the whole value (or all of it but a final newline, as `$`
+/// allows) is a placeholder, case-insensitively.
+fn placeholder(value: &str) -> bool {
+    let full = is_placeholder(value);
+    full || value.strip_suffix('\n').is_some_and(is_placeholder)
+}
+
+#[rustfmt::skip]
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "null", "none", "nil", "true", "false", "undefined", "redacted", "masked", "hidden",
+    "secret", "password", "changeme", "%s",
+];
+
+/// One of `_PLACEHOLDER`'s alternatives matches all of `s` (under IGNORECASE).
+fn is_placeholder(s: &str) -> bool {
+    let same = |ok: &dyn Fn(char) -> bool| !s.is_empty() && s.chars().all(ok);
+    if same(&|c| c == '*')
+        || same(&|c| c == 'x' || c == 'X')
+        || same(&|c| c == '#')
+        || same(&|c| c == '.')
+        || same(&|c| c == '-')
+    {
+        return true;
+    }
+    if PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| caseless_prefix(s, w) == Some(s.len()))
+    {
+        return true;
+    }
+    // <[^>]*>
+    if let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+        if !inner.contains('>') {
+            return true;
+        }
+    }
+    // \$\{[^}]*\}?
+    if let Some(rest) = s.strip_prefix("${") {
+        let inner = rest.strip_suffix('}').unwrap_or(rest);
+        if !inner.contains('}') {
+            return true;
+        }
+    }
+    // \{\{[^}]*\}\}
+    if let Some(inner) = s.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
+        if !inner.contains('}') {
+            return true;
+        }
+    }
+    // %\(\w+\)s
+    if let Some(rest) = s.strip_prefix("%(") {
+        let mut it = rest.chars();
+        if let (Some(last), Some(paren)) = (it.next_back(), it.next_back()) {
+            let name = it.as_str();
+            if paren == ')'
+                && caseless_prefix(&last.to_string(), "s").is_some()
+                && !name.is_empty()
+                && name.chars().all(is_word)
+            {
+                return true;
+            }
+        }
+    }
+    // \[REDACTED[^\]]*\] and \[(?:FILTERED|MASKED|REDACTED)[^\]]*\]?
+    if let Some(rest) = s.strip_prefix('[') {
+        for word in ["filtered", "masked", "redacted"] {
+            if let Some(n) = caseless_prefix(rest, word) {
+                let tail = &rest[n..];
+                let inner = tail.strip_suffix(']').unwrap_or(tail);
+                if !inner.contains(']') {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// `_CLAIMED.match(value)`: a JWT, an AWS access key or a PEM block, which their own
+/// detectors report.
+fn claimed(value: &str) -> bool {
+    let b = value.as_bytes();
+    let token = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    if let Some(rest) = b.strip_prefix(b"eyJ") {
+        let n1 = rest.iter().take_while(|&&c| token(c)).count();
+        if n1 > 0 && rest.get(n1) == Some(&b'.') {
+            let rest = &rest[n1 + 1..];
+            let n2 = rest.iter().take_while(|&&c| token(c)).count();
+            if n2 > 0 && rest.get(n2) == Some(&b'.') {
+                return true;
+            }
+        }
+    }
+    if b.starts_with(b"AKIA") || b.starts_with(b"ASIA") {
+        let run = b[4..]
+            .iter()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            .count();
+        if run == 16 {
+            return true;
+        }
+    }
+    b.starts_with(b"-----BEGIN")
+}
+
+/// `_NESTED_KEY.match(value)`: `^[A-Za-z_][A-Za-z0-9_]*=`.
+fn nested_key(value: &str) -> bool {
+    let b = value.as_bytes();
+    if !b
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+    {
+        return false;
+    }
+    let n = b[1..]
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_')
+        .count();
+    b.get(1 + n) == Some(&b'=')
+}
+
+/// `_OBJECT_DUMP.match(value)`:
+/// `^[A-Z][A-Za-z0-9_$.]*(?:\{|@(?=[0-9]*[a-f])[0-9a-f]{6,8}$)`.
+fn object_dump(value: &str) -> bool {
+    let b = value.as_bytes();
+    if !b.first().is_some_and(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let n = b[1..]
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c == b'.')
+        .count();
+    match b.get(1 + n) {
+        Some(b'{') => true,
+        Some(b'@') => {
+            let rest = &b[2 + n..];
+            let hex = rest.strip_suffix(b"\n").unwrap_or(rest);
+            let lower_hex = |c: &u8| c.is_ascii_digit() || (b'a'..=b'f').contains(c);
+            (6..=8).contains(&hex.len())
+                && hex.iter().all(lower_hex)
+                && hex.iter().any(|c| (b'a'..=b'f').contains(c))
+        }
+        _ => false,
+    }
+}
+
+/// `_not_placeholder`.
+fn not_placeholder(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
+    if placeholder(value) || value.contains("XXX") || claimed(value) {
+        return None;
+    }
+    if nested_key(value) || object_dump(value) {
+        return None;
+    }
+    // value[:1] in "/~" (true of an empty value too)
+    if value.is_empty() || value.starts_with('/') || value.starts_with('~') {
+        let lo = back_chars(line.text, line.pos.is_ascii(), start, 4);
+        if upper(&line.text[lo..start]).starts_with("PWD") {
+            return None;
+        }
+    }
+    Some(0.0)
+}
+
+/// `_bearer`.
+fn bearer(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
+    if matches!(char_at(line.text, end), Some('=' | ':'))
+        || (!value.is_empty() && value.chars().all(crate::pyre::is_letter))
+        || value.chars().count() < 16
+    {
+        return None;
+    }
+    not_placeholder(value, line, start, end)
+}
+
+// ---------------------------------------------------------------- people.py
+
+#[rustfmt::skip]
+const PERSON_KEY_PARTS: &[&str] = &[
+    "customer", "cust", "contact", "recipient", "receiver", "sender", "consignee", "consignor",
+    "beneficiary", "holder", "cardholder", "buyer", "payee", "payer", "passenger", "guest",
+    "patient", "employee", "father", "mother", "spouse", "nominee", "applicant", "owner",
+    "person", "full", "first", "last", "given", "family", "middle", "billing", "shipping",
+    "delivery", "driver", "rider", "account", "legal", "display",
+];
+#[rustfmt::skip]
+const NOT_PERSON_KEY_PARTS: &[&str] = &[
+    "file", "host", "user", "service", "thread", "app", "application", "bucket", "table",
+    "class", "method", "event", "product", "item", "city", "state", "country", "company",
+    "merchant", "bank", "branch", "device", "model", "brand", "category", "queue", "topic",
+    "cluster", "node", "pod", "container", "job", "task", "db", "database", "schema", "column",
+    "field", "key", "domain", "server", "region", "zone", "project", "env", "stage", "module",
+    "package", "plugin", "browser", "os",
+];
+#[rustfmt::skip]
+const STOP_VALUES: &[&str] = &[
+    "null", "none", "nil", "unknown", "test", "tester", "na", "n/a", "user", "admin", "guest",
+    "customer", "default", "anonymous", "true", "false", "sample", "demo", "name", "first",
+    "last", "guest user", "guest customer", "walk-in customer", "walkin customer",
+    "test customer", "test user", "anonymous user", "default user",
+];
+#[rustfmt::skip]
+const PERSON_LEAVES: &[&str] = &[
+    "name", "names", "fullname", "firstname", "lastname", "surname", "holder", "cardholder",
+    "consignee", "recipient", "beneficiary", "payee", "nominee",
+];
+
+/// `is_person_key`.
+fn is_person_key(key: &str) -> bool {
+    let parts: Vec<&str> = key.split('_').collect();
+    if parts.len() > 2 && parts[0] == "name" && ["on", "as", "per", "in"].contains(&parts[1]) {
+        return true;
+    }
+    let leaf = parts[parts.len() - 1];
+    if !PERSON_LEAVES.contains(&leaf) {
+        return false;
+    }
+    let head = &parts[..parts.len() - 1];
+    if head.iter().any(|p| NOT_PERSON_KEY_PARTS.contains(p)) {
+        return false;
+    }
+    if leaf != "name" && leaf != "names" {
+        return true;
+    }
+    parts.len() == 1 || head.iter().any(|p| PERSON_KEY_PARTS.contains(p))
+}
+
+/// `_TOKEN.fullmatch(t)`: `[A-Za-z][A-Za-z'’\-]*\.?`.
+fn name_token(t: &str) -> bool {
+    let body = t.strip_suffix('.').unwrap_or(t);
+    let mut it = body.chars();
+    it.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && it.all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '’' || c == '-')
+}
+
+/// `t.title()` of a name token (ASCII letters, `'`, `’`, `-`, `.`).
+fn title(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut cased = false;
+    for c in t.chars() {
+        if c.is_ascii_alphabetic() {
+            out.push(if cased {
+                c.to_ascii_lowercase()
+            } else {
+                c.to_ascii_uppercase()
+            });
+            cased = true;
+        } else {
+            out.push(c);
+            cased = false;
+        }
+    }
+    out
+}
+
+/// `looks_like_name`.
+fn looks_like_name(value: &str, explicit_key: bool) -> Option<f64> {
+    let stripped = strip(value);
+    let tokens: Vec<&str> = stripped
+        .split(|c| is_space(c) || c == '+')
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !(1..=4).contains(&tokens.len()) || STOP_VALUES.contains(&py_lower(stripped).as_str()) {
+        return None;
+    }
+    if !tokens.iter().all(|t| name_token(t)) {
+        return None;
+    }
+    let known = tokens
+        .iter()
+        .filter(|t| {
+            let t = title(t);
+            in_dictionary("first_names", &t) || in_dictionary("last_names", &t)
+        })
+        .count();
+    let upper_first = |t: &&str| t.as_bytes()[0].is_ascii_uppercase();
+    if tokens.len() == 1 {
+        if known > 0 || (explicit_key && upper_first(&tokens[0])) {
+            return Some(0.0);
+        }
+        return None;
+    }
+    if known == 0 && (!explicit_key || !tokens.iter().all(upper_first)) {
+        return None;
+    }
+    Some(if known > 0 { 0.1 } else { 0.0 })
+}
+
+/// `_person_key_value`.
+fn person_key_value(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
+    let key = key_before(line.text, start);
+    if key.as_deref() == Some("pn") {
+        if !py_lower(&line.text[..start]).contains("upi:") {
+            return None;
+        }
+        return looks_like_name(value, true);
+    }
+    if let Some(k) = &key {
+        if !is_person_key(k) {
+            return None;
+        }
+    }
+    looks_like_name(value, key.as_deref() != Some("name"))
+}
+
+/// `_person_pair`.
+fn person_pair(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let first = value.split([' ', '+']).next().unwrap_or(value);
+    if !in_dictionary("first_names", first) {
+        return None;
+    }
+    let last = value.rsplit([' ', '+']).next().unwrap_or(value);
+    in_dictionary("last_names", last).then_some(0.0)
+}
+
+const NOT_AFTER_TITLE: &[&str] = &["Lanka", "Martens", "Pepper", "Oetker"];
+const HONORIFICS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Miss", "Dr", "Shri", "Smt", "Sri", "Kumari",
+];
+
+/// `_HONORIFIC_BEFORE.search(window)`: `(?:Mr|…|Kumari)\.?\s+$`.
+fn honorific_before(window: &str) -> bool {
+    let head = window.trim_end_matches(is_space);
+    if head.len() == window.len() {
+        return false;
+    }
+    let ends = |s: &str| HONORIFICS.iter().any(|h| s.ends_with(h));
+    ends(head) || head.strip_suffix('.').is_some_and(ends)
+}
+
+/// `_person_titled`.
+fn person_titled(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
+    let first = value.split(is_space).next().unwrap_or(value);
+    if STOP_VALUES.contains(&py_lower(first).as_str()) || NOT_AFTER_TITLE.contains(&first) {
+        return None;
+    }
+    let after = &line.text[end..];
+    if after.starts_with("'s") || after.starts_with("’s") {
+        return None; // Dr. Reddy's: a company or a brand
+    }
+    let mut tokens = value.split(is_space).filter(|t| !t.is_empty());
+    if tokens.any(|t| in_dictionary("all_first_names", t) || in_dictionary("last_names", t)) {
+        return Some(0.0);
+    }
+    let lo = back_chars(line.text, line.pos.is_ascii(), start, 12);
+    let several = value.contains(is_space); // _SPACES.split(value) gives more than one token
+    (honorific_before(&line.text[lo..start]) && several).then_some(0.0)
+}
+
+// STREET_ADDRESS
+
+#[rustfmt::skip]
+const ADDRESS_KEY_PARTS: &[&str] = &[
+    "shipping", "billing", "delivery", "home", "residential", "permanent", "current", "postal",
+    "street", "customer", "mailing", "full", "pickup", "drop", "return", "office",
+    "communication", "correspondence", "registered", "present", "local", "shipto",
+];
+#[rustfmt::skip]
+const NOT_ADDRESS_KEY_PARTS: &[&str] = &[
+    "id", "ids", "uuid", "type", "status", "verified", "hash", "count", "index", "ref", "code",
+    "key", "ip", "mac", "email", "e", "mail", "remote", "server", "host", "bind", "listen",
+    "wallet", "contract", "memory", "hw", "ether", "peer", "local_ip", "client_ip", "node",
+    "web", "url", "ipv4", "ipv6", "src", "dst", "source", "destination",
+];
+#[rustfmt::skip]
+const ADDRESS_CORE: &[&str] = &[
+    "address", "addr", "address1", "address2", "addressline", "street", "line1", "line2",
+];
+#[rustfmt::skip]
+const STREET_WORDS_LOWER: &[&str] = &[
+    "road", "rd", "street", "st", "marg", "nagar", "colony", "sector", "lane", "layout",
+    "cross", "main", "avenue", "ave", "vihar", "enclave", "bagh", "ganj", "puram", "halli",
+    "palya", "pet", "peth", "chowk", "bazaar", "bazar", "gali", "mohalla", "society",
+    "apartments", "apartment", "apts", "towers", "tower", "residency", "block", "phase",
+    "extension", "extn", "park", "garden", "gardens", "circle", "path", "highway", "nivas",
+    "niwas", "bhavan", "bhawan", "complex", "plaza", "market", "village", "wadi",
+];
+
+/// `is_address_key`.
+fn is_address_key(key: &str) -> bool {
+    let parts: Vec<&str> = key
+        .split('_')
+        .filter(|p| !p.is_empty() && !str_is_digit(p))
+        .collect();
+    if parts.is_empty() {
+        return false;
+    }
+    if !parts
+        .iter()
+        .any(|p| ADDRESS_CORE.contains(p) || p.starts_with("address") || p.starts_with("addr"))
+    {
+        return false;
+    }
+    if parts.iter().any(|p| NOT_ADDRESS_KEY_PARTS.contains(p)) {
+        return false;
+    }
+    parts.len() == 1
+        || parts
+            .iter()
+            .any(|p| ADDRESS_KEY_PARTS.contains(p) || ADDRESS_CORE.contains(p))
+}
+
+/// `_HEXISH.fullmatch(text)`: `(?:0x)?[0-9a-fA-F:.\-/]+`.
+fn hexish(text: &str) -> bool {
+    let class = |c: u8| c.is_ascii_hexdigit() || b":.-/".contains(&c);
+    let all = |s: &[u8]| !s.is_empty() && s.iter().all(|&c| class(c));
+    let b = text.as_bytes();
+    all(b) || b.strip_prefix(b"0x").is_some_and(all)
+}
+
+/// `_IPV4_START.match(text)`: `\d{1,3}(?:\.\d{1,3}){3}\b`.
+fn ipv4_start(text: &str) -> bool {
+    let mut it = text.chars().peekable();
+    for group in 0..4 {
+        if group > 0 && it.next() != Some('.') {
+            return false;
+        }
+        let mut n = 0;
+        while it.peek().copied().is_some_and(is_decimal) {
+            it.next();
+            n += 1;
+        }
+        if !(1..=3).contains(&n) {
+            return false;
+        }
+    }
+    // \b after a digit: no word character follows.
+    !it.peek().copied().is_some_and(is_word)
+}
+
+/// `looks_like_address`.
+fn looks_like_address(value: &str) -> Option<f64> {
+    let text = strip(value);
+    let two_letters = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic());
+    if text.chars().count() < 6 || text.contains('@') || text.contains("://") || !two_letters {
+        return None;
+    }
+    if hexish(text) || ipv4_start(text) {
+        return None;
+    }
+    let digit = text.chars().any(is_decimal);
+    // \b(?:road|…)\b over text.lower(): a whole run of word characters is a street word.
+    let lower = py_lower(text);
+    let street = lower
+        .split(|c: char| !is_word(c))
+        .any(|w| STREET_WORDS_LOWER.contains(&w));
+    let comma = text.contains(',');
+    let signals = digit as u8 + street as u8 + comma as u8 + has_pin(text) as u8;
+    match signals {
+        0 => None,
+        1 => Some(0.0),
+        _ => Some(0.05),
+    }
+}
+
+/// `_PIN.search(text)`: `(?<!\d)[1-8]\d{5}(?!\d)`, a run of exactly six digits that starts
+/// with 1 to 8.
+fn has_pin(text: &str) -> bool {
+    let mut run = 0usize;
+    let mut first = ' ';
+    let mut found = false;
+    for c in text.chars() {
+        if is_decimal(c) {
+            if run == 0 {
+                first = c;
+            }
+            run += 1;
+        } else {
+            found |= run == 6 && ('1'..='8').contains(&first);
+            run = 0;
+        }
+    }
+    found || (run == 6 && ('1'..='8').contains(&first))
+}
+
+/// `_LOCALITY.fullmatch(text)`: `[A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+){0,3}`.
+fn locality(text: &str) -> bool {
+    let words: Vec<&str> = text.split(' ').collect();
+    words.len() <= 4
+        && words.iter().all(|w| {
+            let b = w.as_bytes();
+            b.len() >= 2
+                && b[0].is_ascii_uppercase()
+                && b[1..]
+                    .iter()
+                    .all(|&c| c.is_ascii_alphabetic() || c == b'.' || c == b'\'' || c == b'-')
+        })
+}
+
+/// `_address_key_value`.
+fn address_key_value(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
+    let key = key_before(line.text, start);
+    if let Some(k) = &key {
+        if !is_address_key(k) {
+            return None;
+        }
+    }
+    let score = looks_like_address(value);
+    if score.is_none()
+        && key
+            .as_deref()
+            .is_some_and(|k| !k.is_empty() && k.split('_').any(|p| p == "line"))
+        && locality(strip(value))
+    {
+        return Some(0.0);
+    }
+    score
+}
+
+/// `_address_free`: `_PIN_AT_END.search(value)`, `(?<!\d)[1-8]\d{5}$`.
+fn address_free(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    let body = value.strip_suffix('\n').unwrap_or(value);
+    let mut tail = body.chars().rev();
+    let mut pin = true;
+    for _ in 0..5 {
+        pin &= tail.next().is_some_and(is_decimal);
+    }
+    pin &= tail.next().is_some_and(|c| ('1'..='8').contains(&c));
+    pin &= !tail.next().is_some_and(is_decimal);
+    Some(if pin { 0.2 } else { 0.0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, line: &str, value: &str) -> Option<f64> {
+        let start = line.find(value).expect("value in line");
+        let l = Line::new(line);
+        builtin(name).expect("port")(value, &l, start, start + value.len())
+    }
+
+    fn give_names() {
+        let set = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
+        let mut lists = HashMap::new();
+        lists.insert("first_names".to_string(), set(&["Rahul", "Priya", "Anita"]));
+        lists.insert(
+            "all_first_names".to_string(),
+            set(&["Rahul", "Priya", "Anita", "Grant"]),
+        );
+        lists.insert("last_names".to_string(), set(&["Sharma", "Rao", "Iyer"]));
+        set_dictionaries(lists);
+    }
+
+    #[test]
+    fn when_python_would_raise_then_rejected() {
+        // Python raises IndexError (Verhoeff over ord(ch) - 48), ValueError (GSTIN's
+        // str.index, int()); without an interpreter the port only rejects.
+        assert_eq!(run("aadhaar", "2٣٤٥ ٦٧٨٩ ٠١٢٣", "2٣٤٥ ٦٧٨٩ ٠١٢٣"), None);
+        assert_eq!(run("gstin", "2٧AAPFU0939F1ZV", "2٧AAPFU0939F1ZV"), None);
+        assert_eq!(run("gstin", "x7AAPFU0939F1ZV", "x7AAPFU0939F1ZV"), None);
+        assert_eq!(run("ipv4", "1.2.3.", "1.2.3."), None);
+        assert_eq!(
+            run("iban", "GB82WEST1234569876543_", "GB82WEST1234569876543_"),
+            None
+        );
+    }
+
+    #[test]
+    fn when_value_at_line_edges_then_no_panic() {
+        let l = Line::new("é");
+        for name in [
+            "email",
+            "ipv4",
+            "otp",
+            "bearer",
+            "person_titled",
+            "not_placeholder",
+            "person_key_value",
+            "address_key_value",
+            "indian_mobile",
+            "card",
+        ] {
+            let f = builtin(name).expect("port");
+            let _ = f("", &l, 0, 0);
+            let _ = f("", &l, 2, 2);
+            let _ = f("é", &l, 0, 2);
+        }
+        // an empty value is `value[:1] in "/~"`: PWD just before it rejects it
+        let l = Line::new("PWD=");
+        assert_eq!(not_placeholder("", &l, 4, 4), None);
+    }
+
+    #[test]
+    fn when_indian_mobile_then_prefix_and_grouping_score() {
+        assert_eq!(
+            run("indian_mobile", "call 9876543210", "9876543210"),
+            Some(0.0)
+        );
+        assert_eq!(
+            run("indian_mobile", "call +91 98765 43210", "+91 98765 43210"),
+            Some(0.2)
+        );
+        assert_eq!(
+            run("indian_mobile", "call 919876543210", "919876543210"),
+            Some(0.2)
+        );
+        assert_eq!(run("indian_mobile", "x 829876543210", "829876543210"), None);
+        assert_eq!(
+            run("indian_mobile", "x 98765 43210", "98765 43210"),
+            Some(0.2)
+        );
+    }
+
+    #[test]
+    fn when_email_then_tld_and_mask_checked() {
+        assert_eq!(run("email", "to a.b@gmail.com", "a.b@gmail.com"), Some(0.0));
+        assert_eq!(run("email", "to a@x.co.UK", "a@x.co.UK"), Some(0.0));
+        assert_eq!(run("email", "r*a@gmail.com", "a@gmail.com"), None);
+        assert_eq!(
+            run("email", "ghp_abc@github.com", "ghp_abc@github.com"),
+            None
+        );
+        assert_eq!(run("email", "a@b.js", "a@b.js"), None);
+        assert_eq!(run("email", "a@b.museum", "a@b.museum"), None);
+    }
+
+    #[test]
+    fn when_card_then_luhn_iin_and_groups() {
+        assert_eq!(
+            run("card", "4111111111111111", "4111111111111111"),
+            Some(0.0)
+        );
+        assert_eq!(
+            run("card", "4111 1111 1111 1111", "4111 1111 1111 1111"),
+            Some(0.15)
+        );
+        assert_eq!(
+            run("card", "4111-1111 1111-1111", "4111-1111 1111-1111"),
+            None
+        );
+        assert_eq!(run("card", "4111111111111112", "4111111111111112"), None);
+        assert_eq!(
+            run("card", "3782 822463 10005", "3782 822463 10005"),
+            Some(0.15)
+        );
+        assert_eq!(run("card", "1111111111111117", "1111111111111117"), None);
+    }
+
+    #[test]
+    fn when_aadhaar_then_verhoeff() {
+        assert_eq!(run("aadhaar", "2345 6789 0123", "2345 6789 0123"), None);
+        let valid = (0..10)
+            .map(|d| format!("23456789012{d}"))
+            .find(|v| verhoeff_chars(&v.chars().collect::<Vec<_>>()) == Ok(true))
+            .expect("a check digit");
+        assert_eq!(run("aadhaar", &valid, &valid), Some(0.0));
+        let spaced = format!("{} {} {}", &valid[..4], &valid[4..8], &valid[8..]);
+        assert_eq!(run("aadhaar", &spaced, &spaced), Some(0.1));
+        assert_eq!(run("aadhaar", "2222 2222 2222", "2222 2222 2222"), None);
+    }
+
+    #[test]
+    fn when_ipv4_then_ranges_and_surroundings() {
+        assert_eq!(run("ipv4", "ip 49.36.12.7 x", "49.36.12.7"), Some(0.05));
+        assert_eq!(run("ipv4", "ip 10.1.2.3", "10.1.2.3"), Some(-0.25));
+        assert_eq!(run("ipv4", "OPR/106.1.0.0", "106.1.0.0"), None);
+        assert_eq!(run("ipv4", "net 49.36.12.0/24", "49.36.12.0"), None);
+        assert_eq!(run("ipv4", "net 49.36.12.0/x", "49.36.12.0"), Some(0.05));
+        assert_eq!(run("ipv4", "v 01.2.3.4", "01.2.3.4"), None);
+        assert_eq!(run("ipv4", "v 300.2.3.4", "300.2.3.4"), None);
+        assert_eq!(run("ipv4", "é/١٢.1.1.1", "١٢.1.1.1"), None);
+        assert_eq!(run("ipv4", "ip ١٢.1.1.1", "١٢.1.1.1"), Some(0.05));
+    }
+
+    #[test]
+    fn when_people_then_dictionaries_and_keys() {
+        give_names();
+        assert_eq!(
+            run("person_pair", "Rahul Sharma", "Rahul Sharma"),
+            Some(0.0)
+        );
+        assert_eq!(
+            run("person_pair", "Rahul K. Sharma", "Rahul K. Sharma"),
+            Some(0.0)
+        );
+        assert_eq!(run("person_pair", "Rahul Smith", "Rahul Smith"), None);
+        assert_eq!(
+            run(
+                "person_key_value",
+                "customer_name=Rahul Sharma",
+                "Rahul Sharma"
+            ),
+            Some(0.1)
+        );
+        assert_eq!(
+            run("person_key_value", "name=Wireless Mouse", "Wireless Mouse"),
+            None
+        );
+        assert_eq!(
+            run(
+                "person_key_value",
+                "full_name=Wireless Mouse",
+                "Wireless Mouse"
+            ),
+            Some(0.0)
+        );
+        assert_eq!(run("person_key_value", "hostname=Web", "Web"), None);
+        assert_eq!(
+            run("person_key_value", "name=guest user", "guest user"),
+            None
+        );
+        assert_eq!(
+            run("person_key_value", "upi://pay?pa=x@ybl&pn=Priya", "Priya"),
+            Some(0.0)
+        );
+        assert_eq!(run("person_key_value", "x?pn=Priya", "Priya"), None);
+        assert_eq!(
+            run("person_titled", "Dear Grant Hill", "Grant Hill"),
+            Some(0.0)
+        );
+        assert_eq!(run("person_titled", "Mr. Foo Bar", "Foo Bar"), Some(0.0));
+        assert_eq!(run("person_titled", "Dear Foo Bar", "Foo Bar"), None);
+        assert_eq!(run("person_titled", "Dr. Reddy's", "Reddy"), None);
+        assert_eq!(run("person_titled", "Sri Lanka", "Lanka"), None);
+    }
+
+    #[test]
+    fn when_address_then_signals() {
+        assert_eq!(
+            run(
+                "address_key_value",
+                "address=12 MG Road, Bengaluru 560001",
+                "12 MG Road, Bengaluru 560001"
+            ),
+            Some(0.05)
+        );
+        assert_eq!(
+            run("address_key_value", "ip_address=10.0.0.1x", "10.0.0.1x"),
+            None
+        );
+        assert_eq!(
+            run("address_key_value", "address=10.0.0.1 x", "10.0.0.1 x"),
+            None
+        );
+        assert_eq!(
+            run(
+                "address_key_value",
+                "address_line_2=Whitefield",
+                "Whitefield"
+            ),
+            Some(0.0)
+        );
+        assert_eq!(
+            run("address_key_value", "address=deadbeef:12", "deadbeef:12"),
+            None
+        );
+        assert_eq!(
+            run("address_free", "12 MG Road 560001", "12 MG Road 560001"),
+            Some(0.2)
+        );
+        assert_eq!(run("address_free", "12 MG Road", "12 MG Road"), Some(0.0));
+        assert_eq!(
+            run("address_free", "12 MG Road 960001", "12 MG Road 960001"),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn when_otp_and_birth_date_then_context_and_ranges() {
+        assert_eq!(run("otp", "otp 4821 sent", "4821"), Some(0.0));
+        assert_eq!(run("otp", "otp 30 SECONDS", "30"), None);
+        assert_eq!(run("otp", "otp 30 secondsx", "30"), Some(0.0));
+        assert_eq!(run("otp", "otp 30 ſec", "30"), None);
+        assert_eq!(run("birth_date", "dob 1990-05-17", "1990-05-17"), Some(0.0));
+        assert_eq!(run("birth_date", "dob 1890-05-17", "1890-05-17"), None);
+        assert_eq!(run("birth_date", "dob 1990-13-32", "1990-13-32"), None);
+        assert_eq!(
+            run("birth_date", "dob 17 May, 1990", "17 May, 1990"),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn when_secrets_then_placeholders_rejected() {
+        assert_eq!(
+            run("not_placeholder", "password=s3cr3tP4ss", "s3cr3tP4ss"),
+            Some(0.0)
+        );
+        for v in [
+            "********",
+            "xXxX",
+            "NULL",
+            "<password>",
+            "${DB_PASS",
+            "{{pw}}",
+            "%(pw)s",
+            "[REDACTED]",
+            "[filtered",
+            "AKIAABCDEFGHIJKLMNOP",
+            "a=b",
+            "Token@6d06d69c",
+        ] {
+            assert_eq!(run("not_placeholder", v, v), None, "{v}");
+        }
+        assert_eq!(run("not_placeholder", "Name@1990", "Name@1990"), Some(0.0));
+        assert_eq!(run("not_placeholder", "PWD=/home/x", "/home/x"), None);
+        assert_eq!(
+            run("bearer", "Bearer abcdefghijklmnop1", "abcdefghijklmnop1"),
+            Some(0.0)
+        );
+        assert_eq!(
+            run("bearer", "Bearer abcdefghijklmnopq", "abcdefghijklmnopq"),
+            None
+        );
+        assert_eq!(run("bearer", "Bearer abc1", "abc1"), None);
+    }
+
+    #[test]
+    fn when_payment_and_india_ids_then_checks() {
+        assert_eq!(run("ssn", "ssn 123-45-6788", "123-45-6788"), Some(0.0));
+        assert_eq!(run("ssn", "ssn 923-45-6788", "923-45-6788"), None);
+        assert_eq!(run("ssn", "ssn 123-45-6789", "123-45-6789"), None);
+        assert_eq!(
+            run(
+                "iban",
+                "GB82 WEST 1234 5698 7654 32",
+                "GB82 WEST 1234 5698 7654 32"
+            ),
+            Some(0.0)
+        );
+        assert_eq!(
+            run("iban", "GB82WEST12345698765433", "GB82WEST12345698765433"),
+            None
+        );
+        assert_eq!(
+            run("gstin", "27AAPFU0939F1ZV", "27AAPFU0939F1ZV"),
+            Some(0.0)
+        );
+        assert_eq!(run("gstin", "27AAPFU0939F1ZW", "27AAPFU0939F1ZW"), None);
+        assert_eq!(run("gstin", "45AAPFU0939F1ZV", "45AAPFU0939F1ZV"), None);
+        assert_eq!(run("ifsc", "SBIN0001234", "SBIN0001234"), Some(0.1));
+        assert_eq!(run("ifsc", "ABCD0001234", "ABCD0001234"), Some(-0.2));
+        assert_eq!(
+            run("mac", "00:1A:2B:3C:4D:5E", "00:1A:2B:3C:4D:5E"),
+            Some(0.0)
+        );
+        assert_eq!(run("mac", "2024.0311.1502", "2024.0311.1502"), None);
+        assert_eq!(run("mac", "ff:ff:ff:ff:ff:ff", "ff:ff:ff:ff:ff:ff"), None);
+        assert_eq!(
+            run("device", "imei 490154203237518", "490154203237518"),
+            Some(0.0)
+        );
+        assert_eq!(
+            run("device", "imei 490154203237519", "490154203237519"),
+            None
+        );
+        assert_eq!(
+            run(
+                "device",
+                "id aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaab",
+                "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaab"
+            ),
+            None
+        );
     }
 }
