@@ -1,9 +1,10 @@
 """Custom detectors, allow-lists, deny-lists and switched-off built-ins from
 ``conf/detectors/*.yaml``, validated strictly: a mistake names the file, the key and what was
-expected, before any data is read."""
+expected, before any data is read; and which engine runs them (``--engine``)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,11 @@ from detectors.checksums import luhn_valid, verhoeff_valid
 from detectors.engine import Engine
 from detectors.errors import ConfigError
 from detectors.registry import Detector, Registry, Trigger, builtin_detectors, detector
+
+# The engines every entry point can run (``--engine``): the compiled core, the default, and
+# the pure-Python reference it is held to (for debugging a difference between the two).
+ENGINE_KINDS = ("native", "python")
+DEFAULT_ENGINE = "native"
 
 _ENTITY = r"^[A-Z][A-Z0-9_]*$"
 _VALIDATORS: dict[str, Callable[[str], bool]] = {
@@ -112,8 +118,42 @@ def _deny(entry: DenyEntry, n: str) -> Detector:
     )
 
 
-def load_engine(conf_dir: Path | None, threshold: float = 0.5) -> Engine:
-    """The built-in detectors plus everything ``conf_dir/detectors/*.yaml`` adds."""
+def engine_class(kind: str) -> type[Engine]:
+    """The engine class of ``kind`` (one of :data:`ENGINE_KINDS`). "native" needs the compiled
+    module: a broken install is an operator mistake here, never a silent fall-back."""
+    if kind not in ENGINE_KINDS:
+        raise ConfigError(
+            f"engine: unknown engine {kind!r}; expected one of {', '.join(ENGINE_KINDS)}"
+        )
+    if kind == "python":
+        return Engine
+    try:
+        # import_module rather than `from detectors import _native`: it consults sys.modules,
+        # so a module that was imported and then removed is not found again by attribute.
+        importlib.import_module("detectors._native")
+    except ImportError as exc:
+        raise ConfigError(
+            f"engine: the native engine cannot be loaded ({type(exc).__name__}: {exc}); "
+            "rebuild it with `pip install -e .` (or `make venv`), or run with --engine python"
+        ) from None
+    from detectors.native import NativeEngine
+
+    return NativeEngine
+
+
+def engine_kind(engine: Engine) -> str:
+    """The :data:`ENGINE_KINDS` name of ``engine`` (a subclass of either counts as it)."""
+    from detectors.native import NativeEngine
+
+    return "native" if isinstance(engine, NativeEngine) else "python"
+
+
+def load_engine(
+    conf_dir: Path | None, threshold: float = 0.5, engine: str = DEFAULT_ENGINE
+) -> Engine:
+    """The built-in detectors plus everything ``conf_dir/detectors/*.yaml`` adds, run by the
+    engine of kind ``engine`` ("native": the compiled core; "python": the reference)."""
+    cls = engine_class(engine)
     registry = Registry(builtin_detectors())
     allow_values: set[str] = set()
     allow_patterns: list[re.Pattern[str]] = []
@@ -144,7 +184,7 @@ def load_engine(conf_dir: Path | None, threshold: float = 0.5) -> Engine:
                 allow_patterns.append(re.compile(pattern))
             except re.error as exc:
                 raise ConfigError(f"{path}: allow_list.patterns: {pattern!r}: {exc}") from None
-    return Engine(
+    return cls(
         list(registry),
         threshold=threshold,
         allow_values=frozenset(allow_values),

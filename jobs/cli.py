@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from detectors.config import load_engine
+from detectors.config import DEFAULT_ENGINE, ENGINE_KINDS, load_engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
@@ -40,6 +40,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="directory with detectors/*.yaml custom detectors and lists (default: conf/)",
     )
     parser.add_argument("--threshold", type=float, help="override the policy's score threshold")
+    add_engine_option(parser)
+
+
+def add_engine_option(parser: argparse.ArgumentParser) -> None:
+    """``--engine``, for every sub-command that runs detection."""
+    parser.add_argument(
+        "--engine",
+        choices=ENGINE_KINDS,
+        default=DEFAULT_ENGINE,
+        help="detection engine: the compiled core (default) or the pure-Python reference, "
+        "for debugging; both give the same findings",
+    )
 
 
 def _version() -> str:
@@ -90,7 +102,7 @@ def _context(args: argparse.Namespace) -> local_detect.Context:
     if args.threshold is not None:
         policy = policy.with_threshold(args.threshold)
     conf_dir = Path(args.conf_dir) if args.conf_dir else DEFAULT_CONF
-    engine = load_engine(conf_dir, threshold=policy.threshold)
+    engine = load_engine(conf_dir, threshold=policy.threshold, engine=args.engine)
     keys = KeyRing.load()
     policy.check_keys(keys)
     uri = "stdin" if args.path == "-" else Path(args.path).resolve().as_uri()

@@ -41,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.config import load_engine
+from detectors.config import DEFAULT_ENGINE, load_engine
 from detectors.engine import Engine
 from detectors.errors import KeyMaterialError, PiisweepError
 from detectors.keys import KeyRing
@@ -79,7 +79,7 @@ class DataFrameScanError(PiisweepError):
 def scan_dataframe(
     df: DataFrame,
     *,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     policy: Policy | str | os.PathLike[str] | None = None,
     keys: KeyRing | None = None,
     source: str | None = None,
@@ -95,7 +95,9 @@ def scan_dataframe(
     ``record_index`` the row's ``monotonically_increasing_id()`` (see the module doc) or
     its ``index_column`` value. Only findings at or above the policy threshold are kept;
     ``action`` is what :func:`redact_dataframe` with the same policy puts in their place.
-    ``scan_id`` defaults to a new ``YYYYmmddTHHMMSSZ-xxxxxx`` id.
+    ``scan_id`` defaults to a new ``YYYYmmddTHHMMSSZ-xxxxxx`` id. ``engine`` is an engine,
+    or the kind of engine to build with the built-in detectors: "native" (the compiled core,
+    the default when None) or "python" (the reference).
     """
     from pyspark.sql import functions as F
 
@@ -123,7 +125,7 @@ def redact_dataframe(
     df: DataFrame,
     policy: Policy | str | os.PathLike[str] | None = None,
     *,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     keys: KeyRing | None = None,
     columns: Sequence[str] | None = None,
 ) -> DataFrame:
@@ -136,7 +138,8 @@ def redact_dataframe(
     one difference a schema can show is nullability: a scanned string or integer field
     declared NOT NULL (``spark.range``'s ``id``, a literal) is declared nullable in the
     result, since Spark fails a task that returns a null there. Columns outside ``columns``
-    (and columns piisweep does not scan, see the module doc) are untouched.
+    (and columns piisweep does not scan, see the module doc) are untouched. ``engine`` is as
+    for :func:`scan_dataframe` (default: the native engine).
     """
     engine, policy, keys = _resolve(engine, policy, keys)
     names = _scanned_columns(df, columns)
@@ -337,19 +340,22 @@ class _RedactTask(_Task):
 
 # ------------------------------------------------------------------------- driver helpers
 def _resolve(
-    engine: Engine | None,
+    engine: Engine | str | None,
     policy: Policy | str | os.PathLike[str] | None,
     keys: KeyRing | None,
 ) -> tuple[Engine, Policy, KeyRing]:
     """Defaults on the driver: the packaged policy (or the file at ``policy``), the built-in
-    detectors at the policy's threshold, the deployment's keys; and the start-up check that
+    detectors at the policy's threshold run by the native engine (or the kind named by
+    ``engine``), the deployment's keys; and the start-up check that
     the policy's actions have their keys, so a task never fails on the first value."""
     if policy is None:
         policy = Policy.default()
     elif not isinstance(policy, Policy):
         policy = Policy.load(policy)
     if engine is None:
-        engine = load_engine(None, policy.threshold)
+        engine = load_engine(None, policy.threshold, engine=DEFAULT_ENGINE)
+    elif isinstance(engine, str):
+        engine = load_engine(None, policy.threshold, engine=engine)
     if keys is None:
         keys = KeyRing.load()
     policy.check_keys(keys)

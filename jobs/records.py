@@ -37,7 +37,7 @@ from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
-from detectors.config import load_engine
+from detectors.config import DEFAULT_ENGINE, load_engine
 from detectors.engine import Engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
@@ -67,6 +67,7 @@ class RecordsRequest:
     policy_path: str | None = None
     conf_dir: str | None = None
     threshold: float | None = None
+    engine: str = DEFAULT_ENGINE  # "native" (the compiled core) or "python" (the reference)
     mode: str = "auto"  # auto | local | spark
     master: str | None = None
     local_max_mb: float = 64.0
@@ -119,15 +120,20 @@ class Context:
 
 
 def build_context(
-    policy_path: str | None, conf_dir: str | None, threshold: float | None
+    policy_path: str | None,
+    conf_dir: str | None,
+    threshold: float | None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Context:
     policy = Policy.load(policy_path) if policy_path else Policy.default()
     if threshold is not None:
         policy = policy.with_threshold(threshold)
     keys = KeyRing.load()
     policy.check_keys(keys)
-    engine = load_engine(Path(conf_dir) if conf_dir else None, threshold=policy.threshold)
-    return Context(engine, policy, keys)
+    detector_engine = load_engine(
+        Path(conf_dir) if conf_dir else None, threshold=policy.threshold, engine=engine
+    )
+    return Context(detector_engine, policy, keys)
 
 
 # ------------------------------------------------------------------------- one row
@@ -193,7 +199,7 @@ def _csv_reader(text: TextIO) -> Iterator[list[str]]:
 def redact_records(request: RecordsRequest, spark: Any = None) -> RecordsResult:
     """Run one request; ``spark`` (a session) forces Spark mode on that session."""
     started = time.time()
-    ctx = build_context(request.policy_path, request.conf_dir, request.threshold)
+    ctx = build_context(request.policy_path, request.conf_dir, request.threshold, request.engine)
     s3 = storage.S3Settings.from_env()
     mode = _choose_mode(request, s3, spark)
     if mode == "local":

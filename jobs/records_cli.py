@@ -35,6 +35,8 @@ def _default(given: str | None, name: str) -> str | None:
 
 
 def add_parsers(sub: Any) -> None:
+    from jobs.cli import add_engine_option
+
     rr = sub.add_parser(
         "redact-records",
         help="redact a CSV of JSON records (record_id, data_json) under record-level rules",
@@ -50,6 +52,7 @@ def add_parsers(sub: Any) -> None:
     )
     rr.add_argument("--conf-dir", help="custom detectors directory (default: conf/)")
     rr.add_argument("--threshold", type=float, help="override the policy's score threshold")
+    add_engine_option(rr)
     rr.add_argument("--master", help="Spark master; implies Spark mode")
     rr.add_argument(
         "--mode",
@@ -120,6 +123,7 @@ def run_redact_records(args: argparse.Namespace) -> int:
         policy_path=_default(args.policy, "policy.yaml"),
         conf_dir=args.conf_dir or (str(DEFAULT_CONF) if DEFAULT_CONF.is_dir() else None),
         threshold=args.threshold,
+        engine=args.engine,
         mode=args.mode,
         master=args.master,
         local_max_mb=args.local_max_mb,

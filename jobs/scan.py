@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # `spark-submit jobs/scan.py`: make the repo impo
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from detectors.config import load_engine
+from detectors.config import DEFAULT_ENGINE, engine_kind, load_engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
@@ -69,6 +69,7 @@ class ScanRequest:
     max_object_mb: float | None = None
     max_failed_fraction: float | None = None
     threshold: float | None = None
+    engine: str = DEFAULT_ENGINE  # "native" (the compiled core) or "python" (the reference)
     progress: bool = True
     inject_failure_in_partition: int | None = None  # tests: fail that task's first attempt
 
@@ -105,7 +106,9 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
     threshold = request.threshold if request.threshold is not None else policy.threshold
     policy = policy.with_threshold(threshold)
     policy.check_keys(keys)
-    engine = load_engine(Path(request.conf_dir) if request.conf_dir else None, threshold)
+    engine = load_engine(
+        Path(request.conf_dir) if request.conf_dir else None, threshold, engine=request.engine
+    )
     storage.check_writable(out, s3, sse)
     redacted_root = storage.parse_uri(
         request.redacted_out or cfg.redacted_out or f"{out}/redacted"
@@ -450,6 +453,8 @@ def _commit(
         "redacted_root": redacted_root,
         "incremental": request.incremental,
         "config_digest": _digest(cfg, job),
+        # Which engine ran (`--engine`); not in the digest, since both give the same findings.
+        "engine": engine_kind(job.engine),
         "versions": _versions(),
         "objects": len(manifest),
         "objects_by_status": dict(sorted(by_status.items())),

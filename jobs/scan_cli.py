@@ -16,6 +16,8 @@ DEFAULT_CONF = Path("conf")
 
 
 def add_parsers(sub: Any) -> None:
+    from jobs.cli import add_engine_option
+
     scan = sub.add_parser("scan", help="scan lake prefixes on Spark: findings + redacted copies")
     scan.add_argument(
         "sources", nargs="+", metavar="SOURCE", help="path, file://, s3:// or hdfs://"
@@ -39,6 +41,7 @@ def add_parsers(sub: Any) -> None:
         help="exit 0 while at most this fraction of objects failed (default 0)",
     )
     scan.add_argument("--threshold", type=float, help="override the policy's score threshold")
+    add_engine_option(scan)
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
     scan.add_argument(
@@ -83,6 +86,7 @@ def run_scan(args: argparse.Namespace) -> int:
         max_object_mb=args.max_object_mb,
         max_failed_fraction=args.max_failed_fraction,
         threshold=args.threshold,
+        engine=args.engine,
         progress=not args.no_progress,
     )
     result = run(request, master=args.master)
@@ -109,10 +113,11 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def summary_table(summary: dict[str, Any]) -> str:
     """The end-of-scan table: objects by status, findings by entity, volume and time."""
+    engine = summary.get("engine")  # absent from summaries of older versions
     lines = [
         f"scan {summary['scan_id']} committed to {summary['out']}",
         f"  {summary['bytes_scanned'] / 1e6:,.1f} MB scanned in {summary['seconds']:.1f} s, "
-        f"{summary['units']} units",
+        f"{summary['units']} units" + (f", {engine} engine" if engine else ""),
     ]
     phases = summary.get("phase_seconds")  # absent from summaries of older versions
     if phases:

@@ -34,7 +34,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from detectors.config import load_engine
+from detectors.config import DEFAULT_ENGINE, load_engine
 from detectors.engine import Engine
 from detectors.entities import VOCABULARY
 from detectors.errors import PiisweepError
@@ -544,12 +544,8 @@ def build_batches(
     uris = spark.createDataFrame(
         [(u,) for u in manifest.column("uri").to_pylist()], "uri string"
     ).distinct()
-    preview_engine = Engine(
-        engine.detectors,
-        threshold=0.0,
-        allow_values=engine.allow_values,
-        allow_patterns=engine.allow_patterns,
-    )
+    # the scan's detectors and allow-lists at threshold 0, run by the same kind of engine
+    preview_engine = replace(engine, threshold=0.0)
     findings = _with_preview_check(raw, preview_engine)
     if "source_uri" not in findings.columns:  # the schema checks report it
         findings = findings.withColumn("source_uri", F.lit(None).cast("string"))
@@ -594,12 +590,14 @@ def validate(
     conf_dir: str | None = None,
     policy_path: str | None = None,
     threshold: float | None = None,
+    engine: str = DEFAULT_ENGINE,
     suites_dir: str | None = None,
     docs: bool = True,
 ) -> ValidationOutcome:
     """Validate one committed scan; write ``results.json`` and ``data_docs/`` under
     ``OUT/validation/<scan_id>/``. Uses the detectors and policy the scan used: pass the
-    same ``conf_dir``, ``policy_path`` and ``threshold``."""
+    same ``conf_dir``, ``policy_path`` and ``threshold``. ``engine`` is the kind of detector
+    engine that runs the preview check and the residual scan ("native" or "python")."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     s3 = storage.S3Settings.from_env()
     out = storage.parse_uri(out).uri
@@ -608,14 +606,18 @@ def validate(
     policy = Policy.load(policy_path) if policy_path else Policy.default()
     if threshold is not None:
         policy = policy.with_threshold(threshold)
-    engine = load_engine(Path(conf_dir) if conf_dir else None, policy.threshold)
+    detector_engine = load_engine(
+        Path(conf_dir) if conf_dir else None, policy.threshold, engine=engine
+    )
     suites = load_suites(Path(suites_dir) if suites_dir else default_suites_dir(conf_dir))
     ignore = frozenset(
         a for s in suites for a in s.meta.get("residual_scan", {}).get("ignore_actions", ["keep"])
     )
     parameters = {
         "scan_ids": [scan_id],
-        "entity_types": sorted(set(VOCABULARY) | engine.entity_types | policy_entities(policy)),
+        "entity_types": sorted(
+            set(VOCABULARY) | detector_engine.entity_types | policy_entities(policy)
+        ),
         "summary_objects": summary.get("objects", 0),
     }
 
@@ -624,7 +626,7 @@ def validate(
     spark = spark or session(master)
     sc = spark.sparkContext
     sc.setJobGroup(f"piisweep-validate-{scan_id}", f"piisweep validate {scan_id}")
-    job = ResidualJob(engine, policy, KeyRing.load(), ignore, s3)
+    job = ResidualJob(detector_engine, policy, KeyRing.load(), ignore, s3)
     batches = build_batches(spark, out, summary, job)
     try:
         results = _run_suites(suites, batches, parameters)

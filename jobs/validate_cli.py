@@ -16,6 +16,8 @@ DEFAULT_CONF = Path("conf")
 
 
 def add_parsers(sub: Any) -> None:
+    from jobs.cli import add_engine_option
+
     validate = sub.add_parser(
         "validate", help="run the expectation suites over a committed scan's outputs"
     )
@@ -28,6 +30,7 @@ def add_parsers(sub: Any) -> None:
         "--conf-dir", help="the scan's custom detectors directory (default: conf/)"
     )
     validate.add_argument("--threshold", type=float, help="the scan's threshold override")
+    add_engine_option(validate)
     validate.add_argument(
         "--suites", help="directory of suite JSON files (default: conf/expectations)"
     )
@@ -61,6 +64,7 @@ def validate_args(args: argparse.Namespace, spark: Any = None, stdout: TextIO | 
         conf_dir=conf_dir,
         policy_path=_default(args.policy, "policy.yaml"),
         threshold=args.threshold,
+        engine=args.engine,
         suites_dir=getattr(args, "suites", None),
         docs=not getattr(args, "no_docs", False),
     )

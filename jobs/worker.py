@@ -12,15 +12,19 @@ from collections import OrderedDict
 
 from detectors.engine import Engine
 
-_ENGINES: OrderedDict[str, Engine] = OrderedDict()
+# Keyed by the call's token and the engine's class: a token names one call's engine, and
+# the class keeps a native and a Python engine apart should two calls ever share a token.
+_ENGINES: OrderedDict[tuple[str, type[Engine]], Engine] = OrderedDict()
 _MAX_ENGINES = 4  # one per recent call: a notebook may alternate between a few
 
 
 def worker_engine(token: str, engine: Engine) -> Engine:
-    """The engine this worker already built for ``token``, else ``engine`` (kept)."""
-    cached = _ENGINES.get(token)
+    """The engine of ``engine``'s kind this worker already built for ``token``, else
+    ``engine`` (kept)."""
+    key = (token, type(engine))
+    cached = _ENGINES.get(key)
     if cached is None:
-        cached = _ENGINES[token] = engine
+        cached = _ENGINES[key] = engine
         while len(_ENGINES) > _MAX_ENGINES:
             _ENGINES.popitem(last=False)
     return cached

@@ -182,6 +182,18 @@ def test_look_alikes_give_no_findings(found: list[dict[str, Any]]) -> None:
     assert not [r for r in found if r["record_index"] == 1]
 
 
+def test_when_the_python_engine_is_named_then_findings_and_redaction_equal_the_default(
+    frame: Any, found: list[dict[str, Any]], redacted: tuple[Any, list[dict[str, Any]]]
+) -> None:
+    """The default (no ``engine``) is the native engine; ``engine="python"`` the reference."""
+    python = scan_dataframe(frame, keys=KEYS, scan_id="test-scan", engine="python")
+    assert sorted((r.asDict() for r in python.collect()), key=repr) == sorted(found, key=repr)
+    out = redact_dataframe(frame, Policy.default(), keys=KEYS, engine="python")
+    assert [r.asDict(recursive=True) for r in out.collect()] == redacted[1]
+    with pytest.raises(PiisweepError, match="expected one of native, python"):
+        scan_dataframe(frame, keys=KEYS, engine="bogus")
+
+
 def test_threshold_default_keys_and_policy_path(frame: Any, tmp_path: Path) -> None:
     """A policy file: its threshold filters findings, its actions decide them; without
     ``keys`` the driver's KeyRing.load() reads the environment tests/conftest.py set."""

@@ -155,6 +155,38 @@ def test_no_planted_value_in_any_output(local_scan: dict[str, Any]) -> None:
     assert_no_raw(everything_written(local_scan["out"]))
 
 
+def test_when_a_scan_runs_with_engine_python_then_findings_and_copies_equal_the_default_scan(
+    spark: Any, local_scan: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    """`piisweep scan --engine python` against the module's scan (the default engine, native),
+    with the same units, detectors and policy; each summary records its engine."""
+    lake = local_scan["lake"]
+    (tmp_path / "scan.yaml").write_text("unit_mb: 0.05\n")
+    (tmp_path / "conf").mkdir()  # no custom detectors, like the module's scan
+    out = str(tmp_path / "out")
+    code = cli_main(
+        ["scan", str(lake.root), "--out", out, "--scan-id", "py", "--engine", "python",
+         "--config", str(tmp_path / "scan.yaml"), "--conf-dir", str(tmp_path / "conf"),
+         "--policy", str(REPO / "conf" / "policy.yaml"), "--no-progress"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert ", python engine" in capsys.readouterr().out
+    python = json.loads(Path(out, "scans", "py.json").read_text())
+    native = json.loads(Path(local_scan["out"], "scans", "full.json").read_text())
+    assert (python["engine"], native["engine"]) == ("python", "native")
+    assert python["units"] == native["units"]
+
+    def table(root: str) -> list[tuple[Any, ...]]:
+        dropped = ("scan_id", "scan_date")
+        return sorted(tuple(v for k, v in r.items() if k not in dropped) for r in findings(root))
+
+    assert table(out) == table(local_scan["out"])
+    assert len(table(out)) == native["findings"] > 0
+    for rel in lake.rows:
+        copy = f"redacted/file{lake.root}/{rel}.parquet"
+        assert copy_rows(f"{out}/{copy}") == copy_rows(f"{local_scan['out']}/{copy}"), rel
+
+
 def test_byte_ranges_equal_whole_object_scan(
     spark: Any, local_scan: dict[str, Any], tmp_path: Path
 ) -> None:

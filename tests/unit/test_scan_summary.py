@@ -30,3 +30,9 @@ def test_summary_table_shows_phase_seconds_when_the_summary_has_them() -> None:
     text = summary_table({**SUMMARY, "phase_seconds": phases})
     assert "plan 0.4 s · spark start 9.0 s · scan 30.2 s · commit 2.6 s" in text
     assert "spark start" not in summary_table(SUMMARY)  # older summaries have no phases
+
+
+def test_when_the_summary_records_the_engine_then_the_table_names_it() -> None:
+    text = summary_table({**SUMMARY, "engine": "python"})
+    assert "12.5 MB scanned in 42.2 s, 3 units, python engine" in text
+    assert "engine" not in summary_table(SUMMARY)  # older summaries have no engine
