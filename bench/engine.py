@@ -97,7 +97,7 @@ def pin_one_core() -> list[int] | None:
     return sorted(os.sched_getaffinity(0))
 
 
-def run_piisweep(corpus: Path, findings: Path) -> dict[str, Any]:
+def run_piisweep(corpus: Path, findings: Path, engine: str = "native") -> dict[str, Any]:
     """Warm up on a small file (imports, pattern compilation), then time the full run."""
     try:
         from jobs.cli import main as cli_main
@@ -106,7 +106,7 @@ def run_piisweep(corpus: Path, findings: Path) -> dict[str, Any]:
 
     def call(src: Path, out: Path) -> int:
         try:
-            rc = cli_main(["detect", str(src), "--output", str(out)])
+            rc = cli_main(["detect", str(src), "--output", str(out), "--engine", engine])
         except SystemExit as exc:
             rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         return int(rc or 0)
@@ -259,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-stages", action="store_true",
                     help="do not time the stages (trigger pass, engine, rows)")  # fmt: skip
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    ap.add_argument("--engine", choices=("native", "python"), default="native",
+                    help="the engine of `piisweep detect` and of the stages")  # fmt: skip
     args = ap.parse_args(argv)
 
     DATA.mkdir(parents=True, exist_ok=True)
@@ -267,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     affinity = pin_one_core()
     results: dict[str, Any] = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "engine": args.engine,
         "machine": {
             "python": platform.python_version(),
             "platform": platform.platform(),
@@ -294,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         findings_path = args.findings
     else:
         findings_path = DATA / f"{corpus.stem}.piisweep.findings.jsonl"
-        run = run_piisweep(corpus, findings_path)
+        run = run_piisweep(corpus, findings_path, args.engine)
     results["piisweep"] = run
     ours_full: dict[str, Any] | None = None
     if run["ok"]:
@@ -309,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         print_hints("top false positives", ours_full["false_positive_hints"])
         print_hints("top false negatives", ours_full["false_negative_hints"])
         if not args.skip_stages and not args.findings:
-            results["stages"] = stages.breakdown(corpus, run.get("wall_seconds"))
+            results["stages"] = stages.breakdown(corpus, run.get("wall_seconds"), args.engine)
             stages.print_breakdown(results["stages"])
     else:
         print(f"\npiisweep run skipped: {run['reason']}")
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             args, corpus, labels, findings_path if run["ok"] else None
         )
 
-    out = RESULTS / "engine-latest.json"
+    out = RESULTS / ("engine-latest.json" if args.engine == "native" else "engine-python.json")
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"\nresults -> {out.relative_to(BENCH.parent)}")
     failed = [k for k in TARGETS if ours_full and not _passes(ours_full, k)]

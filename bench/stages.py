@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import MB
-from detectors.engine import Engine
+from detectors.config import load_engine
 from jobs.localfiles import line_chunks
 
 
@@ -32,7 +32,9 @@ def _best_of(runs: int, fn: Any) -> float:
     return best
 
 
-def breakdown(corpus: Path, detect_seconds: float | None, runs: int = 2) -> dict[str, Any]:
+def breakdown(
+    corpus: Path, detect_seconds: float | None, engine: str = "native", runs: int = 2
+) -> dict[str, Any]:
     """Seconds and MB/s of each stage, counts per MB, and the per-finding budgets.
 
     ``detect_seconds`` is the timed end-to-end `piisweep detect` run (None when it was not
@@ -42,7 +44,7 @@ def breakdown(corpus: Path, detect_seconds: float | None, runs: int = 2) -> dict
         chunks = list(line_chunks(fh))
     size = sum(len(c) for c in chunks)
     mb = size / MB
-    engine = Engine.default()
+    engine = load_engine(None, engine=engine)
     engine.trigger_pass(chunks[0][:65536])  # build the scanner outside the timings
 
     hits = candidates = 0

@@ -29,13 +29,15 @@ from detectors.scanner import _max_width as max_width
 from detectors.scanner import cache_file, write_atomically
 from detectors.spans import Span
 
-# Built-in validators with a port in native/src/validators.rs, by the name the core knows
-# them by. A validator not listed here is called back in Python.
+# Built-in validators with a port (or a screen) in native/src/validators.rs, by the name the
+# core knows them by. A validator not listed here is called back in Python.
 PORTED: dict[Any, str] = {
     india._aadhaar: "aadhaar",
     india._gstin: "gstin",
     india._ifsc: "ifsc",
     phones._indian_mobile: "indian_mobile",
+    # Screened in Rust (a +91 mobile is in_mobile's), the rest through libphonenumber.
+    phones._international: "international",
     generic._email: "email",
     generic._otp: "otp",
     generic._birth_date: "birth_date",

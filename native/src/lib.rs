@@ -178,12 +178,13 @@ impl Core {
             let validator = match kind.as_deref() {
                 None => Validator::None,
                 Some("python") => Validator::Python,
-                Some(name) => match validators::builtin(name) {
-                    Some(f) => Validator::Builtin(f),
-                    None => Validator::Python,
+                Some(name) => match (validators::builtin(name), validators::screen(name)) {
+                    (Some(f), _) => Validator::Builtin(f),
+                    (None, Some(s)) => Validator::Screened(s),
+                    (None, None) => Validator::Python,
                 },
             };
-            if matches!(validator, Validator::Python) && hook.is_none() {
+            if matches!(validator, Validator::Python | Validator::Screened(_)) && hook.is_none() {
                 return Err(PyValueError::new_err("a Python validator needs its hook"));
             }
             validators.push(hook);

@@ -48,6 +48,8 @@ pub type Check = fn(&str, &Line, usize, usize) -> Option<f64>;
 pub enum Validator {
     None,
     Builtin(Check),
+    /// Python's hook, unless the screen rejects the value first.
+    Screened(Screen),
     Python,
 }
 
@@ -77,6 +79,32 @@ pub fn builtin(name: &str) -> Option<Check> {
         "device" => device,
         _ => return None,
     })
+}
+
+/// A cheap Rust test that rejects a value before its Python validator is called; values it
+/// lets through go to Python.
+pub type Screen = fn(&str) -> bool;
+
+/// The screen of a validator that stays in Python, by name.
+pub fn screen(name: &str) -> Option<Screen> {
+    match name {
+        "international" => Some(indian_mobile_form),
+        _ => None,
+    }
+}
+
+/// `_international`'s first test: a +91 number written as an Indian mobile is in_mobile's
+/// (answered without libphonenumber, whose parse costs ~100 µs).
+fn indian_mobile_form(value: &str) -> bool {
+    static FORM: OnceLock<crate::pyre::Pattern> = OnceLock::new();
+    let form = FORM.get_or_init(|| {
+        crate::pyre::compile(
+            r"\A(?:(?:\+|00)91[ \-]?(?:[6-9]\d{9}|[6-9]\d{4}[ \-]\d{5}|[6-9]\d{2}[ \-]\d{3}[ \-]\d{4}))\z",
+            0,
+        )
+        .expect("the Indian mobile form compiles")
+    });
+    crate::pyre::is_match(form, value)
 }
 
 /// Test hook, `detectors._native._validate(name, line, start, end)`: the port `name` run on
