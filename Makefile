@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
-# Both create .venv and install the project into it; only Java comes from the machine.
+# Both create .venv and install the project into it, which compiles the Rust core (native/)
+# with maturin; only Java and a Rust toolchain (rustup) come from the machine.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,15 +12,33 @@ AIRFLOW_BIN   := $(AIRFLOW_VENV)/bin
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
 DIST   ?= dist
 
-.PHONY: venv demo test lint unit bench clean check-java check-chromium dist airflow-venv cluster-test airflow-test bench-cluster
+# rustup puts cargo in ~/.cargo/bin, which a CI shell's PATH may lack; maturin (in pip's
+# build and in the recipes below) calls cargo from the PATH.
+CARGO_HOME ?= $(HOME)/.cargo
+export PATH := $(CARGO_HOME)/bin:$(PATH)
 
-venv: $(STAMP)
+# The compiled module the editable install builds into the source tree (maturin develop
+# --skip-install rebuilds it there when the crate changes), and what it is built from.
+NATIVE_SO  := detectors/_native.abi3.so
+NATIVE_SRC := native/Cargo.toml native/Cargo.lock $(shell find native/src -name '*.rs' 2>/dev/null)
 
-$(STAMP): pyproject.toml
+.PHONY: venv demo test lint unit bench clean check-java check-chromium check-hyperscan check-rust dist native native-test airflow-venv cluster-test airflow-test bench-cluster
+
+venv: $(STAMP) $(NATIVE_SO)
+
+# pip builds the crate in release mode (maturin is the build backend): a first build takes
+# a minute or two.
+$(STAMP): pyproject.toml | check-rust check-hyperscan
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+native: $(NATIVE_SO)
+
+$(NATIVE_SO): $(NATIVE_SRC) | $(STAMP)
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --release --skip-install --quiet
+	touch $(NATIVE_SO)
 
 check-java:
 	@command -v java >/dev/null 2>&1 || { echo "piisweep needs Java 17+ for Spark: install a JDK (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
@@ -31,6 +50,28 @@ check-chromium:
 		apt-get install -y --no-install-recommends chromium || \
 		{ apt-get update && apt-get install -y --no-install-recommends chromium; }; }
 
+# The core's trigger pass links Hyperscan: Debian's libhyperscan-dev (libvectorscan-dev on
+# ARM). CI runs as root; elsewhere install it once with sudo.
+check-hyperscan:
+	@test -e /usr/include/hs/hs.h || { export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends libhyperscan-dev || \
+		{ apt-get update && apt-get install -y --no-install-recommends libhyperscan-dev; }; }
+
+check-rust:
+	@command -v cargo >/dev/null 2>&1 || { echo "piisweep's core is Rust: install a toolchain with rustup (https://rustup.rs); cargo is looked for on the PATH and in $(CARGO_HOME)/bin"; exit 1; }
+
+# The crate's own Rust tests (#[cfg(test)] modules in native/src). Without pyo3's
+# extension-module feature (maturin sets it, from pyproject.toml) a test binary that calls
+# Python links libpython: PYO3_PYTHON names the interpreter, and LD_LIBRARY_PATH its LIBDIR
+# (a pyenv or python.org build sets no rpath; the loader would find another libpython or none).
+# --lib: building the library target itself, as integration tests or doctests do, rebuilds it
+# with other crate types and features over maturin's build (same target dir), and the next
+# maturin build starts again.
+native-test: venv
+	PYO3_PYTHON=$(abspath $(BIN))/python \
+	LD_LIBRARY_PATH=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} \
+		cargo test --manifest-path native/Cargo.toml --release --lib --quiet
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -40,7 +81,7 @@ unit: venv
 
 # The main suite (unit, spark, cluster tiers) runs in .venv; the Airflow tier runs in its own
 # venv because Airflow pins many dependencies (pyproject.toml keeps tests/airflow out of the first).
-test: venv check-java check-chromium lint dist airflow-venv
+test: venv check-java check-chromium lint native-test airflow-venv dist
 	$(BIN)/pytest -q
 	$(AIRFLOW_BIN)/pytest -q tests/airflow
 
@@ -50,27 +91,42 @@ cluster-test: venv check-java dist
 airflow-test: airflow-venv check-java dist
 	$(AIRFLOW_BIN)/pytest -q tests/airflow
 
-# What spark-submit ships to a cluster: the wheel (pip-installable on nodes) and the same
-# file as a .zip for --py-files (Spark puts .zip files, not .whl, on the executors' sys.path).
-# Only the packages `detectors` and `jobs` (with any package data): no tests, caches, DAGs.
+# The wheel that executors install (on the nodes, or in a packed virtualenv shipped with
+# --archives): the packages `detectors`, with the compiled detectors/_native, and `jobs`; no
+# tests, caches, DAGs; Hyperscan's libhs is copied into piisweep.libs/ (maturin's auditwheel
+# repair, which needs patchelf on the PATH). maturin gives it the most general manylinux tag the library's symbols
+# allow (its own auditwheel check). --interpreter: the venv's Python, as for the editable
+# build, or cargo sees a new PYO3_PYTHON and compiles everything again.
 dist: venv
-	rm -rf build *.egg-info $(DIST)/piisweep-*.whl $(DIST)/piisweep-py.zip
-	PYTHONWARNINGS=ignore $(BIN)/pip wheel --quiet --no-deps --no-cache-dir --wheel-dir $(DIST) .
-	rm -rf build *.egg-info
-	cp $(DIST)/piisweep-*-py3-none-any.whl $(DIST)/piisweep-py.zip
-	@$(BIN)/python -c "import sys, zipfile; n = zipfile.ZipFile('$(DIST)/piisweep-py.zip').namelist(); top = sorted({p.split('/')[0] for p in n if not p.split('/')[0].endswith('.dist-info')}); print('$(DIST)/piisweep-py.zip:', len(n), 'files in', ', '.join(top)); sys.exit(top != ['detectors', 'jobs'])"
+	rm -f $(DIST)/piisweep-*.whl
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/maturin build --release --quiet --interpreter $(BIN)/python --out $(DIST)
+	@$(BIN)/python -c "import glob, sys, zipfile; \
+		(wheel,) = glob.glob('$(DIST)/piisweep-*.whl'); z = zipfile.ZipFile(wheel); names = z.namelist(); \
+		top = sorted({n.split('/')[0] for n in names if not n.split('/')[0].endswith(('.dist-info', '.libs'))}); \
+		compiled = [n for n in names if n.endswith('.so')]; \
+		meta = z.read(next(n for n in names if n.endswith('.dist-info/WHEEL'))).decode(); \
+		tags = [line.split(': ')[1] for line in meta.splitlines() if line.startswith('Tag: ')]; \
+		print(f'{wheel}: {len(names)} files in', ', '.join(top), '| tag', *tags, '| compiled', *compiled); \
+		sys.exit(top != ['detectors', 'jobs'] or len(compiled) != 1 \
+			or not compiled[0].startswith('detectors/_native.') \
+			or not all('manylinux' in t for t in tags) \
+			or any(n.startswith('jobs/airflow/') for n in names))"
 
 # Airflow and the Spark provider in their own venv, with piisweep installed editable and
 # pytest (not the dev extras: the Airflow tier needs none of them). The pins in
 # tests/airflow/constraints.txt stand in for Airflow's constraints file (not reachable from
 # here); pyspark-client, a provider dependency, overwrites some of pyspark's files with an
-# older release, so pyspark is reinstalled last.
+# older release, so pyspark is reinstalled last. maturin builds the editable install's
+# module for .venv's Python (MATURIN_PEP517_ARGS): the same abi3 module, so cargo finds the
+# crate up to date, where another interpreter path would make pyo3 and the crate compile
+# again, here and in the next build for .venv.
 airflow-venv: $(AIRFLOW_STAMP)
 
-$(AIRFLOW_STAMP): pyproject.toml tests/airflow/requirements.txt tests/airflow/constraints.txt
+$(AIRFLOW_STAMP): pyproject.toml tests/airflow/requirements.txt tests/airflow/constraints.txt | $(STAMP)
 	$(PYTHON) -m venv $(AIRFLOW_VENV)
 	$(AIRFLOW_BIN)/pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(AIRFLOW_BIN)/pip install --quiet -r tests/airflow/requirements.txt -c tests/airflow/constraints.txt -e .
+	PYTHONWARNINGS=ignore MATURIN_PEP517_ARGS="--interpreter $(abspath $(BIN))/python" \
+		$(AIRFLOW_BIN)/pip install --quiet -r tests/airflow/requirements.txt -c tests/airflow/constraints.txt -e .
 	$(AIRFLOW_BIN)/pip install --quiet --force-reinstall --no-deps -c tests/airflow/constraints.txt pyspark
 	$(AIRFLOW_BIN)/python -c "import importlib.metadata as m, pyspark; assert pyspark.__version__ == m.version('pyspark'), pyspark.__version__"
 	touch $(AIRFLOW_STAMP)
@@ -89,4 +145,4 @@ bench-cluster: venv check-java
 	$(BIN)/python -m bench.cluster
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_VENV) $(DEMO) build dist *.egg-info
+	rm -rf $(VENV) $(AIRFLOW_VENV) $(DEMO) build dist *.egg-info native/target detectors/_native*.so

@@ -1,6 +1,6 @@
 """Airflow DAG ``piisweep_pii_scan``: every day, scan the lake, validate the scan, report it.
 
-    scan      spark-submit [--py-files piisweep-py.zip] jobs/scan.py SOURCE... --out OUT
+    scan      spark-submit [--archives ENV.tar.gz#env] jobs/scan.py SOURCE... --out OUT
               --scan-id ID --config CONF/scan.yaml --policy CONF/policy.yaml --conf-dir CONF
     validate  piisweep validate OUT --scan-id ID ...   exit 1 (a failed expectation) fails
                                                        the task, so the run fails and no
@@ -27,13 +27,21 @@ Deployment settings come from the environment of the scheduler and workers, read
 file is parsed: ``PIISWEEP_SOURCES`` (comma-separated), ``PIISWEEP_OUT`` and
 ``PIISWEEP_MASTER`` (param defaults; set the master, or set it empty to use the connection's),
 ``PIISWEEP_CONF_DIR`` (default: the repo's ``conf/`` when the file is still in the repo),
-``PIISWEEP_PY_FILES`` (default ``dist/piisweep-py.zip`` of the repo when built; empty: none,
-the package is installed on the nodes), ``PIISWEEP_APPLICATION`` (default: the installed
-``jobs/scan.py``),
+``PIISWEEP_APPLICATION`` (default: the installed ``jobs/scan.py``),
 ``PIISWEEP_CLI`` (default: the ``piisweep`` beside this Python), ``PIISWEEP_SPARK_CONN_ID``
 (default ``piisweep_spark``: a Spark connection with the cluster's master, deploy mode,
-queue, namespace or ``spark-binary``), ``PIISWEEP_SPARK_PYTHON`` (``spark.pyspark.python``
-for the executors, when the nodes' Python is not the one on their PATH).
+queue, namespace or ``spark-binary``).
+
+Executors need piisweep, a compiled extension, in their Python (``--py-files`` cannot carry
+it: Python does not import extension modules from a zip). Either it is installed on every
+node (``pip install piisweep-*.whl``; set ``PIISWEEP_SPARK_PYTHON`` when that Python is not
+the ``python3`` on the nodes' PATH), or a packed virtualenv travels with the job:
+``PIISWEEP_ARCHIVES`` (``spark-submit --archives``, e.g.
+``/opt/piisweep/piisweep-env.tar.gz#env``; empty, the default: none) with
+``PIISWEEP_SPARK_PYTHON=./env/bin/python``. ``PIISWEEP_SPARK_PYTHON`` is
+``spark.pyspark.python``, which the driver uses too unless ``PIISWEEP_SPARK_DRIVER_PYTHON``
+(``spark.pyspark.driver.python``) is set: in client mode, where the driver runs on the Airflow
+worker and no archive is unpacked for it, set that to a Python with piisweep installed.
 
 Keys (``PIISWEEP_KEY_FILE`` or ``PIISWEEP_FINGERPRINT_KEY``/``PIISWEEP_TOKEN_KEY``…) come
 from the workers' environment, as for the CLI; the scan ships them to its executors itself.
@@ -79,11 +87,17 @@ def _application() -> str:
     return spec.origin if spec and spec.origin else "jobs/scan.py"
 
 
-def _py_files() -> str:
-    if "PIISWEEP_PY_FILES" in os.environ:
-        return os.environ["PIISWEEP_PY_FILES"]
-    built = _REPO / "dist" / "piisweep-py.zip"
-    return str(built) if built.is_file() else ""
+def _spark_conf() -> dict[str, str]:
+    """The Pythons of the scan's executors and driver (``PIISWEEP_SPARK_PYTHON``,
+    ``PIISWEEP_SPARK_DRIVER_PYTHON``), when set."""
+    conf = {}
+    for var, key in (
+        ("PIISWEEP_SPARK_PYTHON", "spark.pyspark.python"),
+        ("PIISWEEP_SPARK_DRIVER_PYTHON", "spark.pyspark.driver.python"),
+    ):
+        if os.environ.get(var):
+            conf[key] = os.environ[var]
+    return conf
 
 
 def _cli() -> str:
@@ -170,9 +184,7 @@ def _piisweep(command: str, *args: str) -> str:
 def build_dag(dag_id: str = DAG_ID, schedule: str | None = "@daily") -> DAG:
     sources = [s for s in os.environ.get("PIISWEEP_SOURCES", "").split(",") if s.strip()]
     conf = "{{ params.conf_dir }}"
-    spark_conf: dict[str, str] = {}
-    if os.environ.get("PIISWEEP_SPARK_PYTHON"):
-        spark_conf["spark.pyspark.python"] = os.environ["PIISWEEP_SPARK_PYTHON"]
+    spark_conf = _spark_conf()
     with DAG(
         dag_id=dag_id,
         description="piisweep: scan the lake for PII, validate the findings, write the report",
@@ -205,7 +217,7 @@ def build_dag(dag_id: str = DAG_ID, schedule: str | None = "@daily") -> DAG:
             task_id="scan",
             conn_id=os.environ.get("PIISWEEP_SPARK_CONN_ID", "piisweep_spark"),
             application=_application(),
-            py_files=_py_files() or None,
+            archives=os.environ.get("PIISWEEP_ARCHIVES") or None,
             properties_file=f"{conf}/spark-defaults.conf",
             conf=spark_conf or None,
             name="piisweep-scan",

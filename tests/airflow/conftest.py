@@ -1,10 +1,11 @@
 """The Airflow tier: a real Airflow installation (.venv-airflow, `make airflow-venv`) with its
 own AIRFLOW_HOME and SQLite database in a temporary directory, the DAG folder jobs/airflow/,
-and the zip that `make dist` builds for --py-files.
+and a node's Python: the wheel that `make dist` builds installed in a virtualenv over this
+venv's packages (tests/nodeenv.py), where the DAG's tasks run piisweep.
 
 Airflow reads its configuration when it is first imported, so the environment is set here,
 before any test module imports it. spark-submit is the one of this venv's pyspark (first on
-PATH), and Spark runs locally; the Python workers run this interpreter.
+PATH), and Spark runs locally.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from nodeenv import build_wheel, node_python
 
 
 def airflow_installed() -> bool:
@@ -68,12 +70,11 @@ def airflow_db() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def py_files_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`make dist` into a temporary directory; the DAG picks it up as PIISWEEP_PY_FILES."""
-    dist = tmp_path_factory.mktemp("dist")
-    proc = subprocess.run(
-        ["make", "-s", "dist", f"DIST={dist}", f"BIN={BIN}"],
-        cwd=REPO, capture_output=True, text=True,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return dist / "piisweep-py.zip"
+def node_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make dist` into a temporary directory and the wheel installed in a node's virtualenv
+    (its own `piisweep` script included); its Python imports piisweep from there."""
+    wheel = build_wheel(tmp_path_factory.mktemp("dist"))
+    env_dir = tmp_path_factory.mktemp("node") / "env"
+    node_python(env_dir, wheel)
+    assert (env_dir / "bin" / "piisweep").is_file()
+    return env_dir

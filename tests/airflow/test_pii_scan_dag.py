@@ -1,7 +1,8 @@
 """The Airflow DAG ``jobs/airflow/pii_scan_dag.py`` in a real Airflow: it loads, its tasks
-run in order, its spark-submit command is the one an operator expects, and one run with
-``dag.test()`` scans, validates and reports a sample lake on local Spark; a failed
-validation fails the run."""
+run in order, its spark-submit command is the one an operator expects (also with a packed
+virtualenv for the executors), and one run with ``dag.test()`` scans, validates and reports
+a sample lake on local Spark, every task on the Python of a node where the wheel is
+installed; a failed validation fails the run."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +30,35 @@ DAG_FOLDER = REPO / "jobs" / "airflow"
 DAG_ID = "piisweep_pii_scan"
 
 
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 @pytest.fixture(scope="module")
-def dag_env(py_files_zip: Path) -> Iterator[None]:
-    """Deployment settings the DAG file reads when it is parsed."""
-    saved = os.environ.get("PIISWEEP_PY_FILES")
-    os.environ["PIISWEEP_PY_FILES"] = str(py_files_zip)
-    yield
-    if saved is None:
-        os.environ.pop("PIISWEEP_PY_FILES", None)
-    else:
-        os.environ["PIISWEEP_PY_FILES"] = saved
+def dag_env(node_env: Path) -> Iterator[None]:
+    """Deployment settings the DAG file reads when it is parsed: piisweep installed on the
+    nodes (the node's virtualenv, its path the same everywhere here), its Python for the
+    scan's executors and driver, its CLI for validate and report. Spark's local sessions in
+    those two take their Python workers from PYSPARK_PYTHON."""
+    python = str(node_env / "bin" / "python")
+    with _environ(
+        PIISWEEP_SPARK_PYTHON=python,
+        PIISWEEP_SPARK_DRIVER_PYTHON=python,
+        PIISWEEP_CLI=str(node_env / "bin" / "piisweep"),
+        PYSPARK_PYTHON=python,
+        PYSPARK_DRIVER_PYTHON=python,
+    ):
+        yield
 
 
 def _dagbag() -> Any:
@@ -90,7 +111,7 @@ RUN_ID = "scheduled__2026-03-01T00:00:00+00:00"
 RUN_SCAN_ID = "scheduled__2026-03-01T00-00-00-00-00"
 
 
-def test_rendered_spark_submit_command(dag_env: None, py_files_zip: Path) -> None:
+def test_rendered_spark_submit_command(dag_env: None, node_env: Path) -> None:
     from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 
     dag = _dagbag().get_dag(DAG_ID)  # rendering changes the task: a fresh copy of the DAG
@@ -108,7 +129,10 @@ def test_rendered_spark_submit_command(dag_env: None, py_files_zip: Path) -> Non
     conf = f"{REPO}/conf"
     assert cmd[0] == "spark-submit"
     assert cmd[cmd.index("--master") + 1] == "spark://10.1.2.3:7077"
-    assert cmd[cmd.index("--py-files") + 1] == str(py_files_zip)
+    python = node_env / "bin" / "python"
+    assert f"spark.pyspark.python={python}" in cmd
+    assert f"spark.pyspark.driver.python={python}" in cmd
+    assert "--archives" not in cmd and "--py-files" not in cmd
     assert cmd[cmd.index("--properties-file") + 1] == f"{conf}/spark-defaults.conf"
     app = cmd.index(str(REPO / "jobs" / "scan.py"))
     assert cmd[app + 1 :] == [
@@ -129,7 +153,25 @@ def test_rendered_spark_submit_command(dag_env: None, py_files_zip: Path) -> Non
     assert cmd[cmd.index("--scan-id") + 1] == "s-1"
 
 
-def test_rendered_validate_and_report_commands(dag_env: None) -> None:
+def test_rendered_command_ships_a_packed_env(dag_env: None) -> None:
+    """A packed virtualenv for the executors (YARN, cluster mode): --archives, the executors'
+    Python inside it, no driver Python unless one is set."""
+    archive = "hdfs://namenode:8020/artifacts/piisweep-env.tar.gz#env"
+    with _environ(
+        PIISWEEP_ARCHIVES=archive,
+        PIISWEEP_SPARK_PYTHON="./env/bin/python",
+        PIISWEEP_SPARK_DRIVER_PYTHON="",
+    ):
+        dag = _dagbag().get_dag(DAG_ID)
+    task = _rendered(dag, "scan", RUN_ID, sources=["hdfs://namenode:8020/logs/"], out="/out")
+    cmd = task._get_hook()._build_spark_submit_command(task.application)
+    assert cmd[cmd.index("--archives") + 1] == archive
+    assert "spark.pyspark.python=./env/bin/python" in cmd
+    assert not [c for c in cmd if c.startswith("spark.pyspark.driver.python=")]
+    assert cmd.index("--archives") < cmd.index(str(REPO / "jobs" / "scan.py"))
+
+
+def test_rendered_validate_and_report_commands(dag_env: None, node_env: Path) -> None:
     dag = _dagbag().get_dag(DAG_ID)
     out = "/data/piisweep out"
     validate = _rendered(dag, "validate", RUN_ID, out=out, master="yarn").bash_command
@@ -139,7 +181,7 @@ def test_rendered_validate_and_report_commands(dag_env: None) -> None:
     assert validate.rstrip().endswith("--master yarn")
     report = _rendered(dag, "report", RUN_ID, out=out).bash_command
     assert report.endswith(f" report '{out}' --scan-id {RUN_SCAN_ID}")
-    assert report.split()[0].endswith("piisweep")
+    assert report.split()[0] == validate.split()[0] == str(node_env / "bin" / "piisweep")
 
 
 # ------------------------------------------------------------------------- runs
@@ -171,16 +213,8 @@ def daily_run(
 ) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("airflow-out") / "out"
     keys = {"PIISWEEP_FINGERPRINT_KEY": "11" * 32, "PIISWEEP_TOKEN_KEY": "22" * 32}
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(keys)  # the run's tasks read keys from the environment
-    try:
+    with _environ(**keys):  # the run's tasks read keys from the environment
         run = dag.test(run_conf={"sources": sources, "out": str(out), "master": "local[2]"})
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return {"run": run, "out": out}
 
 

@@ -2,17 +2,20 @@
 install, on 127.0.0.1, for the whole session; a seeded sample lake; the scan settings.
 
 Each scan runs as ``piisweep scan`` in its own process (its own driver JVM), as an operator
-runs it. Executors run this interpreter (``PYSPARK_PYTHON``), where ``detectors`` and
-``jobs`` are installed; ``test_py_files_zip_ships_the_code`` covers a Python that lacks them.
+runs it. Executors run the Python of a node (``PYSPARK_PYTHON``): a virtualenv where the
+wheel of ``make dist`` is installed, compiled ``detectors._native`` included, over this
+interpreter's third-party packages (``tests/nodeenv.py``); the driver runs this checkout.
+``test_executors_import_the_installed_wheel`` shows where the executors import it from;
+``test_archived_env_ships_the_code`` ships the same virtualenv with ``--archives``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from nodeenv import build_wheel, node_python
 from standalone import StandaloneCluster
 
 from jobs.sample_lake import generate_lake
@@ -28,9 +31,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandaloneCluster]:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make dist`` into a temporary directory: the wheel the nodes install."""
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def node_env(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """A node's virtualenv with the wheel installed; its Python imports piisweep from there."""
+    env_dir = tmp_path_factory.mktemp("node") / "env"
+    node_python(env_dir, wheel)
+    return env_dir
+
+
+@pytest.fixture(scope="session")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, node_env: Path
+) -> Iterator[StandaloneCluster]:
     root = tmp_path_factory.mktemp("standalone")
-    with StandaloneCluster(root, workers=2, cores=1, memory="1g", python=sys.executable) as c:
+    python = str(node_env / "bin" / "python")
+    with StandaloneCluster(root, workers=2, cores=1, memory="1g", python=python) as c:
         yield c
 
 

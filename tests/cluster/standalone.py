@@ -110,6 +110,26 @@ class StandaloneCluster:
             **extra,
         }
 
+    def spark_submit(
+        self,
+        app: str | Path,
+        args: list[str],
+        conf: dict[str, str],
+        env: dict[str, str],
+        cwd: str | Path,
+        options: tuple[str, ...] = (),
+        timeout: float = 900,
+    ) -> subprocess.CompletedProcess[str]:
+        """``spark-submit`` of a Python application to this cluster (client mode), with
+        ``--conf`` settings and other ``options``; its output captured."""
+        cmd = [str(SPARK_HOME / "bin" / "spark-submit"), "--master", self.master_url, *options]
+        for key, value in conf.items():
+            cmd += ["--conf", f"{key}={value}"]
+        return subprocess.run(
+            [*cmd, str(app), *args],
+            capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ life cycle
     def __enter__(self) -> StandaloneCluster:
         try:

@@ -1,18 +1,23 @@
-"""``piisweep scan --master spark://…`` on a real standalone cluster gives exactly the scan
-of local Spark, also when an executor is killed mid-scan, and ``spark-submit --py-files``
-ships the code to executors that do not have it installed."""
+"""``piisweep scan --master spark://…`` on a real standalone cluster, its executors on a node
+Python where the wheel is installed, gives exactly the scan of local Spark, also when an
+executor is killed mid-scan; the executors import the wheel's compiled module; and
+``spark-submit --archives`` ships a packed virtualenv with the wheel to executors whose own
+Python lacks it."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
-import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nodeenv import node_python, pack, site_packages
 from scanrun import (
     KEYS,
     REPO,
@@ -24,7 +29,7 @@ from scanrun import (
     run_scan,
     start_scan,
 )
-from standalone import SPARK_HOME, StandaloneCluster
+from standalone import StandaloneCluster
 
 SCAN_ID = "cluster-1"
 
@@ -103,55 +108,111 @@ def test_scan_survives_a_killed_executor(
     assert not duplicates(findings(out, SCAN_ID))
 
 
-def _python_without_piisweep(root: Path) -> Path:
-    """A venv that sees .venv's third-party packages but not the editable piisweep install
-    (a plain path entry: site-packages' own .pth files, the editable finder among them, are
-    not run), as on a cluster node that has the dependencies but not this project."""
-    env_dir = root / "node-python"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
-    base = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
-    site = next((env_dir / "lib").glob("python3*/site-packages"))
-    (site / "node_deps.pth").write_text(base + "\n")
-    return env_dir / "bin" / "python"
+# What a spark-submit of the tier sets beyond conf/spark-defaults.conf: executors that fit
+# the workers' 1g, no web UI (no port fights), and every executor registered before the
+# first task, so that the probe's tasks reach both.
+SUBMIT_CONF = {
+    "spark.executor.memory": "768m",
+    "spark.driver.memory": "1g",
+    "spark.ui.enabled": "false",
+    "spark.scheduler.minRegisteredResourcesRatio": "1.0",
+}
 
 
-@pytest.fixture(scope="module")
-def py_files_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``make dist`` into a temporary directory: the zip that --py-files ships."""
-    dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        ["make", "-s", "dist", f"DIST={dist}"], cwd=REPO, check=True, capture_output=True
-    )
-    return dist / "piisweep-py.zip"
-
-
-def test_py_files_zip_ships_the_code(
+def _probe(
     cluster: StandaloneCluster,
-    lake: Path,
-    scan_config: Path,
-    cluster_scan: dict[str, Any],
-    py_files_zip: Path,
     tmp_path: Path,
-) -> None:
-    import zipfile
+    env: dict[str, str],
+    conf: dict[str, str],
+    options: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """Run probe_app.py on the cluster, copied away from the source tree: for each of its
+    tasks, where the executor's Python worker imported piisweep from."""
+    app = tmp_path / "probe" / "probe_app.py"
+    app.parent.mkdir()
+    shutil.copy(Path(__file__).with_name("probe_app.py"), app)
+    proc = cluster.spark_submit(
+        app, ["8"], conf={**SUBMIT_CONF, **conf}, env=env, cwd=app.parent, options=options
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    rows: list[dict[str, Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(rows) == 8
+    # every worker's executor ran some of the tasks (its working directory is the worker's)
+    root = cluster.root.resolve()
+    workers = {Path(r["cwd"]).resolve().relative_to(root).parts[0] for r in rows}
+    assert workers == {f"worker-{i}" for i in range(cluster.workers)}
+    assert len({r["native_version"] for r in rows}) == 1
+    return rows
 
-    names = set(zipfile.ZipFile(py_files_zip).namelist())
-    # every module of the two packages, nothing else (no tests, caches, DAG files)
+
+def test_wheel_ships_the_code(wheel: Path) -> None:
+    """Every module of the two packages and the compiled core, one module for CPython 3.10
+    and later (abi3) with a manylinux tag; no tests, caches or DAG files."""
+    names = {n for n in zipfile.ZipFile(wheel).namelist() if not n.startswith("piisweep-")}
     sources = {
         str(p.relative_to(REPO))
         for package in ("detectors", "jobs")
         for p in (REPO / package).rglob("*.py")
         if (p.parent / "__init__.py").exists() and "__pycache__" not in p.parts
     }
-    assert {n for n in names if not n.startswith("piisweep-")} == sources
-    assert "jobs/scan.py" in names and not [n for n in names if n.startswith("jobs/airflow/")]
+    assert {n for n in names if n.endswith(".py")} == sources
+    assert [n for n in names if n.endswith(".so")] == ["detectors/_native.abi3.so"]
+    assert {n.split("/")[0] for n in names} == {"detectors", "jobs"}
+    assert not [n for n in names if n.startswith("jobs/airflow/") or "__pycache__" in n]
+    assert "jobs/scan.py" in names
+    assert re.fullmatch(r"piisweep-[^-]+-cp310-abi3-manylinux_\d+_\d+_x86_64\.whl", wheel.name)
 
-    python = _python_without_piisweep(tmp_path)
+
+def test_executors_import_the_installed_wheel(
+    cluster: StandaloneCluster, node_env: Path, tmp_path: Path
+) -> None:
+    """The Python workers of both executors import ``detectors._native``, ``detectors`` and
+    ``jobs`` from the node's virtualenv (the wheel), not from this checkout."""
+    python = str(node_env / "bin" / "python")
+    env = cluster.env(PYSPARK_DRIVER_PYTHON=python)
+    env.pop("PYTHONPATH", None)
+    rows = _probe(cluster, tmp_path, env, conf={})
+    site = site_packages(node_env)
+    for r in rows:
+        assert r["prefix"] == str(node_env), r
+        for module in ("native", "detectors", "jobs"):
+            assert Path(r[module]).resolve().is_relative_to(site), r
+    assert Path(rows[0]["native"]).name == "_native.abi3.so"
+
+
+def test_archived_env_ships_the_code(
+    cluster: StandaloneCluster,
+    node_env: Path,
+    lake: Path,
+    scan_config: Path,
+    cluster_scan: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """The node's virtualenv packed and shipped with ``--archives ENV#env``, executors on
+    ``./env/bin/python`` (``spark.pyspark.python``), the driver (client mode) on a Python
+    where the wheel is installed. The nodes' own Python (``PYSPARK_PYTHON``) lacks piisweep:
+    the executors import it from the unpacked archive, and ``jobs/scan.py`` on its own scans
+    as ``piisweep scan`` did."""
+    archive = pack(node_env, tmp_path / "piisweep-env.tar.gz")
+    bare = node_python(tmp_path / "bare-env")
     probe = subprocess.run(
-        [str(python), "-c", "import pyarrow, pyspark\nimport detectors"],
+        [str(bare), "-c", "import pyarrow, pyspark\nimport detectors"],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert "No module named 'detectors'" in probe.stderr, probe.stderr
+    env = cluster.env(PYSPARK_PYTHON=str(bare), **KEYS)
+    env.pop("PYTHONPATH", None)
+    conf = {
+        "spark.pyspark.python": "./env/bin/python",
+        "spark.pyspark.driver.python": str(node_env / "bin" / "python"),
+    }
+    archives = ("--archives", f"{archive}#env")
+
+    for r in _probe(cluster, tmp_path, env, conf, options=archives):
+        unpacked = Path(r["cwd"]) / "env"
+        assert r["prefix"] == str(unpacked), r
+        for module in ("native", "detectors", "jobs"):
+            assert Path(r[module]).is_relative_to(unpacked / "lib"), r
 
     # The application file on its own, away from the source tree, as an operator ships it.
     app = tmp_path / "app" / "scan.py"
@@ -159,25 +220,19 @@ def test_py_files_zip_ships_the_code(
     shutil.copy(REPO / "jobs" / "scan.py", app)
     source = lake / "partner-api"
     out = tmp_path / "out"
-    env = cluster.env(PYSPARK_PYTHON=str(python), PYSPARK_DRIVER_PYTHON=str(python), **KEYS)
-    env.pop("PYTHONPATH", None)
-    proc = subprocess.run(
+    proc = cluster.spark_submit(
+        app,
         [
-            str(SPARK_HOME / "bin" / "spark-submit"),
-            "--master", cluster.master_url,
-            "--properties-file", str(REPO / "conf" / "spark-defaults.conf"),
-            "--conf", "spark.executor.memory=768m",
-            "--conf", "spark.driver.memory=1g",
-            "--conf", "spark.ui.enabled=false",
-            "--py-files", str(py_files_zip),
-            str(app), str(source),
-            "--out", str(out), "--scan-id", SCAN_ID,
+            str(source), "--out", str(out), "--scan-id", SCAN_ID,
             "--config", str(scan_config),
             "--policy", str(REPO / "conf" / "policy.yaml"),
             "--conf-dir", str(REPO / "conf"),
             "--no-progress", "--json",
         ],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900,
+        conf={**SUBMIT_CONF, **conf},
+        env=env,
+        cwd=app.parent,
+        options=("--properties-file", str(REPO / "conf" / "spark-defaults.conf"), *archives),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-4000:]
     # the same findings as the clean cluster scan has for these objects
