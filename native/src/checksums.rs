@@ -1,6 +1,6 @@
 //! Check digits that real identifiers carry (`detectors/checksums.py`).
 
-const VERHOEFF_D: [[u8; 10]; 10] = [
+pub(crate) const VERHOEFF_D: [[u8; 10]; 10] = [
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
     [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
     [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
@@ -12,7 +12,7 @@ const VERHOEFF_D: [[u8; 10]; 10] = [
     [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
     [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
 ];
-const VERHOEFF_P: [[u8; 10]; 8] = [
+pub(crate) const VERHOEFF_P: [[u8; 10]; 8] = [
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
     [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
     [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],

@@ -140,6 +140,26 @@ fn spans_list<'py>(py: Python<'py>, spans: &[Span]) -> PyResult<Bound<'py, PyLis
     PyList::new(py, items)
 }
 
+impl Core {
+    /// What one scan call needs: the host for Python callbacks and the scratch space.
+    fn session<'py>(
+        &'py self,
+        py: Python<'py>,
+    ) -> PyResult<(PyHost<'py>, std::sync::MutexGuard<'py, engine::Scratch>)> {
+        let host = PyHost {
+            py,
+            validators: &self.validators,
+            allow: self.allow.as_ref(),
+            line: None,
+        };
+        let cache = self
+            .cache
+            .lock()
+            .map_err(|_| PyValueError::new_err("engine cache poisoned"))?;
+        Ok((host, cache))
+    }
+}
+
 #[pymethods]
 impl Core {
     /// `detectors`: one dict per detector (see `detectors/native.py`); `names`: (entity type,
@@ -255,16 +275,7 @@ impl Core {
         data: &[u8],
         field: Option<&str>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut host = PyHost {
-            py,
-            validators: &self.validators,
-            allow: self.allow.as_ref(),
-            line: None,
-        };
-        let mut cache = self
-            .cache
-            .lock()
-            .map_err(|_| PyValueError::new_err("engine cache poisoned"))?;
+        let (mut host, mut cache) = self.session(py)?;
         let spans = self.engine.scan_whole(&mut cache, &mut host, data, field);
         if let Some(err) = PyErr::take(py) {
             return Err(err);
@@ -281,16 +292,7 @@ impl Core {
         field: Option<&str>,
         in_pem: bool,
     ) -> PyResult<(Bound<'py, PyList>, bool)> {
-        let mut host = PyHost {
-            py,
-            validators: &self.validators,
-            allow: self.allow.as_ref(),
-            line: None,
-        };
-        let mut cache = self
-            .cache
-            .lock()
-            .map_err(|_| PyValueError::new_err("engine cache poisoned"))?;
+        let (mut host, mut cache) = self.session(py)?;
         let (lines, open) = self
             .engine
             .scan_buffer(&mut cache, &mut host, data, field, in_pem);
