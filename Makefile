@@ -92,21 +92,28 @@ airflow-test: airflow-venv check-java dist
 	$(AIRFLOW_BIN)/pytest -q tests/airflow
 
 # The wheel that executors install (on the nodes, or in a packed virtualenv shipped with
-# --archives): the packages `detectors`, with the compiled detectors/_native, and `jobs`; no
-# tests, caches, DAGs; Hyperscan's libhs is copied into piisweep.libs/ (maturin's auditwheel
-# repair, which needs patchelf on the PATH). maturin gives it the most general manylinux tag the library's symbols
-# allow (its own auditwheel check). --interpreter: the venv's Python, as for the editable
+# --archives): the packages `detectors`, with the compiled detectors/_native, and `jobs`, and
+# the shared libraries the module links that manylinux does not allow (libhs, Hyperscan) in
+# piisweep.libs/; no tests, caches, DAGs. maturin builds a plain linux wheel and auditwheel
+# repairs a copy of it: it grafts those libraries and gives the most general manylinux tag
+# their symbols allow. (maturin's own repair patches the module in place, and with it the
+# hard link in cargo's target dir: the next build, cargo having nothing to do, finds a module
+# that needs libhs-<hash>.so and fails.) --interpreter: the venv's Python, as for the editable
 # build, or cargo sees a new PYO3_PYTHON and compiles everything again.
 dist: venv
-	rm -f $(DIST)/piisweep-*.whl
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/maturin build --release --quiet --interpreter $(BIN)/python --out $(DIST)
+	rm -rf $(DIST)/piisweep-*.whl $(DIST)/.linux
+	$(BIN)/maturin build --release --quiet --interpreter $(BIN)/python \
+		--compatibility linux --auditwheel skip --out $(DIST)/.linux
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/auditwheel repair --wheel-dir $(DIST) $(DIST)/.linux/piisweep-*.whl
+	rm -rf $(DIST)/.linux
 	@$(BIN)/python -c "import glob, sys, zipfile; \
 		(wheel,) = glob.glob('$(DIST)/piisweep-*.whl'); z = zipfile.ZipFile(wheel); names = z.namelist(); \
 		top = sorted({n.split('/')[0] for n in names if not n.split('/')[0].endswith(('.dist-info', '.libs'))}); \
 		compiled = [n for n in names if n.endswith('.so')]; \
+		grafted = [n for n in names if n.split('/')[0].endswith('.libs') and not n.endswith('/')]; \
 		meta = z.read(next(n for n in names if n.endswith('.dist-info/WHEEL'))).decode(); \
 		tags = [line.split(': ')[1] for line in meta.splitlines() if line.startswith('Tag: ')]; \
-		print(f'{wheel}: {len(names)} files in', ', '.join(top), '| tag', *tags, '| compiled', *compiled); \
+		print(f'{wheel}: {len(names)} files in', ', '.join(top), '| tag', *tags, '| compiled', *compiled, '| grafted', *grafted or ['none']); \
 		sys.exit(top != ['detectors', 'jobs'] or len(compiled) != 1 \
 			or not compiled[0].startswith('detectors/_native.') \
 			or not all('manylinux' in t for t in tags) \

@@ -1,6 +1,7 @@
 """A spark-submit application for the cluster tier: where do the executors' Python workers
 import piisweep from? Each of N tasks (a short sleep each, so every executor takes some)
-imports ``detectors._native`` and reports its file, the worker's Python and working
+imports ``detectors._native`` and reports its file, the libraries grafted into the wheel
+that the process has mapped (``piisweep.libs/``: libhs), the worker's Python and working
 directory; the driver prints them as one JSON line.
 
     spark-submit --master spark://… probe_app.py [N]
@@ -23,6 +24,8 @@ def where(task: int) -> dict[str, Any]:
     import detectors
     import jobs
 
+    with open("/proc/self/maps") as maps:
+        paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "/" in line}
     time.sleep(0.5)
     return {
         "task": task,
@@ -34,6 +37,7 @@ def where(task: int) -> dict[str, Any]:
         "native_version": native.__version__,
         "detectors": detectors.__file__,
         "jobs": jobs.__file__,
+        "grafted": sorted(p for p in paths if "/piisweep.libs/" in p),
     }
 
 

@@ -119,6 +119,11 @@ SUBMIT_CONF = {
 }
 
 
+def _grafted(site: Path) -> set[str]:
+    """The libraries auditwheel grafted into the wheel, as installed under ``site``."""
+    return {p.name for p in (site / "piisweep.libs").glob("*")}
+
+
 def _probe(
     cluster: StandaloneCluster,
     tmp_path: Path,
@@ -147,8 +152,15 @@ def _probe(
 
 def test_wheel_ships_the_code(wheel: Path) -> None:
     """Every module of the two packages and the compiled core, one module for CPython 3.10
-    and later (abi3) with a manylinux tag; no tests, caches or DAG files."""
-    names = {n for n in zipfile.ZipFile(wheel).namelist() if not n.startswith("piisweep-")}
+    and later (abi3) with a manylinux tag, and the shared libraries it links that manylinux
+    does not allow (grafted by auditwheel); no tests, caches or DAG files."""
+    files = [n for n in zipfile.ZipFile(wheel).namelist() if not n.endswith("/")]
+    names = {n for n in files if n.split("/")[0] in ("detectors", "jobs")}
+    grafted = [n for n in files if n.startswith("piisweep.libs/")]
+    assert all(re.search(r"\.so(\.\d+)*$", n) for n in grafted), grafted
+    assert set(files) - names - set(grafted) == {
+        n for n in files if re.fullmatch(r"piisweep-[^/]+\.dist-info/.+", n)
+    }
     sources = {
         str(p.relative_to(REPO))
         for package in ("detectors", "jobs")
@@ -157,7 +169,6 @@ def test_wheel_ships_the_code(wheel: Path) -> None:
     }
     assert {n for n in names if n.endswith(".py")} == sources
     assert [n for n in names if n.endswith(".so")] == ["detectors/_native.abi3.so"]
-    assert {n.split("/")[0] for n in names} == {"detectors", "jobs"}
     assert not [n for n in names if n.startswith("jobs/airflow/") or "__pycache__" in n]
     assert "jobs/scan.py" in names
     assert re.fullmatch(r"piisweep-[^-]+-cp310-abi3-manylinux_\d+_\d+_x86_64\.whl", wheel.name)
@@ -177,6 +188,9 @@ def test_executors_import_the_installed_wheel(
         assert r["prefix"] == str(node_env), r
         for module in ("native", "detectors", "jobs"):
             assert Path(r[module]).resolve().is_relative_to(site), r
+        # the wheel's own copies of the libraries it carries, not the system's
+        assert {Path(p).name for p in r["grafted"]} == _grafted(site), r
+        assert all(Path(p).resolve().is_relative_to(site) for p in r["grafted"]), r
     assert Path(rows[0]["native"]).name == "_native.abi3.so"
 
 
@@ -213,6 +227,8 @@ def test_archived_env_ships_the_code(
         assert r["prefix"] == str(unpacked), r
         for module in ("native", "detectors", "jobs"):
             assert Path(r[module]).is_relative_to(unpacked / "lib"), r
+        assert {Path(p).name for p in r["grafted"]} == _grafted(site_packages(node_env)), r
+        assert all(Path(p).is_relative_to(unpacked / "lib") for p in r["grafted"]), r
 
     # The application file on its own, away from the source tree, as an operator ships it.
     app = tmp_path / "app" / "scan.py"
