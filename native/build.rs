@@ -1,6 +1,6 @@
 //! Links Hyperscan (Debian's libhyperscan-dev, or Vectorscan's libhs) when the `hyperscan`
 //! feature is on. Debian's static libhs.a is not position-independent, so the shared
-//! library is linked; `make dist` copies it into the wheel (maturin's auditwheel repair), so
+//! library is linked; `make dist` copies it into the wheel (auditwheel repair), so
 //! executors need no system package. `PIISWEEP_HS_LIB_DIR` names another directory.
 
 fn main() {
