@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from detectors import urlencoded
@@ -60,15 +60,6 @@ _FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
 PEM_SPAN = ("PRIVATE_KEY", "private_key")
 
 
-def available() -> bool:
-    """Whether the compiled core is importable (it is whenever the package was built)."""
-    try:
-        import detectors._native  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _triggers(d: Detector) -> list[Trigger]:
     return [*d.triggers, *(d.more_triggers() if d.more_triggers is not None else ())]
 
@@ -99,8 +90,10 @@ def _spec(d: Detector) -> dict[str, object]:
     }
 
 
+@cache
 def _give_dictionaries(native: Any) -> None:
-    """The name lists the ported PERSON validators read: the very sets Python uses."""
+    """The name lists the ported PERSON validators read: the very sets Python uses. Once per
+    process: the core keeps the first lists it is given."""
     from detectors.names import all_first_names, first_names, last_names
 
     native.set_dictionaries(
@@ -128,14 +121,7 @@ class NativeEngine(Engine):
         from detectors import _native
 
         _give_dictionaries(_native)
-
-        names = [(d.entity_type, d.name) for d in self.detectors]
-        names.append(("", ""))  # the URL-decoding pass: never a span of its own
-        pem = next((i for i, n in enumerate(names) if n == PEM_SPAN), None)
-        if pem is None:
-            names.append(PEM_SPAN)
-            pem = len(names) - 1
-        self._names = names
+        names = self._names
         specs = []
         for d in self.detectors:
             try:
@@ -156,11 +142,10 @@ class NativeEngine(Engine):
             core = _native.Core(
                 specs,
                 names,
-                pem,
+                names.index(PEM_SPAN),
                 urlencoded.TRIGGER,
                 self.threshold,
                 sorted(self.allow_values),
-                [],
                 self._allow_match,
                 self.scanner,
                 compiled,
@@ -172,6 +157,16 @@ class NativeEngine(Engine):
             if payload is not None:
                 write_atomically(cache, payload)
         return core
+
+    @cached_property
+    def _names(self) -> list[tuple[str, str]]:
+        """(entity type, detector) of each span source the core numbers: the detectors, the
+        URL-decoding pass (never a span of its own), and the private-key body lines'."""
+        names = [(d.entity_type, d.name) for d in self.detectors]
+        names.append(("", ""))
+        if PEM_SPAN not in names:
+            names.append(PEM_SPAN)
+        return names
 
     def __getstate__(self) -> dict[str, object]:
         state = super().__getstate__()

@@ -104,7 +104,7 @@ pub struct Engine {
     pub pem_det: usize,
     pub threshold: f64,
     pub allow_values: HashSet<String>,
-    pub allow_patterns: Vec<Regex>,
+    /// Allow-list patterns are Python regexes, matched by the host (see `Host`).
     pub has_python_allow: bool,
 }
 
@@ -161,8 +161,7 @@ impl Engine {
         if spans.is_empty() {
             return spans;
         }
-        if !self.allow_values.is_empty() || !self.allow_patterns.is_empty() || self.has_python_allow
-        {
+        if !self.allow_values.is_empty() || self.has_python_allow {
             spans.retain(|s| {
                 let a = line.pos.byte(s.start);
                 let b = line.pos.byte(s.end);
@@ -174,9 +173,6 @@ impl Engine {
 
     pub fn allowed(&self, host: &mut dyn Host, value: &str) -> bool {
         if self.allow_values.contains(value) {
-            return true;
-        }
-        if self.allow_patterns.iter().any(|p| is_match(p, value)) {
             return true;
         }
         self.has_python_allow && host.allowed_by_pattern(value)
@@ -411,6 +407,17 @@ pub struct LineSpans {
     pub spans: Vec<Span>,
 }
 
+/// Byte range of line `li` of `data`, without its `\n` and a final `\r` (Python strips
+/// one `\r` from every decoded line).
+fn line_bounds(data: &[u8], newlines: &[usize], li: usize) -> (usize, usize) {
+    let lo = if li == 0 { 0 } else { newlines[li - 1] + 1 };
+    let mut hi = newlines.get(li).copied().unwrap_or(data.len());
+    if hi > lo && data[hi - 1] == b'\r' {
+        hi -= 1;
+    }
+    (lo, hi)
+}
+
 fn is_pem_body(line: &str) -> bool {
     let b = line.as_bytes();
     if b.len() <= 100
@@ -489,24 +496,16 @@ impl Engine {
             if (li as isize) <= covered {
                 continue;
             }
-            let lo = if li == 0 { 0 } else { newlines[li - 1] + 1 };
-            let mut hi = if li < newlines.len() {
-                newlines[li]
-            } else {
-                data.len()
-            };
-            if hi > lo && data[hi - 1] == b'\r' {
-                hi -= 1;
-            }
+            let (lo, hi) = line_bounds(data, newlines.as_slice(), li);
             let text = crate::text::decode(&data[lo..hi]);
             let line = Line::new(&text);
-            let exact = line.pos.len_cp(&text) == hi - lo;
+            let n = line.pos.len_cp(&text);
+            let exact = n == hi - lo;
             let grouped = group_hits(group, lo, exact, &self.detectors);
             let spans = self.detect(scratch, host, &line, &grouped, field);
             if spans.is_empty() {
                 continue;
             }
-            let n = line.pos.len_cp(&text);
             let opens = spans.iter().any(|s| {
                 self.detectors[s.det].entity == "PRIVATE_KEY"
                     && s.end == n
@@ -539,15 +538,7 @@ impl Engine {
         let n_lines = newlines.len() + usize::from(!data.ends_with(b"\n"));
         let mut lj = (li + 1) as usize;
         while lj < n_lines {
-            let lo = if lj > 0 { newlines[lj - 1] + 1 } else { 0 };
-            let mut hi = if lj < newlines.len() {
-                newlines[lj]
-            } else {
-                data.len()
-            };
-            if hi > lo && data[hi - 1] == b'\r' {
-                hi -= 1;
-            }
+            let (lo, hi) = line_bounds(data, newlines, lj);
             let text = crate::text::decode(&data[lo..hi]);
             if !is_pem_body(&text) {
                 return (lj as isize - 1, false);

@@ -166,7 +166,7 @@ impl Core {
     /// detector name) of every span source, detectors first, in their order; `pem_det`: the
     /// index in `names` of the span a private key's body lines get.
     #[new]
-    #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_patterns, allow_hook=None, scanner="auto", compiled=None))]
+    #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_hook=None, scanner="auto", compiled=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         detectors: Vec<Bound<'_, PyDict>>,
@@ -175,7 +175,6 @@ impl Core {
         urlenc_trigger: String,
         threshold: f64,
         allow_values: Vec<String>,
-        allow_patterns: Vec<(String, u32)>,
         allow_hook: Option<PyObject>,
         scanner: &str,
         compiled: Option<Vec<u8>>,
@@ -243,10 +242,6 @@ impl Core {
         for (r, &i) in order.iter().enumerate() {
             ranks[i] = r as u32;
         }
-        let allow_patterns = allow_patterns
-            .iter()
-            .map(|(p, f)| compile(&format!(r"\A(?:{p})\z"), *f))
-            .collect::<PyResult<Vec<_>>>()?;
         let engine = Engine {
             detectors: dets,
             ranks,
@@ -255,7 +250,6 @@ impl Core {
             pem_det,
             threshold,
             allow_values: allow_values.into_iter().collect::<HashSet<_>>(),
-            allow_patterns,
             has_python_allow: allow_hook.is_some(),
         };
         let cache = Mutex::new(engine.scratch().map_err(PyValueError::new_err)?);
