@@ -352,10 +352,8 @@ def _resolve(
         policy = Policy.default()
     elif not isinstance(policy, Policy):
         policy = Policy.load(policy)
-    if engine is None:
-        engine = load_engine(None, policy.threshold, engine=DEFAULT_ENGINE)
-    elif isinstance(engine, str):
-        engine = load_engine(None, policy.threshold, engine=engine)
+    if engine is None or isinstance(engine, str):
+        engine = load_engine(None, policy.threshold, engine=engine or DEFAULT_ENGINE)
     if keys is None:
         keys = KeyRing.load()
     policy.check_keys(keys)
