@@ -23,3 +23,43 @@ ID_WORDS = tuple(
         "attempt container application isbn ean upc"
     ).split()
 )
+
+
+def inside_number_run(value: str, line: str, start: int, end: int) -> bool:
+    """Whether a value written in space-separated groups is a window of a longer run of
+    bare numbers: another number stands beside it across a single space.
+
+    Real logs are full of such runs: HDFS writes ``081111 060015 21733`` (date, time, pid),
+    whose last 11 digits read as ``0`` + a mobile written 5-5; a hardware log lists fan
+    speeds ``3552 3534 3375 4530 3515 3479``, where any three groups can pass Verhoeff.
+    A neighbour glued to ``:``, ``.``, ``-``, ``/`` or a word is not a bare number
+    (``12:00:00 98765 43210`` is a timestamp and a mobile). A value written without spaces
+    is a whole token and is not judged here.
+    """
+    if " " not in value:
+        return False
+    return _bare_number_before(line, start) or _bare_number_after(line, end)
+
+
+def _not_a_number_edge(c: str) -> bool:
+    return c.isalnum() or c == "_" or c in ":.-/"
+
+
+def _bare_number_before(line: str, start: int) -> bool:
+    i = start - 1
+    if i < 1 or line[i] != " " or not line[i - 1].isdecimal():
+        return False
+    i -= 1
+    while i > 0 and line[i - 1].isdecimal():
+        i -= 1
+    return i == 0 or not _not_a_number_edge(line[i - 1])
+
+
+def _bare_number_after(line: str, end: int) -> bool:
+    n = len(line)
+    if end + 1 >= n or line[end] != " " or not line[end + 1].isdecimal():
+        return False
+    j = end + 1
+    while j < n and line[j].isdecimal():
+        j += 1
+    return j == n or not _not_a_number_edge(line[j])

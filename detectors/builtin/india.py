@@ -6,7 +6,13 @@ state code and mod-36 check); ids that carry none (passport, EPIC) need the text
 
 from __future__ import annotations
 
-from detectors.builtin.common import ID_WORDS, NUM_RIGHT, TRIG_LEFT, TRIG_RIGHT
+from detectors.builtin.common import (
+    ID_WORDS,
+    NUM_RIGHT,
+    TRIG_LEFT,
+    TRIG_RIGHT,
+    inside_number_run,
+)
 from detectors.checksums import gstin_valid, verhoeff_valid
 from detectors.prefilter import aadhaar_hits
 from detectors.registry import Detector, Trigger, detector
@@ -17,6 +23,8 @@ _PAN_HOLDER_TYPES = "PCHFATBLJG"
 def _aadhaar(value: str, line: str, start: int, end: int) -> float | None:
     digits = value.replace(" ", "").replace("-", "")
     if not verhoeff_valid(digits) or len(set(digits)) < 4:
+        return None
+    if inside_number_run(value, line, start, end):
         return None
     return 0.1 if digits != value else 0.0  # written 4-4-4 the way Aadhaar cards print it
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import re
 
-from detectors.builtin.common import ID_WORDS, NUM_LEFT, NUM_RIGHT, TRIG_LEFT, TRIG_RIGHT
+from detectors.builtin.common import (
+    ID_WORDS,
+    NUM_LEFT,
+    NUM_RIGHT,
+    TRIG_LEFT,
+    TRIG_RIGHT,
+    inside_number_run,
+)
 from detectors.checksums import iban_valid, luhn_valid
 from detectors.prefilter import luhn_plain_hits
 from detectors.registry import Detector, Trigger, detector
@@ -44,6 +51,8 @@ def _card(value: str, line: str, start: int, end: int) -> float | None:
     if seps and tuple(len(g) for g in _NON_DIGIT.split(value)) not in _CARD_GROUPS:
         return None
     if not luhn_valid(digits) or len(set(digits)) < 2:
+        return None
+    if inside_number_run(value, line, start, end):
         return None
     for (low, high), width, lengths in _CARD_LENGTHS:
         if low <= int(digits[:width]) <= high and len(digits) in lengths:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from detectors.builtin.common import ID_WORDS, NUM_RIGHT, TRIG_RIGHT
+from detectors.builtin.common import ID_WORDS, NUM_RIGHT, TRIG_RIGHT, inside_number_run
 from detectors.registry import Detector, detector
 
 # ---------------------------------------------------------------- phones
@@ -42,6 +42,8 @@ _NON_DIGIT = re.compile(r"\D")  # validators run per candidate: compiled once
 def _indian_mobile(value: str, line: str, start: int, end: int) -> float | None:
     digits = _NON_DIGIT.sub("", value)
     if len(digits) > 10 and not digits.startswith(("91", "0")):
+        return None
+    if inside_number_run(value, line, start, end):
         return None
     # A prefix (+91 / 0) or the usual 5-5 grouping is what people write; a bare run of
     # ten digits is weaker evidence.

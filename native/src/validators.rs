@@ -212,10 +212,38 @@ fn luhn_chars(chars: &[char]) -> bool {
     total.rem_euclid(10) == 0
 }
 
+// ---------------------------------------------------------------- common.py
+
+/// `inside_number_run`: a value written in space-separated groups with another bare number
+/// beside it across a single space (HDFS's `081111 060015 21733`, a list of fan speeds) is
+/// a window of a longer run of numbers. `start`/`end` are byte offsets into `text`.
+fn inside_number_run(value: &str, text: &str, start: usize, end: usize) -> bool {
+    value.contains(' ')
+        && (bare_number(text[..start].chars().rev()) || bare_number(text[end..].chars()))
+}
+
+/// `_bare_number_before` / `_bare_number_after`, walking away from the value: a space, one
+/// or more decimals, then the line's edge or a character that does not glue the number to a
+/// word, a time, a decimal, a date or a path.
+fn bare_number(mut walk: impl Iterator<Item = char>) -> bool {
+    if walk.next() != Some(' ') {
+        return false;
+    }
+    let mut digits = 0usize;
+    for c in walk {
+        if is_decimal(c) {
+            digits += 1;
+        } else {
+            return digits > 0 && !(is_word(c) || matches!(c, ':' | '.' | '-' | '/'));
+        }
+    }
+    digits > 0
+}
+
 // ---------------------------------------------------------------- phones.py
 
 /// `_indian_mobile`.
-fn indian_mobile(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+fn indian_mobile(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
     let mut n = 0usize;
     let mut head = [' '; 2];
     let mut all_digits = !value.is_empty();
@@ -231,6 +259,9 @@ fn indian_mobile(value: &str, _line: &Line, _start: usize, _end: usize) -> Optio
     }
     let prefixed = head[0] == '0' || (n >= 2 && head == ['9', '1']);
     if n > 10 && !prefixed {
+        return None;
+    }
+    if inside_number_run(value, line.text, start, end) {
         return None;
     }
     Some(if n > 10 || !all_digits { 0.2 } else { 0.0 })
@@ -374,7 +405,7 @@ const CARD_GROUPS: &[&[usize]] = &[
 ];
 
 /// `_card`.
-fn card(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+fn card(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
     let mut digits: Vec<char> = Vec::with_capacity(value.len());
     let mut sep: Option<char> = None;
     // _NON_DIGIT.split(value): the digit runs between single non-digits.
@@ -398,6 +429,9 @@ fn card(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
         return None;
     }
     if !luhn_chars(&digits) || distinct(digits.iter().copied()) < 2 {
+        return None;
+    }
+    if inside_number_run(value, line.text, start, end) {
         return None;
     }
     for &((low, high), width, lengths) in CARD_LENGTHS {
@@ -489,13 +523,16 @@ fn verhoeff_chars(chars: &[char]) -> Result<bool, Option<f64>> {
 }
 
 /// `_aadhaar`.
-fn aadhaar(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+fn aadhaar(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
     let digits: Vec<char> = value.chars().filter(|&c| c != ' ' && c != '-').collect();
     let valid = match verhoeff_chars(&digits) {
         Ok(v) => v,
         Err(r) => return r,
     };
     if !valid || distinct(digits.iter().copied()) < 4 {
+        return None;
+    }
+    if inside_number_run(value, line.text, start, end) {
         return None;
     }
     Some(if digits.len() != value.chars().count() {

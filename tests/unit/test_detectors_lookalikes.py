@@ -21,6 +21,7 @@ from test_detectors_true import (
     aadhaar,
     aws_key,
     b64url,
+    card,
     gstin,
     gstin_broken,
     iban,
@@ -697,7 +698,40 @@ SECRETS = [
     ),
 ]
 
+# Windows of a longer run of bare numbers, as real logs write them: each case's value
+# passes its check (Verhoeff, Luhn, a mobile's shape), so only the run rules it out.
+FAN_AADHAAR = aadhaar("45303515347", " ")
+RUN_CARD = card("411111111111111", " ")
+RUNS = [
+    pytest.param(
+        "081111 060015 21733 INFO dfs.DataNode$PacketResponder: Received block",
+        T,
+        "060015 21733",
+        id="run-hdfs-date-time-pid",
+    ),
+    pytest.param(
+        "081109 203615 148 INFO dfs.DataNode: 060015 21733 98765 ok",
+        T,
+        "060015 21733",
+        id="run-mobile-between-numbers",
+    ),
+    pytest.param(
+        f"Nov 10 06:01:01 tbird-admin1 Fan speeds ( 3552 3534 {FAN_AADHAAR} )",
+        A,
+        FAN_AADHAAR,
+        id="run-fan-speeds-aadhaar",
+    ),
+    pytest.param(
+        f"sensor readings {FAN_AADHAAR} 3515 3479 rpm",
+        A,
+        FAN_AADHAAR,
+        id="run-aadhaar-then-more-numbers",
+    ),
+    pytest.param(f"histogram 1200 {RUN_CARD} 1300", C, RUN_CARD, id="run-card-inside-numbers"),
+]
+
 LOOKALIKES = [
+    *RUNS,
     *PHONE,
     *EMAIL,
     *CARD,
