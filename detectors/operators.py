@@ -56,6 +56,7 @@ SECRET_ENTITIES = frozenset({"AWS_ACCESS_KEY", "JWT", "PRIVATE_KEY", "SECRET"})
 # Short one-time or card-verification codes: any revealed digit is a real guessing advantage.
 FULLY_MASKED_ENTITIES = SECRET_ENTITIES | {"CVV", "OTP_CODE"}
 _AT_SPLIT = frozenset({"EMAIL_ADDRESS", "IN_UPI_ID"})
+_URL_AT = re.compile(r"@|%(?:25)?40")
 # AWS key-id prefixes are public type markers (access key, temporary key, role, ...).
 _AWS_PREFIXES = frozenset(
     {"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA", "APKA"}
@@ -128,11 +129,18 @@ def _reveal_ends(value: str, masked: str, head: int, tail: int) -> str:
 
 
 def _split_at(value: str, entity_type: str) -> tuple[str, str] | None:
-    """``(local, "@domain")`` for e-mail and UPI ids; the domain or handle is not secret."""
-    if entity_type in _AT_SPLIT and "@" in value:
-        local, _, domain = value.rpartition("@")
-        return local, "@" + domain
-    return None
+    """``(local, "@domain")`` for e-mail and UPI ids; the domain or handle is not secret.
+
+    The ``@`` may be URL-encoded, once or twice (``ravi%40gmail.com``, ``ravi%2540gmail.com``,
+    as query strings and URL userinfo carry them): the split is at the last one, so the copy
+    reads ``raXX%40gmail.com``, not ``raXX%XXXXXXX.Xom``.
+    """
+    if entity_type not in _AT_SPLIT:
+        return None
+    at = max((m.start() for m in _URL_AT.finditer(value)), default=-1)
+    if at < 0:
+        return None
+    return value[:at], value[at:]
 
 
 def _fixed_length(

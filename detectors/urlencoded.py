@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})|\+")
+# ``%2540`` is ``@`` encoded twice (``%25`` is ``%``), as a URL carried inside another
+# URL's query string writes it: decoded in one step, so the value is found whole.
+_ESCAPE = re.compile(r"%(?:25)?([0-9A-Fa-f]{2})|\+")
 
 # Hyperscan trigger for lines that need the decoded pass.
 # (`+` between a letter or digit and a letter: `Rahul+Sharma`, `12+MG+Road`, or inside a
@@ -23,7 +25,9 @@ def decode_with_map(line: str) -> tuple[str, list[int]]:
     """The decoded line and, for each decoded position (plus the end), its original offset.
 
     Only ASCII escapes are decoded: the characters PII is written in (``@``, ``+``, digits,
-    spaces, commas). ``+`` becomes a space, as in form-encoded query strings.
+    spaces, commas). ``+`` becomes a space, as in form-encoded query strings. An escape
+    encoded twice (``%2540``) decodes to its character; a ``+`` that came from ``%2B`` stays
+    a ``+``, since decoding is one pass over the line.
     """
     out: list[str] = []
     origin: list[int] = []

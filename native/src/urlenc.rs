@@ -16,6 +16,24 @@ pub fn decode_with_map(line: &str) -> (String, Vec<usize>) {
             i += 1;
             continue;
         }
+        // `%25XY`: an escape encoded twice (`%2540` is `@`), decoded in one step; Python's
+        // `%(?:25)?([0-9A-Fa-f]{2})` tries the longer form first.
+        if c == '%' && i + 4 < chars.len() && chars[i + 1] == '2' && chars[i + 2] == '5' {
+            if let (Some(h), Some(l)) = (chars[i + 3].to_digit(16), chars[i + 4].to_digit(16)) {
+                let v = h * 16 + l;
+                if v < 0x80 {
+                    out.push(char::from(v as u8));
+                    origin.push(i);
+                } else {
+                    for k in 0..5 {
+                        out.push(chars[i + k]);
+                        origin.push(i + k);
+                    }
+                }
+                i += 5;
+                continue;
+            }
+        }
         if c == '%' && i + 2 < chars.len() {
             if let (Some(h), Some(l)) = (chars[i + 1].to_digit(16), chars[i + 2].to_digit(16)) {
                 {
@@ -55,6 +73,14 @@ mod tests {
         assert_eq!(o[3], 3);
         assert_eq!(o[4], 6);
         assert_eq!(*o.last().unwrap(), 16);
+    }
+
+    #[test]
+    fn when_escape_encoded_twice_then_decoded_in_one_step() {
+        let (d, o) = decode_with_map("e=a%2540b.in&p=%252B91&q=%25zz%25");
+        assert_eq!(d, "e=a@b.in&p=+91&q=%zz%");
+        assert_eq!(o[3], 3);
+        assert_eq!(o[4], 8);
     }
 
     #[test]

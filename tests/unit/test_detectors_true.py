@@ -300,6 +300,21 @@ PHONE_CASES = [
     pytest.param(
         "seller landline=+91 80 4123 4567 verified", T, "+91 80 4123 4567", id="phone-in-landline"
     ),
+    pytest.param(
+        "2024-03-11 10:22:01 98765 43210 login ok", T, "98765 43210", id="phone-after-a-timestamp"
+    ),
+    pytest.param(
+        "GET /sms?to=%2B91%2098765%2043210&msg=hi",
+        T,
+        "%2B91%2098765%2043210",
+        id="phone-url-encoded-spaces",
+    ),
+    pytest.param(
+        "cb=https%3A%2F%2Fshop.in%2Fv%3Fph%3D%252B919876543210",
+        T,
+        "%252B919876543210",
+        id="phone-percent-encoded-twice",
+    ),
 ]
 
 E = "EMAIL_ADDRESS"
@@ -316,6 +331,24 @@ EMAIL_CASES = [
     ("GET /track?email=meera%2Bshop%40gmail.com&ref=sms HTTP/2", E, "meera%2Bshop%40gmail.com"),
     ("reply from arjun.mehta@mail.tatadigital.com bounced", E, "arjun.mehta@mail.tatadigital.com"),
     ("login failed for kavya-reddy_99@proton.me (bad password)", E, "kavya-reddy_99@proton.me"),
+    pytest.param(
+        "PROPFIND https://13800138000%40163.com@p28-contacts.icloud.com/1234/carddavhome/",
+        E,
+        "13800138000%40163.com",
+        id="email-url-userinfo-encoded",
+    ),
+    pytest.param(
+        "redirect=https%3A%2F%2Fshop.in%2Fcb%3Femail%3Dravi.kumar%2540gmail.com%26x%3D1",
+        E,
+        "ravi.kumar%2540gmail.com",
+        id="email-percent-encoded-twice",
+    ),
+    pytest.param(
+        "GET /v2/users/priya.nair%40yahoo.co.in/orders HTTP/1.1",
+        E,
+        "priya.nair%40yahoo.co.in",
+        id="email-encoded-in-url-path",
+    ),
 ]
 
 C = "CREDIT_CARD"
