@@ -25,9 +25,29 @@ _FILE_LIKE = frozenset(("js ts py sh rb pm gz db so md rs cs go kt hs ml jar").s
 _TOKEN_USER = re.compile(r"^(?:gh[pousr]_|glpat-|xox[abprs]-)")
 
 
+# What names a message, not a mailbox: `message-id=<20081112.GA12@mail.example.com>` in
+# every postfix line, `Message-ID: <CAKx8j3p=Rz9aQ@mail.gmail.com>`, In-Reply-To, References.
+_MESSAGE_ID_KEY = re.compile(
+    r"(?:message[-_]?id|in-reply-to|references|msgid)\s*[:=]?\s*$", re.IGNORECASE | re.ASCII
+)
+
+
+def _in_message_id(line: str, start: int) -> bool:
+    """Whether the candidate starting at ``start`` sits inside ``<…>`` after a message-id
+    key (``<`` before it with no space or ``>`` between)."""
+    i = start - 1
+    while i >= 0 and line[i] != "<":
+        if line[i] == ">" or line[i].isspace():
+            return False
+        i -= 1
+    return i >= 0 and _MESSAGE_ID_KEY.search(line[max(0, i - 40) : i]) is not None
+
+
 def _email(value: str, line: str, start: int, end: int) -> float | None:
     if (start and line[start - 1] == "*") or _TOKEN_USER.match(value):
         return None  # r*****a@gmail.com is already masked; ghp_…@github.com is a token
+    if _in_message_id(line, start):
+        return None
     tld = value.rsplit(".", 1)[-1].lower()
     if tld in _COMMON_TLDS or (len(tld) == 2 and tld not in _FILE_LIKE):
         return 0.0

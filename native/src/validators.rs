@@ -298,7 +298,7 @@ fn email(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
             && &b[..3] == b"xox"
             && b"abprs".contains(&b[3])
             && b.get(4) == Some(&b'-'));
-    if token_user {
+    if token_user || in_message_id(line.text, start) {
         return None;
     }
     let tld = py_lower(value.rsplit('.').next().unwrap_or(value));
@@ -308,6 +308,44 @@ fn email(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
         return Some(0.0);
     }
     None
+}
+
+/// `_in_message_id`: inside `<…>` after a message-id key (`message-id=<…@host>`), the
+/// candidate names a message, not a mailbox.
+fn in_message_id(text: &str, start: usize) -> bool {
+    let mut lt = None;
+    for (i, c) in text[..start].char_indices().rev() {
+        if c == '<' {
+            lt = Some(i);
+            break;
+        }
+        if c == '>' || is_space(c) {
+            return false;
+        }
+    }
+    let Some(lt) = lt else { return false };
+    // `_MESSAGE_ID_KEY` (ASCII, caseless) searched in the 40 characters before the `<`.
+    let window: String = {
+        let mut w: Vec<char> = text[..lt].chars().rev().take(40).collect();
+        w.reverse();
+        w.into_iter().collect()
+    };
+    let ascii_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c');
+    let mut w = window.trim_end_matches(ascii_space);
+    if let Some(rest) = w.strip_suffix([':', '=']) {
+        w = rest.trim_end_matches(ascii_space);
+    }
+    let lower = w.to_ascii_lowercase();
+    [
+        "message-id",
+        "message_id",
+        "messageid",
+        "in-reply-to",
+        "references",
+        "msgid",
+    ]
+    .iter()
+    .any(|k| lower.ends_with(k))
 }
 
 /// Unit words that say the number before them is no code (`_NOT_A_CODE_AFTER`).

@@ -190,12 +190,24 @@ EMAIL = [
     ("root@prod-db-01:~# tail -f app.log", E, "root@prod-db-01"),
     ("upi=rahul.sharma@okhdfcbank", E, "rahul.sharma@okhdfcbank"),
     ("user_email=${EMAIL}", E, "${EMAIL}"),
-    fp(
+    pytest.param(
         "ses delivery Message-ID: <CAKx8j3p=Rz9aQ@mail.gmail.com> status=Delivered",
         E,
         "CAKx8j3p=Rz9aQ@mail.gmail.com",
-        "a mail Message-ID (<local=part@host>) yields an e-mail span on the part after '='",
-        "email-message-id",
+        id="email-message-id",
+    ),
+    pytest.param(
+        "Nov 12 09:31:12 mx1 postfix/cleanup[2211]: 4F2A61C0B: "
+        "message-id=<20081112093112.GA14552@mail.example.com>",
+        E,
+        "20081112093112.GA14552@mail.example.com",
+        id="email-postfix-message-id",
+    ),
+    pytest.param(
+        "In-Reply-To: <5f1b2c3d.1c69fb81.a1b2c.9e8f@mx.google.com>",
+        E,
+        "5f1b2c3d.1c69fb81.a1b2c.9e8f@mx.google.com",
+        id="email-in-reply-to",
     ),
     pytest.param(
         "email=r*****a@gmail.com verified", E, "r*****a@gmail.com", id="email-masked-local-part"

@@ -332,6 +332,18 @@ EMAIL_CASES = [
     ("reply from arjun.mehta@mail.tatadigital.com bounced", E, "arjun.mehta@mail.tatadigital.com"),
     ("login failed for kavya-reddy_99@proton.me (bad password)", E, "kavya-reddy_99@proton.me"),
     pytest.param(
+        "postfix/qmgr[881]: 4F2A61C0B: from=<ravi.kumar@gmail.com>, size=1520, nrcpt=1",
+        E,
+        "ravi.kumar@gmail.com",
+        id="email-postfix-from",
+    ),
+    pytest.param(
+        "Reply-To: Meera Iyer <meera.iyer@outlook.com>",
+        E,
+        "meera.iyer@outlook.com",
+        id="email-reply-to-header",
+    ),
+    pytest.param(
         "PROPFIND https://13800138000%40163.com@p28-contacts.icloud.com/1234/carddavhome/",
         E,
         "13800138000%40163.com",
