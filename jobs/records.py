@@ -264,7 +264,7 @@ def _open_input(uri: str, s3: storage.S3Settings) -> tuple[BinaryIO, str | None]
             raise RecordsError(f"cannot read input {uri}: {exc.strerror}") from None
         head = raw.peek(4)[:4]
     else:
-        raw = storage.open_input(loc.uri, s3)
+        raw = storage.open_sequential(loc.uri, s3)
         head = raw.read(4)
         raw.seek(0)
     kind = next((name for magic, name in _MAGIC if head.startswith(magic)), None)

@@ -243,7 +243,7 @@ class _UnitScan:
             self.schema = None
             self._parquet()
             return self.schema
-        raw = storage.open_input(self.unit.uri, self.job.s3)
+        raw = storage.open_sequential(self.unit.uri, self.job.s3)
         try:
             stream = _Counting(decompressed(raw, self.unit.compression), self.status)
             if self.unit.byte_range:

@@ -19,6 +19,7 @@ or, outside pytest, ``with moto_server() as endpoint: ...``.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -74,6 +75,7 @@ def moto_server() -> Iterator[str]:
         while time.monotonic() < deadline and proc.poll() is None and not _answers(endpoint):
             time.sleep(0.05)
         if proc.poll() is None and _answers(endpoint):
+            _REQUEST_LOGS[endpoint] = log.name
             try:
                 yield endpoint
             finally:
@@ -85,6 +87,7 @@ def moto_server() -> Iterator[str]:
                     proc.wait()
                 log.close()
                 os.unlink(log.name)
+                _REQUEST_LOGS.pop(endpoint, None)
             return
         if proc.poll() is None:
             proc.kill()
@@ -94,6 +97,19 @@ def moto_server() -> Iterator[str]:
             last_error = fh.read()[-2000:]
         os.unlink(log.name)
     raise RuntimeError(f"moto server did not start:\n{last_error}")
+
+
+# The request log of each running server, by endpoint: werkzeug writes one line per HTTP
+# request (`"GET /bucket/key HTTP/1.1" 206`), which is how a test counts what a client sent.
+_REQUEST_LOGS: dict[str, str] = {}
+
+
+def requests_logged(endpoint: str, method: str, path: str) -> int:
+    """How many ``method`` requests for exactly ``path`` (``/bucket/key``, no query) the
+    server at ``endpoint`` has answered so far."""
+    with open(_REQUEST_LOGS[endpoint], encoding="utf-8", errors="replace") as fh:
+        text = fh.read()
+    return len(re.findall(rf"{re.escape(method)} {re.escape(path)} HTTP/", text))
 
 
 def moto_s3_env(endpoint: str) -> dict[str, str]:

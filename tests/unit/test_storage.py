@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import random
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,12 @@ from botocore.exceptions import ClientError
 
 # tests/ is on sys.path (tests/conftest.py has no package), so the server helper imports by
 # module name; importing the fixture makes it available to this module.
-from s3server import drop_aws_credentials, moto_endpoint, moto_s3_env  # noqa: F401
+from s3server import (  # noqa: F401
+    drop_aws_credentials,
+    moto_endpoint,
+    moto_s3_env,
+    requests_logged,
+)
 
 from detectors.errors import PiisweepError
 from jobs import storage
@@ -640,3 +646,61 @@ def test_when_the_output_directory_is_read_only_then_check_writable_fails(
         assert done.stdout.strip() == expected
     finally:
         ro.chmod(0o700)
+
+
+# --------------------------------------------------------------------------------------------
+# Sequential reads: one request per read-ahead block
+
+
+def _gzip_log(compressed_mb: int) -> tuple[bytes, bytes]:
+    """A gzip log of about ``compressed_mb`` MB (base64 lines barely compress) and its text."""
+    import base64
+    import gzip
+
+    rng = random.Random(5)
+    text = b"".join(
+        b"%d " % i + base64.b64encode(rng.randbytes(90)) + b"\n"
+        for i in range(compressed_mb * 10700)
+    )
+    return gzip.compress(text, compresslevel=1), text
+
+
+def test_when_a_50mb_gzip_object_is_read_sequentially_then_at_most_ten_gets_fetch_it(
+    s3: S3Settings,
+    bucket: str,
+    moto_endpoint: str,  # noqa: F811
+) -> None:
+    """The readers ask for 64 KiB at a time (gzip for less): straight from pyarrow's S3
+    file that is one ranged GET each, ~800 for this object. Read through open_sequential's
+    8 MiB block, the whole object takes size / 8 MiB GETs plus the last partial block."""
+    from jobs.readers import decompressed, line_blocks
+
+    blob, text = _gzip_log(50)
+    assert len(blob) >= 50_000_000
+    storage.s3_client(s3).put_object(Bucket=bucket, Key="logs/app.log.gz", Body=blob)
+    uri = f"s3://{bucket}/logs/app.log.gz"
+    path = f"/{bucket}/logs/app.log.gz"
+
+    before = requests_logged(moto_endpoint, "GET", path)
+    with storage.open_sequential(uri, s3) as raw:
+        got = b"".join(line_blocks(decompressed(raw, "gzip")))
+    gets = requests_logged(moto_endpoint, "GET", path) - before
+    assert got == text
+    assert 1 <= gets <= 10
+
+    # The unbuffered file: one GET per read (and proof that the count sees every GET).
+    before = requests_logged(moto_endpoint, "GET", path)
+    with storage.open_input(uri, s3) as raw:
+        for _ in range(12):
+            raw.read(64 << 10)
+    assert requests_logged(moto_endpoint, "GET", path) - before == 12
+
+
+def test_when_read_block_is_set_then_it_is_read_from_the_environment_in_mib() -> None:
+    env = {storage.READ_BLOCK_ENV: "16"}
+    assert S3Settings.from_env(env).read_block == 16 << 20
+    assert S3Settings.from_env({}).read_block == 8 << 20
+    with pytest.raises(StorageError, match="number of MiB"):
+        S3Settings.from_env({storage.READ_BLOCK_ENV: "lots"})
+    with pytest.raises(StorageError, match="at least"):
+        S3Settings.from_env({storage.READ_BLOCK_ENV: "0.01"})
