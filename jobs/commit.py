@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
@@ -59,6 +60,28 @@ def redacted_uri(root: str, source_uri: str) -> str:
     return "/".join([root.rstrip("/"), *parts, loc.path.strip("/") + ".parquet"])
 
 
+def unsafe_reason(root: str, source_uri: str) -> str | None:
+    """Why the copy of ``source_uri`` cannot go under ``root``, or None when it can.
+
+    S3 keys are kept literally, so ``a/../../etc/x`` or ``a//b`` would, under a local or
+    HDFS root, normalise to a path outside ``root`` or onto another object's copy. The
+    copy's path is proven inside: no ``.``, ``..`` or empty segment below ``root``, and
+    the normalised path still starts with ``root/``."""
+    loc = parse_uri(source_uri)
+    segments = loc.path.strip("/").split("/")
+    if any(seg in ("", ".", "..") for seg in segments) or loc.path.endswith("/"):
+        return "unsafe key: a '.', '..' or empty path segment cannot be mirrored under the output"
+    dest = parse_uri(redacted_uri(root, source_uri))
+    base = parse_uri(root)
+    path = posixpath.normpath(dest.path)
+    inside = (dest.scheme, dest.netloc) == (base.scheme, base.netloc) and path.startswith(
+        base.path.rstrip("/") + "/"
+    )
+    if not inside or path != dest.path:
+        return "unsafe key: its redacted copy would fall outside the output"
+    return None
+
+
 def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
     """unit_id -> lines in the earlier ranges of its object, for units after the first."""
     by_uri: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -80,18 +103,20 @@ def finalize_findings_part(
     n: int,
     offsets: dict[str, int],
     scan_id: str,
+    attempt: str,
     dest_dir: str,
     s3: S3Settings,
     sse: Sse | None,
 ) -> str | None:
     """One staged findings part, with absolute line numbers and ``scan_id``, written under
-    ``dest_dir`` (``findings/scan_date=…``) as ``part-<scan_id>-<n>.parquet``; None when the
-    part is empty. Streams in batches, so memory stays bounded by a batch, not a part."""
+    ``dest_dir`` (``findings/scan_date=…``) as ``part-<scan_id>-<attempt>-<n>.parquet``
+    (the attempt keeps a crashed run's parts apart); None when the part is empty. Streams
+    in batches, so memory stays bounded by a batch, not a part."""
     schema = arrow_schema()
     source = pq.ParquetFile(storage.open_input(uri, s3))
     if source.metadata.num_rows == 0:
         return None
-    dest = f"{dest_dir}/part-{scan_id}-{n:05d}.parquet"
+    dest = f"{dest_dir}/part-{scan_id}-{attempt}-{n:05d}.parquet"
     with tempfile.TemporaryDirectory(prefix="piisweep-findings-") as tmp:
         path = os.path.join(tmp, "part.parquet")
         with pq.ParquetWriter(path, schema, compression="zstd") as writer:
@@ -159,10 +184,15 @@ class ObjectPlan:
 
 
 def object_plans(
-    statuses: Sequence[dict[str, Any]], staging: str, redacted_root: str
+    statuses: Sequence[dict[str, Any]],
+    staging: str,
+    redacted_root: str,
+    present: set[str] | None = None,
 ) -> list[ObjectPlan]:
     """Which staged parts make each object's copy. Objects with a skipped unit (binary)
-    have no copy."""
+    have no copy, nor (given the staged files ``present``) objects a unit of which staged
+    no part: it could not open the object (corrupt footer, unreadable, deleted, store
+    gone), and a copy without its rows would pass for a complete one."""
     offsets = line_offsets(statuses)
     by_uri: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in statuses:
@@ -176,6 +206,10 @@ def object_plans(
             (f"{staging}/redacted/{r['unit_id']}.parquet", offsets.get(r["unit_id"], 0))
             for r in rows
         ]
+        if present is not None and any(p not in present for p, _ in parts):
+            continue
+        if unsafe_reason(redacted_root, uri) is not None:  # planned out already; never write
+            continue
         plans.append(ObjectPlan(uri, redacted_uri(redacted_root, uri), parts))
     return plans
 

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import platform
+import re
 import secrets
 import shutil
 import sys
@@ -39,8 +40,10 @@ from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
 from jobs import commit, storage
+from jobs.formats import from_name
 from jobs.plan import ObjectEntry, Skipped, Unit, assign, describe, plan_units
 from jobs.scanconfig import ScanConfig
+from jobs.scanlock import ScanLock, new_attempt_id
 from jobs.unit_scan import STATUS_SCHEMA, FindingsSink, ScanJob, scan_unit, temp_dir
 from jobs.worker import worker_engine
 
@@ -72,6 +75,9 @@ class ScanRequest:
     engine: str = DEFAULT_ENGINE  # "native" (the compiled core) or "python" (the reference)
     progress: bool = True
     inject_failure_in_partition: int | None = None  # tests: fail that task's first attempt
+    # Tests: called on the driver after planning, before any task reads an object (to
+    # delete an object or stop a store "mid-scan" without sleeping).
+    before_scan: Callable[[], None] | None = None
 
 
 @dataclass
@@ -115,6 +121,43 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
     ).uri
     if redacted_root != f"{out}/redacted":
         storage.check_writable(redacted_root, s3, sse)
+    # One run per scan id at a time (jobs.scanlock); the attempt id names this run's
+    # staging and findings parts, so nothing of a crashed or concurrent run is adopted.
+    attempt = new_attempt_id()
+    lock = ScanLock.acquire(out, scan_id, attempt, cfg.lock_lease_minutes * 60, s3)
+    try:
+        return _locked_scan(
+            request, spark, master, started, scan_id, attempt, lock, out, redacted_root, keys,
+            policy, engine,
+        )  # fmt: skip
+    finally:
+        lock.release()
+
+
+def _locked_scan(
+    request: ScanRequest,
+    spark: Any,
+    master: str | None,
+    started: float,
+    scan_id: str,
+    attempt: str,
+    lock: ScanLock,
+    out: str,
+    redacted_root: str,
+    keys: KeyRing,
+    policy: Policy,
+    engine: Any,
+) -> ScanResult:
+    """The scan proper, under the scan id's lock."""
+    cfg = request.config
+    s3 = storage.S3Settings.from_env()
+    sse = storage.Sse(cfg.sse.mode, cfg.sse.kms_key_id) if cfg.sse else None
+    if storage.exists(f"{out}/scans/{scan_id}.json", s3):  # committed while we waited
+        raise ScanError(f"scan id {scan_id} is already committed under {out}; pick another")
+    # Whatever an earlier run of this id left (it never committed, and we hold the lock):
+    # its staged attempts and any findings parts its interrupted commit wrote.
+    storage.delete_tree(f"{out}/_staging/{scan_id}", s3)
+    _purge_orphan_findings(out, scan_id, s3)
     include = list(request.include) or cfg.include
     exclude = list(request.exclude) or cfg.exclude
     found = storage.crawl(request.sources, s3, include, exclude)
@@ -122,6 +165,7 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
     # the scan's own findings, copies or staged parts.
     own = (f"{out}/", f"{redacted_root}/")
     found = [o for o in found if not o.uri.startswith(own)]
+    found, unsafe = _split_unsafe(found, redacted_root)
     max_mb = request.max_object_mb if request.max_object_mb is not None else cfg.max_object_mb
 
     objects = _describe_all(found, s3)
@@ -135,8 +179,9 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
         row_groups=lambda uri: _row_groups(uri, s3),
         head=lambda uri, n: _head(uri, n, s3),
     )
-    staging = f"{out}/_staging/{scan_id}"
-    storage.delete_tree(staging, s3)  # a crashed earlier attempt of this scan id
+    objects += [u[0] for u in unsafe]
+    skipped += [u[1] for u in unsafe]
+    staging = f"{out}/_staging/{scan_id}/{attempt}"
     job = ScanJob(
         engine=engine,
         policy=policy,
@@ -155,11 +200,14 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
     spark = spark or session(master, cfg.spark)
     phases["spark_start"] = time.time() - mark
     mark = time.time()
-    statuses = _scan_units(spark, units, job, cfg, request, scan_id)
+    if request.before_scan is not None:
+        request.before_scan()
+    statuses, partitions = _scan_units(spark, units, job, cfg, request, scan_id)
     phases["scan"] = time.time() - mark
     missing = {u.unit_id for u in units} - {s["unit_id"] for s in statuses}
     if missing:  # cannot happen unless Spark lost output; never commit a partial scan
         raise ScanError(f"{len(missing)} units have no status; scan {scan_id} not committed")
+    lock.check()  # a run whose lease ran out while it stalled must not commit
 
     summary = _commit(
         spark,
@@ -175,8 +223,11 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
         job,
         cfg,
         phases,
+        attempt,
+        partitions,
+        lock,
     )
-    storage.delete_tree(staging, s3)
+    storage.delete_tree(f"{out}/_staging/{scan_id}", s3)
     failed = summary["objects_by_status"].get("failed", 0)
     total = max(1, sum(summary["objects_by_status"].values()))
     allowed = (
@@ -193,8 +244,44 @@ def _new_scan_id(now: float) -> str:
 
 
 def _check_scan_id(scan_id: str) -> None:
-    if not scan_id or len(scan_id) > 100 or not all(c.isalnum() or c in "-_." for c in scan_id):
-        raise ScanError("--scan-id: use 1-100 letters, digits, '-', '_' or '.'")
+    if (
+        not scan_id
+        or len(scan_id) > 100
+        or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in scan_id)
+        or scan_id.startswith(".")
+    ):
+        # Not starting with a dot: `..` would name OUT itself in `_staging/<scan_id>`.
+        raise ScanError(
+            "--scan-id: use 1-100 letters, digits, '-', '_' or '.', not starting with '.'"
+        )
+
+
+def _purge_orphan_findings(out: str, scan_id: str, s3: storage.S3Settings) -> None:
+    """Delete findings parts of ``scan_id`` that an interrupted commit left behind (the id
+    is not committed, so none of its parts is), so this run never adopts them."""
+    name = re.compile(rf"part-{re.escape(scan_id)}-(?:[0-9a-f]{{12}}-)?\d{{5}}\.parquet")
+    for uri in storage.list_files(f"{out}/findings", s3):
+        if name.fullmatch(uri.rsplit("/", 1)[-1]):
+            log.warning("scan %s: deleting an orphan findings part %s", scan_id, uri)
+            storage.delete_tree(uri, s3)
+
+
+def _split_unsafe(
+    found: list[storage.ObjectInfo], redacted_root: str
+) -> tuple[list[storage.ObjectInfo], list[tuple[ObjectEntry, Skipped]]]:
+    """Objects whose redacted copy cannot be proven to stay under the redacted root (an S3
+    key with a `..`, `.` or empty segment: `a/../../etc/x`, `a//b`) are not opened; each
+    is reported as skipped with the reason, never dropped silently."""
+    safe, unsafe = [], []
+    for o in found:
+        reason = commit.unsafe_reason(redacted_root, o.uri)
+        if reason is None:
+            safe.append(o)
+            continue
+        kind = from_name(o.uri)
+        entry = ObjectEntry(o.uri, o.size, o.mtime_ms, o.etag, kind.fmt, kind.compression)
+        unsafe.append((entry, Skipped(o.uri, reason)))
+    return safe, unsafe
 
 
 def _describe_all(found: Sequence[storage.ObjectInfo], s3: storage.S3Settings) -> list[ObjectEntry]:
@@ -206,8 +293,15 @@ def _describe_all(found: Sequence[storage.ObjectInfo], s3: storage.S3Settings) -
 
 
 def _head(uri: str, n: int, s3: storage.S3Settings) -> bytes:
-    with storage.open_input(uri, s3) as f:
-        return f.read(n)  # type: ignore[no-any-return]
+    """The first ``n`` bytes, or none when the object cannot be read now (unreadable,
+    deleted since the crawl, endpoint gone): the planner then takes the object whole and
+    its task reports the error as the object's status, instead of the driver failing."""
+    try:
+        with storage.open_input(uri, s3) as f:
+            return f.read(n)  # type: ignore[no-any-return]
+    except (storage.StorageError, OSError, ValueError) as exc:
+        log.info("cannot read the head of %s (%s); its task reports it", uri, type(exc).__name__)
+        return b""
 
 
 def _row_groups(uri: str, s3: storage.S3Settings) -> list[tuple[int, int]]:
@@ -218,8 +312,8 @@ def _row_groups(uri: str, s3: storage.S3Settings) -> list[tuple[int, int]]:
                 (meta.row_group(i).num_rows, meta.row_group(i).total_byte_size)
                 for i in range(meta.num_row_groups)
             ]
-    except (pa.ArrowInvalid, OSError):
-        return []  # scanned whole; the task reports the corruption
+    except (pa.ArrowInvalid, OSError, storage.StorageError):
+        return []  # scanned whole; the task reports the corruption or the storage error
 
 
 def _only_changed(
@@ -257,9 +351,11 @@ def _scan_units(
     cfg: ScanConfig,
     request: ScanRequest,
     scan_id: str,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], int]:
+    """Every unit's status row, and the number of partitions (each stages one findings
+    part, ``part-<partition>.parquet``)."""
     if not units:
-        return []
+        return [], 0
     sc = spark.sparkContext
     partitions = cfg.partitions or 4 * sc.defaultParallelism
     bins = assign(units, partitions)
@@ -280,7 +376,7 @@ def _scan_units(
         table = df.mapInArrow(run, _spark_schema(STATUS_SCHEMA)).toArrow()
     sc.setJobDescription(None)
     sc.setLocalProperty("spark.jobGroup.id", None)
-    return table.to_pylist()  # type: ignore[no-any-return]
+    return table.to_pylist(), len(bins)
 
 
 def _spark_schema(schema: pa.Schema) -> str:
@@ -348,6 +444,7 @@ def _finalize_findings(
     staged: list[str],
     offsets: dict[str, int],
     scan_id: str,
+    attempt: str,
     dest_dir: str,
     job: ScanJob,
 ) -> None:
@@ -358,7 +455,7 @@ def _finalize_findings(
 
     def finalize(item: list[Any]) -> None:
         n, uri = item
-        commit.finalize_findings_part(uri, n, offsets, scan_id, dest_dir, s3, sse)
+        commit.finalize_findings_part(uri, n, offsets, scan_id, attempt, dest_dir, s3, sse)
 
     items = [[n, uri] for n, uri in enumerate(sorted(staged))]
     _foreach(spark, items, finalize, f"{len(staged)} findings parts")
@@ -406,22 +503,33 @@ def _commit(
     job: ScanJob,
     cfg: ScanConfig,
     phases: dict[str, float],
+    attempt: str,
+    partitions: int,
+    lock: ScanLock,
 ) -> dict[str, Any]:
+    """Only this attempt's staged parts are committed, and only those its statuses name:
+    each partition's findings part (all must be there) and each unit's redacted part (an
+    object gets a copy when every one of its units staged one; a unit that could not even
+    open its object stages none, and the object is reported without a copy)."""
     mark = time.time()
     s3, sse = job.s3, job.sse
-    plans = commit.object_plans(statuses, job.staging, redacted_root)
+    present = set(storage.list_files(job.staging, s3))
+    plans = commit.object_plans(statuses, job.staging, redacted_root, present)
     _finalize_objects(spark, plans, job)
     scan_date = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d")
-    staged = [
-        uri for uri in storage.list_files(f"{job.staging}/findings", s3) if uri.endswith(".parquet")
-    ]
+    staged = [f"{job.staging}/findings/part-{p:05d}.parquet" for p in range(partitions)]
+    lost = [uri for uri in staged if uri not in present]
+    if lost:  # cannot happen unless a task's output vanished; never commit partial findings
+        raise ScanError(f"{len(lost)} staged findings parts missing; scan {scan_id} not committed")
+    findings_dir = f"{out}/findings/scan_date={scan_date}"
     _finalize_findings(
-        spark,
-        staged,
-        commit.line_offsets(statuses),
-        scan_id,
-        f"{out}/findings/scan_date={scan_date}",
-        job,
+        spark, staged, commit.line_offsets(statuses), scan_id, attempt, findings_dir, job
+    )
+    own_parts = f"part-{scan_id}-{attempt}-"
+    findings_parts = sorted(
+        f"scan_date={scan_date}/{uri.rsplit('/', 1)[-1]}"
+        for uri in storage.list_files(findings_dir, s3)
+        if uri.rsplit("/", 1)[-1].startswith(own_parts)
     )
     dests = {p.uri: p.dest for p in plans}
     manifest = _manifest_rows(scan_id, objects, statuses, skipped, unchanged, dests)
@@ -463,10 +571,15 @@ def _commit(
         "reasons": dict(sorted(reasons.items())),
         "flags": dict(sorted(flags.items())),
         "findings": sum(entities.values()),
+        # The findings table's files of this scan (relative to OUT/findings): readers take
+        # these, never whatever else matches the scan id.
+        "attempt": attempt,
+        "findings_parts": findings_parts,
         "findings_by_entity": dict(sorted(entities.items())),
         "bytes_scanned": sum(r["bytes_read"] for r in statuses),
         "bytes_listed": sum(o.size for o in objects),
     }
+    lock.check()
     commit.write_json(summary, f"{out}/scans/{scan_id}.json", s3, sse)
     return summary
 

@@ -41,6 +41,9 @@ class ScanConfig(BaseModel):
     sse: Sse | None = None
     chunk_mb: float = Field(8, gt=0, description="bytes of lines scanned per engine call")
     max_json_mb: float = Field(256, gt=0, description="largest JSON document read whole")
+    lock_lease_minutes: float = Field(
+        10, gt=0, description="lease of a scan id's lock; renewed while the scan runs"
+    )
     spark: dict[str, str] = {}
 
     @field_validator("spark", mode="before")

@@ -554,8 +554,12 @@ class ObjectInfo:
 def _is_hidden(relpath: str) -> bool:
     """Spark's rule for bookkeeping files, applied to every component below the source:
     ``_SUCCESS``, ``_temporary/``, ``.crc``, ``.hive-staging`` and files Hadoop is still
-    copying (``…._COPYING_``). ``_col=v`` partition directories are data."""
+    copying (``…._COPYING_``). ``_col=v`` partition directories are data. An S3 key's
+    ``.``, ``..`` or empty segment (``a/../b``, ``a//b``) is not bookkeeping: such keys are
+    listed, and the scan reports them as skipped with a reason instead of losing them."""
     for part in relpath.split("/"):
+        if part in ("", ".", ".."):
+            continue
         if part.startswith(".") or (part.startswith("_") and "=" not in part):
             return True
         if part.endswith("._COPYING_"):

@@ -1,0 +1,298 @@
+"""Issue #16 items 1, 5 and 7 on real local Spark: one bad object never sinks a scan, no
+output path leaves OUT, and a scan id is run by one attempt at a time.
+
+Every case mixes good and bad objects in one scan and holds the good ones to a scan of only
+the good objects: their findings and redacted copies must be identical, so a bad neighbour
+can neither fail the commit nor cost a good object a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from lakes import EMAIL, NAME, PHONE, PHONE2
+from s3server import moto_s3_env, moto_server
+from test_scan import assert_no_raw, copy_rows, everything_written, findings, manifest, scan
+
+from jobs import storage
+from jobs.scan import ScanRequest, run_scan
+from jobs.scanconfig import ScanConfig
+from jobs.scanlock import LockError, lock_uri
+from jobs.validate import findings_files
+
+_VOLATILE = ("scan_id", "scan_date")
+
+
+def _good(root: Path) -> list[Path]:
+    """Good objects of every reader: text, JSON Lines, CSV, a JSON document, Parquet in
+    several row groups."""
+    root.mkdir(parents=True, exist_ok=True)
+    log = "".join(
+        f"2026-03-01 INFO order {i} phone={PHONE} email={EMAIL}\n"
+        if i % 7 == 0
+        else f"2026-03-01 INFO order {i} ok\n"
+        for i in range(300)
+    )
+    (root / "app.log").write_text(log)
+    (root / "events.jsonl").write_text(
+        "".join(
+            json.dumps({"i": i, "phone": PHONE2 if i % 3 == 0 else None}) + "\n" for i in range(30)
+        )
+    )
+    (root / "customers.csv").write_text(f"id,name,mobile\n1,{NAME},{PHONE}\n2,,\n")
+    (root / "kyc.json").write_text(json.dumps([{"contact": {"email": EMAIL}}, {"ok": True}]))
+    table = pa.table(
+        {"id": list(range(300)), "email": [EMAIL if i % 10 == 0 else "" for i in range(300)]}
+    )
+    pq.write_table(table, root / "orders.parquet", row_group_size=50)
+    return sorted(p for p in root.iterdir() if p.is_file())
+
+
+def _findings_by_object(out: str) -> list[tuple[Any, ...]]:
+    return sorted(tuple(v for k, v in r.items() if k not in _VOLATILE) for r in findings(out))
+
+
+def _assert_good_identical(out: str, good_out: str, good: list[Path]) -> None:
+    """The good objects' findings and copies equal those of the scan of only them."""
+    uris = {storage.parse_uri(str(p)).uri for p in good}
+    mine = [r for r in _findings_by_object(out) if r[0] in uris]
+    theirs = _findings_by_object(good_out)
+    assert mine == theirs and len(theirs) > 0
+    for path in good:
+        rel = f"redacted/file{path}.parquet"
+        assert copy_rows(f"{out}/{rel}") == copy_rows(f"{good_out}/{rel}"), path.name
+
+
+def _parquet_bytes() -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table({"email": [EMAIL] * 200, "n": list(range(200))}), sink)
+    return sink.getvalue().to_pybytes()
+
+
+# ------------------------------------------------------------------------- item 1
+def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
+    spark: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Truncated, empty and garbled-footer Parquet, a `.gz` holding plain text, a JSON
+    document 10,000 deep, an unreadable file (chmod 000; root still reads it) and objects
+    deleted between the crawl and their task (one without an extension, whose format the
+    driver sniffs): each ends as its own failed object with a reason and no copy."""
+    src = tmp_path / "src"
+    good = _good(src / "good")
+    bad = src / "bad"
+    bad.mkdir()
+    data = _parquet_bytes()
+    (bad / "truncated.parquet").write_bytes(data[: len(data) // 2])
+    (bad / "empty.parquet").write_bytes(b"")
+    (bad / "garbled.parquet").write_bytes(data[:-12] + b"\xff" * 8 + data[-4:])
+    (bad / "plain.log.gz").write_text(f"not gzip at all phone={PHONE}\n" * 50)
+    (bad / "deep.json").write_text('{"a":' * 10_000 + f'"{EMAIL}"' + "}" * 10_000)
+    noperm = bad / "noperm"
+    noperm.write_text(f"phone={PHONE}\n")
+    noperm.chmod(0)
+    vanishing = [bad / "gone.log", bad / "gone.parquet", bad / "gone-noext"]
+    for p in vanishing:
+        p.write_bytes(data if p.suffix == ".parquet" else f"phone={PHONE}\n".encode())
+
+    def delete_mid_scan() -> None:
+        for p in vanishing:
+            p.unlink()
+
+    out, good_out = str(tmp_path / "out"), str(tmp_path / "good-out")
+    cfg = ScanConfig(unit_mb=0.002)  # several units for the log and the Parquet
+    result = scan(
+        spark, [str(src)], out, config=cfg, scan_id="mixed", max_failed_fraction=1.0,
+        before_scan=delete_mid_scan,
+    )  # fmt: skip
+    scan(spark, [str(p) for p in good], good_out, config=cfg, scan_id="good")
+
+    rows = manifest(out, "mixed")
+    for p in good:
+        assert rows[p.name]["status"] == "ok", p.name
+    as_root = os.geteuid() == 0
+    expected_failed = {
+        "truncated.parquet", "empty.parquet", "garbled.parquet", "plain.log.gz", "deep.json",
+        "gone.log", "gone.parquet", "gone-noext", *(() if as_root else ("noperm",)),
+    }  # fmt: skip
+    for name in expected_failed:
+        row = rows[name]
+        assert row["status"] in ("failed", "skipped") and row["reason"], name
+        assert row["redacted_uri"] is None, name
+    for name in ("truncated.parquet", "empty.parquet", "garbled.parquet"):
+        assert rows[name]["error_class"] == "CorruptInput"
+    for name in ("gone.log", "gone.parquet", "gone-noext"):
+        assert (rows[name]["error_class"], rows[name]["reason"].split(":")[0]) == (
+            "StorageError",
+            "object not found",
+        )
+    if not as_root:
+        assert rows["noperm"]["reason"].startswith("access denied")
+    summary = result.summary
+    assert summary["objects_by_status"]["failed"] >= len(expected_failed)
+    assert summary["objects_by_status"]["ok"] == len(good) + (1 if as_root else 0)
+    _assert_good_identical(out, good_out, good)
+    assert not Path(out, "_staging").exists() or not any(Path(out, "_staging").rglob("*.parquet"))
+    captured = capfd.readouterr()
+    reasons = json.dumps([r["reason"] for r in rows.values()])
+    assert_no_raw(reasons + everything_written(out) + captured.out + captured.err)
+
+
+# ------------------------------------------------------------------------- items 1 and 5 (S3)
+def _put(client: Any, bucket: str, key: str, body: bytes) -> None:
+    client.put_object(Bucket=bucket, Key=key, Body=body)
+
+
+def test_s3_keys_with_dotdot_or_empty_segments_are_skipped_and_nothing_leaves_out(
+    spark: Any, s3_bucket: str, tmp_path: Path
+) -> None:
+    """`raw/a/../../../escape.log` would mirror to a copy outside a local OUT, and
+    `raw/b//c.log` onto `raw/b/c.log`'s copy: both are listed in the manifest as skipped
+    with the reason, nothing is written outside OUT, and the good keys scan as alone."""
+    s3 = storage.S3Settings.from_env()
+    client = storage.s3_client(s3)
+    body = f"phone={PHONE} email={EMAIL}\n".encode() * 5
+    good_keys = ["raw/ok.log", "raw/b/c.log"]
+    bad_keys = ["raw/a/../../../escape.log", "raw/b//c.log", "raw/../up.log", "raw/./dot.log"]
+    for key in good_keys + bad_keys:
+        _put(client, s3_bucket, key, body)
+    stored = {o["Key"] for o in client.list_objects_v2(Bucket=s3_bucket)["Contents"]}
+    assert set(bad_keys) <= stored  # the store kept them literally: a real test of the mapping
+    out_dir = tmp_path / "deep" / "out"
+    out, good_out = str(out_dir), str(tmp_path / "good-out")
+    scan(spark, [f"s3://{s3_bucket}/raw/"], out, scan_id="keys")
+    scan(spark, [f"s3://{s3_bucket}/{k}" for k in good_keys], good_out, scan_id="keys-good")
+    table = pq.read_table(f"{out}/manifests/keys.parquet").to_pylist()
+    by_uri = {r["uri"]: r for r in table}
+    for key in bad_keys:
+        row = by_uri[f"s3://{s3_bucket}/{key}"]
+        assert row["status"] == "skipped" and row["reason"].startswith("unsafe key"), key
+        assert row["redacted_uri"] is None
+    for key in good_keys:
+        assert by_uri[f"s3://{s3_bucket}/{key}"]["status"] == "ok"
+    # nothing was created next to OUT or above it
+    assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["out"]
+    assert not any("escape" in str(p) or "up.log" in str(p) for p in tmp_path.rglob("*"))
+
+    def table_of(root: str) -> list[tuple[Any, ...]]:
+        return _findings_by_object(root)
+
+    assert table_of(out) == table_of(good_out)
+    for key in good_keys:
+        rel = f"redacted/s3/{s3_bucket}/{key}.parquet"
+        assert copy_rows(f"{out}/{rel}") == copy_rows(f"{good_out}/{rel}")
+
+
+def test_the_s3_endpoint_going_away_mid_scan_fails_only_its_objects(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sources on a second S3 endpoint that stops after planning (before any task reads)
+    and local sources in one scan: the S3 objects fail with "endpoint unreachable", the
+    local ones commit exactly as in a scan of only them."""
+    good = _good(tmp_path / "local")
+    out, good_out = str(tmp_path / "out"), str(tmp_path / "good-out")
+    with contextlib.ExitStack() as stack:
+        endpoint = stack.enter_context(moto_server())
+        for k, v in moto_s3_env(endpoint).items():
+            monkeypatch.setenv(k, v)
+        storage.clear_caches()
+        s3 = storage.S3Settings.from_env()
+        client = storage.s3_client(s3)
+        client.create_bucket(Bucket="remote")
+        _put(client, "remote", "logs/a.log", f"phone={PHONE}\n".encode() * 10)
+        _put(client, "remote", "logs/b.parquet", _parquet_bytes())
+        result = scan(
+            spark, ["s3://remote/logs/", str(tmp_path / "local")], out, scan_id="gone",
+            max_failed_fraction=1.0, before_scan=stack.close,
+        )  # fmt: skip
+    monkeypatch.undo()
+    storage.clear_caches()
+    scan(spark, [str(p) for p in good], good_out, scan_id="gone-good")
+    rows = manifest(out, "gone")
+    for name in ("a.log", "b.parquet"):
+        assert rows[name]["status"] == "failed"
+        assert rows[name]["error_class"] == "StorageError"
+        assert "unreachable" in rows[name]["reason"] or "failed" in rows[name]["reason"]
+    assert result.summary["objects_by_status"] == {"failed": 2, "ok": len(good)}
+    _assert_good_identical(out, good_out, good)
+
+
+# ------------------------------------------------------------------------- item 7
+def _lock_doc(owner: str, expires_at: float) -> str:
+    return json.dumps({"owner": owner, "attempt": "0123456789ab", "expires_at": expires_at})
+
+
+def test_a_rerun_of_a_crashed_scan_id_adopts_nothing_and_a_live_one_is_refused(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A crashed run left a stale lock, staged parts and findings parts its interrupted
+    commit wrote; the rerun takes the lock over, deletes them, and commits only its own
+    parts (the summary lists them, and readers take that list). A second run of an id
+    that is running (here: started from inside the first run, after planning) fails with
+    a clear error and leaves the running one's staging alone, which then commits."""
+    good = _good(tmp_path / "src")
+    out = str(tmp_path / "out")
+    reference = str(tmp_path / "ref")
+    scan(spark, [str(tmp_path / "src")], reference, scan_id="retry")
+    # what a crash in the middle of committing "retry" leaves behind
+    ref_parts = list(Path(reference, "findings").rglob("part-retry-*.parquet"))
+    orphan_dir = Path(out, "findings", "scan_date=2020-01-01")
+    orphan_dir.mkdir(parents=True)
+    for i, part in enumerate(ref_parts):
+        shutil.copy(part, orphan_dir / f"part-retry-{i:05d}.parquet")
+    stale = Path(out, "_staging", "retry", "deadbeef0000", "findings")
+    stale.mkdir(parents=True)
+    shutil.copy(ref_parts[0], stale / "part-00099.parquet")
+    lock = Path(storage.parse_uri(lock_uri(out, "retry")).path)
+    lock.parent.mkdir(parents=True)
+    lock.write_text(_lock_doc("crashed-host:1:0123456789ab", time.time() - 60))
+
+    second: dict[str, Any] = {}
+
+    def concurrent_run() -> None:
+        try:
+            scan(spark, [str(tmp_path / "src")], out, scan_id="retry")
+        except LockError as exc:
+            second["error"] = str(exc)
+        second["lock"] = json.loads(lock.read_text())["owner"]
+
+    result = scan(spark, [str(tmp_path / "src")], out, scan_id="retry", before_scan=concurrent_run)
+    assert "already running" in second["error"] and "retry" in second["error"]
+    assert second["lock"].endswith(f":{result.summary['attempt']}")  # still the first run's
+    assert not stale.parent.exists()  # the crashed attempt's staging is gone
+    assert not orphan_dir.exists() or not list(orphan_dir.iterdir())
+    assert not lock.exists()  # released
+    mine = findings(out, "retry")
+    assert len(mine) == result.summary["findings"] == len(findings(reference, "retry")) > 0
+    listed = findings_files(out, result.summary, storage.S3Settings.from_env())
+    assert [u.rsplit("/", 1)[-1] for u in listed] == [
+        p.rsplit("/", 1)[-1] for p in result.summary["findings_parts"]
+    ]
+    assert all(f"-{result.summary['attempt']}-" in u for u in listed)
+    assert _findings_by_object(out) == _findings_by_object(reference)
+    for path in good:
+        rel = f"redacted/file{path}.parquet"
+        assert copy_rows(f"{out}/{rel}") == copy_rows(f"{reference}/{rel}")
+
+    # a live lock held by another driver: refused before any work, its staging untouched
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text(_lock_doc("other-host:42:0123456789ab", time.time() + 3600))
+    theirs = Path(out, "_staging", "busy", "0123456789ab", "findings")
+    theirs.mkdir(parents=True)
+    (theirs / "part-00000.parquet").write_bytes(b"theirs")
+    lock.rename(lock.with_name("busy.json"))
+    with pytest.raises(LockError, match="other-host:42"):
+        run_scan(
+            ScanRequest(sources=[str(tmp_path / "src")], out=out, scan_id="busy", progress=False),
+            spark=spark,
+        )
+    assert (theirs / "part-00000.parquet").read_bytes() == b"theirs"
+    assert not Path(out, "scans", "busy.json").exists()

@@ -1,0 +1,130 @@
+"""The scan-id lock (jobs.scanlock) on local disk and on S3 (moto over HTTP), without Spark,
+and the output-path checks of the commit (issue #16 items 5 and 7)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from s3server import moto_endpoint, moto_s3_env  # noqa: F401
+
+from jobs import commit, storage
+from jobs.scan import ScanError, _check_scan_id
+from jobs.scanlock import LockError, ScanLock, lock_uri
+
+
+@pytest.fixture
+def s3_out(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # noqa: F811
+    for name, value in moto_s3_env(moto_endpoint).items():
+        monkeypatch.setenv(name, value)
+    storage.clear_caches()
+    client = storage.s3_client(storage.S3Settings.from_env())
+    client.create_bucket(Bucket="locks")
+    yield "s3://locks/out"
+    for obj in client.list_objects_v2(Bucket="locks").get("Contents", []):
+        client.delete_object(Bucket="locks", Key=obj["Key"])
+    client.delete_bucket(Bucket="locks")
+    storage.clear_caches()
+
+
+@pytest.fixture(params=["local", "s3"])
+def out(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "local":
+        return storage.parse_uri(str(tmp_path / "out")).uri
+    return str(request.getfixturevalue("s3_out"))
+
+
+def _race(out: str, n: int = 8) -> list[ScanLock | LockError]:
+    """``n`` threads try to take the same scan id at the same moment."""
+    s3 = storage.S3Settings.from_env()
+    start = threading.Barrier(n)
+    results: list[ScanLock | LockError] = [LockError("not run")] * n
+
+    def one(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = ScanLock.acquire(out, "s1", f"{i:012x}", 60, s3, heartbeat=False)
+        except LockError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_of_concurrent_runs_of_one_scan_id_exactly_one_gets_the_lock(out: str) -> None:
+    results = _race(out)
+    winners = [r for r in results if isinstance(r, ScanLock)]
+    assert len(winners) == 1
+    for r in results:
+        if isinstance(r, LockError):
+            assert "already running" in str(r) and winners[0].owner in str(r)
+    winners[0].check()
+    winners[0].release()
+    assert not storage.exists(lock_uri(out, "s1"), storage.S3Settings.from_env())
+    again = ScanLock.acquire(
+        out, "s1", "f" * 12, 60, storage.S3Settings.from_env(), heartbeat=False
+    )
+    again.release()
+
+
+def test_an_expired_lock_is_taken_over_by_exactly_one_run_and_the_old_owner_loses_it(
+    out: str,
+) -> None:
+    s3 = storage.S3Settings.from_env()
+    crashed = ScanLock.acquire(out, "s1", "c" * 12, 60, s3, heartbeat=False)
+    doc = json.loads(storage.read_bytes(lock_uri(out, "s1"), s3))
+    doc["expires_at"] = time.time() - 1  # its lease ran out (the driver died)
+    storage.write_bytes(json.dumps(doc).encode(), lock_uri(out, "s1"), s3)
+    results = _race(out)
+    winners = [r for r in results if isinstance(r, ScanLock)]
+    assert len(winners) == 1
+    with pytest.raises(LockError, match="lost its lock"):
+        crashed.check()
+    crashed.release()  # not its lock any more: must not delete the new owner's
+    winners[0].check()
+    winners[0].release()
+
+
+def test_a_lease_is_renewed_while_the_run_lasts(out: str) -> None:
+    s3 = storage.S3Settings.from_env()
+    lock = ScanLock.acquire(out, "s1", "a" * 12, 60, s3, heartbeat=False)
+    first = json.loads(storage.read_bytes(lock_uri(out, "s1"), s3))["expires_at"]
+    lock._renew()
+    second = json.loads(storage.read_bytes(lock_uri(out, "s1"), s3))["expires_at"]
+    assert second >= first and not lock.lost
+    lock.release()
+
+
+@pytest.mark.parametrize(
+    ("key", "unsafe"),
+    [
+        ("raw/a.log", False),
+        ("raw/a..b.log", False),
+        ("raw/a/../../../etc/passwd", True),
+        ("raw//a.log", True),
+        ("raw/./a.log", True),
+        ("..", True),
+    ],
+)
+def test_a_copy_path_must_stay_inside_the_output(key: str, unsafe: bool, tmp_path: Path) -> None:
+    root = storage.parse_uri(str(tmp_path / "out" / "redacted")).uri
+    reason = commit.unsafe_reason(root, f"s3://bucket/{key}")
+    assert (reason is not None) == unsafe
+    if not unsafe:
+        dest = storage.parse_uri(commit.redacted_uri(root, f"s3://bucket/{key}"))
+        assert dest.path.startswith(storage.parse_uri(root).path + "/")
+
+
+@pytest.mark.parametrize("scan_id", ["..", ".", ".hidden", "a/b", "é", ""])
+def test_scan_ids_that_could_name_another_path_are_refused(scan_id: str) -> None:
+    with pytest.raises(ScanError):
+        _check_scan_id(scan_id)
+    _check_scan_id("2026-01-01.nightly_1")
