@@ -357,6 +357,7 @@ def _resolve(
     if keys is None:
         keys = KeyRing.load()
     policy.check_keys(keys)
+    policy.check_entities(engine.entity_types)
     return engine, policy, keys
 
 

@@ -10,7 +10,9 @@ finish its last line. Concatenating the lines of all ranges gives every line exa
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
+import io
 import lzma
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -162,3 +164,54 @@ def _legacy(line: bytes) -> str:
 
 
 _CP1252_HOLES = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+
+
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def unicode_bom(head: bytes) -> str | None:
+    """``utf-16`` or ``utf-32`` when the text starts with that encoding's byte-order mark.
+
+    Windows tools (PowerShell redirection, Excel's "Unicode text", SQL Server exports)
+    write UTF-16 with a BOM; its NUL bytes would otherwise make it look binary and a whole
+    export would be skipped unread. Without a BOM, UTF-16 stays "binary": guessing the
+    encoding of bytes with NULs is how scanners produce noise.
+    """
+    return next((enc for bom, enc in _UNICODE_BOMS if head.startswith(bom)), None)
+
+
+class Utf8Transcoder(io.RawIOBase):
+    """A raw stream of UTF-8 bytes decoded incrementally from a UTF-16/32 stream (BOM
+    consumed), 64 KiB at a time, so memory stays bounded. Malformed code units (a lone
+    surrogate, an odd trailing byte) become U+FFFD: nothing is passed through undecoded."""
+
+    def __init__(self, stream: BinaryIO, encoding: str) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._out = memoryview(b"")
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._out and not self._eof:
+            piece = _read(self._stream, _READ_BYTES)
+            self._eof = not piece
+            text = self._decoder.decode(piece, final=self._eof)
+            self._out = memoryview(text.encode("utf-8"))
+        n = min(len(b), len(self._out))
+        b[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+
+def transcoded(stream: BinaryIO, encoding: str) -> BinaryIO:
+    """``stream`` (UTF-16/32 with a BOM) as a buffered UTF-8 stream with ``peek``."""
+    return io.BufferedReader(Utf8Transcoder(stream, encoding), 1 << 16)  # type: ignore[return-value]

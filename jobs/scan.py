@@ -109,6 +109,7 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
     engine = load_engine(
         Path(request.conf_dir) if request.conf_dir else None, threshold, engine=request.engine
     )
+    policy.check_entities(engine.entity_types)
     storage.check_writable(out, s3, sse)
     redacted_root = storage.parse_uri(
         request.redacted_out or cfg.redacted_out or f"{out}/redacted"

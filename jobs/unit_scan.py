@@ -42,7 +42,15 @@ from jobs.dataframe import scan_batch
 from jobs.findings import arrow_schema, finding_values, rows_table
 from jobs.formats import binary_reason, sniff_format
 from jobs.plan import Unit
-from jobs.readers import CHUNK_BYTES, CorruptInput, decompressed, line_blocks, valid_utf8
+from jobs.readers import (
+    CHUNK_BYTES,
+    CorruptInput,
+    decompressed,
+    line_blocks,
+    transcoded,
+    unicode_bom,
+    valid_utf8,
+)
 
 TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
@@ -247,6 +255,9 @@ class _UnitScan:
         try:
             stream = _Counting(decompressed(raw, self.unit.compression), self.status)
             if self.unit.byte_range:
+                encoding = unicode_bom(_peek(stream, 4))
+                if encoding:
+                    return self._unicode_range(stream, encoding)
                 schema = self._lines(stream, self.unit.fmt or "text")
                 # A range reads past its end to finish its last line (and the next range
                 # re-reads those bytes to skip them): count the bytes the range owns, so
@@ -254,6 +265,11 @@ class _UnitScan:
                 self.status.bytes_read = self.unit.size
                 return schema
             head = _peek(stream)
+            encoding = unicode_bom(head)
+            if encoding:
+                self.status.flags[f"decoded_from_{encoding.replace('-', '')}"] += 1
+                stream = transcoded(stream, encoding)
+                head = _peek(stream)
             reason = binary_reason(head)
             if reason:
                 raise Skip(reason)
@@ -266,6 +282,22 @@ class _UnitScan:
             return self._lines(stream, fmt)
         finally:
             raw.close()
+
+    def _unicode_range(self, stream: Any, encoding: str) -> pa.Schema:
+        """A byte range of a UTF-16/32 object: byte offsets do not fall on characters or
+        newlines there, so the first range reads the whole object and the others stay
+        empty (flagged); the object's lines are still all read exactly once."""
+        self.status.bytes_read = self.unit.size
+        if self.unit.start > 0:
+            self.status.flags["unicode_object_read_by_first_range"] += 1
+            self.schema = self._lines_schema(self.unit.fmt or "text")
+            self.status.fmt = self.unit.fmt or "text"
+            return self.schema
+        self.status.flags[f"decoded_from_{encoding.replace('-', '')}"] += 1
+        return self._lines(transcoded(stream, encoding), self.unit.fmt or "text", whole=True)
+
+    def _lines_schema(self, fmt: str) -> pa.Schema:
+        return TEXT_PII_SCHEMA if fmt == "jsonl" and self.records_on else TEXT_SCHEMA
 
     # ----------------------------------------------------------------- findings
     def _emit(
@@ -288,16 +320,17 @@ class _UnitScan:
         self.status.entities[span.entity_type] += 1
 
     # ----------------------------------------------------------------- text, JSONL
-    def _lines(self, stream: BinaryIO, fmt: str) -> pa.Schema:
+    def _lines(self, stream: BinaryIO, fmt: str, whole: bool = False) -> pa.Schema:
         """Text and JSON Lines, block by block. A JSONL line is read as a record (and
         judged by the policy's record rules) only when the engine found something in it
         or, with record rules, when it holds a key a rule is about."""
         jsonl = fmt == "jsonl"
-        schema = TEXT_PII_SCHEMA if jsonl and self.records_on else TEXT_SCHEMA
+        schema = self._lines_schema(fmt)
         self.schema = schema
         self.status.fmt = fmt
         engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
-        start, end = (self.unit.start, self.unit.end) if self.unit.byte_range else (0, -1)
+        ranged = self.unit.byte_range and not whole
+        start, end = (self.unit.start, self.unit.end) if ranged else (0, -1)
         state = StreamState()
         base = 0
         for raw_block in line_blocks(stream, start, end, self.job.chunk_bytes):
@@ -321,7 +354,9 @@ class _UnitScan:
                 n = base + li
                 if jsonl:
                     res = process_json_text(engine, line, policy, keys, self.rules)
-                    if res.status != "ok":
+                    if "too_deep" in res.repairs:
+                        self.status.flags["json_lines_too_deep_redacted_as_text"] += 1
+                    elif res.status != "ok":
                         self.status.flags[_JSON_FLAGS[res.status]] += 1
                     for f in res.findings:
                         self._emit(n + 1, n, f.field_path, f.text, f.span, f.action)
@@ -381,7 +416,7 @@ class _UnitScan:
     def _csv(self, stream: BinaryIO, delimiter: str) -> pa.Schema | None:
         text = io.TextIOWrapper(
             _RepairedLines(stream, self.job.chunk_bytes, self.status),
-            encoding="utf-8",
+            encoding="utf-8-sig",  # a BOM is not part of the first column's name
             newline="",
         )
         reader = csv.reader(text, delimiter=delimiter)
@@ -392,6 +427,7 @@ class _UnitScan:
         except StopIteration:
             self.schema = pa.schema([])
             return self.schema
+        header = self._redacted_header(header)
         names = _column_names(header)
         self.schema = pa.schema([(n, pa.string()) for n in names])
         if self.records_on:  # the copy says which rows the record rules judged PII
@@ -439,6 +475,25 @@ class _UnitScan:
         self.status.records = index
         self.status.lines = reader.line_num
         return self.schema
+
+    def _redacted_header(self, header: list[str]) -> list[str]:
+        """The header with PII in its cells redacted. A header is data too: an export
+        whose first row is a record (or a pivot keyed by e-mail) would otherwise carry
+        the value into the copy's schema, ``field_path`` and everything built on them.
+        A finding of a header cell has line 1, no record index and, as ``field_path``,
+        the redacted name; a dropped cell becomes ``_c<N>``."""
+        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
+        out = list(header)
+        for col, spans in engine.scan_values(header):
+            kept = [s for s in spans if s.score >= self.threshold]
+            if not kept:
+                continue
+            new = policy.redact_value(header[col], spans, keys)
+            out[col] = new if new and new.strip() else f"_c{col}"
+            for s in kept:
+                self._emit(1, None, out[col], header[col], s)
+            self.status.flags["pii_header_cells_redacted"] += 1
+        return out
 
     def _csv_records(
         self,
@@ -533,9 +588,9 @@ class _Counting:
         self._stream.seek(pos)
 
 
-def _peek(stream: _Counting, size: int = 65536) -> bytes:
+def _peek(stream: Any, size: int = 65536) -> bytes:
     try:
-        return stream.peek(size)
+        return stream.peek(size)[:size]  # type: ignore[no-any-return]
     except (OSError, EOFError, ValueError) as exc:
         raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
 

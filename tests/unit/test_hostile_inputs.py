@@ -1,0 +1,110 @@
+"""Hostile inputs (issue #16) through one task's code path, no Spark: each must end with a
+status, keep the good records around the bad one, and leave nothing raw in the copy or the
+findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detectors.errors import ConfigError
+from detectors.policy import Policy
+from tests.unit.hostile import engine, scan_path
+
+EMAIL = "ravi.kumar.1987@example.com"
+PHONE = "+91 98765 43210"
+
+
+def _raw_free(scanned: object, work: Path, *values: str) -> None:
+    blob = scanned.out_bytes(work)  # type: ignore[attr-defined]
+    for value in values:
+        assert value.encode() not in blob, f"raw {value[:3]}… in the outputs"
+
+
+def test_csv_header_cell_with_pii_is_redacted_everywhere(tmp_path: Path) -> None:
+    src = tmp_path / "export.csv"
+    src.write_text(f"id,{EMAIL},note\n1,x,call {PHONE}\n2,y,ok\n", encoding="utf-8")
+    got = scan_path(src, tmp_path / "w")
+    assert got.status.status == "ok"
+    assert got.status.flags["pii_header_cells_redacted"] == 1
+    assert got.copy is not None and got.copy.num_rows == 2
+    names = got.copy.schema.names
+    assert names[0] == "id" and names[2] == "note" and EMAIL not in names[1]
+    paths = got.findings.column("field_path").to_pylist()
+    assert all(EMAIL not in (p or "") for p in paths)
+    header = [r for r in got.findings.to_pylist() if r["record_index"] is None]
+    assert [(r["line_number"], r["entity_type"]) for r in header] == [(1, "EMAIL_ADDRESS")]
+    assert header[0]["field_path"] == names[1]
+    _raw_free(got, tmp_path / "w", EMAIL, PHONE)
+
+
+def test_csv_bom_is_not_part_of_the_first_column_name(tmp_path: Path) -> None:
+    src = tmp_path / "bom.csv"
+    src.write_bytes(b"\xef\xbb\xbfphone,city\n" + PHONE.encode() + b",Pune\n")
+    got = scan_path(src, tmp_path / "w")
+    assert got.copy is not None and got.copy.schema.names == ["phone", "city"]
+    assert got.findings.column("field_path").to_pylist() == ["phone"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_text_with_a_bom_is_decoded_not_skipped(
+    tmp_path: Path, encoding: str
+) -> None:
+    text = f"first line\nmail {EMAIL} here\nlast ✓ line\n"
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    src = tmp_path / "export.txt"
+    src.write_bytes(bom + text.encode(encoding))
+    got = scan_path(src, tmp_path / "w")
+    assert got.status.status == "ok", got.status.reason
+    assert got.copy is not None
+    lines = got.copy.column("line").to_pylist()
+    assert lines[0] == "first line" and lines[2] == "last ✓ line"
+    assert "[REDACTED" in lines[1] or EMAIL not in lines[1]
+    assert got.findings.column("entity_type").to_pylist() == ["EMAIL_ADDRESS"]
+    _raw_free(got, tmp_path / "w", EMAIL)
+
+
+def test_utf16_csv_and_utf16_byte_ranges(tmp_path: Path) -> None:
+    src = tmp_path / "sheet.csv"
+    src.write_bytes(f"name,email\nA,{EMAIL}\n".encode("utf-16"))
+    got = scan_path(src, tmp_path / "w")
+    assert got.copy is not None and got.copy.schema.names == ["name", "email"]
+    assert got.status.records == 1 and got.status.findings == 1
+    # A UTF-16 log split into byte ranges: the first range reads it all, the others stay
+    # empty, so every line is read exactly once.
+    log = tmp_path / "big.log"
+    log.write_bytes("".join(f"line {i} {EMAIL}\n" for i in range(200)).encode("utf-16"))
+    size = log.stat().st_size
+    first = scan_path(log, tmp_path / "r0", seq=0, parts=2, start=0, end=size // 2)
+    second = scan_path(log, tmp_path / "r1", seq=1, parts=2, start=size // 2, end=size)
+    assert first.status.records == 200 and first.status.findings == 200
+    assert second.status.records == 0 and second.copy is not None
+    assert second.status.flags["unicode_object_read_by_first_range"] == 1
+    _raw_free(first, tmp_path / "r0", EMAIL)
+
+
+def test_a_10000_deep_jsonl_line_fails_alone(tmp_path: Path) -> None:
+    deep = "[" * 10000 + json.dumps(EMAIL) + "]" * 10000
+    lines = [json.dumps({"email": EMAIL}), deep, json.dumps({"phone": PHONE}), "{}"]
+    src = tmp_path / "events.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = scan_path(src, tmp_path / "w")
+    assert got.status.status == "ok" and got.status.records == 4
+    assert got.status.flags["json_lines_too_deep_redacted_as_text"] == 1
+    assert got.copy is not None and got.copy.num_rows == 4
+    by_line = got.findings.column("line_number").to_pylist()
+    assert sorted(set(by_line)) == [1, 2, 3]
+    _raw_free(got, tmp_path / "w", EMAIL, PHONE.replace(" ", ""), PHONE)
+
+
+def test_unknown_entity_in_a_policy_names_the_nearest() -> None:
+    policy = Policy.from_dict(
+        {"version": 1, "entities": {"PHONE_NUMBR": {"action": "mask"}}}, "p.yaml"
+    )
+    with pytest.raises(ConfigError, match=r"PHONE_NUMBR.*did you mean PHONE_NUMBER\?"):
+        policy.check_entities(engine().entity_types)
+    custom = Policy.from_dict({"version": 1, "entities": {"EMPLOYEE_ID": {"action": "hash"}}})
+    custom.check_entities({*engine().entity_types, "EMPLOYEE_ID"})  # custom detector: fine
+    Policy.default().check_entities(engine().entity_types)
