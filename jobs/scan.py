@@ -147,6 +147,8 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
         sse=sse,
         chunk_bytes=int(cfg.chunk_mb * MB),
         max_json_bytes=int(cfg.max_json_mb * MB),
+        max_line_bytes=int(cfg.max_line_mb * MB),
+        max_expanded_bytes=int(cfg.max_expanded_mb * MB) if cfg.max_expanded_mb else None,
     )
 
     from jobs.spark import session

@@ -41,6 +41,12 @@ class ScanConfig(BaseModel):
     sse: Sse | None = None
     chunk_mb: float = Field(8, gt=0, description="bytes of lines scanned per engine call")
     max_json_mb: float = Field(256, gt=0, description="largest JSON document read whole")
+    max_line_mb: float = Field(
+        64, gt=0, description="longer lines are replaced by [REDACTED:LINE_TOO_LONG], flagged"
+    )
+    max_expanded_mb: float | None = Field(
+        16384, gt=0, description="a unit decompressing to more fails, its prefix kept"
+    )
     spark: dict[str, str] = {}
 
     @field_validator("spark", mode="before")

@@ -22,7 +22,7 @@ import secrets
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -44,7 +44,9 @@ from jobs.formats import binary_reason, sniff_format
 from jobs.plan import Unit
 from jobs.readers import (
     CHUNK_BYTES,
+    MAX_LINE_BYTES,
     CorruptInput,
+    ExpandedSizeLimit,
     decompressed,
     line_blocks,
     transcoded,
@@ -64,6 +66,7 @@ STAGED_FINDINGS_SCHEMA = pa.schema(
     [pa.field("unit_id", pa.string()), *arrow_schema(with_scan_id=False)]
 )
 PARQUET_BATCH_ROWS = 65536
+MAX_EXPANDED_BYTES = 16 << 30
 CSV_BATCH_ROWS = 20000
 csv.field_size_limit(1 << 30)  # the default (128 KiB) fails on a long free-text field
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -85,6 +88,10 @@ class ScanJob:
     sse: storage.Sse | None = None
     chunk_bytes: int = CHUNK_BYTES
     max_json_bytes: int = 256 << 20
+    # A line longer than this is replaced by readers.LONG_LINE (see its docstring); a
+    # decompressed stream longer than this ends the unit as failed, its prefix kept.
+    max_line_bytes: int = MAX_LINE_BYTES
+    max_expanded_bytes: int | None = MAX_EXPANDED_BYTES
     # Names this scan's engine in a worker's cache (jobs.worker), so tasks after the first
     # in a Python worker reuse its compiled scanner.
     token: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -214,8 +221,8 @@ def scan_unit(unit: Unit, job: ScanJob, sink: FindingsSink, tmpdir: str) -> Unit
         schema = scan.run()
     except Skip as exc:
         status.status, status.reason = "skipped", str(exc)
-    except CorruptInput as exc:
-        status.status, status.error_class, status.reason = "failed", "CorruptInput", str(exc)
+    except CorruptInput as exc:  # ExpandedSizeLimit too: its class is the error class
+        status.status, status.error_class, status.reason = "failed", type(exc).__name__, str(exc)
         schema = scan.schema
     except storage.StorageError as exc:
         status.status, status.error_class, status.reason = "failed", "StorageError", str(exc)
@@ -253,7 +260,9 @@ class _UnitScan:
             return self.schema
         raw = storage.open_input(self.unit.uri, self.job.s3)
         try:
-            stream = _Counting(decompressed(raw, self.unit.compression), self.status)
+            stream = _Counting(
+                decompressed(raw, self.unit.compression), self.status, self.job.max_expanded_bytes
+            )
             if self.unit.byte_range:
                 encoding = unicode_bom(_peek(stream, 4))
                 if encoding:
@@ -296,6 +305,9 @@ class _UnitScan:
         self.status.flags[f"decoded_from_{encoding.replace('-', '')}"] += 1
         return self._lines(transcoded(stream, encoding), self.unit.fmt or "text", whole=True)
 
+    def _long_line(self) -> None:
+        self.status.flags["lines_over_max_line_bytes"] += 1
+
     def _lines_schema(self, fmt: str) -> pa.Schema:
         return TEXT_PII_SCHEMA if fmt == "jsonl" and self.records_on else TEXT_SCHEMA
 
@@ -333,7 +345,9 @@ class _UnitScan:
         start, end = (self.unit.start, self.unit.end) if ranged else (0, -1)
         state = StreamState()
         base = 0
-        for raw_block in line_blocks(stream, start, end, self.job.chunk_bytes):
+        for raw_block in line_blocks(
+            stream, start, end, self.job.chunk_bytes, self.job.max_line_bytes, self._long_line
+        ):
             block, bad = valid_utf8(raw_block)
             if bad:
                 self.status.flags["lines_decoded_as_cp1252"] += bad
@@ -415,7 +429,7 @@ class _UnitScan:
     # ----------------------------------------------------------------- CSV / TSV
     def _csv(self, stream: BinaryIO, delimiter: str) -> pa.Schema | None:
         text = io.TextIOWrapper(
-            _RepairedLines(stream, self.job.chunk_bytes, self.status),
+            _RepairedLines(stream, self.job, self.status, self._long_line),
             encoding="utf-8-sig",  # a BOM is not part of the first column's name
             newline="",
         )
@@ -561,9 +575,18 @@ class _UnitScan:
 class _Counting:
     """Counts decompressed bytes as they are read, for the unit's ``bytes_read``."""
 
-    def __init__(self, stream: Any, status: UnitStatus) -> None:
+    def __init__(self, stream: Any, status: UnitStatus, limit: int | None = None) -> None:
         self._stream, self._status = stream, status
         self._head = b""
+        self._limit = limit
+
+    def _count(self, n: int) -> None:
+        self._status.bytes_read += n
+        if self._limit is not None and self._status.bytes_read > self._limit:
+            raise ExpandedSizeLimit(
+                f"decompressed size exceeds max_expanded_mb ({self._limit >> 20} MiB); "
+                "the copy holds what was read before, redacted"
+            )
 
     def read(self, size: int = -1) -> bytes:
         head = self._head
@@ -572,7 +595,7 @@ class _Counting:
             return head[:size]
         self._head = b""
         more = self._stream.read(-1 if size < 0 else size - len(head))
-        self._status.bytes_read += len(more)
+        self._count(len(more))
         return head + more if head else more  # type: ignore[no-any-return]
 
     def peek(self, size: int) -> bytes:
@@ -580,7 +603,7 @@ class _Counting:
         if len(self._head) < size:
             more = self._stream.read(size - len(self._head))
             self._head += more
-            self._status.bytes_read += len(more)
+            self._count(len(more))
         return self._head[:size]
 
     def seek(self, pos: int) -> None:
@@ -599,8 +622,10 @@ class _RepairedLines(io.RawIOBase):
     """A raw stream of the input's lines made valid UTF-8 (see readers.valid_utf8), so a
     CSV in Windows-1252 reads instead of failing, and is flagged."""
 
-    def __init__(self, stream: BinaryIO, chunk_bytes: int, status: UnitStatus) -> None:
-        self._blocks = line_blocks(stream, 0, -1, chunk_bytes)
+    def __init__(
+        self, stream: BinaryIO, job: ScanJob, status: UnitStatus, on_long_line: Callable[[], None]
+    ) -> None:
+        self._blocks = line_blocks(stream, 0, -1, job.chunk_bytes, job.max_line_bytes, on_long_line)
         # The current block and how much of it was read: the reader asks for 8 KiB at a
         # time, and slicing the rest of a block off each time would copy it over and over.
         self._buf = memoryview(b"")

@@ -108,3 +108,78 @@ def test_unknown_entity_in_a_policy_names_the_nearest() -> None:
     custom = Policy.from_dict({"version": 1, "entities": {"EMPLOYEE_ID": {"action": "hash"}}})
     custom.check_entities({*engine().entity_types, "EMPLOYEE_ID"})  # custom detector: fine
     Policy.default().check_entities(engine().entity_types)
+
+
+def test_long_lines_are_replaced_and_ranges_still_cover_every_line_once() -> None:
+    import io
+    import random
+
+    from jobs.readers import LONG_LINE, line_blocks
+
+    rng = random.Random(16)
+    lines = []
+    for i in range(300):
+        n = rng.choice([0, 3, 40, 700, 5000, 20000])
+        lines.append(f"{i}:" + "x" * n)
+    data = "\n".join(lines).encode()  # no newline at the end: the last line is open
+    limit = 4096
+    want = [ln.encode() if len(ln) <= limit else LONG_LINE for ln in lines]
+    calls: list[int] = []
+
+    def count() -> None:
+        calls.append(1)
+
+    for pieces in (1, 3, 7):
+        got: list[bytes] = []
+        calls.clear()
+        step = -(-len(data) // pieces)
+        for k in range(pieces):
+            a, b = k * step, min(len(data), (k + 1) * step)
+            owned = b"".join(line_blocks(io.BytesIO(data), a, b, 8192, limit, count))
+            got += owned.removesuffix(b"\n").split(b"\n") if owned else []
+        assert got == want, pieces
+        assert len(calls) == sum(len(ln) > limit for ln in lines)
+
+
+def test_a_single_line_zstd_bomb_is_read_in_linear_time(tmp_path: Path) -> None:
+    import time
+
+    import pyarrow as pa
+
+    src = tmp_path / "bomb.log.zst"
+    head = f"before {EMAIL}\n".encode()
+    with pa.CompressedOutputStream(str(src), "zstd") as out:
+        out.write(head)
+        piece = b"A" * (1 << 20)
+        for _ in range(1024):  # one 1 GiB line
+            out.write(piece)
+        out.write(f"\nafter {PHONE}\n".encode())
+    assert src.stat().st_size < 1 << 20
+    started = time.perf_counter()
+    got = scan_path(src, tmp_path / "w")
+    assert time.perf_counter() - started < 30
+    assert got.status.status == "ok"
+    assert got.status.flags["lines_over_max_line_bytes"] == 1
+    assert got.copy is not None
+    lines = got.copy.column("line").to_pylist()
+    assert len(lines) == 3 and lines[1] == "[REDACTED:LINE_TOO_LONG]"
+    assert sorted(got.findings.column("line_number").to_pylist()) == [1, 3]
+    _raw_free(got, tmp_path / "w", EMAIL, PHONE)
+
+
+def test_expanded_size_limit_fails_the_unit_and_keeps_the_redacted_prefix(
+    tmp_path: Path,
+) -> None:
+    import gzip
+
+    src = tmp_path / "many.log.gz"
+    src.write_bytes(gzip.compress(b"".join(f"{i} {EMAIL}\n".encode() for i in range(50000))))
+    got = scan_path(src, tmp_path / "w", max_expanded_bytes=256 << 10, chunk_bytes=64 << 10)
+    assert got.status.status == "failed"
+    assert got.status.error_class == "ExpandedSizeLimit"
+    assert EMAIL not in (got.status.reason or "")
+    assert got.copy is not None and 0 < got.copy.num_rows < 50000
+    lines = got.copy.column("line").to_pylist()
+    assert lines[-1] == "[REDACTED:LINE_CUT_BY_STREAM_ERROR]"
+    assert got.status.findings == got.copy.num_rows - 1
+    _raw_free(got, tmp_path / "w", EMAIL)
