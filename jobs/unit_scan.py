@@ -568,7 +568,12 @@ class _UnitScan:
         def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
             self._emit(None, first_row + row, path, value, span, action)
 
-        return scan_batch(batch, self.job.engine, self.job.policy, self.job.keys, emit)
+        def opaque(path: str, count: int) -> None:
+            self.status.flags["unreadable_type_values_nulled"] += count
+
+        return scan_batch(
+            batch, self.job.engine, self.job.policy, self.job.keys, emit, on_opaque=opaque
+        )
 
 
 # ------------------------------------------------------------------------- helpers

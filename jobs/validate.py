@@ -434,6 +434,11 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
                 _residual_rows(batch, rows, engine, policy, keys, hit)
             else:
                 for leaf in leaves(batch):
+                    if leaf.opaque:  # a type the scan cannot read must reach the copy null
+                        present = len(leaf.values) - leaf.values.null_count
+                        for _ in range(present):
+                            hit("UNREADABLE_TYPE", "replace", 1.0, f"column {leaf.path}")
+                        continue
                     for i, found_spans in engine.scan_arrow(as_text(leaf.values), field=leaf.key):
                         spans(found_spans, f"row {rows + int(leaf.rows[i])} column {leaf.path}")
             rows += batch.num_rows

@@ -183,3 +183,102 @@ def test_expanded_size_limit_fails_the_unit_and_keeps_the_redacted_prefix(
     assert lines[-1] == "[REDACTED:LINE_CUT_BY_STREAM_ERROR]"
     assert got.status.findings == got.copy.num_rows - 1
     _raw_free(got, tmp_path / "w", EMAIL)
+
+
+def _typed_batch() -> object:
+    import datetime as dt
+    from decimal import Decimal
+
+    import pyarrow as pa
+
+    mail = EMAIL.encode()
+    deep = pa.map_(pa.string(), pa.list_(pa.struct([("email", pa.string())])))
+    return pa.table(
+        {
+            "id": [1, 2],
+            "attrs": pa.array(
+                [[(EMAIL, "k"), ("contact", EMAIL)], None], pa.map_(pa.string(), pa.string())
+            ),
+            "blob": pa.array([b"mail " + mail, None], pa.binary()),
+            "latin": pa.array([b"\xe9t\xe9 " + mail, b"\x00\x01"], pa.large_binary()),
+            "fixed": pa.array([mail, b"x" * len(mail)], pa.binary(len(mail))),
+            "phone": pa.array([Decimal("9876543210"), Decimal("12")], pa.decimal128(12, 0)),
+            "nested": pa.array([[("k", [{"email": EMAIL}])], []], deep),
+            "dob": pa.array([dt.date(1987, 4, 12), None], pa.date32()),
+            "uuid": pa.ExtensionArray.from_storage(
+                pa.uuid(), pa.array([bytes(range(16)), None], pa.binary(16))
+            ),
+        }
+    )
+
+
+def test_parquet_maps_binaries_decimals_and_unions_never_reach_the_copy_raw(
+    tmp_path: Path,
+) -> None:
+    import pyarrow.parquet as pq
+
+    from jobs import storage
+    from jobs.validate import ResidualJob, residual_scan
+
+    table = _typed_batch()
+    src = tmp_path / "typed.parquet"
+    pq.write_table(table, src)  # type: ignore[arg-type]
+    got = scan_path(src, tmp_path / "w")
+    assert got.status.status == "ok", got.status.error_class
+    assert got.copy is not None and got.copy.schema == table.schema  # type: ignore[attr-defined]
+    rows = got.copy.to_pylist()
+    assert EMAIL not in str(rows) and "9876543210" not in str(rows)
+    assert rows[0]["latin"].startswith(b"\xe9t\xe9 ")  # untouched bytes keep their encoding
+    assert rows[1]["latin"] == b"\x00\x01" and rows[0]["id"] == 1
+    assert rows[0]["phone"] is None and rows[1]["phone"] == 12  # a masked phone fits no decimal
+    assert rows[0]["dob"] is None and rows[0]["uuid"].bytes == bytes(range(16))
+    paths = sorted(set(got.findings.column("field_path").to_pylist()))
+    assert paths == [
+        "attrs[0].key",
+        "attrs[1].value",
+        "blob",
+        "dob",
+        "fixed",
+        "latin",
+        "nested[0].value[0].email",
+        "phone",
+    ]
+    # The residual check reads every one of these types: it fails on the raw source and
+    # passes on the copy.
+    job = ResidualJob(engine(), Policy.default(), _keys(), frozenset({"keep"}), _s3())
+    raw = residual_scan(src.as_uri(), "parquet", job)
+    assert raw["residual_findings"] == 8 and EMAIL not in (raw["residual_at"] or "")
+    copy_uri = next((tmp_path / "w" / "staging" / "redacted").iterdir()).as_uri()
+    clean = residual_scan(copy_uri, "parquet", job)
+    assert clean["copy_exists"] and clean["residual_findings"] == 0, clean
+    del storage
+
+
+def test_a_type_that_cannot_be_read_as_text_is_nulled_and_counted() -> None:
+    import pyarrow as pa
+
+    from jobs.dataframe import scan_batch
+
+    union = pa.UnionArray.from_sparse(
+        pa.array([0, 1], pa.int8()), [pa.array([EMAIL, None]), pa.array([None, 7])]
+    )
+    batch = pa.RecordBatch.from_pydict({"u": union, "ok": pa.array([True, False])})
+    seen: list[tuple[str, int]] = []
+    out = scan_batch(
+        batch, engine(), Policy.default(), _keys(), on_opaque=lambda p, n: seen.append((p, n))
+    )
+    assert seen == [("u", 2)] and out.schema == batch.schema
+    assert out.column(0).to_pylist() == [None, None]
+    assert out.column(1).to_pylist() == [True, False]
+
+
+def _keys() -> object:
+    from tests.unit.hostile import KEYS
+
+    return KEYS
+
+
+def _s3() -> object:
+    from jobs import storage
+
+    return storage.S3Settings.from_env({})
