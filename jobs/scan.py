@@ -118,7 +118,10 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
         storage.check_writable(redacted_root, s3, sse)
     include = list(request.include) or cfg.include
     exclude = list(request.exclude) or cfg.exclude
-    found = storage.crawl(request.sources, s3, include, exclude)
+    found = storage.crawl(request.sources, s3, include, exclude, cfg.follow_symlinks_outside)
+    # Links the crawl did not follow are never opened; they join the manifest as skipped.
+    not_followed = [o for o in found if o.skip_reason]
+    found = [o for o in found if not o.skip_reason]
     # A source that contains the output (scanning /data into /data/piisweep) must not scan
     # the scan's own findings, copies or staged parts.
     own = (f"{out}/", f"{redacted_root}/")
@@ -136,6 +139,8 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
         row_groups=lambda uri: _row_groups(uri, s3),
         head=lambda uri, n: _head(uri, n, s3),
     )
+    skipped += [Skipped(o.uri, o.skip_reason or "") for o in not_followed]
+    objects += [ObjectEntry(o.uri, o.size, o.mtime_ms, None, None, None) for o in not_followed]
     staging = f"{out}/_staging/{scan_id}"
     storage.delete_tree(staging, s3)  # a crashed earlier attempt of this scan id
     job = ScanJob(

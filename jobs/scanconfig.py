@@ -47,6 +47,9 @@ class ScanConfig(BaseModel):
     max_expanded_mb: float | None = Field(
         16384, gt=0, description="a unit decompressing to more fails, its prefix kept"
     )
+    follow_symlinks_outside: bool = Field(
+        False, description="follow local symbolic links whose target is outside the source"
+    )
     spark: dict[str, str] = {}
 
     @field_validator("spark", mode="before")

@@ -282,3 +282,40 @@ def _s3() -> object:
     from jobs import storage
 
     return storage.S3Settings.from_env({})
+
+
+def test_crawl_detects_link_loops_lists_each_file_once_and_stays_inside_the_root(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from jobs import storage
+
+    secret = tmp_path / "keys.yaml"
+    secret.write_text("fingerprint_key: not-for-the-lake\n")
+    src = tmp_path / "lake"
+    (src / "a" / "b").mkdir(parents=True)
+    (src / "a" / "b" / "app.log").write_text("hello\n")
+    (src / "top.log").write_text("top\n")
+    os.symlink(src / "a", src / "a" / "b" / "up")  # a loop: a/b/up -> a
+    os.symlink(src / "loop2", src / "loop1")  # a loop of two links
+    os.symlink(src / "loop1", src / "loop2")
+    for i in range(5):  # five links to one file
+        os.symlink(src / "top.log", src / f"alias{i}.log")
+    os.symlink(secret, src / "keys.log")  # outside the root
+    os.symlink(tmp_path / "gone", src / "broken.log")
+    os.link(src / "top.log", src / "hard.log")
+
+    s3 = storage.S3Settings.from_env({})
+    listed = storage.crawl([str(src)], s3)
+    ok = sorted(o.uri.rsplit("/lake/", 1)[1] for o in listed if not o.skip_reason)
+    assert ok == ["a/b/app.log", "hard.log", "top.log"]  # a hard link is a name of its own
+    reasons = {o.uri.rsplit("/lake/", 1)[1]: o.skip_reason for o in listed if o.skip_reason}
+    assert reasons["keys.log"] == "symbolic link points outside the source root (not followed)"
+    assert reasons["a/b/up"] == "symbolic link loop or directory already listed"
+    assert reasons["alias3.log"] == "symbolic link to a file already listed"
+    assert "broken" in reasons["broken.log"] and "loop1" in reasons
+    assert all(o.size == 0 for o in listed if o.skip_reason)
+    # Asked to, it follows a link out of the root, still once per file.
+    followed = storage.crawl([str(src)], s3, follow_links_outside=True)
+    assert any(o.uri.endswith("/keys.log") and not o.skip_reason for o in followed)
