@@ -516,7 +516,8 @@ def test_hostile_links_headers_and_parquet_types_in_one_scan(spark: Any, tmp_pat
         if path.is_file():
             data = path.read_bytes()
             if path.suffix == ".parquet":
-                data = str(pq.read_table(path).to_pylist()).encode() + str(
-                    pq.read_schema(path)
-                ).encode()
+                data = (
+                    str(pq.read_table(path).to_pylist()).encode()
+                    + str(pq.read_schema(path)).encode()
+                )
             assert EMAIL.encode() not in data and PHONE.encode() not in data, path
