@@ -9,10 +9,11 @@ copy and edit, and a unit test keeps the two equal.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -28,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from detectors.entities import VOCABULARY
 from detectors.errors import ConfigError, OperatorError
 from detectors.keys import KeyRing
 from detectors.operators import (
@@ -270,6 +272,25 @@ class Policy:
     def action_for(self, entity_type: str) -> str:
         # From the per-entity cache: every finding asks (the findings row's ``action``).
         return self._operator(entity_type)[0]
+
+    def check_entities(self, known: Iterable[str]) -> None:
+        """Refuse entity names no detector produces: a rule for ``PHONE_NUMBR`` would
+        otherwise be accepted and never apply, leaving phone numbers under the default
+        action. ``known`` is the engine's entity types (custom detectors included); the
+        DESIGN.md vocabulary is always known. The error names the nearest valid entity."""
+        valid = set(known) | set(VOCABULARY)
+        problems = []
+        for name in self.model.entities:
+            if name in valid:
+                continue
+            near = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            problems.append(
+                f"{self.source}: entities.{name}: unknown entity {name!r}: no detector "
+                f"produces it{hint} (custom detectors' entities are valid)"
+            )
+        if problems:
+            raise ConfigError("\n".join(problems))
 
     def check_keys(self, keys: KeyRing) -> None:
         """Fail at start-up, not on the first value, when the policy needs absent keys."""

@@ -895,14 +895,21 @@ def process_json_text(
 ) -> RecordResult:
     """One record given as JSON text (a JSONL line, a ``data_json`` cell): parsed, or
     repaired when the repair is unambiguous (``status == "repaired"``), or else redacted
-    conservatively as text into ``{"_unparsed": "<redacted text>"}`` (``"unparsed"``).
+    conservatively as text into ``{"_unparsed": "<redacted text>"}`` (``"unparsed"``;
+    ``repairs == ("too_deep",)`` when it parsed but nests too deep to walk).
     Never returns any part of ``text`` unredacted. ``result.json()`` is the output line."""
     rules = rules if rules is not None else rules_of(policy)
     try:
         value, repairs = repair_json(text)
+        result = process_record(engine, value, policy, keys, rules)
     except Unrepairable:
         return _unparsed(engine, text, policy, keys, rules)
-    result = process_record(engine, value, policy, keys, rules)
+    except RecursionError:
+        # Nested deeper than Python's parser and walkers can recurse (``[[[[…`` 10,000
+        # deep): this one record is redacted as text, so the lines around it still scan.
+        result = _unparsed(engine, text, policy, keys, rules)
+        result.repairs = ("too_deep",)
+        return result
     if repairs:
         result.status, result.repairs = "repaired", repairs
     return result

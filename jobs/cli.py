@@ -103,6 +103,7 @@ def _context(args: argparse.Namespace) -> local_detect.Context:
         policy = policy.with_threshold(args.threshold)
     conf_dir = Path(args.conf_dir) if args.conf_dir else DEFAULT_CONF
     engine = load_engine(conf_dir, threshold=policy.threshold, engine=args.engine)
+    policy.check_entities(engine.entity_types)
     keys = KeyRing.load()
     policy.check_keys(keys)
     uri = "stdin" if args.path == "-" else Path(args.path).resolve().as_uri()

@@ -9,9 +9,11 @@ same per-batch code as a Parquet unit (:func:`scan_batch`, shared with ``unit_sc
 Both go through ``mapInArrow``: columns reach the Python worker as Arrow buffers, the engine
 (pickled into the task closure, so unpickled once per task; its scanner compiled once per
 Python worker and call, see ``_Task``) scans whole leaf arrays, and Python runs only for
-candidate values. Only string, integer and
-nested struct/list leaves are scanned (``jobs.nested``); maps, binaries, floats, decimals
-and dates are passed through untouched.
+candidate values. :func:`scan_batch` (Parquet units too) reads every leaf type
+``jobs.nested`` can read as text: strings, binaries, numbers, decimals, dates, inside
+structs, lists and maps, and nulls the leaves it cannot read. The DataFrame functions still
+choose their columns by Spark type first (string and integer columns and structs/arrays of
+them, see ``_scannable``); other top-level columns are passed through untouched.
 
 ``record_index`` of a finding is, by default, the value of
 ``pyspark.sql.functions.monotonically_increasing_id()`` for its row, added just before the
@@ -48,7 +50,7 @@ from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.spans import Span
 from jobs.findings import arrow_schema, finding_values, rows_table
-from jobs.nested import Leaf, as_text, from_text, leaves, rebuild
+from jobs.nested import Leaf, as_text, from_text, leaves, rebuild, to_value
 from jobs.worker import worker_engine
 
 if TYPE_CHECKING:
@@ -170,6 +172,7 @@ def scan_batch(
     *,
     redact: bool = True,
     columns: Sequence[int] | None = None,
+    on_opaque: Callable[[str, int], None] | None = None,
 ) -> pa.RecordBatch:
     """Scan every leaf of ``batch`` (or of the columns at ``columns``), report each span at
     or above the policy threshold through ``emit``, and return the batch redacted (or
@@ -180,6 +183,9 @@ def scan_batch(
     with ``redact`` false, candidates in integer leaves are redacted, because whether the
     redacted form still fits the column decides their ``action`` (``drop``).
 
+    Leaves of a type that cannot be read as text (``Leaf.opaque``: unions, extension
+    types) are nulled when redacting, and ``on_opaque(path, values nulled)`` is told.
+
     An exception while handling a leaf becomes :class:`DataFrameScanError` naming the leaf
     path and the exception class only; missing keys (KeyMaterialError) pass through.
     """
@@ -187,6 +193,13 @@ def scan_batch(
     target = batch.select(list(positions))
     replaced: dict[str, pa.Array] = {}
     for leaf in leaves(target):
+        if leaf.opaque:  # a type read as nothing is copied as nothing (see nested.Leaf)
+            present = len(leaf.values) - leaf.values.null_count
+            if present and redact:
+                replaced[leaf.path] = pa.nulls(len(leaf.values), leaf.values.type)
+                if on_opaque is not None:
+                    on_opaque(leaf.path, present)
+            continue
         try:
             new = _scan_leaf(leaf, engine, policy, keys, emit, redact)
         except KeyMaterialError:
@@ -219,7 +232,9 @@ def _scan_leaf(
     if not hits:
         return None
     value_type = _value_type(leaf.values.type)
-    integer = pa.types.is_integer(value_type)
+    # Any leaf that is not a string: whether the redacted text still fits its type
+    # decides its action (``drop`` when it is nulled), so it is redacted even for a scan.
+    typed = not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type))
     changed: dict[int, str | None] = {}
     threshold = policy.threshold
     # Only the candidates' values, never the whole column, fetched in one call.
@@ -230,9 +245,9 @@ def _scan_leaf(
             continue
         new: str | None = value
         nulled = False
-        if redact or integer:
+        if redact or typed:
             new = policy.redact_value(value, spans, keys)
-            if integer and new is not None and not _fits(new, value_type):
+            if typed and new is not None and to_value(new, value_type) is None:
                 new, nulled = None, True
         if emit is not None:
             row, path = int(leaf.rows[i]), leaf.field_path(i)
@@ -249,23 +264,15 @@ def _value_type(t: pa.DataType) -> pa.DataType:
     return t.value_type if pa.types.is_dictionary(t) else t
 
 
-def _fits(text: str, t: pa.DataType) -> bool:
-    """Whether a redacted text is a number that ``t`` (an integer type) can hold; from_text
-    nulls what does not parse, this also catches what parses but overflows."""
-    try:
-        n = int(text)
-    except ValueError:
-        return False
-    info = np.iinfo(t.to_pandas_dtype())
-    return bool(info.min <= n <= info.max)
-
-
 def _replaced(values: pa.Array, changed: dict[int, str | None]) -> pa.Array:
     """``values`` with the rows in ``changed`` replaced (texts converted back to the leaf's
     type by ``from_text``); untouched rows keep their buffers, no Python per row."""
     base = values.dictionary_decode() if pa.types.is_dictionary(values.type) else values
     rows = sorted(changed)
-    new, _ = from_text([changed[i] for i in rows], base)
+    # Binary values decoded as Latin-1 are encoded back the same way (nested.to_value).
+    binary = pa.types.is_binary(base.type) or pa.types.is_large_binary(base.type)
+    originals = base.take(pa.array(rows, pa.int64())).to_pylist() if binary else None
+    new, _ = from_text([changed[i] for i in rows], base, originals)
     mask = np.zeros(len(base), dtype=bool)
     mask[rows] = True
     out = pc.replace_with_mask(base, pa.array(mask), new)
@@ -357,6 +364,7 @@ def _resolve(
     if keys is None:
         keys = KeyRing.load()
     policy.check_keys(keys)
+    policy.check_entities(engine.entity_types)
     return engine, policy, keys
 
 

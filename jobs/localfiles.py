@@ -110,26 +110,28 @@ def infer_format(name: str, stream: BinaryIO, requested: str = "auto") -> str:
 
 def line_chunks(stream: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:
     """Blocks of whole lines (the last may lack its newline). A line longer than ``size``
-    is returned whole, so memory is bounded by max(size, longest line)."""
-    carry = b""
+    is returned whole, so memory is bounded by max(size, longest line). The pieces of a
+    long line are collected in a list and joined once: growing one bytes object by
+    concatenation made a single 1 GiB line quadratic."""
+    pending: list[bytes] = []
     while True:
         try:
             block = stream.read(size)
         except (OSError, EOFError, ValueError) as exc:  # truncated or corrupt compressed input
-            if carry:
-                yield carry
+            if pending:
+                yield b"".join(pending)
             raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None
         if not block:
-            if carry:
-                yield carry
+            if pending:
+                yield b"".join(pending)
             return
-        block = carry + block
         cut = block.rfind(b"\n")
         if cut < 0:
-            carry = block
+            pending.append(block)
             continue
-        carry = block[cut + 1 :]
-        yield block[: cut + 1]
+        pending.append(block[: cut + 1])
+        yield b"".join(pending)
+        pending = [block[cut + 1 :]] if cut + 1 < len(block) else []
 
 
 def text_reader(stream: BinaryIO) -> io.TextIOWrapper:

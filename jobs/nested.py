@@ -9,8 +9,10 @@ keeps the source schema exactly.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +29,9 @@ class Leaf:
     values: pa.Array
     rows: np.ndarray
     indexes: list[np.ndarray] = field(default_factory=list)
+    # A leaf whose type piisweep cannot read as text (a union, an extension type): it is
+    # nulled in the copy and counted, never passed through unread (``opaque``).
+    opaque: bool = False
 
     def field_path(self, i: int) -> str:
         """The concrete path of value ``i``: ``items[3].phone``."""
@@ -40,67 +45,181 @@ class Leaf:
 
 
 def scannable(t: pa.DataType) -> bool:
-    """Leaf types worth scanning: text, and integers (a phone stored as int64)."""
+    """Leaf types that can hold a value a detector reads, all scanned as text: strings;
+    binaries (decoded as UTF-8, else Latin-1, see :func:`as_text`); integers, decimals and
+    floats (a phone stored as a number); dates and timestamps (a date of birth)."""
     if pa.types.is_dictionary(t):
         return scannable(t.value_type)
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+    return (
+        _stringy(t)
+        or _binary(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_decimal(t)
+        or (pa.types.is_floating(t) and t != pa.float16())
+        or pa.types.is_date(t)
+        or pa.types.is_timestamp(t)
+    )
+
+
+def inert(t: pa.DataType) -> bool:
+    """Leaf types that cannot hold text or an identifier, kept as they are."""
+    return (
+        pa.types.is_null(t)
+        or pa.types.is_boolean(t)
+        or t == pa.float16()  # three significant digits: no identifier fits
+        or pa.types.is_time(t)
+        or pa.types.is_duration(t)
+        or pa.types.is_interval(t)
+    )
+
+
+def _stringy(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _binary(t: pa.DataType) -> bool:
+    return (
+        pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_fixed_size_binary(t)
+        or pa.types.is_binary_view(t)
+    )
 
 
 def leaves(batch: pa.RecordBatch) -> Iterator[Leaf]:
-    """Every scannable leaf of every column of ``batch``."""
+    """Every leaf of every column of ``batch`` that is not :func:`inert`: the scannable
+    ones, and the opaque ones (``Leaf.opaque``) the caller must not copy unread."""
     rows = np.arange(batch.num_rows, dtype=np.int64)
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
         yield from _walk(column, name, name, rows, [])
+
+
+def _children(array: pa.Array) -> tuple[pa.Array, np.ndarray, list[pa.Array]] | None:
+    """The entries of a list-like array: relative offsets, and its child arrays sliced to
+    the entries this (possibly sliced) array owns: one child for lists, keys and items for
+    maps. None for other types."""
+    t = array.type
+    if pa.types.is_fixed_size_list(t):
+        size = t.list_size
+        rel = np.arange(len(array) + 1, dtype=np.int64) * size
+        return array, rel, [array.values.slice(array.offset * size, len(array) * size)]
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t)):
+        return None
+    offsets = np.asarray(array.offsets, dtype=np.int64)
+    first, n = int(offsets[0]), int(offsets[-1] - offsets[0])
+    if pa.types.is_map(t):
+        kids = [array.keys.slice(first, n), array.items.slice(first, n)]
+    else:
+        kids = [array.values.slice(first, n)]
+    return array, offsets - offsets[0], kids
 
 
 def _walk(
     array: pa.Array, path: str, key: str, rows: np.ndarray, indexes: list[np.ndarray]
 ) -> Iterator[Leaf]:
     t = array.type
+    if isinstance(t, pa.BaseExtensionType):  # UUID, JSON, user types: read their storage
+        yield from _walk(array.storage, path, key, rows, indexes)
+        return
+    listed = _children(array)
     if pa.types.is_struct(t):
         for child_field, child in zip(t, array.flatten(), strict=True):
             yield from _walk(child, f"{path}.{child_field.name}", child_field.name, rows, indexes)
-    elif pa.types.is_list(t) or pa.types.is_large_list(t):
-        offsets = np.asarray(array.offsets, dtype=np.int64)
-        child = array.values.slice(offsets[0], offsets[-1] - offsets[0])
-        rel = offsets - offsets[0]
-        pos = np.arange(len(child), dtype=np.int64)
+    elif listed is not None:
+        _, rel, kids = listed
+        pos = np.arange(len(kids[0]), dtype=np.int64)
         parent = np.searchsorted(rel, pos, side="right") - 1
         inner = [ix[parent] for ix in indexes] + [pos - rel[parent]]
-        yield from _walk(child, f"{path}[]", key, rows[parent], inner)
+        if pa.types.is_map(t):  # a map is a list of key/value pairs; both can be PII
+            yield from _walk(kids[0], f"{path}[].key", key, rows[parent], inner)
+            yield from _walk(kids[1], f"{path}[].value", key, rows[parent], inner)
+        else:
+            yield from _walk(kids[0], f"{path}[]", key, rows[parent], inner)
     elif scannable(t):
         yield Leaf(path, key, array, rows, indexes)
+    elif not inert(t):
+        yield Leaf(path, key, array, rows, indexes, opaque=True)
 
 
 def as_text(values: pa.Array) -> pa.Array:
-    """A leaf as a string array for the engine (integers as their decimal text)."""
+    """A leaf as a string array for the engine: numbers, decimals, dates and timestamps as
+    their text; binaries as UTF-8 where every value is UTF-8 (no copy), otherwise value by
+    value, UTF-8 where it decodes and Latin-1 where not (every byte a character, so an
+    e-mail inside a blob is still seen)."""
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
-    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+    t = values.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
         return values
+    if _binary(t):
+        try:
+            return pc.cast(values, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pa.array([_decode(v) for v in values.to_pylist()], pa.string())
     return pc.cast(values, pa.string())
 
 
-def from_text(texts: list[str | None], like: pa.Array) -> tuple[pa.Array, list[bool]]:
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode(value: bytes | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def from_text(
+    texts: list[str | None], like: pa.Array, originals: list[Any] | None = None
+) -> tuple[pa.Array, list[bool]]:
     """Redacted texts back in the leaf's own type, and which values became null because
-    the redacted form does not fit the type (a masked phone in an int64 column)."""
+    the redacted form does not fit the type (a masked phone in an int64 or decimal column,
+    a replacement longer than a fixed-size binary). A binary value gets the text's UTF-8
+    bytes, or Latin-1 when its ``originals`` entry was not UTF-8 (untouched bytes stay)."""
     t = like.type
     value_type = t.value_type if pa.types.is_dictionary(t) else t
     nulled = [False] * len(texts)
-    if pa.types.is_integer(value_type):
-        out: list[int | None] = []
-        for i, s in enumerate(texts):
-            try:
-                out.append(None if s is None else int(s))
-            except ValueError:
-                out.append(None)
-                nulled[i] = True
-        array = pa.array(out, type=value_type)
-    else:
+    if _stringy(value_type):
         array = pa.array(texts, type=value_type)
+    else:
+        out: list[Any] = []
+        for i, s in enumerate(texts):
+            was = originals[i] if originals is not None else None
+            v = None if s is None else to_value(s, value_type, was)
+            nulled[i] = s is not None and v is None
+            out.append(v)
+        array = pa.array(out, type=value_type)
     if pa.types.is_dictionary(t):
         array = pc.dictionary_encode(array).cast(t)
     return array, nulled
+
+
+def to_value(text: str, t: pa.DataType, original: Any = None) -> Any:
+    """``text`` as a Python value of type ``t``, or None when it does not fit."""
+    if _binary(t):
+        data = text.encode("utf-8")
+        if isinstance(original, bytes) and not _is_utf8(original):
+            with contextlib.suppress(UnicodeEncodeError):  # as_text used Latin-1: same way back
+                data = text.encode("latin-1")
+        return None if pa.types.is_fixed_size_binary(t) and len(data) != t.byte_width else data
+    if pa.types.is_integer(t):
+        try:
+            n = int(text)
+        except ValueError:
+            return None
+        info = np.iinfo(t.to_pandas_dtype())
+        return n if info.min <= n <= info.max else None
+    try:
+        return pc.cast(pa.array([text], pa.string()), t)[0].as_py()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return None
 
 
 def rebuild(batch: pa.RecordBatch, replaced: dict[str, pa.Array]) -> pa.RecordBatch:
@@ -120,6 +239,8 @@ def _rebuild(array: pa.Array, path: str, replaced: dict[str, pa.Array]) -> pa.Ar
     if not any(p.startswith(path) for p in replaced):
         return array
     t = array.type
+    if isinstance(t, pa.BaseExtensionType):
+        return pa.ExtensionArray.from_storage(t, _rebuild(array.storage, path, replaced))
     mask = array.is_null() if array.null_count else None
     if pa.types.is_struct(t):
         children = [
@@ -127,12 +248,19 @@ def _rebuild(array: pa.Array, path: str, replaced: dict[str, pa.Array]) -> pa.Ar
             for f, child in zip(t, array.flatten(), strict=True)
         ]
         return pa.StructArray.from_arrays(children, fields=list(t), mask=mask)
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        offsets = np.asarray(array.offsets, dtype=np.int64)
-        child = array.values.slice(offsets[0], offsets[-1] - offsets[0])
-        new_child = _rebuild(child, f"{path}[]", replaced)
-        cls = pa.ListArray if pa.types.is_list(t) else pa.LargeListArray
-        width = pa.int32() if pa.types.is_list(t) else pa.int64()
-        rel = pa.array(offsets - offsets[0], type=width)
-        return cls.from_arrays(rel, new_child, type=t, mask=mask)
-    return array
+    listed = _children(array)
+    if listed is None:
+        return array
+    _, rel, kids = listed
+    if pa.types.is_fixed_size_list(t):
+        new_child = _rebuild(kids[0], f"{path}[]", replaced)
+        return pa.FixedSizeListArray.from_arrays(new_child, type=t, mask=mask)
+    if pa.types.is_map(t):
+        keys = _rebuild(kids[0], f"{path}[].key", replaced)
+        items = _rebuild(kids[1], f"{path}[].value", replaced)
+        offsets = pa.array(rel, type=pa.int32())
+        return pa.MapArray.from_arrays(offsets, keys, items, type=t, mask=mask)
+    new_child = _rebuild(kids[0], f"{path}[]", replaced)
+    cls = pa.ListArray if pa.types.is_list(t) else pa.LargeListArray
+    width = pa.int32() if pa.types.is_list(t) else pa.int64()
+    return cls.from_arrays(pa.array(rel, type=width), new_child, type=t, mask=mask)

@@ -10,10 +10,14 @@ finish its last line. Concatenating the lines of all ranges gives every line exa
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
+import io
 import lzma
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
+
+import numpy as np
 
 from detectors.errors import PiisweepError
 
@@ -22,6 +26,11 @@ CHUNK_BYTES = 8 << 20
 
 class CorruptInput(PiisweepError):
     """The object's bytes end early or do not decompress; the message names no content."""
+
+
+class ExpandedSizeLimit(CorruptInput):
+    """The decompressed stream grew past ``max_expanded_bytes`` (a decompression bomb, or
+    an object far larger than the scan was sized for); what was read before is kept."""
 
 
 def decompressed(raw: Any, compression: str | None) -> BinaryIO:
@@ -48,8 +57,28 @@ def _read(stream: BinaryIO, size: int) -> bytes:
         raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
 
 
+MAX_LINE_BYTES = 64 << 20
+LONG_LINE = b"[REDACTED:LINE_TOO_LONG]"
+"""What a line longer than ``max_line_bytes`` becomes. Such a line is a blob (a base64
+payload, a decompression bomb's single line), not a log line: it is read through once,
+in 64 KiB pieces, without being held, and the copy keeps its line number with this text
+instead. Scanning it in windows was the alternative, but a value split across a window
+edge would be missed while the rest of the line reached the copy raw; dropping it never
+passes anything raw, and the object's ``lines_over_max_line_bytes`` flag says it happened."""
+
+
+CUT_LINE = b"[REDACTED:LINE_CUT_BY_STREAM_ERROR]"
+"""The last, unfinished line of a stream that fails (a truncated gzip, the expanded-size
+limit): it is redacted whole rather than copied as a fragment that detectors cannot match."""
+
+
 def line_blocks(
-    stream: BinaryIO, start: int = 0, end: int = -1, chunk_bytes: int = CHUNK_BYTES
+    stream: BinaryIO,
+    start: int = 0,
+    end: int = -1,
+    chunk_bytes: int = CHUNK_BYTES,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    on_long_line: Callable[[], None] | None = None,
 ) -> Iterator[bytes]:
     """Blocks of whole lines of ``stream`` owned by the byte range ``[start, end)``.
 
@@ -57,52 +86,124 @@ def line_blocks(
     line of the object. The stream must be positioned at 0, or seekable when start > 0.
     If the stream turns out corrupt (a truncated gzip), everything read before the damage
     is yielded first, then CorruptInput is raised: the caller keeps the good prefix.
+
+    The buffer grows in place and a newline is searched for only in the bytes just read,
+    so a single huge line costs linear time. A line longer than ``max_line_bytes`` is
+    consumed without being kept and yielded as :data:`LONG_LINE` (``on_long_line`` is
+    called for each), so memory stays below ``chunk_bytes + max_line_bytes``.
     """
+
+    def bounded(block: bytes) -> bytes:
+        return _bound_lines(block, max_line_bytes, on_long_line)
+
     here = 0  # absolute offset of buf[0]
-    buf = b""
+    buf = bytearray()
     if start > 0:
         stream.seek(start - 1)
         here = start - 1
         while True:  # the first owned line starts after the first newline at >= start-1
-            block = _read(stream, 64 << 10)
+            block = _read(stream, _READ_BYTES)
             if not block:
                 return
-            buf += block
-            cut = buf.find(b"\n")
+            cut = block.find(b"\n")
             if cut >= 0:
                 here += cut + 1
-                buf = buf[cut + 1 :]
+                buf += block[cut + 1 :]
                 break
-            here += len(buf)
-            buf = b""
+            here += len(block)
+    last_nl = buf.rfind(b"\n")  # the last newline in buf, kept up to date incrementally
     while True:
         if end >= 0 and here >= end:
             return
         if end >= 0 and here + len(buf) > end:
             # The last owned line is the one holding byte end-1; finish it and stop.
-            nl = buf.find(b"\n", end - 1 - here)
-            if nl >= 0:
-                yield buf[: nl + 1]
+            if last_nl >= end - 1 - here:
+                nl = buf.find(b"\n", end - 1 - here)
+                yield bounded(bytes(buf[: nl + 1]))
                 return
-        elif len(buf) >= chunk_bytes:
-            cut = buf.rfind(b"\n")
-            if cut >= 0:
-                yield buf[: cut + 1]
-                here += cut + 1
-                buf = buf[cut + 1 :]
+        elif len(buf) >= chunk_bytes and last_nl >= 0:
+            yield bounded(bytes(buf[: last_nl + 1]))
+            here += last_nl + 1
+            del buf[: last_nl + 1]
+            last_nl = -1
+            continue
+        if len(buf) - (last_nl + 1) > max_line_bytes:
+            if last_nl >= 0:  # the whole lines before the long one go first
+                yield bounded(bytes(buf[: last_nl + 1]))
+                here += last_nl + 1
+                del buf[: last_nl + 1]
+                last_nl = -1
                 continue
+            skipped, rest, done = _skip_line(stream, len(buf))
+            buf = bytearray(rest)
+            here += skipped
+            last_nl = buf.rfind(b"\n")
+            if on_long_line is not None:
+                on_long_line()
+            yield LONG_LINE + (b"" if done else b"\n")
+            if done:
+                return
+            continue
         try:
             block = _fill(stream, max(chunk_bytes - len(buf), _READ_BYTES))
         except _Partial as partial:
-            tail = buf + partial.data
-            if tail:
-                yield tail
+            # The whole lines read before the damage are kept; the line the damage cut is
+            # not: a value cut in half (``ravi.kum``) no longer matches any detector.
+            tail = bytes(buf) + partial.data
+            cut = tail.rfind(b"\n")
+            if cut >= 0:
+                yield bounded(tail[: cut + 1])
+            if cut + 1 < len(tail):
+                yield CUT_LINE
             raise partial.error from None
         if not block:
             if buf:
-                yield buf
+                yield bounded(bytes(buf))
             return
-        buf = buf + block if buf else block
+        k = block.rfind(b"\n")
+        if k >= 0:
+            last_nl = len(buf) + k
+        buf += block
+
+
+def _bound_lines(
+    block: bytes, max_line_bytes: int, on_long_line: Callable[[], None] | None
+) -> bytes:
+    """``block`` with every line longer than ``max_line_bytes`` replaced by LONG_LINE
+    (lines that arrived whole in one read); newline positions come from numpy, so a
+    block of short lines costs one pass."""
+    if len(block) <= max_line_bytes:
+        return block
+    nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], nl + 1))
+    ends = np.concatenate((nl, [len(block)]))
+    long = np.flatnonzero(ends - starts > max_line_bytes)
+    if not len(long):
+        return block
+    out, at = [], 0
+    for i in long.tolist():
+        out += [block[at : int(starts[i])], LONG_LINE]
+        at = int(ends[i])
+        if on_long_line is not None:
+            on_long_line()
+    out.append(block[at:])
+    return b"".join(out)
+
+
+def _skip_line(stream: BinaryIO, held: int) -> tuple[int, bytes, bool]:
+    """Read past the rest of a too-long line whose first ``held`` bytes were buffered:
+    the line's length with its newline, the bytes after it in the last piece read, and
+    whether the stream ended inside the line. A stream that fails here raises, and the
+    line (already over the bound) is not yielded: nothing of it was kept."""
+    skipped = held
+    while True:
+        piece = _read(stream, _READ_BYTES)
+        if not piece:
+            return skipped, b"", True
+        nl = piece.find(b"\n")
+        if nl >= 0:
+            return skipped + nl + 1, piece[nl + 1 :], False
+        skipped += len(piece)
 
 
 _READ_BYTES = 64 << 10
@@ -162,3 +263,54 @@ def _legacy(line: bytes) -> str:
 
 
 _CP1252_HOLES = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+
+
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def unicode_bom(head: bytes) -> str | None:
+    """``utf-16`` or ``utf-32`` when the text starts with that encoding's byte-order mark.
+
+    Windows tools (PowerShell redirection, Excel's "Unicode text", SQL Server exports)
+    write UTF-16 with a BOM; its NUL bytes would otherwise make it look binary and a whole
+    export would be skipped unread. Without a BOM, UTF-16 stays "binary": guessing the
+    encoding of bytes with NULs is how scanners produce noise.
+    """
+    return next((enc for bom, enc in _UNICODE_BOMS if head.startswith(bom)), None)
+
+
+class Utf8Transcoder(io.RawIOBase):
+    """A raw stream of UTF-8 bytes decoded incrementally from a UTF-16/32 stream (BOM
+    consumed), 64 KiB at a time, so memory stays bounded. Malformed code units (a lone
+    surrogate, an odd trailing byte) become U+FFFD: nothing is passed through undecoded."""
+
+    def __init__(self, stream: BinaryIO, encoding: str) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._out = memoryview(b"")
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._out and not self._eof:
+            piece = _read(self._stream, _READ_BYTES)
+            self._eof = not piece
+            text = self._decoder.decode(piece, final=self._eof)
+            self._out = memoryview(text.encode("utf-8"))
+        n = min(len(b), len(self._out))
+        b[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+
+def transcoded(stream: BinaryIO, encoding: str) -> BinaryIO:
+    """``stream`` (UTF-16/32 with a BOM) as a buffered UTF-8 stream with ``peek``."""
+    return io.BufferedReader(Utf8Transcoder(stream, encoding), 1 << 16)  # type: ignore[return-value]

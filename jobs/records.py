@@ -133,6 +133,7 @@ def build_context(
     detector_engine = load_engine(
         Path(conf_dir) if conf_dir else None, threshold=policy.threshold, engine=engine
     )
+    policy.check_entities(detector_engine.entity_types)
     return Context(detector_engine, policy, keys)
 
 

@@ -115,6 +115,7 @@ def run_scan(request: ScanRequest, spark: Any = None, master: str | None = None)
     engine = load_engine(
         Path(request.conf_dir) if request.conf_dir else None, threshold, engine=request.engine
     )
+    policy.check_entities(engine.entity_types)
     storage.check_writable(out, s3, sse)
     redacted_root = storage.parse_uri(
         request.redacted_out or cfg.redacted_out or f"{out}/redacted"
@@ -160,7 +161,10 @@ def _locked_scan(
     _purge_orphan_findings(out, scan_id, s3)
     include = list(request.include) or cfg.include
     exclude = list(request.exclude) or cfg.exclude
-    found = storage.crawl(request.sources, s3, include, exclude)
+    found = storage.crawl(request.sources, s3, include, exclude, cfg.follow_symlinks_outside)
+    # Links the crawl did not follow are never opened; they join the manifest as skipped.
+    not_followed = [o for o in found if o.skip_reason]
+    found = [o for o in found if not o.skip_reason]
     # A source that contains the output (scanning /data into /data/piisweep) must not scan
     # the scan's own findings, copies or staged parts.
     own = (f"{out}/", f"{redacted_root}/")
@@ -181,6 +185,8 @@ def _locked_scan(
     )
     objects += [u[0] for u in unsafe]
     skipped += [u[1] for u in unsafe]
+    skipped += [Skipped(o.uri, o.skip_reason or "") for o in not_followed]
+    objects += [ObjectEntry(o.uri, o.size, o.mtime_ms, None, None, None) for o in not_followed]
     staging = f"{out}/_staging/{scan_id}/{attempt}"
     job = ScanJob(
         engine=engine,
@@ -191,6 +197,8 @@ def _locked_scan(
         sse=sse,
         chunk_bytes=int(cfg.chunk_mb * MB),
         max_json_bytes=int(cfg.max_json_mb * MB),
+        max_line_bytes=int(cfg.max_line_mb * MB),
+        max_expanded_bytes=int(cfg.max_expanded_mb * MB) if cfg.max_expanded_mb else None,
     )
 
     from jobs.spark import session

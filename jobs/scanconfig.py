@@ -44,6 +44,15 @@ class ScanConfig(BaseModel):
     lock_lease_minutes: float = Field(
         10, gt=0, description="lease of a scan id's lock; renewed while the scan runs"
     )
+    max_line_mb: float = Field(
+        64, gt=0, description="longer lines are replaced by [REDACTED:LINE_TOO_LONG], flagged"
+    )
+    max_expanded_mb: float | None = Field(
+        16384, gt=0, description="a unit decompressing to more fails, its prefix kept"
+    )
+    follow_symlinks_outside: bool = Field(
+        False, description="follow local symbolic links whose target is outside the source"
+    )
     spark: dict[str, str] = {}
 
     @field_validator("spark", mode="before")

@@ -549,6 +549,9 @@ class ObjectInfo:
     size: int
     mtime_ms: int
     etag: str | None
+    # Set for a listed entry no task may open (a symbolic link the crawl does not follow):
+    # the scan reports it as skipped with this reason and never reads it.
+    skip_reason: str | None = None
 
 
 def _is_hidden(relpath: str) -> bool:
@@ -585,6 +588,7 @@ def crawl(
     s3: S3Settings,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    follow_links_outside: bool = False,
 ) -> list[ObjectInfo]:
     """Every object under ``sources``, sorted by URI and deduplicated.
 
@@ -595,11 +599,19 @@ def crawl(
     source and against the base name (``*.log`` and ``2024/*/app-*.log`` both work);
     with ``include``, only matching objects are kept. A source that does not exist is an
     operator error (:class:`StorageError` ``source not found: …``), not an empty scan.
+
+    Local directories are walked by :func:`_crawl_local`, which does not trust symbolic
+    links: see there. Entries it will not follow come back with ``skip_reason`` set.
     """
     found: dict[str, ObjectInfo] = {}
     for source in sources:
         loc = parse_uri(source)
-        listed = _crawl_s3(loc, s3) if loc.scheme == "s3" else _crawl_fs(loc, s3)
+        if loc.scheme == "s3":
+            listed = _crawl_s3(loc, s3)
+        elif loc.scheme == "file" and os.path.isdir(loc.path):
+            listed = _crawl_local(loc, follow_links_outside)
+        else:
+            listed = _crawl_fs(loc, s3)
         kept = 0
         for relpath, info in listed:
             if _selected(relpath, include, exclude):
@@ -629,6 +641,90 @@ def _crawl_fs(loc: Location, s3: S3Settings) -> list[tuple[str, ObjectInfo]]:
         relpath = child[len(base) :] if child.startswith(base) else child.rsplit("/", 1)[-1]
         if not _is_hidden(relpath):
             out.append((relpath, _fs_info(Location(loc.scheme, loc.netloc, child), info)))
+    return out
+
+
+def _crawl_local(loc: Location, follow_outside: bool) -> list[tuple[str, ObjectInfo]]:
+    """A local directory walked without trusting symbolic links (pyarrow's recursive
+    listing follows them: a loop of two links grew a crawl without end, one link listed a
+    file dozens of times, and a link to a key file copied the keys into the output).
+
+    Real directories are walked first, then links, so a file reached both ways is listed
+    under its real path. Each file (device and inode) and each directory is listed once;
+    a link is followed only when its target lies inside the source root, unless
+    ``follow_outside`` (``follow_symlinks_outside`` in conf/scan.yaml). A link that is not
+    followed is returned with ``skip_reason``: broken, a loop or a directory already
+    listed, a file already listed, or pointing outside the source root. Paths are
+    compared after ``realpath``, so ``..`` inside a link cannot escape the check.
+    """
+    root = loc.path.rstrip("/") or "/"
+    real_root = os.path.realpath(root)
+    seen_dirs = {real_root}
+    seen_files: set[tuple[int, int]] = set()
+    out: list[tuple[str, ObjectInfo]] = []
+    dirs: list[tuple[str, str]] = [(root, "")]  # (path as listed, relpath prefix)
+    links: list[tuple[str, str]] = []
+
+    def skip(path: str, relpath: str, reason: str) -> None:
+        info = ObjectInfo(Location("file", "", path).uri, 0, 0, None, skip_reason=reason)
+        out.append((relpath, info))
+
+    def inside(target: str) -> bool:
+        return target == real_root or target.startswith(real_root.rstrip("/") + "/")
+
+    while dirs or links:
+        if dirs:
+            here, prefix = dirs.pop()
+            try:
+                entries = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError as exc:
+                raise _error(exc, loc, S3Settings(), "source") from None
+            for entry in entries:
+                relpath = prefix + entry.name
+                if _is_hidden(relpath):
+                    continue
+                if entry.is_symlink():
+                    links.append((entry.path, relpath))
+                elif entry.is_dir(follow_symlinks=False):
+                    seen_dirs.add(os.path.realpath(entry.path))
+                    dirs.append((entry.path, relpath + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    # Hard links are names in the tree like any other and are all
+                    # listed; only links are folded onto the files they point to.
+                    st = entry.stat(follow_symlinks=False)
+                    seen_files.add((st.st_dev, st.st_ino))
+                    info = ObjectInfo(
+                        Location("file", "", entry.path).uri,
+                        st.st_size,
+                        st.st_mtime_ns // 10**6,
+                        None,
+                    )
+                    out.append((relpath, info))
+            continue
+        path, relpath = links.pop(0)
+        target = os.path.realpath(path)
+        if not os.path.exists(target):
+            skip(path, relpath, "symbolic link is broken")
+        elif not inside(target) and not follow_outside:
+            skip(path, relpath, "symbolic link points outside the source root (not followed)")
+        elif os.path.isdir(target):
+            if target in seen_dirs:
+                skip(path, relpath, "symbolic link loop or directory already listed")
+            else:
+                seen_dirs.add(target)
+                dirs.append((path, relpath + "/"))
+        elif os.path.isfile(target):
+            st = os.stat(target)
+            if (st.st_dev, st.st_ino) in seen_files:
+                skip(path, relpath, "symbolic link to a file already listed")
+            else:
+                seen_files.add((st.st_dev, st.st_ino))
+                info = ObjectInfo(
+                    Location("file", "", path).uri, st.st_size, st.st_mtime_ns // 10**6, None
+                )
+                out.append((relpath, info))
+        else:
+            skip(path, relpath, "symbolic link to something that is not a file or directory")
     return out
 
 

@@ -22,7 +22,7 @@ import secrets
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -42,7 +42,17 @@ from jobs.dataframe import scan_batch
 from jobs.findings import arrow_schema, finding_values, rows_table
 from jobs.formats import binary_reason, sniff_format
 from jobs.plan import Unit
-from jobs.readers import CHUNK_BYTES, CorruptInput, decompressed, line_blocks, valid_utf8
+from jobs.readers import (
+    CHUNK_BYTES,
+    MAX_LINE_BYTES,
+    CorruptInput,
+    ExpandedSizeLimit,
+    decompressed,
+    line_blocks,
+    transcoded,
+    unicode_bom,
+    valid_utf8,
+)
 
 TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
@@ -56,6 +66,7 @@ STAGED_FINDINGS_SCHEMA = pa.schema(
     [pa.field("unit_id", pa.string()), *arrow_schema(with_scan_id=False)]
 )
 PARQUET_BATCH_ROWS = 65536
+MAX_EXPANDED_BYTES = 16 << 30
 CSV_BATCH_ROWS = 20000
 csv.field_size_limit(1 << 30)  # the default (128 KiB) fails on a long free-text field
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -77,6 +88,10 @@ class ScanJob:
     sse: storage.Sse | None = None
     chunk_bytes: int = CHUNK_BYTES
     max_json_bytes: int = 256 << 20
+    # A line longer than this is replaced by readers.LONG_LINE (see its docstring); a
+    # decompressed stream longer than this ends the unit as failed, its prefix kept.
+    max_line_bytes: int = MAX_LINE_BYTES
+    max_expanded_bytes: int | None = MAX_EXPANDED_BYTES
     # Names this scan's engine in a worker's cache (jobs.worker), so tasks after the first
     # in a Python worker reuse its compiled scanner.
     token: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -206,8 +221,8 @@ def scan_unit(unit: Unit, job: ScanJob, sink: FindingsSink, tmpdir: str) -> Unit
         schema = scan.run()
     except Skip as exc:
         status.status, status.reason = "skipped", str(exc)
-    except CorruptInput as exc:
-        status.status, status.error_class, status.reason = "failed", "CorruptInput", str(exc)
+    except CorruptInput as exc:  # ExpandedSizeLimit too: its class is the error class
+        status.status, status.error_class, status.reason = "failed", type(exc).__name__, str(exc)
         schema = scan.schema
     except storage.StorageError as exc:
         status.status, status.error_class, status.reason = "failed", "StorageError", str(exc)
@@ -245,8 +260,13 @@ class _UnitScan:
             return self.schema
         raw = storage.open_sequential(self.unit.uri, self.job.s3)
         try:
-            stream = _Counting(decompressed(raw, self.unit.compression), self.status)
+            stream = _Counting(
+                decompressed(raw, self.unit.compression), self.status, self.job.max_expanded_bytes
+            )
             if self.unit.byte_range:
+                encoding = unicode_bom(_peek(stream, 4))
+                if encoding:
+                    return self._unicode_range(stream, encoding)
                 schema = self._lines(stream, self.unit.fmt or "text")
                 # A range reads past its end to finish its last line (and the next range
                 # re-reads those bytes to skip them): count the bytes the range owns, so
@@ -254,6 +274,11 @@ class _UnitScan:
                 self.status.bytes_read = self.unit.size
                 return schema
             head = _peek(stream)
+            encoding = unicode_bom(head)
+            if encoding:
+                self.status.flags[f"decoded_from_{encoding.replace('-', '')}"] += 1
+                stream = transcoded(stream, encoding)
+                head = _peek(stream)
             reason = binary_reason(head)
             if reason:
                 raise Skip(reason)
@@ -266,6 +291,25 @@ class _UnitScan:
             return self._lines(stream, fmt)
         finally:
             raw.close()
+
+    def _unicode_range(self, stream: Any, encoding: str) -> pa.Schema:
+        """A byte range of a UTF-16/32 object: byte offsets do not fall on characters or
+        newlines there, so the first range reads the whole object and the others stay
+        empty (flagged); the object's lines are still all read exactly once."""
+        self.status.bytes_read = self.unit.size
+        if self.unit.start > 0:
+            self.status.flags["unicode_object_read_by_first_range"] += 1
+            self.schema = self._lines_schema(self.unit.fmt or "text")
+            self.status.fmt = self.unit.fmt or "text"
+            return self.schema
+        self.status.flags[f"decoded_from_{encoding.replace('-', '')}"] += 1
+        return self._lines(transcoded(stream, encoding), self.unit.fmt or "text", whole=True)
+
+    def _long_line(self) -> None:
+        self.status.flags["lines_over_max_line_bytes"] += 1
+
+    def _lines_schema(self, fmt: str) -> pa.Schema:
+        return TEXT_PII_SCHEMA if fmt == "jsonl" and self.records_on else TEXT_SCHEMA
 
     # ----------------------------------------------------------------- findings
     def _emit(
@@ -288,19 +332,22 @@ class _UnitScan:
         self.status.entities[span.entity_type] += 1
 
     # ----------------------------------------------------------------- text, JSONL
-    def _lines(self, stream: BinaryIO, fmt: str) -> pa.Schema:
+    def _lines(self, stream: BinaryIO, fmt: str, whole: bool = False) -> pa.Schema:
         """Text and JSON Lines, block by block. A JSONL line is read as a record (and
         judged by the policy's record rules) only when the engine found something in it
         or, with record rules, when it holds a key a rule is about."""
         jsonl = fmt == "jsonl"
-        schema = TEXT_PII_SCHEMA if jsonl and self.records_on else TEXT_SCHEMA
+        schema = self._lines_schema(fmt)
         self.schema = schema
         self.status.fmt = fmt
         engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
-        start, end = (self.unit.start, self.unit.end) if self.unit.byte_range else (0, -1)
+        ranged = self.unit.byte_range and not whole
+        start, end = (self.unit.start, self.unit.end) if ranged else (0, -1)
         state = StreamState()
         base = 0
-        for raw_block in line_blocks(stream, start, end, self.job.chunk_bytes):
+        for raw_block in line_blocks(
+            stream, start, end, self.job.chunk_bytes, self.job.max_line_bytes, self._long_line
+        ):
             block, bad = valid_utf8(raw_block)
             if bad:
                 self.status.flags["lines_decoded_as_cp1252"] += bad
@@ -321,7 +368,9 @@ class _UnitScan:
                 n = base + li
                 if jsonl:
                     res = process_json_text(engine, line, policy, keys, self.rules)
-                    if res.status != "ok":
+                    if "too_deep" in res.repairs:
+                        self.status.flags["json_lines_too_deep_redacted_as_text"] += 1
+                    elif res.status != "ok":
                         self.status.flags[_JSON_FLAGS[res.status]] += 1
                     for f in res.findings:
                         self._emit(n + 1, n, f.field_path, f.text, f.span, f.action)
@@ -380,8 +429,8 @@ class _UnitScan:
     # ----------------------------------------------------------------- CSV / TSV
     def _csv(self, stream: BinaryIO, delimiter: str) -> pa.Schema | None:
         text = io.TextIOWrapper(
-            _RepairedLines(stream, self.job.chunk_bytes, self.status),
-            encoding="utf-8",
+            _RepairedLines(stream, self.job, self.status, self._long_line),
+            encoding="utf-8-sig",  # a BOM is not part of the first column's name
             newline="",
         )
         reader = csv.reader(text, delimiter=delimiter)
@@ -392,6 +441,7 @@ class _UnitScan:
         except StopIteration:
             self.schema = pa.schema([])
             return self.schema
+        header = self._redacted_header(header)
         names = _column_names(header)
         self.schema = pa.schema([(n, pa.string()) for n in names])
         if self.records_on:  # the copy says which rows the record rules judged PII
@@ -439,6 +489,25 @@ class _UnitScan:
         self.status.records = index
         self.status.lines = reader.line_num
         return self.schema
+
+    def _redacted_header(self, header: list[str]) -> list[str]:
+        """The header with PII in its cells redacted. A header is data too: an export
+        whose first row is a record (or a pivot keyed by e-mail) would otherwise carry
+        the value into the copy's schema, ``field_path`` and everything built on them.
+        A finding of a header cell has line 1, no record index and, as ``field_path``,
+        the redacted name; a dropped cell becomes ``_c<N>``."""
+        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
+        out = list(header)
+        for col, spans in engine.scan_values(header):
+            kept = [s for s in spans if s.score >= self.threshold]
+            if not kept:
+                continue
+            new = policy.redact_value(header[col], spans, keys)
+            out[col] = new if new and new.strip() else f"_c{col}"
+            for s in kept:
+                self._emit(1, None, out[col], header[col], s)
+            self.status.flags["pii_header_cells_redacted"] += 1
+        return out
 
     def _csv_records(
         self,
@@ -499,16 +568,30 @@ class _UnitScan:
         def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
             self._emit(None, first_row + row, path, value, span, action)
 
-        return scan_batch(batch, self.job.engine, self.job.policy, self.job.keys, emit)
+        def opaque(path: str, count: int) -> None:
+            self.status.flags["unreadable_type_values_nulled"] += count
+
+        return scan_batch(
+            batch, self.job.engine, self.job.policy, self.job.keys, emit, on_opaque=opaque
+        )
 
 
 # ------------------------------------------------------------------------- helpers
 class _Counting:
     """Counts decompressed bytes as they are read, for the unit's ``bytes_read``."""
 
-    def __init__(self, stream: Any, status: UnitStatus) -> None:
+    def __init__(self, stream: Any, status: UnitStatus, limit: int | None = None) -> None:
         self._stream, self._status = stream, status
         self._head = b""
+        self._limit = limit
+
+    def _count(self, n: int) -> None:
+        self._status.bytes_read += n
+        if self._limit is not None and self._status.bytes_read > self._limit:
+            raise ExpandedSizeLimit(
+                f"decompressed size exceeds max_expanded_mb ({self._limit >> 20} MiB); "
+                "the copy holds what was read before, redacted"
+            )
 
     def read(self, size: int = -1) -> bytes:
         head = self._head
@@ -517,7 +600,7 @@ class _Counting:
             return head[:size]
         self._head = b""
         more = self._stream.read(-1 if size < 0 else size - len(head))
-        self._status.bytes_read += len(more)
+        self._count(len(more))
         return head + more if head else more  # type: ignore[no-any-return]
 
     def peek(self, size: int) -> bytes:
@@ -525,7 +608,7 @@ class _Counting:
         if len(self._head) < size:
             more = self._stream.read(size - len(self._head))
             self._head += more
-            self._status.bytes_read += len(more)
+            self._count(len(more))
         return self._head[:size]
 
     def seek(self, pos: int) -> None:
@@ -533,9 +616,9 @@ class _Counting:
         self._stream.seek(pos)
 
 
-def _peek(stream: _Counting, size: int = 65536) -> bytes:
+def _peek(stream: Any, size: int = 65536) -> bytes:
     try:
-        return stream.peek(size)
+        return stream.peek(size)[:size]  # type: ignore[no-any-return]
     except (OSError, EOFError, ValueError) as exc:
         raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
 
@@ -544,8 +627,10 @@ class _RepairedLines(io.RawIOBase):
     """A raw stream of the input's lines made valid UTF-8 (see readers.valid_utf8), so a
     CSV in Windows-1252 reads instead of failing, and is flagged."""
 
-    def __init__(self, stream: BinaryIO, chunk_bytes: int, status: UnitStatus) -> None:
-        self._blocks = line_blocks(stream, 0, -1, chunk_bytes)
+    def __init__(
+        self, stream: BinaryIO, job: ScanJob, status: UnitStatus, on_long_line: Callable[[], None]
+    ) -> None:
+        self._blocks = line_blocks(stream, 0, -1, job.chunk_bytes, job.max_line_bytes, on_long_line)
         # The current block and how much of it was read: the reader asks for 8 KiB at a
         # time, and slicing the rest of a block off each time would copy it over and over.
         self._buf = memoryview(b"")

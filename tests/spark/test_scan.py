@@ -473,3 +473,51 @@ def test_record_rules_mark_pii_records_in_jsonl_csv_and_json_copies(
     kept = [f for f in findings(out) if f["action"] == "keep"]
     assert {f["entity_type"] for f in kept} == {"EMAIL_ADDRESS"}
     assert_no_raw(repr(findings(out)))
+
+
+def test_hostile_links_headers_and_parquet_types_in_one_scan(spark: Any, tmp_path: Path) -> None:
+    """Issue #16 items 2-4 end to end: links are skipped in the manifest and never read, a
+    PII header and PII in a map/binary Parquet column never reach OUT raw."""
+    import pyarrow as pa
+
+    secret = tmp_path / "keys.yaml"
+    secret.write_text(f"token_key: {EMAIL}\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.log").write_text(f"call {PHONE}\n")
+    (src / "export.csv").write_text(f"id,{EMAIL}\n1,x\n")
+    pq.write_table(
+        pa.table(
+            {
+                "attrs": pa.array([[("contact", EMAIL)]], pa.map_(pa.string(), pa.string())),
+                "blob": pa.array([EMAIL.encode()], pa.binary()),
+            }
+        ),
+        src / "typed.parquet",
+    )
+    os.symlink(secret, src / "keys.log")
+    os.symlink(src, src / "loop")
+    os.symlink(src / "app.log", src / "again.log")
+    out = tmp_path / "out"
+    result = scan(spark, [str(src)], str(out), scan_id="links")
+    assert result.ok
+    rows = manifest(str(out), "links")
+    assert {n: r["status"] for n, r in rows.items()} == {
+        "again.log": "skipped",
+        "app.log": "ok",
+        "export.csv": "ok",
+        "keys.log": "skipped",
+        "loop": "skipped",
+        "typed.parquet": "ok",
+    }
+    assert "outside the source root" in rows["keys.log"]["reason"]
+    assert rows["keys.log"]["redacted_uri"] is None
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".parquet":
+                data = (
+                    str(pq.read_table(path).to_pylist()).encode()
+                    + str(pq.read_schema(path)).encode()
+                )
+            assert EMAIL.encode() not in data and PHONE.encode() not in data, path

@@ -1,0 +1,91 @@
+"""Running one object through ``jobs.unit_scan.scan_unit`` without Spark, for the
+hostile-input tests: the task's code path exactly, with its staged part and findings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from detectors.keys import KeyRing
+from detectors.native import NativeEngine
+from detectors.policy import Policy
+from jobs import storage
+from jobs.formats import from_name
+from jobs.plan import Unit
+from jobs.unit_scan import FindingsSink, ScanJob, UnitStatus, scan_unit
+
+KEYS = KeyRing(fingerprint_key=b"f" * 32, token_key=b"t" * 32)
+_ENGINE: list[NativeEngine] = []
+
+
+def engine() -> NativeEngine:
+    if not _ENGINE:
+        _ENGINE.append(NativeEngine.default())
+    return _ENGINE[0]
+
+
+@dataclass
+class Scanned:
+    status: UnitStatus
+    copy: pa.Table | None
+    findings: pa.Table
+
+    def out_bytes(self, staging: Path) -> bytes:
+        """Every byte the scan wrote: the part (decompressed column values) and findings."""
+        chunks = [str(self.findings.to_pylist()).encode("utf-8", "surrogateescape")]
+        if self.copy is not None:
+            chunks.append(str(self.copy.schema).encode())
+            chunks.append(str(self.copy.to_pylist()).encode("utf-8", "surrogateescape"))
+        for root, _, files in os.walk(staging):
+            for f in files:
+                chunks.append(Path(root, f).read_bytes())
+        return b"\n".join(chunks)
+
+
+def scan_path(
+    path: Path,
+    work: Path,
+    *,
+    policy: Policy | None = None,
+    fmt: str | None = None,
+    start: int = 0,
+    end: int = -1,
+    seq: int = 0,
+    parts: int = 1,
+    **job_args: Any,
+) -> Scanned:
+    """Scan ``path`` as one unit (or one byte range of it); the kind comes from its name."""
+    kind = from_name(path.name)
+    staging = work / "staging"
+    tmp = work / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    job = ScanJob(
+        engine=engine(),
+        policy=policy or Policy.default(),
+        keys=KEYS,
+        s3=storage.S3Settings.from_env({}),
+        staging=str(staging),
+        **job_args,
+    )
+    size = path.stat().st_size
+    unit = Unit(
+        path.resolve().as_uri(),
+        fmt or kind.fmt,
+        kind.compression,
+        seq,
+        parts,
+        start,
+        end if end >= 0 else (size if parts > 1 else -1),
+        size,
+    )
+    sink = FindingsSink(str(tmp))
+    status = scan_unit(unit, job, sink, str(tmp))
+    findings = pq.read_table(sink.close())
+    part = staging / "redacted" / f"{unit.unit_id}.parquet"
+    copy = pq.read_table(part) if part.exists() else None
+    return Scanned(status, copy, findings)
