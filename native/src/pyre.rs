@@ -1,4 +1,4 @@
-//! Python `re` patterns for fancy-regex, with Python's meaning kept.
+//! Python `re` patterns for PCRE2, with Python's meaning kept.
 //!
 //! The detectors are written once, as Python patterns, and both engines run those very
 //! strings. Where Rust's classes differ from Python's they are spelled out:
@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 pub type Pattern = pcre2::bytes::Regex;
 
 const SPACE_EXTRA: &str = r"\x{1C}-\x{1F}";
+/// Python's word characters: letters, numbers and `_`.
+const WORD: &str = r"\p{L}\p{N}_";
 
 pub const IGNORECASE: u32 = 2;
 pub const MULTILINE: u32 = 8;
@@ -22,7 +24,8 @@ pub const VERBOSE: u32 = 64;
 
 /// `pattern` (Python syntax, compiled with `flags`) in PCRE2 syntax. PCRE2 with UCP reads
 /// Python's syntax the same way except for `\s`, where Python also takes the separators
-/// U+001C–U+001F, and named groups, which become numbered ones (same numbers).
+/// U+001C–U+001F, `\w` (and so `\b`), where PCRE2 also takes combining marks, and named
+/// groups, which become numbered ones (same numbers).
 pub fn translate(pattern: &str, flags: u32) -> String {
     let mut out = String::with_capacity(pattern.len() + 32);
     let mut prefix = String::new();
@@ -55,6 +58,19 @@ pub fn translate(pattern: &str, flags: u32) -> String {
                 ('S', false) => out.push_str(&format!(r"[^\s{SPACE_EXTRA}]")),
                 ('s', true) => out.push_str(&format!(r"\s{SPACE_EXTRA}")),
                 ('Z', false) => out.push_str(r"\z"),
+                // PCRE2 10.43+ takes combining marks (Mn) and connectors (Pc) into UCP `\w`,
+                // as Perl does; Python's `\w` is `str.isalnum()` or `_`. (`\W` inside a class
+                // cannot be spelled as a union and keeps PCRE2's meaning; no built-in
+                // detector writes it.)
+                ('w', false) => out.push_str(&format!("[{WORD}]")),
+                ('w', true) => out.push_str(WORD),
+                ('W', false) => out.push_str(&format!("[^{WORD}]")),
+                ('b', false) => out.push_str(&format!(
+                    "(?:(?<=[{WORD}])(?![{WORD}])|(?<![{WORD}])(?=[{WORD}]))"
+                )),
+                ('B', false) => out.push_str(&format!(
+                    "(?:(?<=[{WORD}])(?=[{WORD}])|(?<![{WORD}])(?![{WORD}]))"
+                )),
                 _ => {
                     out.push('\\');
                     out.push(e);
@@ -140,7 +156,8 @@ mod tests {
 
     #[test]
     fn when_python_pattern_then_pcre2_meaning() {
-        assert_eq!(translate(r"\w\s", 0), r"\w[\s\x{1C}-\x{1F}]");
+        assert_eq!(translate(r"\w\s", 0), r"[\p{L}\p{N}_][\s\x{1C}-\x{1F}]");
+        assert_eq!(translate(r"[\w.]", 0), r"[\p{L}\p{N}_.]");
         assert_eq!(translate(r"[^\s.]", 0), r"[^\s\x{1C}-\x{1F}.]");
         assert_eq!(translate(r"(?P<v>a)\1", 0), r"(a)\1");
         assert_eq!(translate(r"[]a]$", 0), r"[]a]$");
@@ -149,6 +166,13 @@ mod tests {
         assert!(is_match(&p, "call 123 now"));
         assert!(!is_match(&p, "call x123 now"));
         assert!(!is_match(&p, "call 123é now")); // é is a word character, as in Python
+                                                 // A combining mark (U+0591) is no word character in Python: PCRE2's own UCP `\w`
+                                                 // (10.43+) would take it and reject the number.
+        let num = compile(r"(?P<v>\d{3})(?![\w])", 0).unwrap();
+        assert!(is_match(&num, "call 123\u{0591}"));
+        let word = compile(r"\bab\b", 0).unwrap();
+        assert!(is_match(&word, "ab\u{0591}"));
+        assert!(!is_match(&word, "abc"));
     }
 
     #[test]
