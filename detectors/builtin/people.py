@@ -121,6 +121,8 @@ _SPACES = re.compile(r"\s+")
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
 _HEXISH = re.compile(r"(?:0x)?[0-9a-fA-F:.\-/]+")
 _IPV4_START = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}\b")
+# An arrow or a call (`EndPoint(kafka0,9092)`): code and log structure, never a street.
+_CODE_LIKE = re.compile(r"->|=>|[A-Za-z0-9_]\([A-Za-z0-9_]")
 _DIGIT = re.compile(r"\d")
 _PIN = re.compile(r"(?<!\d)[1-8]\d{5}(?!\d)")
 _PIN_AT_END = re.compile(r"(?<!\d)[1-8]\d{5}$")
@@ -274,6 +276,8 @@ def looks_like_address(value: str) -> float | None:
         return None
     if _HEXISH.fullmatch(text) or _IPV4_START.match(text):
         return None  # an IP, MAC, pointer or hex id in an `address` field
+    if _CODE_LIKE.search(text):
+        return None  # `addresses: PLAINTEXT -> EndPoint(kafka0,9092,PLAINTEXT)`
     signals = sum(
         (
             bool(_DIGIT.search(text)),
@@ -285,8 +289,16 @@ def looks_like_address(value: str) -> float | None:
     return 0.05 if signals >= 2 else (0.0 if signals == 1 else None)
 
 
+def _before_escapes(line: str, start: int) -> int:
+    """``start`` moved back over the ``\\t``/``\\r``/``\\n`` escapes the pattern lets stand
+    between a key and its value in a message embedded in JSON (``Address:\\t\\t12 MG Rd``)."""
+    while start >= 2 and line[start - 2] == "\\" and line[start - 1] in "tnr":
+        start -= 2
+    return start
+
+
 def _address_key_value(value: str, line: str, start: int, end: int) -> float | None:
-    key = key_before(line, start)
+    key = key_before(line, _before_escapes(line, start))
     if key is not None and not is_address_key(key):
         return None
     score = looks_like_address(value)
@@ -323,9 +335,13 @@ ADDRESS: list[Detector] = [
                 caseless=True,
             )
         ],
-        r"(?<![A-Za-z0-9])[A-Za-z_][\w.\-]{0,40}[\"']?\s{0,3}[:=]\s{0,3}"
+        r"(?<![A-Za-z0-9])[A-Za-z_][\w.\-]{0,40}[\"']?\s{0,3}[:=]"
+        # Spaces, or the `\t`/`\r\n` escapes of a message embedded in JSON (a Windows
+        # event's "Source Address:\t\tfe80::1\r\n"): an unquoted value ends at one.
+        r"(?:\s|\\[tnr]){0,3}"
         r"(?:\"(?P<v>[^\"\\]{4,300})\"|'(?P<v2>[^'\\]{4,300})'"
-        r"|(?P<v3>[^&|;\t\"\s][^&|;\t\"=]{3,300}?)(?=\s+[A-Za-z_][\w.\-]*=|[&|;\t\"]|$))",
+        r"|(?P<v3>[^&|;\t\"\s\\](?:[^&|;\t\"=\\]|\\(?![tnr])){3,300}?)"
+        r"(?=\s+[A-Za-z_][\w.\-]*=|[&|;\t\"]|\\[tnr]|$))",
         0.85,
         validate=_address_key_value,
         field_hints=("address", "addr", "street", "address_line", "address1", "address2"),

@@ -7,6 +7,7 @@ import base64
 import json
 import re
 
+from detectors.context import key_before
 from detectors.registry import Detector, Trigger, detector
 
 _PLACEHOLDER = re.compile(
@@ -29,6 +30,29 @@ _NESTED_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _OBJECT_DUMP = re.compile(r"^[A-Z][A-Za-z0-9_$.]*(?:\{|@(?=[0-9]*[a-f])[0-9a-f]{6,8}$)")
 
 
+# A Windows event's message-table insert (`"ElevatedToken":"%%1842"` reads "Yes").
+_WINDOWS_INSERT = re.compile(r"%%?\d+")
+# Cursors an API hands back to page through results (CloudTrail's `NextToken`): opaque,
+# long and random-looking, but they grant nothing.
+_PAGING_KEYS = frozenset(
+    (
+        "next_token next_page_token page_token continuation_token pagination_token "
+        "sync_token resume_token cursor next_cursor"
+    ).split()
+)
+
+
+def _operation_pair(line: str, start: int, end: int) -> bool:
+    """Whether the value ends ``(program:value)``, the facility notation of syslog and PAM:
+    ``pam_unix(chpasswd:chauthtok)`` names the passwd program's change-token step."""
+    if end >= len(line) or line[end] != ")" or start < 2 or line[start - 1] != ":":
+        return False
+    i = start - 1
+    while i > 0 and (line[i - 1].isascii() and (line[i - 1].isalnum() or line[i - 1] in "_.-")):
+        i -= 1
+    return i < start - 1 and i > 0 and line[i - 1] == "("
+
+
 def _not_placeholder(value: str, line: str, start: int, end: int) -> float | None:
     """A secret value, unless it is a placeholder, already masked, or a JWT / AWS key /
     PEM key, which their own detectors report under their own, more specific entity."""
@@ -38,6 +62,10 @@ def _not_placeholder(value: str, line: str, start: int, end: int) -> float | Non
         return None  # `credentials: AccessKeyId=…` - the inner keys are scanned themselves
     if value[:1] in "/~" and line[max(0, start - 4) : start].upper().startswith("PWD"):
         return None  # PWD=/home/deploy/app in an environment dump is the working directory
+    if _WINDOWS_INSERT.fullmatch(value) or _operation_pair(line, start, end):
+        return None
+    if key_before(line, start) in _PAGING_KEYS:
+        return None
     return 0.0
 
 
@@ -97,11 +125,14 @@ SECRETS: list[Detector] = [
         "secret_key_value",
         "SECRET",
         [Trigger(_SECRET_KEYS + r"[\"']?[ ]{0,3}(?:[:=]|=>)", caseless=True)],
-        r"(?i)(?<![a-z0-9])[a-z0-9_\-.]{0,30}?" + _SECRET_KEYS + r"[\"']?\s{0,3}(?:[:=]|=>)\s{0,3}"
+        r"(?i)(?<![a-z0-9])[a-z0-9_\-.]{0,30}?" + _SECRET_KEYS + r"[\"']?\s{0,3}(?:[:=]|=>)"
+        # Spaces, or the `\t`/`\r\n` escapes of a message embedded in JSON (a Windows
+        # event's "Elevated Token:\t\tYes\r\n…"), then the value.
+        r"(?:\s|\\[tnr]){0,3}"
         # A quoted value runs to its closing quote (a password may hold & or ;); an
-        # unquoted one stops at the next separator.
+        # unquoted one stops at the next separator or escape.
         r"(?:\"(?P<v>[^\"\\\n]{6,512})\"|'(?P<v2>[^'\\\n]{6,512})'"
-        r"|(?P<v3>[^\s\"'&,;}<>\]\)]{6,512}))",
+        r"|(?P<v3>(?:[^\s\"'&,;}<>\]\)\\]|\\(?![tnr\"])){6,512}))",
         0.8,
         validate=_not_placeholder,
         field_hints=tuple(

@@ -864,7 +864,7 @@ fn object_dump(value: &str) -> bool {
 }
 
 /// `_not_placeholder`.
-fn not_placeholder(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
+fn not_placeholder(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
     if placeholder(value) || value.contains("XXX") || claimed(value) {
         return None;
     }
@@ -878,7 +878,47 @@ fn not_placeholder(value: &str, line: &Line, start: usize, _end: usize) -> Optio
             return None;
         }
     }
+    if windows_insert(value) || operation_pair(line.text, start, end) {
+        return None;
+    }
+    if key_before(line.text, start).is_some_and(|k| PAGING_KEYS.contains(&k.as_str())) {
+        return None;
+    }
     Some(0.0)
+}
+
+/// `_PAGING_KEYS`: cursors an API hands back to page through results.
+const PAGING_KEYS: &[&str] = &[
+    "next_token",
+    "next_page_token",
+    "page_token",
+    "continuation_token",
+    "pagination_token",
+    "sync_token",
+    "resume_token",
+    "cursor",
+    "next_cursor",
+];
+
+/// `_WINDOWS_INSERT.fullmatch`: `%%?\d+`, a Windows message-table insert (`%%1842`).
+fn windows_insert(value: &str) -> bool {
+    let rest = value.strip_prefix('%').unwrap_or(value);
+    let rest = rest.strip_prefix('%').unwrap_or(rest);
+    rest.len() < value.len() && !rest.is_empty() && rest.chars().all(is_decimal)
+}
+
+/// `_operation_pair`: the value ends `(program:value)` (`pam_unix(chpasswd:chauthtok)`).
+/// The walk back is over ASCII word characters, `.` and `-`, so bytes serve as characters.
+fn operation_pair(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    if end >= b.len() || b[end] != b')' || start < 2 || b[start - 1] != b':' {
+        return false;
+    }
+    let mut i = start - 1;
+    while i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b'.' | b'-')) {
+        i -= 1;
+    }
+    i < start - 1 && i > 0 && b[i - 1] == b'('
 }
 
 /// `_bearer`.
@@ -1157,7 +1197,7 @@ fn looks_like_address(value: &str) -> Option<f64> {
     if text.chars().count() < 6 || text.contains('@') || text.contains("://") || !two_letters {
         return None;
     }
-    if hexish(text) || ipv4_start(text) {
+    if hexish(text) || ipv4_start(text) || code_like(text) {
         return None;
     }
     let digit = text.chars().any(is_decimal);
@@ -1173,6 +1213,17 @@ fn looks_like_address(value: &str) -> Option<f64> {
         1 => Some(0.0),
         _ => Some(0.05),
     }
+}
+
+/// `_CODE_LIKE.search(text)`: `->`, `=>` or an ASCII word character, `(`, another.
+fn code_like(text: &str) -> bool {
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    text.contains("->")
+        || text.contains("=>")
+        || text
+            .as_bytes()
+            .windows(3)
+            .any(|w| word(w[0]) && w[1] == b'(' && word(w[2]))
 }
 
 /// `_PIN.search(text)`: `(?<!\d)[1-8]\d{5}(?!\d)`, a run of exactly six digits that starts
@@ -1211,7 +1262,7 @@ fn locality(text: &str) -> bool {
 
 /// `_address_key_value`.
 fn address_key_value(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
-    let key = key_before(line.text, start);
+    let key = key_before(line.text, before_escapes(line.text, start));
     if let Some(k) = &key {
         if !is_address_key(k) {
             return None;
@@ -1227,6 +1278,15 @@ fn address_key_value(value: &str, line: &Line, start: usize, _end: usize) -> Opt
         return Some(0.0);
     }
     score
+}
+
+/// `_before_escapes`: `start` moved back over `\t`, `\r`, `\n` escapes (ASCII, so bytes).
+fn before_escapes(text: &str, mut start: usize) -> usize {
+    let b = text.as_bytes();
+    while start >= 2 && b[start - 2] == b'\\' && matches!(b[start - 1], b't' | b'n' | b'r') {
+        start -= 2;
+    }
+    start
 }
 
 /// `_address_free`: `_PIN_AT_END.search(value)`, `(?<!\d)[1-8]\d{5}$`.

@@ -578,6 +578,27 @@ ADDRESS = [
         "103.21.244.15 (Mumbai, IN)",
         id="address-ip-address-phrase",
     ),
+    pytest.param(
+        "[2016-12-19 16:05:12,331] INFO Registered broker 0 at path /brokers/ids/0 with "
+        "addresses: PLAINTEXT -> EndPoint(kafka0,9092,PLAINTEXT) (kafka.utils.ZkUtils)",
+        AD,
+        "EndPoint(kafka0,9092,PLAINTEXT)",
+        id="address-kafka-endpoint",
+    ),
+    pytest.param(
+        '{"Message":"Network Information:\\t\\r\\n\\tObject Type:\\t\\tFile\\r\\n'
+        '\\tSource Address:\\t\\tfe80::9582:39e0:356b:ef4e\\r\\n\\tSource Port:\\t\\t53465"}',
+        AD,
+        "fe80::9582:39e0:356b:ef4e",
+        id="address-windows-source-address",
+    ),
+    pytest.param(
+        '{"Message":"Share Path:\\t\\t\\\\??\\\\C:\\\\SYSVOL\\r\\n\\tRelative Target Name:'
+        '\\ttheshire.local\\\\Policies\\\\gpt.ini\\r\\n\\r\\nAccess Request"}',
+        AD,
+        "theshire.local",
+        id="address-windows-target-name",
+    ),
 ]
 
 OT = "OTP_CODE"
@@ -707,6 +728,35 @@ SECRETS = [
     ("api_key=[MASKED] status=401", SE, "[MASKED]"),
     pytest.param(
         "env: PWD=/home/deploy/app OLDPWD=/home/deploy", SE, "/home/deploy/app", id="secret-env-pwd"
+    ),
+    # Lines of real logs (tests/data/reallogs: Linux auth.log, Windows Security events as
+    # JSON, CloudTrail), where a key word meets a value that grants nothing.
+    pytest.param(
+        "Dec  4 09:11:02 ip-172-31-27-153 chpasswd[30938]: pam_unix(chpasswd:chauthtok): "
+        'user "elastic_user_7" does not exist in /etc/passwd',
+        SE,
+        "chauthtok",
+        id="secret-pam-facility-operation",
+    ),
+    pytest.param(
+        '{"ThreadID":2516,"ElevatedToken":"%%1842","EventType":"AUDIT_SUCCESS"}',
+        SE,
+        "%%1842",
+        id="secret-windows-message-insert",
+    ),
+    pytest.param(
+        '{"Message":"Linked Token:\\t\\tNo\\r\\n\\tElevated Token:\\t\\tYes\\r\\n\\r\\n'
+        'Impersonation Level:\\t\\tImpersonation\\r\\n"}',
+        SE,
+        "Impersonation",
+        id="secret-json-escaped-message-label",
+    ),
+    pytest.param(
+        '{"requestParameters":{"DescribeInstanceTypesRequest":{"NextToken":'
+        '"AAIAAUCZLcGdOTmfTz2Vwy7qCVgVq6KNMDDo2s_UFVQdUl8JzmoaM3geYg","MaxResults":100}}}',
+        SE,
+        "AAIAAUCZLcGdOTmfTz2Vwy7qCVgVq6KNMDDo2s_UFVQdUl8JzmoaM3geYg",
+        id="secret-pagination-cursor",
     ),
 ]
 

@@ -677,6 +677,13 @@ PERSON_CASES = [
 
 AD = "STREET_ADDRESS"
 ADDRESS_CASES = [
+    pytest.param(
+        '{"Message":"Order 4417\\r\\n\\tShipping Address:\\t\\t12 MG Road, Indiranagar, '
+        'Bengaluru 560038\\r\\n\\tPhone: hidden"}',
+        AD,
+        "12 MG Road, Indiranagar, Bengaluru 560038",
+        id="address-after-json-escapes",
+    ),
     (
         'shipping_address="Flat 402, Sunshine Apartments, 12th Main Road, Indiranagar, '
         'Bengaluru 560038"',
@@ -851,6 +858,18 @@ PRIVATE_KEY_CASES = [
 SE = "SECRET"
 SECRET_CASES = [
     ("POST /login password=S3cr3t!Pass&remember=1", SE, "S3cr3t!Pass"),
+    pytest.param(
+        '{"Message":"Service Account:\\r\\n\\tPassword:\\t\\tXk9#mQ2vL7pR\\r\\n\\tDomain: CORP"}',
+        SE,
+        "Xk9#mQ2vL7pR",
+        id="secret-after-json-escapes",
+    ),
+    pytest.param(
+        "sudo: pam_unix(sudo:auth): password=Hunter2Hunter2 (for root)",
+        SE,
+        "Hunter2Hunter2",
+        id="secret-next-to-a-pam-facility",
+    ),
     ("DB_PASSWORD=Xk9#mQ2vL7pR", SE, "Xk9#mQ2vL7pR"),
     ('"client_secret": "9f8c2a7d1e4b6c3a5f0e8d7c"', SE, "9f8c2a7d1e4b6c3a5f0e8d7c"),
     (
