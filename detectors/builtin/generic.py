@@ -60,8 +60,9 @@ EMAIL = detector(
     [r"[A-Za-z0-9._+\-]@[A-Za-z0-9\-]+\.[A-Za-z0-9.\-]*[A-Za-z]{2}"],
     # Not after an `@`, and followed by an `@` only when a host follows: in a URL's userinfo
     # (`https://98xxxxxx00%40163.com@contacts.example.com/`, decoded) the mailbox is the
-    # address, never `163.com@contacts.example.com`.
-    r"(?<![\w.%+\-@])(?P<v>[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}"
+    # address, never `163.com@contacts.example.com`. After a `+` only where the `+` starts
+    # a word (`Embedly +support@embed.ly`), not inside a local part (`meera+shop@`).
+    r"(?<![\w.%\-@])(?<![\w.%+\-@]\+)(?P<v>[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
     r"(?![\w\-]|@(?![A-Za-z0-9])|\.[A-Za-z0-9])",
     0.9,
