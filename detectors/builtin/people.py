@@ -83,14 +83,13 @@ def looks_like_name(value: str, explicit_key: bool) -> float | None:
     if not all(_TOKEN.fullmatch(t) for t in tokens):
         return None
     known = sum(t.title() in first_names() or t.title() in last_names() for t in tokens)
-    if len(tokens) == 1:
-        # `customer_name=Priya` is a person; `name=Checkout` only if Checkout were a name.
-        if known or (explicit_key and tokens[0][0].isupper()):
-            return 0.0
+    # Under a key that says "person" (customer_name, card_holder) any name-shaped value is
+    # one, in whatever case it was typed (`customer_name=rubiya waghmare`): the dictionary
+    # cannot know every Indian name. Under a bare `name` key ("Wireless Mouse" is a
+    # product, `name=Checkout` a step) a known first or last name is needed.
+    if not known and not explicit_key:
         return None
-    if not known and (not explicit_key or not all(t[0].isupper() for t in tokens)):
-        return None  # under a bare `name` key, "Wireless Mouse" is a product
-    return 0.1 if known else 0.0
+    return 0.1 if known and len(tokens) > 1 else 0.0
 
 
 def _person_key_value(value: str, line: str, start: int, end: int) -> float | None:
@@ -137,10 +136,30 @@ def _person_titled(value: str, line: str, start: int, end: int) -> float | None:
     known = any(t in all_first_names() or t in last_names() for t in tokens)
     if known:
         return 0.0
-    # After Mr./Smt. any capitalised pair is a name; after "customer" or "Dear" it must be
-    # a name we know, or "Customer Service Desk" would be one.
+    # After Mr./Smt. any capitalised pair is a name; after "customer" it must be a name we
+    # know, or "Customer Service Desk" would be one. A salutation closed by a comma
+    # (`Dear Rupachand,`, `Hi Laili!`) addresses a person unless it addresses a role.
     honorific = _HONORIFIC_BEFORE.search(line[max(0, start - 12) : start])
-    return 0.0 if honorific and len(tokens) > 1 else None
+    if honorific and len(tokens) > 1:
+        return 0.0
+    if (
+        line[end : end + 1] in (",", "!")
+        and tokens[0].lower() not in _NOT_ADDRESSEES
+        and _SALUTATION_BEFORE.search(line[max(0, start - 8) : start])
+    ):
+        return 0.0
+    return None
+
+
+_SALUTATION_BEFORE = re.compile(r"(?:Dear|dear|Hi|Hello)\s+$")
+# Whom a greeting addresses when it is no person: `Dear Team,`, `Hello Everyone!`.
+_NOT_ADDRESSEES = frozenset(
+    (
+        "team sir madam all friend friends colleague colleagues member members subscriber "
+        "subscribers partner partners seller sellers merchant merchants valued everyone there "
+        "support shopper shoppers folks client clients reader readers sender applicant"
+    ).split()
+)
 
 
 PERSON_CONTEXT = (

@@ -1032,17 +1032,14 @@ fn looks_like_name(value: &str, explicit_key: bool) -> Option<f64> {
             in_dictionary("first_names", &t) || in_dictionary("last_names", &t)
         })
         .count();
-    let upper_first = |t: &&str| t.as_bytes()[0].is_ascii_uppercase();
-    if tokens.len() == 1 {
-        if known > 0 || (explicit_key && upper_first(&tokens[0])) {
-            return Some(0.0);
-        }
+    if known == 0 && !explicit_key {
         return None;
     }
-    if known == 0 && (!explicit_key || !tokens.iter().all(upper_first)) {
-        return None;
-    }
-    Some(if known > 0 { 0.1 } else { 0.0 })
+    Some(if known > 0 && tokens.len() > 1 {
+        0.1
+    } else {
+        0.0
+    })
 }
 
 /// `_person_key_value`.
@@ -1103,7 +1100,32 @@ fn person_titled(value: &str, line: &Line, start: usize, end: usize) -> Option<f
     }
     let lo = back_chars(line.text, line.pos.is_ascii(), start, 12);
     let several = value.contains(is_space); // _SPACES.split(value) gives more than one token
-    (honorific_before(&line.text[lo..start]) && several).then_some(0.0)
+    if honorific_before(&line.text[lo..start]) && several {
+        return Some(0.0);
+    }
+    let lo = back_chars(line.text, line.pos.is_ascii(), start, 8);
+    let greeting = line.text[end..].starts_with([',', '!'])
+        && !NOT_ADDRESSEES.contains(&py_lower(first).as_str())
+        && salutation_before(&line.text[lo..start]);
+    greeting.then_some(0.0)
+}
+
+/// `_NOT_ADDRESSEES`: whom a greeting addresses when it is no person.
+#[rustfmt::skip]
+const NOT_ADDRESSEES: &[&str] = &[
+    "team", "sir", "madam", "all", "friend", "friends", "colleague", "colleagues", "member",
+    "members", "subscriber", "subscribers", "partner", "partners", "seller", "sellers",
+    "merchant", "merchants", "valued", "everyone", "there", "support", "shopper", "shoppers",
+    "folks", "client", "clients", "reader", "readers", "sender", "applicant",
+];
+
+/// `_SALUTATION_BEFORE.search(window)`: `(?:Dear|dear|Hi|Hello)\s+$`.
+fn salutation_before(window: &str) -> bool {
+    let head = window.trim_end_matches(is_space);
+    head.len() < window.len()
+        && ["Dear", "dear", "Hi", "Hello"]
+            .iter()
+            .any(|s| head.ends_with(s))
 }
 
 // STREET_ADDRESS

@@ -506,6 +506,10 @@ DOB = [
 PE = "PERSON"
 PERSON = [
     ("Spring Boot :: (v3.2.1)", PE, "Spring Boot"),
+    pytest.param("Dear Team, the nightly build failed", PE, "Team", id="person-dear-team"),
+    pytest.param("Hello Everyone! Deploy at 5pm", PE, "Everyone", id="person-hello-everyone"),
+    pytest.param("Dear Valued Customer, your OTP", PE, "Valued Customer", id="person-dear-valued"),
+    pytest.param("Hi Support, ticket 4411 reopened", PE, "Support", id="person-hi-support"),
     ("Kafka Consumer started for topic orders", PE, "Kafka Consumer"),
     ("Will Retry in 30s", PE, "Will Retry"),
     ("Started OrderServiceApplication in 4.2 seconds", PE, "OrderServiceApplication"),

@@ -660,6 +660,21 @@ DOB_CASES = [
 PE = "PERSON"
 PERSON_CASES = [
     ("customer_name=Priya Patel order=OD4238871923", PE, "Priya Patel"),
+    # Names the dictionary does not hold (tests/data/names: electoral-roll given names,
+    # SECC surnames): a person key or a salutation says what they are.
+    pytest.param(
+        'customer_name="rubiya waghmare" status=ACTIVE',
+        PE,
+        "rubiya waghmare",
+        id="person-unknown-name-lower-case-under-person-key",
+    ),
+    pytest.param(
+        "Dear Rupachand, your order OD4238871923 is on its way",
+        PE,
+        "Rupachand",
+        id="person-unknown-name-after-dear",
+    ),
+    pytest.param("Hi Laili! Your refund is processed", PE, "Laili", id="person-hi-unknown"),
     ('{"name": "Anita Desai", "tier": "gold"}', PE, "Anita Desai"),
     ("GET /checkout?name=Rahul+Sharma&city=Pune HTTP/1.1", PE, "Rahul+Sharma"),
     ("Order OD4238871923 delivered to Vikram Singh at 14:32", PE, "Vikram Singh"),
