@@ -175,6 +175,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # `piisweep redact big.log | head`
         return 0
+    except KeyboardInterrupt:
+        return _interrupted()
+    except Exception as exc:
+        if _after_interrupt(exc):
+            return _interrupted()
+        raise
+
+
+def _after_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a Ctrl-C was being handled. On SIGINT PySpark's
+    handler cancels every job and raises KeyboardInterrupt; the collect it interrupted
+    then fails with the job's cancellation (a Py4JJavaError) chained to that interrupt."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
+
+
+def _interrupted() -> int:
+    """Ctrl-C: one line and the shell's exit status for SIGINT (128 + 2), no traceback.
+    Spark's jobs are cancelled already and its JVM ends with this process; a scan commits
+    nothing before its summary is written, so the same scan id can simply be run again."""
+    print("piisweep: interrupted; nothing was committed", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":
