@@ -10,9 +10,14 @@ not read as people.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.resources
 import logging
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
+
+from detectors.cache import cache_file, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,35 @@ def _clean(names: set[str]) -> frozenset[str]:
     )
 
 
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+@cache
+def _sources_key() -> tuple[str, ...]:
+    """What the lists are built from: the three packages' versions and this module's code."""
+    here = Path(__file__).read_bytes()
+    return (*(_version(p) for p in ("faker", "gender-guesser", "indian-names")), repr(here))
+
+
+def _cached(kind: str, build: Callable[[], frozenset[str]]) -> frozenset[str]:
+    """``build()``, kept on disk: parsing the packages' lists costs ~0.5 s in every process
+    that builds an engine (each Spark worker, each `piisweep detect`); reading it back ~10 ms."""
+    path = cache_file(f"names-{kind}", _sources_key(), suffix=".txt")
+    if path is not None:
+        try:
+            return frozenset(filter(None, path.read_text("utf-8").split("\n")))
+        except (OSError, UnicodeDecodeError):
+            pass
+    names = build()
+    if path is not None:
+        write_atomically(path, "\n".join(sorted(names)).encode("utf-8"))
+    return names
+
+
 @cache
 def first_names() -> frozenset[str]:
     """First names that are not also common words: safe to look for in any text."""
@@ -97,6 +131,10 @@ def first_names() -> frozenset[str]:
 def all_first_names() -> frozenset[str]:
     """First names including those that are also common words (Grant, Will, Hope): usable
     only where a salutation already says a name follows."""
+    return _cached("first", _build_first_names)
+
+
+def _build_first_names() -> frozenset[str]:
     names = _faker(("first_names", "first_names_male", "first_names_female"))
     names |= _gender_guesser()
     names |= _indian_names("first.male.names") | _indian_names("first.female.names")
@@ -105,4 +143,4 @@ def all_first_names() -> frozenset[str]:
 
 @cache
 def last_names() -> frozenset[str]:
-    return _clean(_faker(("last_names",)) | _indian_names("last.names"))
+    return _cached("last", lambda: _clean(_faker(("last_names",)) | _indian_names("last.names")))

@@ -19,6 +19,7 @@ from typing import Any
 
 from detectors import urlencoded
 from detectors.builtin import generic, india, network, payment, people, phones, secrets
+from detectors.cache import cache_file, write_atomically
 from detectors.context import normalize_field
 from detectors.engine import Engine, StreamState
 from detectors.errors import ConfigError
@@ -26,7 +27,6 @@ from detectors.overlaps import resolve
 from detectors.prefilter import aadhaar_hits, luhn_plain_hits
 from detectors.registry import Detector, Trigger
 from detectors.scanner import _max_width as max_width
-from detectors.scanner import cache_file, write_atomically
 from detectors.spans import Span
 
 # Built-in validators with a port (or a screen) in native/src/validators.rs, by the name the

@@ -7,11 +7,8 @@ Hyperscan is not installed, the same triggers run through ``re`` — slower, sam
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cached_property, lru_cache
@@ -19,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from detectors.cache import cache_file, write_atomically
 from detectors.errors import ConfigError
 
 try:  # getwidth(): the longest match a trigger can have
@@ -135,26 +133,3 @@ def _max_width(regex: str, cap: int = 256) -> int:
 
 def _cache_path(triggers: Sequence[tuple[int, Trigger]]) -> Path | None:
     return cache_file("triggers", (hyperscan.__version__, list(triggers)))
-
-
-def cache_file(prefix: str, key: object) -> Path | None:
-    """Where a compiled trigger database for ``key`` is kept (``PIISWEEP_CACHE_DIR``, else
-    ``~/.cache/piisweep``; ``off`` keeps none)."""
-    root = os.environ.get("PIISWEEP_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "piisweep"
-    )
-    if root.lower() in ("", "off", "none"):
-        return None
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
-    return Path(root) / f"{prefix}-{digest[:32]}.hsdb"
-
-
-def write_atomically(path: Path, payload: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only home is no reason to fail a scan
-        log.debug("scanner cache not written to %s: %s", path, exc)

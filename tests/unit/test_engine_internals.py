@@ -102,6 +102,25 @@ def test_when_the_scanner_cache_is_warm_then_a_new_engine_finds_the_same_spans(
     assert cold == warm and len(cold) == 3
 
 
+def test_when_the_name_lists_are_cached_then_a_new_process_reads_the_same_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from detectors import names
+
+    monkeypatch.setenv("PIISWEEP_CACHE_DIR", str(tmp_path))
+    built = []
+
+    def build() -> frozenset[str]:
+        built.append(1)
+        return names._build_first_names()
+
+    cold = names._cached("first", build)
+    assert len(list(tmp_path.glob("names-first-*.txt"))) == 1
+    warm = names._cached("first", build)
+    assert warm == cold == names._build_first_names() and built == [1]
+    assert {"Priya", "Rahul"} <= warm
+
+
 def test_when_a_private_key_header_is_followed_by_log_lines_then_they_are_not_swallowed(
     engine: Engine,
 ) -> None:
