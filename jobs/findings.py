@@ -50,19 +50,60 @@ def finding_values(
     value = text[span.start : span.end]
     entity_type = span.entity_type
     return (
+        *finding_head(source_uri, line_number, record_index, field_path, span, policy, action),
+        fingerprint(entity_type, value, keys.fingerprint_key),
+        preview(value, entity_type),
+    )
+
+
+def finding_head(
+    source_uri: str,
+    line_number: int | None,
+    record_index: int | None,
+    field_path: str | None,
+    span: Span,
+    policy: Policy,
+    action: str | None = None,
+) -> tuple[Any, ...]:
+    """The columns of a findings row before ``fingerprint`` and ``preview``: those two are
+    derived from the value, and a sink derives them for a whole batch in one call
+    (:func:`digests`)."""
+    return (
         source_uri,
         line_number,
         record_index,
         field_path,
         span.start,
         span.end,
-        entity_type,
+        span.entity_type,
         span.detector,
         span.score,
-        action or policy.action_for(entity_type),
-        fingerprint(entity_type, value, keys.fingerprint_key),
-        preview(value, entity_type),
+        action or policy.action_for(span.entity_type),
     )
+
+
+def digests(
+    entities: Sequence[str], values: Sequence[str], key: bytes
+) -> tuple[list[str], list[str]]:
+    """The ``fingerprint`` and ``preview`` of each (entity, value), in order.
+
+    The compiled core answers a whole batch at ~1 µs a value (a pre-keyed HMAC state copied
+    per value, the mask in one pass); values it does not take (non-ASCII, surrogate-escaped
+    bytes) and a build without it go through the Python functions, which define both.
+    """
+    fps: list[str | None]
+    previews: list[str | None]
+    try:
+        from detectors import _native
+
+        fps, previews = _native.fingerprints_previews(list(entities), list(values), key)
+    except ImportError:
+        fps, previews = [None] * len(values), [None] * len(values)
+    for i, fp in enumerate(fps):
+        if fp is None:
+            fps[i] = fingerprint(entities[i], values[i], key)
+            previews[i] = preview(values[i], entities[i])
+    return fps, previews  # type: ignore[return-value]
 
 
 def rows_table(rows: Sequence[tuple[Any, ...]], schema: Any) -> Any:

@@ -19,7 +19,7 @@ from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.spans import Span
 from detectors.structured import redact_record, scan_record
-from jobs.findings import finding
+from jobs.findings import COLUMNS, digests, finding_head
 from jobs.localfiles import line_chunks, text_reader
 
 CSV_BATCH_ROWS = 5000
@@ -47,6 +47,7 @@ def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[Row]:
     base = 0
     state = StreamState()
     for chunk in line_chunks(stream):
+        found: list[_Found] = []
         for li, line, spans in ctx.engine.scan_lines(chunk, state):
             index = base + li
             record = _parse_json(line) if jsonl else None
@@ -54,39 +55,48 @@ def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[Row]:
             if fields:
                 for path, text, field_spans in fields:
                     for s in field_spans:
-                        yield _row(ctx, index + 1, index, path, text, s)
+                        found.append(_found(ctx, index + 1, index, path, text, s))
             else:
                 for s in spans:
-                    yield _row(ctx, index + 1, index if jsonl else None, None, line, s)
+                    found.append(_found(ctx, index + 1, index if jsonl else None, None, line, s))
+        yield from _rows(ctx, found)
         base += chunk.count(b"\n")
 
 
 def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[Row]:
     for batch in _csv_batches(stream, delimiter):
-        for col, values, ri, spans in _column_spans(batch, ctx):
-            name = batch.names[col]
-            for s in spans:
-                yield _row(ctx, batch.start_lines[ri], batch.first_index + ri, name, values[ri], s)
+        found = [
+            _found(ctx, batch.start_lines[ri], batch.first_index + ri, batch.names[col], v[ri], s)
+            for col, v, ri, spans in _column_spans(batch, ctx)
+            for s in spans
+        ]
+        yield from _rows(ctx, found)
 
 
-def _row(
+# A finding before its fingerprint and preview: the row's other columns, entity, value.
+_Found = tuple[tuple[Any, ...], str, str]
+
+
+def _found(
     ctx: Context,
     line_number: int,
     record_index: int | None,
     path: str | None,
     text: str,
     span: Span,
-) -> Row:
-    return finding(
-        source_uri=ctx.source_uri,
-        line_number=line_number,
-        record_index=record_index,
-        field_path=path,
-        text=text,
-        span=span,
-        keys=ctx.keys,
-        policy=ctx.policy,
-    )
+) -> _Found:
+    head = finding_head(ctx.source_uri, line_number, record_index, path, span, ctx.policy)
+    return head, span.entity_type, text[span.start : span.end]
+
+
+def _rows(ctx: Context, found: list[_Found]) -> Iterator[Row]:
+    """Findings rows of a chunk, their fingerprints and previews derived in one batch."""
+    if not found:
+        return
+    heads, entities, values = zip(*found, strict=True)
+    fps, previews = digests(entities, values, ctx.keys.fingerprint_key)
+    for head, fp, pv in zip(heads, fps, previews, strict=True):
+        yield dict(zip(COLUMNS, (*head, fp, pv), strict=True))
 
 
 # ------------------------------------------------------------------------- redact

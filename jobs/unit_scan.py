@@ -39,7 +39,7 @@ from detectors.records import process_json_text, process_record, process_row, ru
 from detectors.spans import Span
 from jobs import storage
 from jobs.dataframe import scan_batch
-from jobs.findings import arrow_schema, finding_values, rows_table
+from jobs.findings import arrow_schema, digests, finding_head, rows_table
 from jobs.formats import binary_reason, sniff_format
 from jobs.plan import Unit
 from jobs.readers import (
@@ -156,6 +156,10 @@ class FindingsSink:
     def __init__(self, tmpdir: str, flush_rows: int = 50_000) -> None:
         self.path = os.path.join(tmpdir, "findings.parquet")
         self._rows: list[tuple[Any, ...]] = []
+        # Rows added by add_value: their index in _rows, entity type and value, and the key;
+        # their fingerprint and preview are derived for the whole batch at flush.
+        self._pending: list[tuple[int, str, str]] = []
+        self._key = b""
         self._writer: pq.ParquetWriter | None = None
         self._flush_rows = flush_rows
         self.count = 0
@@ -166,9 +170,23 @@ class FindingsSink:
         if len(self._rows) >= self._flush_rows:
             self.flush()
 
+    def add_value(self, head: tuple[Any, ...], entity: str, value: str, key: bytes) -> None:
+        """A row without its last two columns, ``fingerprint`` and ``preview``: they are
+        derived from ``value`` under ``key`` when the batch is flushed, in one call."""
+        self._pending.append((len(self._rows), entity, value))
+        self._key = key
+        self.add(head)
+
     def flush(self) -> None:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, STAGED_FINDINGS_SCHEMA)
+        if self._pending:
+            _, entities, values = zip(*self._pending, strict=True)
+            fps, previews = digests(entities, values, self._key)
+            rows = self._rows
+            for (i, _, _), fp, pv in zip(self._pending, fps, previews, strict=True):
+                rows[i] = (*rows[i], fp, pv)
+            self._pending = []
         if self._rows:
             self._writer.write_table(rows_table(self._rows, STAGED_FINDINGS_SCHEMA))
             self._rows = []
@@ -324,10 +342,11 @@ class _UnitScan:
         if span.score < self.threshold:
             return
         job = self.job
-        values = finding_values(
-            self.unit.uri, line_number, record_index, path, text, span, job.keys, job.policy, action
-        )
-        self.sink.add((self.unit_id, *values))
+        uri = self.unit.uri
+        head = finding_head(uri, line_number, record_index, path, span, job.policy, action)
+        value = text[span.start : span.end]
+        key = job.keys.fingerprint_key
+        self.sink.add_value((self.unit_id, *head), span.entity_type, value, key)
         self.status.findings += 1
         self.status.entities[span.entity_type] += 1
 

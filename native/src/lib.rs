@@ -8,6 +8,7 @@
 mod checksums;
 mod context;
 mod engine;
+mod findings;
 #[cfg(feature = "hyperscan")]
 mod hs;
 mod masked;
@@ -347,11 +348,46 @@ fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
     );
 }
 
+/// Fingerprints and previews of a batch of findings, `None` where a value is not ASCII
+/// (or not valid Unicode: a surrogate-escaped byte) and Python's functions must answer.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn fingerprints_previews(
+    entities: Vec<String>,
+    values: Vec<Bound<'_, PyAny>>,
+    key: &[u8],
+) -> PyResult<(Vec<Option<String>>, Vec<Option<String>>)> {
+    use hmac::Mac;
+    let keyed = hmac::Hmac::<sha2::Sha256>::new_from_slice(key)
+        .map_err(|_| pyo3::exceptions::PyValueError::new_err("bad fingerprint key"))?;
+    let mut fps = Vec::with_capacity(values.len());
+    let mut previews = Vec::with_capacity(values.len());
+    for (entity, value) in entities.iter().zip(&values) {
+        let text = value
+            .downcast::<pyo3::types::PyString>()
+            .ok()
+            .and_then(|s| s.to_str().ok())
+            .filter(|t| t.is_ascii());
+        match text {
+            Some(t) => {
+                fps.push(Some(findings::fingerprint(&keyed, entity, t)));
+                previews.push(Some(findings::preview(t, entity)));
+            }
+            None => {
+                fps.push(None);
+                previews.push(None);
+            }
+        }
+    }
+    Ok((fps, previews))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Core>()?;
     m.add_function(wrap_pyfunction!(set_dictionaries, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprints_previews, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     Ok(())
 }

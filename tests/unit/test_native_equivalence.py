@@ -294,3 +294,39 @@ def test_when_line_is_long_then_offsets_and_spans_equal_python(size_mb: int, fil
     got = list(native.scan_lines(data))
     assert len(got) == 1 and got[0][2][-1].end > size_mb * 2**20 // 2
     assert got == want
+
+
+_ENTITIES = sorted(
+    {d.entity_type for d in builtin_detectors()} | {"CVV", "OTP_CODE", "MY_CUSTOM_ID"}
+)
+_VALUE_CHARS = st.sampled_from(
+    [*"aZ09 .-+@%_X\t\x1c'/", "%40", "%2540", "é", "क", "\udc80", "  ", "AKIA"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from(_ENTITIES), st.lists(_VALUE_CHARS, max_size=40).map("".join)),
+        min_size=1,
+        max_size=20,
+    ),
+    key=st.binary(min_size=32, max_size=64),
+)
+def test_when_findings_are_digested_in_a_batch_then_fingerprints_and_previews_equal_python(
+    pairs, key
+) -> None:
+    """The core's batch of fingerprints and previews (ASCII values; others fall back) must
+    be exactly what detectors.normalize and operators.preview give one by one."""
+    from detectors import _native  # the core must be there: no silent Python-only pass
+    from detectors.normalize import fingerprint
+    from detectors.operators import preview
+    from jobs.findings import digests
+
+    assert callable(_native.fingerprints_previews)
+
+    entities = [e for e, _ in pairs]
+    values = [v for _, v in pairs]
+    fps, previews = digests(entities, values, key)
+    assert fps == [fingerprint(e, v, key) for e, v in pairs]
+    assert previews == [preview(v, e) for e, v in pairs]

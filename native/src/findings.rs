@@ -1,0 +1,259 @@
+//! The two derived columns of a findings row, `fingerprint` (keyed HMAC-SHA256 of the
+//! normalised value) and `preview` (the masked form an analyst sees), for a whole batch of
+//! findings in one call: ported from `detectors/normalize.py` and `operators.preview`.
+//!
+//! Only ASCII values are handled here, which is nearly every value a lake holds (phones,
+//! ids, e-mails, most names); for any other value the answer is `None` and the caller uses
+//! the Python functions, so Unicode case folding and `str.isalnum` stay in one place.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+const SECRET_ENTITIES: &[&str] = &["AWS_ACCESS_KEY", "JWT", "PRIVATE_KEY", "SECRET"];
+const FULLY_MASKED_EXTRA: &[&str] = &["CVV", "OTP_CODE"];
+#[rustfmt::skip]
+const ALNUM_UPPER: &[&str] = &[
+    "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IN_AADHAAR", "IN_PAN", "IN_PASSPORT", "IN_GSTIN",
+    "IN_VOTER", "IN_IFSC", "MAC_ADDRESS", "CVV", "OTP_CODE",
+];
+#[rustfmt::skip]
+const AWS_PREFIXES: &[&str] = &[
+    "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA", "APKA",
+];
+const PREVIEW_MAX_CHARS: usize = 64;
+const PREVIEW_MAX_REVEALED: usize = 4;
+
+/// `str.isspace()` on an ASCII character (Python counts the separators U+001C–U+001F).
+fn py_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1f'
+    )
+}
+
+fn strip(s: &str) -> &str {
+    s.trim_matches(py_space)
+}
+
+/// `normalize(entity_type, value)` for an ASCII value.
+pub fn normalize(entity: &str, value: &str) -> String {
+    match entity {
+        "PHONE_NUMBER" => normalize_phone(value),
+        "EMAIL_ADDRESS" | "IN_UPI_ID" => strip(value).to_ascii_lowercase(),
+        "PERSON" | "STREET_ADDRESS" => value
+            .split(py_space)
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase(),
+        e if ALNUM_UPPER.contains(&e) => value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+        _ => strip(value).to_string(),
+    }
+}
+
+/// `normalize_phone`: E.164-like digits, Indian numbers gaining +91.
+fn normalize_phone(value: &str) -> String {
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if value.trim_start_matches(py_space).starts_with('+') {
+        return format!("+{digits}");
+    }
+    let n = digits.len();
+    if digits.starts_with("00") && n > 10 {
+        return format!("+{}", &digits[2..]);
+    }
+    if n == 10 {
+        return format!("+91{digits}");
+    }
+    if n == 11 && digits.starts_with('0') {
+        return format!("+91{}", &digits[1..]);
+    }
+    format!("+{digits}") // 91 and ten digits, or anything else: the digits as written
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// `fingerprint`: hex HMAC-SHA256 of the normalised value under `keyed` (a MAC already
+/// keyed once for the whole batch: a copy of its state per value, not a key schedule).
+pub fn fingerprint(keyed: &Hmac<Sha256>, entity: &str, value: &str) -> String {
+    let mut mac = keyed.clone();
+    mac.update(normalize(entity, value).as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// `_split_at`: (local part, `@domain`) at the last `@`, `%40` or `%2540` of an e-mail or
+/// UPI id, found the way `re.finditer(r"@|%(?:25)?40")` walks the value.
+fn split_at<'a>(value: &'a str, entity: &str) -> Option<(&'a str, &'a str)> {
+    if entity != "EMAIL_ADDRESS" && entity != "IN_UPI_ID" {
+        return None;
+    }
+    let b = value.as_bytes();
+    let (mut i, mut last) = (0, None);
+    while i < b.len() {
+        if b[i] == b'@' {
+            last = Some(i);
+            i += 1;
+        } else if b[i..].starts_with(b"%2540") {
+            last = Some(i);
+            i += 5;
+        } else if b[i..].starts_with(b"%40") {
+            last = Some(i);
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    last.map(|at| (&value[..at], &value[at..]))
+}
+
+/// `_reveal_ends` on ASCII: `masked` showing the first `head` and last `tail` letters or
+/// digits of `value` again.
+fn reveal_ends(value: &str, masked: &str, mut head: usize, mut tail: usize) -> String {
+    let b = value.as_bytes();
+    let mut start = 0;
+    while head > 0 {
+        if b[start].is_ascii_alphanumeric() {
+            head -= 1;
+        }
+        start += 1;
+    }
+    let mut stop = b.len();
+    while tail > 0 {
+        stop -= 1;
+        if b[stop].is_ascii_alphanumeric() {
+            tail -= 1;
+        }
+    }
+    format!(
+        "{}{}{}",
+        &value[..start],
+        &masked[start..stop],
+        &value[stop..]
+    )
+}
+
+/// `_reveal_initials` on ASCII: the first letter or digit of each of the first `budget`
+/// words (runs of letters and digits) shown again.
+fn reveal_initials(value: &str, masked: &str, mut budget: usize) -> String {
+    let mut out = masked.as_bytes().to_vec();
+    let b = value.as_bytes();
+    let mut in_word = false;
+    for (i, &c) in b.iter().enumerate() {
+        let alnum = c.is_ascii_alphanumeric();
+        if alnum && !in_word {
+            if budget == 0 {
+                break;
+            }
+            out[i] = c;
+            budget -= 1;
+        }
+        in_word = alnum;
+    }
+    String::from_utf8(out).expect("ASCII in, ASCII out")
+}
+
+/// `preview(value, entity_type)` for an ASCII value.
+pub fn preview(value: &str, entity: &str) -> String {
+    if SECRET_ENTITIES.contains(&entity) {
+        let compact = strip(value);
+        if entity == "AWS_ACCESS_KEY" && compact.len() >= 4 && AWS_PREFIXES.contains(&&compact[..4])
+        {
+            return format!("{}…({})", &compact[..4], compact.len());
+        }
+        return format!("[{entity} len={}]", compact.len());
+    }
+    let parts = split_at(value, entity);
+    let (local, domain) = parts.unwrap_or((value, ""));
+    let masked: String = local
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { 'X' } else { c })
+        .collect();
+    let n = local.bytes().filter(u8::is_ascii_alphanumeric).count();
+    let fully = FULLY_MASKED_EXTRA.contains(&entity);
+    let budget = if fully {
+        0
+    } else {
+        PREVIEW_MAX_REVEALED.min(n / 3)
+    };
+    let mut shown = if budget == 0 {
+        masked
+    } else if parts.is_some() {
+        reveal_ends(local, &masked, budget.min(2), 0)
+    } else if entity == "PERSON" {
+        reveal_initials(local, &masked, budget)
+    } else if entity == "CREDIT_CARD" {
+        reveal_ends(local, &masked, 0, budget)
+    } else {
+        let head = (budget + 1) / 2;
+        reveal_ends(local, &masked, head, budget - head)
+    };
+    shown.push_str(domain);
+    if shown.len() > PREVIEW_MAX_CHARS {
+        shown.truncate(PREVIEW_MAX_CHARS - 1);
+        shown.push('…');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_phones_are_written_differently_then_one_normal_form() {
+        for v in [
+            "+91 98765 43210",
+            "098765-43210",
+            "9876543210",
+            "919876543210",
+        ] {
+            assert_eq!(normalize("PHONE_NUMBER", v), "+919876543210");
+        }
+        assert_eq!(normalize("PERSON", " Rahul \t Sharma "), "rahul sharma");
+        assert_eq!(normalize("IN_PAN", "abcpe-1234f"), "ABCPE1234F");
+    }
+
+    #[test]
+    fn when_previewed_then_python_forms() {
+        assert_eq!(preview("9876543210", "PHONE_NUMBER"), "98XXXXXXX0");
+        assert_eq!(
+            preview("ravi.kumar@gmail.com", "EMAIL_ADDRESS"),
+            "raXX.XXXXX@gmail.com"
+        );
+        assert_eq!(
+            preview("ravi%40gmail.com", "EMAIL_ADDRESS"),
+            "rXXX%40gmail.com"
+        );
+        assert_eq!(
+            preview("4111 1111 1111 1111", "CREDIT_CARD"),
+            "XXXX XXXX XXXX 1111"
+        );
+        assert_eq!(preview("Rahul Sharma", "PERSON"), "RXXXX SXXXXX");
+        assert_eq!(
+            preview("AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"),
+            "AKIA…(20)"
+        );
+        assert_eq!(preview("482913", "OTP_CODE"), "XXXXXX");
+    }
+
+    #[test]
+    fn when_keyed_then_rfc4231_hmac() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        assert_eq!(
+            fingerprint(&mac, "X", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}
