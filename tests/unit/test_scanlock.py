@@ -13,7 +13,7 @@ import pytest
 from s3server import moto_endpoint, moto_s3_env  # noqa: F401
 
 from jobs import commit, storage
-from jobs.scan import ScanError, _check_scan_id
+from jobs.scan import ScanError, _check_scan_id, _split_unsafe
 from jobs.scanlock import LockError, ScanLock, lock_uri
 
 
@@ -112,6 +112,12 @@ def test_a_lease_is_renewed_while_the_run_lasts(out: str) -> None:
         ("raw//a.log", True),
         ("raw/./a.log", True),
         ("..", True),
+        # a file name holds 255 bytes: the copy adds `.parquet` to the last segment
+        ("raw/" + "n" * 247, False),
+        ("raw/" + "n" * 248, True),
+        ("raw/" + "n" * 256 + "/a.log", True),
+        ("raw/" + "é" * 123 + "n", False),  # 247 bytes + `.parquet`
+        ("raw/" + "é" * 124, True),  # 124 characters, but 248 bytes + `.parquet` = 256
     ],
 )
 def test_a_copy_path_must_stay_inside_the_output(key: str, unsafe: bool, tmp_path: Path) -> None:
@@ -121,6 +127,23 @@ def test_a_copy_path_must_stay_inside_the_output(key: str, unsafe: bool, tmp_pat
     if not unsafe:
         dest = storage.parse_uri(commit.redacted_uri(root, f"s3://bucket/{key}"))
         assert dest.path.startswith(storage.parse_uri(root).path + "/")
+
+
+def test_keys_whose_copies_need_one_path_as_file_and_directory_are_both_skipped(
+    tmp_path: Path,
+) -> None:
+    """`x` and `x.parquet/y` copy to `…/x.parquet` and `…/x.parquet/y.parquet`: on a local
+    or HDFS root one of them cannot be written (EEXIST used to fail the commit). Both are
+    skipped whichever is listed first; unrelated neighbours are not."""
+    root = storage.parse_uri(str(tmp_path / "out" / "redacted")).uri
+    keys = ["raw/x", "raw/x.parquet/y", "raw/x.parquet/z/w", "raw/x.log", "raw/xparquet/y"]
+    found = [storage.ObjectInfo(f"s3://b/{k}", 1, 0, None) for k in keys]
+    for listing in (found, found[::-1]):
+        safe, unsafe = _split_unsafe(listing, root)
+        skipped = {entry.uri.split("/", 3)[3]: skip.reason for entry, skip in unsafe}
+        assert set(skipped) == {"raw/x", "raw/x.parquet/y", "raw/x.parquet/z/w"}
+        assert all(r.startswith("unsafe key") and "x.parquet" not in r for r in skipped.values())
+        assert sorted(o.uri for o in safe) == ["s3://b/raw/x.log", "s3://b/raw/xparquet/y"]
 
 
 @pytest.mark.parametrize("scan_id", ["..", ".", ".hidden", "a/b", "é", ""])
