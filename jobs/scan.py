@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +183,7 @@ def _locked_scan(
         row_groups=lambda uri: _row_groups(uri, s3),
         head=lambda uri, n: _head(uri, n, s3),
     )
+    units = _pinned(units, found)
     objects += [u[0] for u in unsafe]
     skipped += [u[1] for u in unsafe]
     skipped += [Skipped(o.uri, o.skip_reason or "") for o in not_followed]
@@ -302,6 +303,17 @@ def _split_unsafe(
         entry = ObjectEntry(o.uri, o.size, o.mtime_ms, o.etag, kind.fmt, kind.compression)
         unsafe.append((entry, Skipped(o.uri, reason)))
     return safe, unsafe
+
+
+def _pinned(units: list[Unit], found: Sequence[storage.ObjectInfo]) -> list[Unit]:
+    """Units of local files carry the real path and (device, inode) the crawl saw, so
+    their task reads that file and no other (see storage.open_pinned)."""
+    pins = {o.uri: o for o in found if o.real_path is not None}
+    out = []
+    for u in units:
+        o = pins.get(u.uri)
+        out.append(u if o is None else replace(u, real_path=o.real_path, dev=o.dev, ino=o.ino))
+    return out
 
 
 def _describe_all(found: Sequence[storage.ObjectInfo], s3: storage.S3Settings) -> list[ObjectEntry]:

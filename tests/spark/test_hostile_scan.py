@@ -85,7 +85,8 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     """Truncated, empty and garbled-footer Parquet, a `.gz` holding plain text, a JSON
     document 10,000 deep, an unreadable file (chmod 000; root still reads it) and objects
     deleted between the crawl and their task (one without an extension, whose format the
-    driver sniffs): each ends as its own failed object with a reason and no copy."""
+    driver sniffs), and a file replaced by a link to a key file after the crawl: each ends
+    as its own failed object with the exact status and reason it earns, and no copy."""
     src = tmp_path / "src"
     good = _good(src / "good")
     bad = src / "bad"
@@ -103,9 +104,16 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     for p in vanishing:
         p.write_bytes(data if p.suffix == ".parquet" else f"phone={PHONE}\n".encode())
 
+    swapped = bad / "swapped.log"
+    swapped.write_text("ok\n")
+    secret = tmp_path / "keys.yaml"
+    secret.write_text(f"token_key: {EMAIL}\n")
+
     def delete_mid_scan() -> None:
         for p in vanishing:
             p.unlink()
+        swapped.unlink()
+        swapped.symlink_to(secret)  # after the crawl checked it: must never be read
 
     out, good_out = str(tmp_path / "out"), str(tmp_path / "good-out")
     cfg = ScanConfig(unit_mb=0.002)  # several units for the log and the Parquet
@@ -119,25 +127,29 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     for p in good:
         assert rows[p.name]["status"] == "ok", p.name
     as_root = os.geteuid() == 0
-    expected_failed = {
-        "truncated.parquet", "empty.parquet", "garbled.parquet", "plain.log.gz", "deep.json",
-        "gone.log", "gone.parquet", "gone-noext", *(() if as_root else ("noperm",)),
-    }  # fmt: skip
-    for name in expected_failed:
+    corrupt = ("failed", "CorruptInput", "not a readable Parquet file (ArrowInvalid)")
+    gone = ("failed", "StorageError", "object not found")
+    expected = {
+        "truncated.parquet": corrupt,
+        "empty.parquet": corrupt,
+        "garbled.parquet": corrupt,
+        "plain.log.gz": ("failed", "CorruptInput", "stream ends early or is corrupt"),
+        "deep.json": ("failed", "RecursionError", "unexpected error while scanning"),
+        "gone.log": gone,
+        "gone.parquet": gone,
+        "gone-noext": gone,
+        "swapped.log": ("failed", "StorageError", "file changed since the crawl"),
+    }
+    if not as_root:  # root reads through chmod 000
+        expected["noperm"] = ("failed", "StorageError", "access denied")
+    for name, (status, error_class, reason) in expected.items():
         row = rows[name]
-        assert row["status"] in ("failed", "skipped") and row["reason"], name
+        assert (row["status"], row["error_class"]) == (status, error_class), name
+        assert row["reason"].startswith(reason), (name, row["reason"])
         assert row["redacted_uri"] is None, name
-    for name in ("truncated.parquet", "empty.parquet", "garbled.parquet"):
-        assert rows[name]["error_class"] == "CorruptInput"
-    for name in ("gone.log", "gone.parquet", "gone-noext"):
-        assert (rows[name]["error_class"], rows[name]["reason"].split(":")[0]) == (
-            "StorageError",
-            "object not found",
-        )
-    if not as_root:
-        assert rows["noperm"]["reason"].startswith("access denied")
+    expected_failed = set(expected)
     summary = result.summary
-    assert summary["objects_by_status"]["failed"] >= len(expected_failed)
+    assert summary["objects_by_status"]["failed"] == len(expected_failed)
     assert summary["objects_by_status"]["ok"] == len(good) + (1 if as_root else 0)
     _assert_good_identical(out, good_out, good)
     assert not Path(out, "_staging").exists() or not any(Path(out, "_staging").rglob("*.parquet"))
