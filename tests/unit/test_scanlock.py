@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from s3server import moto_endpoint, moto_s3_env  # noqa: F401
@@ -97,10 +98,100 @@ def test_a_lease_is_renewed_while_the_run_lasts(out: str) -> None:
     s3 = storage.S3Settings.from_env()
     lock = ScanLock.acquire(out, "s1", "a" * 12, 60, s3, heartbeat=False)
     first = json.loads(storage.read_bytes(lock_uri(out, "s1"), s3))["expires_at"]
+    time.sleep(0.01)
     lock._renew()
     second = json.loads(storage.read_bytes(lock_uri(out, "s1"), s3))["expires_at"]
-    assert second >= first and not lock.lost
+    assert second > first and not lock.lost  # a no-op renewal would leave it equal
     lock.release()
+
+
+def _expire(out: str) -> None:
+    """Make the lock's lease end now, as if its driver had stalled or died."""
+    s3 = storage.S3Settings.from_env()
+    doc = json.loads(storage.read_bytes(lock_uri(out, "s1"), s3))
+    doc["expires_at"] = time.time() - 1
+    storage.write_bytes(json.dumps(doc).encode(), lock_uri(out, "s1"), s3)
+
+
+def test_renewing_a_lock_taken_over_marks_it_lost_and_leaves_the_new_owners(out: str) -> None:
+    s3 = storage.S3Settings.from_env()
+    stalled = ScanLock.acquire(out, "s1", "a" * 12, 60, s3, heartbeat=False)
+    _expire(out)
+    successor = ScanLock.acquire(out, "s1", "b" * 12, 60, s3, heartbeat=False)
+    stalled._renew()
+    assert stalled.lost
+    held = json.loads(storage.read_bytes(lock_uri(out, "s1"), s3))
+    assert held["owner"] == successor.owner
+    successor.check()
+    stalled.release()
+    successor.check()
+    successor.release()
+
+
+def test_release_never_deletes_a_lock_taken_over_between_its_check_and_delete(out: str) -> None:
+    """``release`` read the lock, saw itself, and deleted: a run taking the (expired) lock
+    over in between lost it, and a third run could then start alongside it. Here the
+    takeover is started right after release's read and given half a second: locally it
+    waits for release's guard, on S3 it wins and release's conditional delete answers 412;
+    either way the successor still holds its lock afterwards."""
+    s3 = storage.S3Settings.from_env()
+    old = ScanLock.acquire(out, "s1", "a" * 12, 60, s3, heartbeat=False)
+    _expire(out)
+    real_read = old._read
+    race: dict[str, Any] = {}
+
+    def read_then_race() -> Any:
+        current = real_read()
+        if "thread" not in race:
+
+            def take() -> None:
+                race["lock"] = ScanLock.acquire(out, "s1", "b" * 12, 60, s3, heartbeat=False)
+
+            race["thread"] = threading.Thread(target=take)
+            race["thread"].start()
+            race["thread"].join(0.5)
+        return current
+
+    old._read = read_then_race  # type: ignore[method-assign]
+    old.release()
+    race["thread"].join()
+    successor = race["lock"]
+    successor.check()  # raises if release deleted the successor's lock
+    successor.release()
+    assert not storage.exists(lock_uri(out, "s1"), s3)
+
+
+def test_write_then_verify_owns_a_free_lock_refuses_a_live_one_and_detects_a_lost_race(
+    out: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback for stores without conditional writes (HDFS, S3 clones)."""
+    s3 = storage.S3Settings.from_env()
+    uri = lock_uri(out, "s1")
+    first = ScanLock(uri, "s1", "a" * 12, 60, s3)
+    first._take_verified()
+    first.check()
+    second = ScanLock(uri, "s1", "b" * 12, 60, s3)
+    with pytest.raises(LockError, match="already running"):
+        second._take_verified()
+    _expire(out)
+    second._take_verified()  # a lock whose lease ended is taken over
+    second.check()
+    with pytest.raises(LockError):
+        first.check()
+    # A racing writer's document lands right after ours: what is read back is not us.
+    third = ScanLock(uri, "s1", "c" * 12, 60, s3)
+    _expire(out)
+    real_write = storage.write_bytes
+
+    def write_then_clobbered(data: bytes, dest: str, *a: Any, **kw: Any) -> None:
+        real_write(data, dest, *a, **kw)
+        doc = json.loads(data)
+        doc["owner"] = "racer:1:dddddddddddd"
+        real_write(json.dumps(doc).encode(), dest, *a, **kw)
+
+    monkeypatch.setattr(storage, "write_bytes", write_then_clobbered)
+    with pytest.raises(LockError, match="racer:1"):
+        third._take_verified()
 
 
 @pytest.mark.parametrize(
