@@ -15,6 +15,7 @@ from s3server import moto_endpoint, moto_s3_env  # noqa: F401
 
 from jobs import commit, storage
 from jobs.scan import ScanError, _check_scan_id, _split_unsafe
+from jobs.scanconfig import ConfigError, load_scan_config
 from jobs.scanlock import LockError, ScanLock, lock_uri
 
 
@@ -242,3 +243,14 @@ def test_scan_ids_that_could_name_another_path_are_refused(scan_id: str) -> None
     with pytest.raises(ScanError):
         _check_scan_id(scan_id)
     _check_scan_id("2026-01-01.nightly_1")
+
+
+def test_a_lease_shorter_than_half_a_minute_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """A lease at or below the renewal interval (a third of it, at least 1 s) would expire
+    under a healthy scan and let another run take the scan id over."""
+    conf = tmp_path / "scan.yaml"
+    conf.write_text("lock_lease_minutes: 0.01\n")
+    with pytest.raises(ConfigError, match=r"lock_lease_minutes: .*at least 0.5 \(30 seconds\)"):
+        load_scan_config(conf)
+    conf.write_text("lock_lease_minutes: 0.5\n")
+    assert load_scan_config(conf).lock_lease_minutes == 0.5
