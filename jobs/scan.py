@@ -267,10 +267,22 @@ def _check_scan_id(scan_id: str) -> None:
 
 def _purge_orphan_findings(out: str, scan_id: str, s3: storage.S3Settings) -> None:
     """Delete findings parts of ``scan_id`` that an interrupted commit left behind (the id
-    is not committed, so none of its parts is), so this run never adopts them."""
+    is not committed, so none of its parts is), so this run never adopts them.
+
+    The names are ambiguous across ids: ``part-s-0123456789ab-00000.parquet`` is an
+    attempt ``0123456789ab`` of ``s``, or a part (in the format before attempts) of a
+    scan ``s-0123456789ab``. A part that a committed scan's id accounts for is never
+    deleted: committed findings outrank orphan cleanup."""
     name = re.compile(rf"part-{re.escape(scan_id)}-(?:[0-9a-f]{{12}}-)?\d{{5}}\.parquet")
+    committed = [
+        uri.rsplit("/", 1)[-1][: -len(".json")]
+        for uri in storage.list_files(f"{out}/scans", s3)
+        if uri.endswith(".json")
+    ]
+    longer = [f"part-{c}-" for c in committed if c.startswith(f"{scan_id}-")]
     for uri in storage.list_files(f"{out}/findings", s3):
-        if name.fullmatch(uri.rsplit("/", 1)[-1]):
+        base = uri.rsplit("/", 1)[-1]
+        if name.fullmatch(base) and not any(base.startswith(p) for p in longer):
             log.warning("scan %s: deleting an orphan findings part %s", scan_id, uri)
             storage.delete_tree(uri, s3)
 

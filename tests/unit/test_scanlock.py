@@ -14,7 +14,7 @@ import pytest
 from s3server import moto_endpoint, moto_s3_env  # noqa: F401
 
 from jobs import commit, storage
-from jobs.scan import ScanError, _check_scan_id, _split_unsafe
+from jobs.scan import ScanError, _check_scan_id, _purge_orphan_findings, _split_unsafe
 from jobs.scanconfig import ConfigError, load_scan_config
 from jobs.scanlock import LockError, ScanLock, lock_uri
 
@@ -254,3 +254,23 @@ def test_a_lease_shorter_than_half_a_minute_is_refused_with_the_reason(tmp_path:
         load_scan_config(conf)
     conf.write_text("lock_lease_minutes: 0.5\n")
     assert load_scan_config(conf).lock_lease_minutes == 0.5
+
+
+def test_orphan_purge_never_deletes_parts_of_a_committed_scan_with_a_longer_id(
+    tmp_path: Path,
+) -> None:
+    """``part-s-0123456789ab-00000.parquet`` reads as an orphan attempt of ``s`` and as a
+    part of the committed scan ``s-0123456789ab``: the rerun of ``s`` used to delete it."""
+    s3 = storage.S3Settings.from_env({})
+    out = tmp_path / "out"
+    findings = out / "findings" / "scan_date=2026-01-01"
+    findings.mkdir(parents=True)
+    (out / "scans").mkdir()
+    (out / "scans" / "s-0123456789ab.json").write_text("{}")
+    theirs = findings / "part-s-0123456789ab-00000.parquet"
+    orphans = [findings / "part-s-00000.parquet", findings / "part-s-aaaaaaaaaaaa-00001.parquet"]
+    for p in [theirs, *orphans]:
+        p.write_bytes(b"x")
+    _purge_orphan_findings(storage.parse_uri(str(out)).uri, "s", s3)
+    assert theirs.exists()
+    assert not any(p.exists() for p in orphans)
