@@ -277,6 +277,26 @@ def write_json(doc: dict[str, Any], dest: str, s3: S3Settings, sse: Sse | None) 
     storage.write_bytes(data, dest, s3, sse)
 
 
+def findings_files(out: str, summary: dict[str, Any], s3: S3Settings) -> list[str]:
+    """The findings parts a committed scan's commit wrote: those its summary lists (since
+    scans stage per attempt, ``findings_parts``), else, for older summaries,
+    ``part-<scan_id>-NNNNN.parquet`` in its date partition. Readers take these and nothing
+    else that matches the scan id: a run that lost its lock mid-commit, or a crashed one,
+    can leave parts with the same scan id that no summary vouches for."""
+    out = out.rstrip("/")
+    if "findings_parts" in summary:
+        return [f"{out}/findings/{rel}" for rel in summary["findings_parts"]]
+    part = f"{out}/findings/scan_date={summary['scan_date']}"
+    prefix = f"part-{summary['scan_id']}-"
+    if not storage.exists(part, s3):
+        return []
+    return sorted(
+        uri
+        for uri in storage.list_files(part, s3)
+        if uri.rsplit("/", 1)[-1].startswith(prefix) and uri.endswith(".parquet")
+    )
+
+
 def committed_scans(out: str, s3: S3Settings) -> list[dict[str, Any]]:
     """Every committed scan's summary under ``out``, oldest first."""
     docs = []

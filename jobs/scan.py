@@ -567,6 +567,10 @@ def _commit(
     s3, sse = job.s3, job.sse
     present = set(storage.list_files(job.staging, s3))
     plans = commit.object_plans(statuses, job.staging, redacted_root, present)
+    # Checked before each write under the shared output, not only before the summary: a
+    # run whose lease ran out must not replace its successor's copies or add findings
+    # parts (readers take only the parts a summary lists; this keeps OUT clean as well).
+    lock.check()
     unwritten = _finalize_objects(spark, plans, job)
     scan_date = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d")
     staged = [f"{job.staging}/findings/part-{p:05d}.parquet" for p in range(partitions)]
@@ -574,6 +578,7 @@ def _commit(
     if lost:  # cannot happen unless a task's output vanished; never commit partial findings
         raise ScanError(f"{len(lost)} staged findings parts missing; scan {scan_id} not committed")
     findings_dir = f"{out}/findings/scan_date={scan_date}"
+    lock.check()
     _finalize_findings(
         spark, staged, commit.line_offsets(statuses), scan_id, attempt, findings_dir, job
     )

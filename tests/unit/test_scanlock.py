@@ -274,3 +274,41 @@ def test_orphan_purge_never_deletes_parts_of_a_committed_scan_with_a_longer_id(
     _purge_orphan_findings(storage.parse_uri(str(out)).uri, "s", s3)
     assert theirs.exists()
     assert not any(p.exists() for p in orphans)
+
+
+def test_subject_reads_only_the_findings_parts_a_summary_lists(tmp_path: Path) -> None:
+    """A run that lost its lock mid-commit (or crashed) can leave a findings part carrying
+    a committed scan id; ``subject`` filtered by scan id only and reported its rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jobs.findings import arrow_schema
+    from jobs.subject import exposure_table
+
+    s3 = storage.S3Settings.from_env({})
+    out = tmp_path / "out"
+    day = out / "findings" / "scan_date=2026-01-01"
+    day.mkdir(parents=True)
+
+    def part(name: str, fingerprint: str) -> None:
+        row = {
+            "scan_id": "s1", "source_uri": "file:///lake/a.log", "line_number": 1,
+            "record_index": 0, "field_path": None, "char_start": 0, "char_end": 5,
+            "entity_type": "EMAIL_ADDRESS", "detector": "email", "score": 1.0,
+            "action": "mask", "fingerprint": fingerprint, "preview": "xXXXx",
+        }  # fmt: skip
+        pq.write_table(pa.Table.from_pylist([row], schema=arrow_schema()), day / name)
+
+    part("part-s1-aaaaaaaaaaaa-00000.parquet", "f" * 64)  # the committed attempt's
+    part("part-s1-bbbbbbbbbbbb-00000.parquet", "e" * 64)  # a lost attempt's, same scan id
+    (out / "scans").mkdir()
+    summary = {
+        "scan_id": "s1",
+        "scan_date": "2026-01-01",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "attempt": "aaaaaaaaaaaa",
+        "findings_parts": ["scan_date=2026-01-01/part-s1-aaaaaaaaaaaa-00000.parquet"],
+    }
+    (out / "scans" / "s1.json").write_text(json.dumps(summary))
+    table = exposure_table(storage.parse_uri(str(out)).uri, s3, entities=None)
+    assert table.column("fingerprint").to_pylist() == ["f" * 64]
