@@ -85,7 +85,9 @@ def test_utf16_csv_and_utf16_byte_ranges(tmp_path: Path) -> None:
     _raw_free(first, tmp_path / "r0", EMAIL)
 
 
-def test_a_10000_deep_jsonl_line_fails_alone(tmp_path: Path) -> None:
+def test_a_10000_deep_jsonl_line_is_redacted_as_text_and_the_others_keep_findings(
+    tmp_path: Path,
+) -> None:
     deep = "[" * 10000 + json.dumps(EMAIL) + "]" * 10000
     lines = [json.dumps({"email": EMAIL}), deep, json.dumps({"phone": PHONE}), "{}"]
     src = tmp_path / "events.jsonl"
