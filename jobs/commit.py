@@ -51,6 +51,10 @@ MANIFEST_SCHEMA = pa.schema(
 )
 
 
+# The longest file name local filesystems and HDFS accept, in bytes.
+NAME_MAX = 255
+
+
 def redacted_uri(root: str, source_uri: str) -> str:
     """Where the copy of ``source_uri`` goes: the source's scheme, host or bucket and path
     mirrored under ``root``, plus ``.parquet`` (``s3://b/logs/a.gz`` →
@@ -72,6 +76,11 @@ def unsafe_reason(root: str, source_uri: str) -> str | None:
     if any(seg in ("", ".", "..") for seg in segments) or loc.path.endswith("/"):
         return "unsafe key: a '.', '..' or empty path segment cannot be mirrored under the output"
     dest = parse_uri(redacted_uri(root, source_uri))
+    # An S3 key segment may hold 1,024 bytes; a local or HDFS file name 255 (ENAMETOOLONG
+    # failed the whole commit). Checked on the copy's own segments, ``.parquet`` included.
+    below = dest.path[len(parse_uri(root).path.rstrip("/")) :]
+    if any(len(seg.encode("utf-8", "surrogateescape")) > NAME_MAX for seg in below.split("/")):
+        return f"unsafe key: a path segment of its redacted copy exceeds {NAME_MAX} bytes"
     base = parse_uri(root)
     path = posixpath.normpath(dest.path)
     inside = (dest.scheme, dest.netloc) == (base.scheme, base.netloc) and path.startswith(
@@ -80,6 +89,25 @@ def unsafe_reason(root: str, source_uri: str) -> str | None:
     if not inside or path != dest.path:
         return "unsafe key: its redacted copy would fall outside the output"
     return None
+
+
+def colliding(dests: dict[str, str]) -> set[str]:
+    """The keys of ``dests`` (source uri -> copy uri) whose copy's path is a directory of
+    another copy's path, or under another copy's path: S3 holds both ``x`` and
+    ``x.parquet/y``, but their copies ``…/x.parquet`` (a file) and ``…/x.parquet/y.parquet``
+    (which needs ``…/x.parquet`` as a directory) cannot both exist on a local or HDFS root,
+    and the second write failed the whole commit (EEXIST). Both sides are returned, so the
+    outcome does not depend on which object is written first."""
+    by_dest = {dest: uri for uri, dest in dests.items()}
+    clash: set[str] = set()
+    for uri, dest in dests.items():
+        parent = dest.rsplit("/", 1)[0]
+        while parent and "/" in parent:
+            other = by_dest.get(parent)
+            if other is not None:
+                clash.update((uri, other))
+            parent = parent.rsplit("/", 1)[0]
+    return clash
 
 
 def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -145,6 +173,25 @@ def _shift(table: pa.Table, offsets: dict[str, int]) -> pa.Table:
         "record_index",
         pc.add(table.column("record_index"), shift),
     )
+
+
+def finalize_object_or_reason(
+    parts: Sequence[tuple[str, int]], dest: str, s3: S3Settings, sse: Sse | None
+) -> str | None:
+    """:func:`finalize_object`, returning why it failed instead of raising: one copy that
+    cannot be written (its path taken by a directory an earlier scan left, a store error)
+    is that object's failure, not the scan's. The reason holds an error code or class, never
+    a path or a library message (which could quote the key)."""
+    try:
+        finalize_object(parts, dest, s3, sse)
+    except Exception as exc:
+        # A StorageError's reason is a short code unless none was given (then it is the
+        # message, which names the uri): take only the former.
+        code = None
+        if isinstance(exc, storage.StorageError) and exc.reason != str(exc):
+            code = exc.reason
+        return f"redacted copy could not be written: {code or type(exc).__name__}"
+    return None
 
 
 def finalize_object(
@@ -228,6 +275,26 @@ def write_manifest(rows: list[dict[str, Any]], dest: str, s3: S3Settings, sse: S
 def write_json(doc: dict[str, Any], dest: str, s3: S3Settings, sse: Sse | None) -> None:
     data = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
     storage.write_bytes(data, dest, s3, sse)
+
+
+def findings_files(out: str, summary: dict[str, Any], s3: S3Settings) -> list[str]:
+    """The findings parts a committed scan's commit wrote: those its summary lists (since
+    scans stage per attempt, ``findings_parts``), else, for older summaries,
+    ``part-<scan_id>-NNNNN.parquet`` in its date partition. Readers take these and nothing
+    else that matches the scan id: a run that lost its lock mid-commit, or a crashed one,
+    can leave parts with the same scan id that no summary vouches for."""
+    out = out.rstrip("/")
+    if "findings_parts" in summary:
+        return [f"{out}/findings/{rel}" for rel in summary["findings_parts"]]
+    part = f"{out}/findings/scan_date={summary['scan_date']}"
+    prefix = f"part-{summary['scan_id']}-"
+    if not storage.exists(part, s3):
+        return []
+    return sorted(
+        uri
+        for uri in storage.list_files(part, s3)
+        if uri.rsplit("/", 1)[-1].startswith(prefix) and uri.endswith(".parquet")
+    )
 
 
 def committed_scans(out: str, s3: S3Settings) -> list[dict[str, Any]]:

@@ -66,6 +66,11 @@ class Unit:
     end: int
     size: int
     record_offset: int = 0
+    # A local file's real path and (device, inode) from the crawl: the task opens exactly
+    # that file (storage.open_pinned), never the listed path, which may be a link.
+    real_path: str | None = None
+    dev: int | None = None
+    ino: int | None = None
 
     @property
     def unit_id(self) -> str:

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +183,7 @@ def _locked_scan(
         row_groups=lambda uri: _row_groups(uri, s3),
         head=lambda uri, n: _head(uri, n, s3),
     )
+    units = _pinned(units, found)
     objects += [u[0] for u in unsafe]
     skipped += [u[1] for u in unsafe]
     skipped += [Skipped(o.uri, o.skip_reason or "") for o in not_followed]
@@ -266,10 +267,22 @@ def _check_scan_id(scan_id: str) -> None:
 
 def _purge_orphan_findings(out: str, scan_id: str, s3: storage.S3Settings) -> None:
     """Delete findings parts of ``scan_id`` that an interrupted commit left behind (the id
-    is not committed, so none of its parts is), so this run never adopts them."""
+    is not committed, so none of its parts is), so this run never adopts them.
+
+    The names are ambiguous across ids: ``part-s-0123456789ab-00000.parquet`` is an
+    attempt ``0123456789ab`` of ``s``, or a part (in the format before attempts) of a
+    scan ``s-0123456789ab``. A part that a committed scan's id accounts for is never
+    deleted: committed findings outrank orphan cleanup."""
     name = re.compile(rf"part-{re.escape(scan_id)}-(?:[0-9a-f]{{12}}-)?\d{{5}}\.parquet")
+    committed = [
+        uri.rsplit("/", 1)[-1][: -len(".json")]
+        for uri in storage.list_files(f"{out}/scans", s3)
+        if uri.endswith(".json")
+    ]
+    longer = [f"part-{c}-" for c in committed if c.startswith(f"{scan_id}-")]
     for uri in storage.list_files(f"{out}/findings", s3):
-        if name.fullmatch(uri.rsplit("/", 1)[-1]):
+        base = uri.rsplit("/", 1)[-1]
+        if name.fullmatch(base) and not any(base.startswith(p) for p in longer):
             log.warning("scan %s: deleting an orphan findings part %s", scan_id, uri)
             storage.delete_tree(uri, s3)
 
@@ -277,12 +290,24 @@ def _purge_orphan_findings(out: str, scan_id: str, s3: storage.S3Settings) -> No
 def _split_unsafe(
     found: list[storage.ObjectInfo], redacted_root: str
 ) -> tuple[list[storage.ObjectInfo], list[tuple[ObjectEntry, Skipped]]]:
-    """Objects whose redacted copy cannot be proven to stay under the redacted root (an S3
-    key with a `..`, `.` or empty segment: `a/../../etc/x`, `a//b`) are not opened; each
-    is reported as skipped with the reason, never dropped silently."""
+    """Objects whose redacted copy cannot be proven to stay under the redacted root and
+    to be writable there are not opened; each is reported as skipped with the reason, never
+    dropped silently: an S3 key with a `..`, `.` or empty segment (`a/../../etc/x`,
+    `a//b`), a segment longer than a file name may be, or two keys whose copies would need
+    one path as both a file and a directory (`x` and `x.parquet/y`; both are skipped). The
+    reasons never quote the key: the manifest's uri already names the object."""
+    reasons = {o.uri: commit.unsafe_reason(redacted_root, o.uri) for o in found}
+    dests = {
+        o.uri: commit.redacted_uri(redacted_root, o.uri) for o in found if reasons[o.uri] is None
+    }
+    for uri in commit.colliding(dests):
+        reasons[uri] = (
+            "unsafe key: its redacted copy's path is a directory of another object's copy, "
+            "or lies under it"
+        )
     safe, unsafe = [], []
     for o in found:
-        reason = commit.unsafe_reason(redacted_root, o.uri)
+        reason = reasons[o.uri]
         if reason is None:
             safe.append(o)
             continue
@@ -290,6 +315,17 @@ def _split_unsafe(
         entry = ObjectEntry(o.uri, o.size, o.mtime_ms, o.etag, kind.fmt, kind.compression)
         unsafe.append((entry, Skipped(o.uri, reason)))
     return safe, unsafe
+
+
+def _pinned(units: list[Unit], found: Sequence[storage.ObjectInfo]) -> list[Unit]:
+    """Units of local files carry the real path and (device, inode) the crawl saw, so
+    their task reads that file and no other (see storage.open_pinned)."""
+    pins = {o.uri: o for o in found if o.real_path is not None}
+    out = []
+    for u in units:
+        o = pins.get(u.uri)
+        out.append(u if o is None else replace(u, real_path=o.real_path, dev=o.dev, ino=o.ino))
+    return out
 
 
 def _describe_all(found: Sequence[storage.ObjectInfo], s3: storage.S3Settings) -> list[ObjectEntry]:
@@ -435,16 +471,19 @@ def _run_partition(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _finalize_objects(spark: Any, plans: list[commit.ObjectPlan], job: ScanJob) -> None:
-    """Move or merge every object's redacted parts into place, as Spark tasks."""
+def _finalize_objects(spark: Any, plans: list[commit.ObjectPlan], job: ScanJob) -> dict[str, str]:
+    """Move or merge every object's redacted parts into place, as Spark tasks; returns the
+    objects whose copy could not be written, with the reason (each becomes that object's
+    failure: one unwritable copy must not fail the Spark job and so the whole scan)."""
     s3, sse = job.s3, job.sse
 
-    def finalize(item: list[Any]) -> None:
+    def finalize(item: list[Any]) -> str | None:
         _uri, dest, parts = item
-        commit.finalize_object([tuple(p) for p in parts], dest, s3, sse)
+        return commit.finalize_object_or_reason([tuple(p) for p in parts], dest, s3, sse)
 
     items = [[p.uri, p.dest, p.parts] for p in plans]
-    _foreach(spark, items, finalize, f"{len(plans)} redacted copies")
+    results = _foreach(spark, items, finalize, f"{len(plans)} redacted copies")
+    return {p.uri: r for p, r in zip(plans, results, strict=True) if r is not None}
 
 
 def _finalize_findings(
@@ -470,30 +509,35 @@ def _finalize_findings(
 
 
 def _foreach(
-    spark: Any, items: list[list[Any]], fn: Callable[[list[Any]], None], what: str
-) -> None:
-    """``fn`` on every item (JSON-able), as one Spark job of up to 4 tasks per core; raises
-    unless every item was done."""
+    spark: Any, items: list[list[Any]], fn: Callable[[list[Any]], str | None], what: str
+) -> list[str | None]:
+    """``fn`` on every item (JSON-able, distinct), as one Spark job of up to 4 tasks per
+    core; returns what ``fn`` returned for each item, in order, and raises unless every
+    item was done."""
     if not items:
-        return
+        return []
     sc = spark.sparkContext
     rows = [(json.dumps(item),) for item in items]
     n = min(len(rows), 4 * sc.defaultParallelism)
     df = spark.createDataFrame(sc.parallelize(rows, n), "item string")
+    schema = pa.schema([("item", pa.string()), ("result", pa.string())])
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        done = 0
+        done: list[str] = []
+        results: list[str | None] = []
         for batch in batches:
             for text in batch.column(0).to_pylist():
-                fn(json.loads(text))
-                done += 1
-        yield pa.RecordBatch.from_pydict({"done": [done]}, schema=pa.schema([("done", pa.int64())]))
+                results.append(fn(json.loads(text)))
+                done.append(text)
+        yield pa.RecordBatch.from_pydict({"item": done, "result": results}, schema=schema)
 
     sc.setJobDescription(f"piisweep commit: {what}")
-    written = df.mapInArrow(run, "done bigint").toArrow().column(0).to_pylist()
+    table = df.mapInArrow(run, "item string, result string").toArrow()
     sc.setJobDescription(None)
-    if sum(written) != len(items):
-        raise ScanError(f"only {sum(written)} of {what} were written")
+    got = dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
+    if len(got) != len(items):
+        raise ScanError(f"only {len(got)} of {what} were written")
+    return [got[text] for (text,) in rows]
 
 
 # ------------------------------------------------------------------------- commit
@@ -523,13 +567,18 @@ def _commit(
     s3, sse = job.s3, job.sse
     present = set(storage.list_files(job.staging, s3))
     plans = commit.object_plans(statuses, job.staging, redacted_root, present)
-    _finalize_objects(spark, plans, job)
+    # Checked before each write under the shared output, not only before the summary: a
+    # run whose lease ran out must not replace its successor's copies or add findings
+    # parts (readers take only the parts a summary lists; this keeps OUT clean as well).
+    lock.check()
+    unwritten = _finalize_objects(spark, plans, job)
     scan_date = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d")
     staged = [f"{job.staging}/findings/part-{p:05d}.parquet" for p in range(partitions)]
     lost = [uri for uri in staged if uri not in present]
     if lost:  # cannot happen unless a task's output vanished; never commit partial findings
         raise ScanError(f"{len(lost)} staged findings parts missing; scan {scan_id} not committed")
     findings_dir = f"{out}/findings/scan_date={scan_date}"
+    lock.check()
     _finalize_findings(
         spark, staged, commit.line_offsets(statuses), scan_id, attempt, findings_dir, job
     )
@@ -539,8 +588,8 @@ def _commit(
         for uri in storage.list_files(findings_dir, s3)
         if uri.rsplit("/", 1)[-1].startswith(own_parts)
     )
-    dests = {p.uri: p.dest for p in plans}
-    manifest = _manifest_rows(scan_id, objects, statuses, skipped, unchanged, dests)
+    dests = {p.uri: p.dest for p in plans if p.uri not in unwritten}
+    manifest = _manifest_rows(scan_id, objects, statuses, skipped, unchanged, dests, unwritten)
     commit.write_manifest(manifest, f"{out}/manifests/{scan_id}.parquet", s3, sse)
 
     entities: Counter[str] = Counter()
@@ -599,9 +648,13 @@ def _manifest_rows(
     skipped: list[Skipped],
     unchanged: dict[str, tuple[ObjectEntry, str]],
     dests: dict[str, str],
+    unwritten: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per listed object: its worst unit status, reason, flags and counts; an
-    unchanged object (incremental) points to the scan that last read it."""
+    unchanged object (incremental) points to the scan that last read it. An object whose
+    copy could not be written (``unwritten``, with the reason) is failed: its findings
+    stand, but it has no copy."""
+    unwritten = unwritten or {}
     by_uri: dict[str, list[dict[str, Any]]] = {}
     for row in statuses:
         by_uri.setdefault(row["uri"], []).append(row)
@@ -625,6 +678,8 @@ def _manifest_rows(
         if worst is not None:
             row.update(status=worst["status"], error_class=worst["error_class"])
             row["reason"] = worst["reason"]
+        if obj.uri in unwritten:
+            row.update(status="failed", error_class="CopyNotWritten", reason=unwritten[obj.uri])
         if obj.uri in skip_reason:
             row.update(status="skipped", reason=skip_reason[obj.uri])
         rows.append(row)

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from detectors.errors import PiisweepError
 
+# The shortest lease of a scan id's lock (jobs.scanlock), in minutes.
+MIN_LEASE_MINUTES = 0.5
+
 
 class ConfigError(PiisweepError):
     """conf/scan.yaml is unreadable or invalid; the message names the file and the key."""
@@ -42,7 +45,7 @@ class ScanConfig(BaseModel):
     chunk_mb: float = Field(8, gt=0, description="bytes of lines scanned per engine call")
     max_json_mb: float = Field(256, gt=0, description="largest JSON document read whole")
     lock_lease_minutes: float = Field(
-        10, gt=0, description="lease of a scan id's lock; renewed while the scan runs"
+        10, description="lease of a scan id's lock; renewed while the scan runs"
     )
     max_line_mb: float = Field(
         64, gt=0, description="longer lines are replaced by [REDACTED:LINE_TOO_LONG], flagged"
@@ -54,6 +57,19 @@ class ScanConfig(BaseModel):
         False, description="follow local symbolic links whose target is outside the source"
     )
     spark: dict[str, str] = {}
+
+    @field_validator("lock_lease_minutes")
+    @classmethod
+    def _lease(cls, value: float) -> float:
+        # The lock is renewed every third of its lease, but never more often than once a
+        # second: a lease near or below that interval (plus store latency and clock skew)
+        # ends while the scan is healthy, and another run takes the scan id over.
+        if value < MIN_LEASE_MINUTES:
+            raise ValueError(
+                f"must be at least {MIN_LEASE_MINUTES} (30 seconds): the lock is renewed "
+                "every third of its lease, and a shorter lease can expire under a running scan"
+            )
+        return value
 
     @field_validator("spark", mode="before")
     @classmethod

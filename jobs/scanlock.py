@@ -16,7 +16,13 @@ small JSON document naming the owner (host, pid, attempt id) and when its lease 
 * **renewed** by a daemon thread every third of the lease while the scan runs, so a scan
   longer than the lease keeps it; a run that finds its lock taken (its lease ran out while
   it was stalled) stops before committing (:meth:`ScanLock.check`).
-* **released** (deleted, if still ours) when the run ends, committed or not.
+* **released** (deleted, if still ours) when the run ends, committed or not. The check
+  and the delete are one step where the store allows it: locally under the guard
+  ``flock`` (a takeover waits for it), on S3 a ``DeleteObject`` with ``If-Match`` on the
+  ETag read as ours (a lock replaced in between answers 412 and stays). Stores without
+  either (HDFS, an S3 clone answering ``NotImplemented``) re-read just before deleting: a
+  takeover in the few milliseconds between that read and the delete would lose its lock,
+  and finds out at its next check or renewal (it then stops before committing).
 
 Leases compare wall clocks of different machines: keep the lease (``lock_lease_minutes``)
 well above the clock skew between drivers.
@@ -83,7 +89,6 @@ class ScanLock:
         )
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{attempt}"
         self.lost = False
-        self._version: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -127,11 +132,11 @@ class ScanLock:
         if self._thread is not None:
             self._thread.join()
         try:
-            current = self._read()
-            if current is not None and current.owner == self.owner:
-                storage.delete_tree(self.uri, self.s3)
+            self._delete_if_ours()
         except storage.StorageError as exc:
             log.warning("could not release lock %s: %s", self.uri, exc.reason)
+        except Exception as exc:  # a store error not mapped above: the lease ends anyway
+            log.warning("could not release lock %s (%s)", self.uri, type(exc).__name__)
 
     def __enter__(self) -> ScanLock:
         return self
@@ -204,7 +209,7 @@ class ScanLock:
                 return
             cond = {"IfMatch": held.version}
         try:
-            resp = client.put_object(Bucket=loc.netloc, Key=loc.key, Body=self._doc(), **cond)
+            client.put_object(Bucket=loc.netloc, Key=loc.key, Body=self._doc(), **cond)
         except Exception as exc:
             code = _s3_code(exc)
             if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
@@ -215,7 +220,6 @@ class ScanLock:
             raise storage._error(exc, loc, self.s3, "destination") from None
         if held is not None:
             self._took_over(held)
-        self._version = str(resp.get("ETag", "")) or None
 
     # anything else: write, then read back who won
     def _take_verified(self) -> None:
@@ -248,6 +252,36 @@ class ScanLock:
             if exc.reason == "not found":  # released between the two calls
                 return None
             raise
+
+    def _delete_if_ours(self) -> None:
+        """Delete the lock only if it is still ours, with no window for a takeover between
+        the check and the delete where the store allows it (see the module doc): reading,
+        comparing and then deleting used to delete a successor's lock taken in between."""
+        loc = storage.parse_uri(self.uri)
+        if loc.scheme == "file":
+            with _flocked(loc.path + ".guard"):
+                current = self._read()
+                if current is not None and current.owner == self.owner:
+                    storage.delete_tree(self.uri, self.s3)
+            return
+        current = self._read()
+        if current is None or current.owner != self.owner:
+            return
+        if loc.scheme == "s3" and current.version:
+            client = storage.s3_client(self.s3)
+            try:
+                client.delete_object(Bucket=loc.netloc, Key=loc.key, IfMatch=current.version)
+                return
+            except Exception as exc:
+                code = _s3_code(exc)
+                if code in ("PreconditionFailed", "412", "NoSuchKey", "404", "NotFound"):
+                    return  # replaced or gone since our read: not ours to delete
+                if code not in ("NotImplemented", "501"):
+                    raise storage._error(exc, loc, self.s3, "object") from None
+        # No conditional delete: re-read immediately before deleting (the window is small).
+        current = self._read()
+        if current is not None and current.owner == self.owner:
+            storage.delete_tree(self.uri, self.s3)
 
     def _renew(self) -> None:
         """Extend the lease if the lock is still ours; mark it lost otherwise."""

@@ -40,10 +40,11 @@ import posixpath
 import re
 import secrets
 import shutil
+import stat as stat_mod
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -549,9 +550,17 @@ class ObjectInfo:
     size: int
     mtime_ms: int
     etag: str | None
-    # Set for a listed entry no task may open (a symbolic link the crawl does not follow):
-    # the scan reports it as skipped with this reason and never reads it.
+    # Set for a listed entry no task may open (a symbolic link the crawl does not follow,
+    # a directory it cannot list): the scan reports it as skipped with this reason and
+    # never reads it.
     skip_reason: str | None = None
+    # Local files: the real path the crawl resolved and the file's (device, inode). A task
+    # opens the real path without following links and checks the inode (open_pinned), so
+    # a link repointed after the crawl (at a key file, say) is never read. Not part of the
+    # object's identity.
+    real_path: str | None = field(default=None, compare=False)
+    dev: int | None = field(default=None, compare=False)
+    ino: int | None = field(default=None, compare=False)
 
 
 def _is_hidden(relpath: str) -> bool:
@@ -650,19 +659,28 @@ def _crawl_local(loc: Location, follow_outside: bool) -> list[tuple[str, ObjectI
     file dozens of times, and a link to a key file copied the keys into the output).
 
     Real directories are walked first, then links, so a file reached both ways is listed
-    under its real path. Each file (device and inode) and each directory is listed once;
-    a link is followed only when its target lies inside the source root, unless
-    ``follow_outside`` (``follow_symlinks_outside`` in conf/scan.yaml). A link that is not
-    followed is returned with ``skip_reason``: broken, a loop or a directory already
-    listed, a file already listed, or pointing outside the source root. Paths are
-    compared after ``realpath``, so ``..`` inside a link cannot escape the check.
+    under its real path. Each directory (by real path) is walked once and each file reached
+    through a link is listed once; a link is followed only when its target lies inside the
+    source root and is not hidden there (``g -> .git``), unless ``follow_outside``
+    (``follow_symlinks_outside`` in conf/scan.yaml). A link that is not followed is returned
+    with ``skip_reason``: broken, a loop or a directory already listed, a file already
+    listed, hidden, or pointing outside the source root. Paths are compared after
+    ``realpath``, so ``..`` inside a link cannot escape the check.
+
+    A lake changes while it is crawled: a file rotated away between the listing and its
+    ``stat`` is dropped (it no longer exists to scan), and a directory that cannot be
+    listed (permissions) is returned with ``skip_reason`` instead of aborting the crawl.
+    Only the source root itself failing to list is an error. Every file carries its real
+    path and (device, inode), which its task checks when it opens it.
     """
     root = loc.path.rstrip("/") or "/"
     real_root = os.path.realpath(root)
     seen_dirs = {real_root}
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()  # every file listed
+    linked_files: set[tuple[int, int]] = set()  # those listed through a link
     out: list[tuple[str, ObjectInfo]] = []
-    dirs: list[tuple[str, str]] = [(root, "")]  # (path as listed, relpath prefix)
+    # (path as listed, its real path, relpath prefix)
+    dirs: list[tuple[str, str, str]] = [(root, real_root, "")]
     links: list[tuple[str, str]] = []
 
     def skip(path: str, relpath: str, reason: str) -> None:
@@ -672,59 +690,88 @@ def _crawl_local(loc: Location, follow_outside: bool) -> list[tuple[str, ObjectI
     def inside(target: str) -> bool:
         return target == real_root or target.startswith(real_root.rstrip("/") + "/")
 
-    while dirs or links:
-        if dirs:
-            here, prefix = dirs.pop()
-            try:
-                entries = sorted(os.scandir(here), key=lambda e: e.name)
-            except OSError as exc:
-                raise _error(exc, loc, S3Settings(), "source") from None
-            for entry in entries:
-                relpath = prefix + entry.name
-                if _is_hidden(relpath):
-                    continue
-                if entry.is_symlink():
-                    links.append((entry.path, relpath))
-                elif entry.is_dir(follow_symlinks=False):
-                    seen_dirs.add(os.path.realpath(entry.path))
-                    dirs.append((entry.path, relpath + "/"))
-                elif entry.is_file(follow_symlinks=False):
-                    # Hard links are names in the tree like any other and are all
-                    # listed; only links are folded onto the files they point to.
-                    st = entry.stat(follow_symlinks=False)
-                    seen_files.add((st.st_dev, st.st_ino))
-                    info = ObjectInfo(
-                        Location("file", "", entry.path).uri,
-                        st.st_size,
-                        st.st_mtime_ns // 10**6,
-                        None,
-                    )
-                    out.append((relpath, info))
-            continue
-        path, relpath = links.pop(0)
+    def listed(path: str, relpath: str, real: str, st: os.stat_result) -> None:
+        seen_files.add((st.st_dev, st.st_ino))
+        info = ObjectInfo(
+            Location("file", "", path).uri,
+            st.st_size,
+            st.st_mtime_ns // 10**6,
+            None,
+            real_path=real,
+            dev=st.st_dev,
+            ino=st.st_ino,
+        )
+        out.append((relpath, info))
+
+    def code(exc: OSError) -> str:
+        return errno_mod.errorcode.get(exc.errno or 0, type(exc).__name__)
+
+    def follow(path: str, relpath: str) -> None:
+        """One symbolic link: followed, or skipped with a reason."""
         target = os.path.realpath(path)
         if not os.path.exists(target):
             skip(path, relpath, "symbolic link is broken")
         elif not inside(target) and not follow_outside:
             skip(path, relpath, "symbolic link points outside the source root (not followed)")
+        elif inside(target) and target != real_root and _is_hidden(target[len(real_root) + 1 :]):
+            # `g -> .git`: what the walk hides must stay hidden when reached through a link.
+            skip(path, relpath, "symbolic link points to a hidden path (not followed)")
         elif os.path.isdir(target):
             if target in seen_dirs:
                 skip(path, relpath, "symbolic link loop or directory already listed")
             else:
                 seen_dirs.add(target)
-                dirs.append((path, relpath + "/"))
+                dirs.append((path, target, relpath + "/"))
         elif os.path.isfile(target):
-            st = os.stat(target)
+            st = os.stat(target, follow_symlinks=False)
             if (st.st_dev, st.st_ino) in seen_files:
                 skip(path, relpath, "symbolic link to a file already listed")
             else:
-                seen_files.add((st.st_dev, st.st_ino))
-                info = ObjectInfo(
-                    Location("file", "", path).uri, st.st_size, st.st_mtime_ns // 10**6, None
-                )
-                out.append((relpath, info))
+                linked_files.add((st.st_dev, st.st_ino))
+                listed(path, relpath, target, st)
         else:
             skip(path, relpath, "symbolic link to something that is not a file or directory")
+
+    while dirs or links:
+        if dirs:
+            here, real_here, prefix = dirs.pop()
+            try:
+                entries = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError as exc:
+                if not prefix:  # the source itself: an operator error
+                    raise _error(exc, loc, S3Settings(), "source") from None
+                skip(here, prefix.rstrip("/"), f"directory cannot be listed ({code(exc)})")
+                continue
+            for entry in entries:
+                relpath = prefix + entry.name
+                if _is_hidden(relpath):
+                    continue
+                real = posixpath.join(real_here, entry.name)
+                try:
+                    if entry.is_symlink():
+                        links.append((entry.path, relpath))
+                    elif entry.is_dir(follow_symlinks=False):
+                        if real not in seen_dirs:  # else walked already, through a link
+                            seen_dirs.add(real)
+                            dirs.append((entry.path, real, relpath + "/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        # Hard links are names in the tree like any other and are all
+                        # listed; only files already listed through a link are skipped.
+                        st = entry.stat(follow_symlinks=False)
+                        if (st.st_dev, st.st_ino) not in linked_files:
+                            listed(entry.path, relpath, real, st)
+                except FileNotFoundError:
+                    continue  # removed since the listing: nothing left to scan
+                except OSError as exc:
+                    skip(entry.path, relpath, f"cannot be read ({code(exc)})")
+            continue
+        path, relpath = links.pop(0)
+        try:
+            follow(path, relpath)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            skip(path, relpath, f"cannot be read ({code(exc)})")
     return out
 
 
@@ -832,6 +879,38 @@ def open_sequential(uri: str, s3: S3Settings) -> Any:
     if _loc(uri).scheme == "file":
         return raw
     return io.BufferedReader(raw, buffer_size=s3.read_block)
+
+
+CHANGED_SINCE_CRAWL = "file changed since the crawl"
+
+
+def open_pinned(uri: str, real_path: str, dev: int, ino: int) -> pa.NativeFile:
+    """The local file the crawl listed as ``uri``, and only that file.
+
+    The crawl checked where a link pointed; opening the link's path later would follow it
+    again, and a link repointed in between (``lake/a.log`` -> the key file) would be read
+    and copied into the output. So the task opens the real path the crawl resolved, with
+    ``O_NOFOLLOW`` (a link put in its place fails), and compares the open file's (device,
+    inode) with the crawl's: a different file (a directory above swapped for a link, the
+    file replaced) raises :class:`StorageError` "file changed since the crawl" and no byte
+    of it is read. A file deleted since the crawl is "not found", as elsewhere."""
+    loc = _loc(uri)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    changed = StorageError(f"{CHANGED_SINCE_CRAWL}: {uri}", uri=uri, reason=CHANGED_SINCE_CRAWL)
+    try:
+        fd = os.open(real_path, flags)
+    except OSError as exc:
+        if exc.errno == errno_mod.ELOOP:  # a link now stands where the file was
+            raise changed from None
+        raise _error(exc, loc, S3Settings(), "object") from None
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != (dev, ino) or not stat_mod.S_ISREG(st.st_mode):
+            raise changed
+    except BaseException:
+        os.close(fd)
+        raise
+    return pa.PythonFile(os.fdopen(fd, "rb"), mode="r")
 
 
 def read_bytes(uri: str, s3: S3Settings) -> bytes:

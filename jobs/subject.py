@@ -35,7 +35,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from pyarrow import fs as pafs
 
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
@@ -167,13 +166,26 @@ def _committed_ids(out: str, s3: storage.S3Settings) -> list[str]:
     return ids
 
 
-def _findings(out: str, s3: storage.S3Settings) -> ds.Dataset | None:
-    loc = storage.parse_uri(f"{out.rstrip('/')}/findings")
-    fs, path = storage.filesystem(loc, s3)
-    if fs.get_file_info(path).type == pafs.FileType.NotFound:
+def _findings(out: str, s3: storage.S3Settings, scan_ids: Sequence[str]) -> ds.Dataset | None:
+    """The committed findings of ``scan_ids``: only the parts their summaries list, never
+    every file under ``findings/`` (a run that lost its lock can leave parts carrying a
+    committed scan id that its summary does not vouch for)."""
+    wanted = set(scan_ids)
+    uris = [
+        uri
+        for doc in commit.committed_scans(out, s3)
+        if doc["scan_id"] in wanted
+        for uri in commit.findings_files(out, doc, s3)
+    ]
+    if not uris:
         return None
+    loc = storage.parse_uri(f"{out.rstrip('/')}/findings")
+    fs, base = storage.filesystem(loc, s3)
+    paths = [storage.filesystem(storage.parse_uri(u), s3)[1] for u in uris]
     partitioning = ds.partitioning(pa.schema([("scan_date", pa.string())]), flavor="hive")
-    return ds.dataset(path, filesystem=fs, format="parquet", partitioning=partitioning)
+    return ds.dataset(
+        paths, filesystem=fs, format="parquet", partitioning=partitioning, partition_base_dir=base
+    )
 
 
 def _read(
@@ -183,7 +195,7 @@ def _read(
     scan_ids: Sequence[str],
     extra: ds.Expression | None = None,
 ) -> pa.Table:
-    data = _findings(out, s3)
+    data = _findings(out, s3, scan_ids)
     if data is None:
         return pa.table({c: pa.array([], pa.string()) for c in columns})
     condition = pc.field("scan_id").isin(list(scan_ids))

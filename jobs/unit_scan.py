@@ -271,12 +271,22 @@ class _UnitScan:
         self.rules = rules_of(job.policy)
         self.records_on = job.policy.records is not None
 
+    def _open(self, sequential: bool) -> Any:
+        """The unit's object; a local file pinned by the crawl is opened by its real path
+        and checked to be the file the crawl listed (a repointed link is never read)."""
+        unit = self.unit
+        if unit.real_path is not None and unit.dev is not None and unit.ino is not None:
+            return storage.open_pinned(unit.uri, unit.real_path, unit.dev, unit.ino)
+        if sequential:
+            return storage.open_sequential(unit.uri, self.job.s3)
+        return storage.open_input(unit.uri, self.job.s3)
+
     def run(self) -> pa.Schema | None:
         if self.unit.fmt == "parquet":
             self.schema = None
             self._parquet()
             return self.schema
-        raw = storage.open_sequential(self.unit.uri, self.job.s3)
+        raw = self._open(sequential=True)
         try:
             stream = _Counting(
                 decompressed(raw, self.unit.compression), self.status, self.job.max_expanded_bytes
@@ -556,7 +566,7 @@ class _UnitScan:
 
     # ----------------------------------------------------------------- Parquet
     def _parquet(self) -> None:
-        source = storage.open_input(self.unit.uri, self.job.s3)
+        source = self._open(sequential=False)
         try:
             try:
                 pf = pq.ParquetFile(source)

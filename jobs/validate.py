@@ -207,20 +207,8 @@ def read_manifest(out: str, scan_id: str, s3: storage.S3Settings) -> pa.Table:
 
 
 def findings_files(out: str, summary: dict[str, Any], s3: storage.S3Settings) -> list[str]:
-    """The findings parts this scan's commit wrote: those its summary lists (since scans
-    stage per attempt, ``findings_parts``), else, for older summaries,
-    ``part-<scan_id>-NNNNN.parquet`` in its date partition."""
-    if "findings_parts" in summary:
-        return [f"{out}/findings/{rel}" for rel in summary["findings_parts"]]
-    part = f"{out}/findings/scan_date={summary['scan_date']}"
-    prefix = f"part-{summary['scan_id']}-"
-    if not storage.exists(part, s3):
-        return []
-    return sorted(
-        uri
-        for uri in storage.list_files(part, s3)
-        if uri.rsplit("/", 1)[-1].startswith(prefix) and uri.endswith(".parquet")
-    )
+    """The findings parts this scan's commit wrote (:func:`jobs.commit.findings_files`)."""
+    return commit.findings_files(out, summary, s3)
 
 
 def read_findings_arrow(out: str, summary: dict[str, Any], s3: storage.S3Settings) -> pa.Table:

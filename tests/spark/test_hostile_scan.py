@@ -85,7 +85,8 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     """Truncated, empty and garbled-footer Parquet, a `.gz` holding plain text, a JSON
     document 10,000 deep, an unreadable file (chmod 000; root still reads it) and objects
     deleted between the crawl and their task (one without an extension, whose format the
-    driver sniffs): each ends as its own failed object with a reason and no copy."""
+    driver sniffs), and a file replaced by a link to a key file after the crawl: each ends
+    as its own failed object with the exact status and reason it earns, and no copy."""
     src = tmp_path / "src"
     good = _good(src / "good")
     bad = src / "bad"
@@ -103,9 +104,16 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     for p in vanishing:
         p.write_bytes(data if p.suffix == ".parquet" else f"phone={PHONE}\n".encode())
 
+    swapped = bad / "swapped.log"
+    swapped.write_text("ok\n")
+    secret = tmp_path / "keys.yaml"
+    secret.write_text(f"token_key: {EMAIL}\n")
+
     def delete_mid_scan() -> None:
         for p in vanishing:
             p.unlink()
+        swapped.unlink()
+        swapped.symlink_to(secret)  # after the crawl checked it: must never be read
 
     out, good_out = str(tmp_path / "out"), str(tmp_path / "good-out")
     cfg = ScanConfig(unit_mb=0.002)  # several units for the log and the Parquet
@@ -119,25 +127,29 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     for p in good:
         assert rows[p.name]["status"] == "ok", p.name
     as_root = os.geteuid() == 0
-    expected_failed = {
-        "truncated.parquet", "empty.parquet", "garbled.parquet", "plain.log.gz", "deep.json",
-        "gone.log", "gone.parquet", "gone-noext", *(() if as_root else ("noperm",)),
-    }  # fmt: skip
-    for name in expected_failed:
+    corrupt = ("failed", "CorruptInput", "not a readable Parquet file (ArrowInvalid)")
+    gone = ("failed", "StorageError", "object not found")
+    expected = {
+        "truncated.parquet": corrupt,
+        "empty.parquet": corrupt,
+        "garbled.parquet": corrupt,
+        "plain.log.gz": ("failed", "CorruptInput", "stream ends early or is corrupt"),
+        "deep.json": ("failed", "RecursionError", "unexpected error while scanning"),
+        "gone.log": gone,
+        "gone.parquet": gone,
+        "gone-noext": gone,
+        "swapped.log": ("failed", "StorageError", "file changed since the crawl"),
+    }
+    if not as_root:  # root reads through chmod 000
+        expected["noperm"] = ("failed", "StorageError", "access denied")
+    for name, (status, error_class, reason) in expected.items():
         row = rows[name]
-        assert row["status"] in ("failed", "skipped") and row["reason"], name
+        assert (row["status"], row["error_class"]) == (status, error_class), name
+        assert row["reason"].startswith(reason), (name, row["reason"])
         assert row["redacted_uri"] is None, name
-    for name in ("truncated.parquet", "empty.parquet", "garbled.parquet"):
-        assert rows[name]["error_class"] == "CorruptInput"
-    for name in ("gone.log", "gone.parquet", "gone-noext"):
-        assert (rows[name]["error_class"], rows[name]["reason"].split(":")[0]) == (
-            "StorageError",
-            "object not found",
-        )
-    if not as_root:
-        assert rows["noperm"]["reason"].startswith("access denied")
+    expected_failed = set(expected)
     summary = result.summary
-    assert summary["objects_by_status"]["failed"] >= len(expected_failed)
+    assert summary["objects_by_status"]["failed"] == len(expected_failed)
     assert summary["objects_by_status"]["ok"] == len(good) + (1 if as_root else 0)
     _assert_good_identical(out, good_out, good)
     assert not Path(out, "_staging").exists() or not any(Path(out, "_staging").rglob("*.parquet"))
@@ -155,13 +167,19 @@ def test_s3_keys_with_dotdot_or_empty_segments_are_skipped_and_nothing_leaves_ou
     spark: Any, s3_bucket: str, tmp_path: Path
 ) -> None:
     """`raw/a/../../../escape.log` would mirror to a copy outside a local OUT, and
-    `raw/b//c.log` onto `raw/b/c.log`'s copy: both are listed in the manifest as skipped
-    with the reason, nothing is written outside OUT, and the good keys scan as alone."""
+    `raw/b//c.log` onto `raw/b/c.log`'s copy; `raw/x` and `raw/x.parquet/y` need
+    `x.parquet` as both a file and a directory (EEXIST), and a 300-byte segment is longer
+    than a local file name may be (ENAMETOOLONG): each of these failed the whole commit.
+    All are listed in the manifest as skipped with the reason, nothing is written outside
+    OUT, and the good keys scan as alone."""
     s3 = storage.S3Settings.from_env()
     client = storage.s3_client(s3)
     body = f"phone={PHONE} email={EMAIL}\n".encode() * 5
     good_keys = ["raw/ok.log", "raw/b/c.log"]
-    bad_keys = ["raw/a/../../../escape.log", "raw/b//c.log", "raw/../up.log", "raw/./dot.log"]
+    bad_keys = [
+        "raw/a/../../../escape.log", "raw/b//c.log", "raw/../up.log", "raw/./dot.log",
+        "raw/x", "raw/x.parquet/y", "raw/" + "n" * 300 + ".log",
+    ]  # fmt: skip
     for key in good_keys + bad_keys:
         _put(client, s3_bucket, key, body)
     stored = {o["Key"] for o in client.list_objects_v2(Bucket=s3_bucket)["Contents"]}
@@ -175,7 +193,7 @@ def test_s3_keys_with_dotdot_or_empty_segments_are_skipped_and_nothing_leaves_ou
     for key in bad_keys:
         row = by_uri[f"s3://{s3_bucket}/{key}"]
         assert row["status"] == "skipped" and row["reason"].startswith("unsafe key"), key
-        assert row["redacted_uri"] is None
+        assert row["redacted_uri"] is None and key not in row["reason"]
     for key in good_keys:
         assert by_uri[f"s3://{s3_bucket}/{key}"]["status"] == "ok"
     # nothing was created next to OUT or above it
@@ -189,6 +207,40 @@ def test_s3_keys_with_dotdot_or_empty_segments_are_skipped_and_nothing_leaves_ou
     for key in good_keys:
         rel = f"redacted/s3/{s3_bucket}/{key}.parquet"
         assert copy_rows(f"{out}/{rel}") == copy_rows(f"{good_out}/{rel}")
+
+
+def test_a_copy_that_cannot_be_written_fails_its_object_and_the_scan_commits(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A directory left where one object's copy goes (an earlier scan's copy of
+    `app.log.parquet/x`) makes that copy unwritable: the object is failed with a reason
+    and no copy, and every other object commits as in a scan without it (the failed write
+    used to fail the Spark job and so the scan)."""
+    good = _good(tmp_path / "src")
+    out, good_out = str(tmp_path / "out"), str(tmp_path / "good-out")
+    blocker = Path(f"{out}/redacted/file{tmp_path}/src/app.log.parquet")
+    blocker.mkdir(parents=True)
+    (blocker / "x.parquet").write_bytes(b"earlier")
+    others = [p for p in good if p.name != "app.log"]
+    result = scan(spark, [str(tmp_path / "src")], out, scan_id="blocked", max_failed_fraction=1.0)
+    scan(spark, [str(p) for p in others], good_out, scan_id="blocked-good")
+    rows = manifest(out, "blocked")
+    row = rows["app.log"]
+    assert (row["status"], row["error_class"], row["redacted_uri"]) == (
+        "failed",
+        "CopyNotWritten",
+        None,
+    )
+    assert row["reason"].startswith("redacted copy could not be written: ")
+    assert "app.log" not in row["reason"] and str(tmp_path) not in row["reason"]
+    assert result.summary["objects_by_status"] == {"failed": 1, "ok": len(others)}
+    assert (blocker / "x.parquet").read_bytes() == b"earlier"
+    uris = {storage.parse_uri(str(p)).uri for p in others}
+    mine = [r for r in _findings_by_object(out) if r[0] in uris]
+    assert mine == _findings_by_object(good_out)
+    for path in others:
+        rel = f"redacted/file{path}.parquet"
+        assert copy_rows(f"{out}/{rel}") == copy_rows(f"{good_out}/{rel}"), path.name
 
 
 def test_the_s3_endpoint_going_away_mid_scan_fails_only_its_objects(

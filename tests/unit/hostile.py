@@ -57,9 +57,12 @@ def scan_path(
     end: int = -1,
     seq: int = 0,
     parts: int = 1,
+    pin: storage.ObjectInfo | None = None,
     **job_args: Any,
 ) -> Scanned:
-    """Scan ``path`` as one unit (or one byte range of it); the kind comes from its name."""
+    """Scan ``path`` as one unit (or one byte range of it); the kind comes from its name.
+    With ``pin`` (the crawl's entry of ``path``) the unit carries its real path and inode,
+    as a scan's units of local files do."""
     kind = from_name(path.name)
     staging = work / "staging"
     tmp = work / "tmp"
@@ -72,9 +75,9 @@ def scan_path(
         staging=str(staging),
         **job_args,
     )
-    size = path.stat().st_size
+    size = pin.size if pin is not None else path.stat().st_size
     unit = Unit(
-        path.resolve().as_uri(),
+        pin.uri if pin is not None else path.resolve().as_uri(),
         fmt or kind.fmt,
         kind.compression,
         seq,
@@ -82,6 +85,9 @@ def scan_path(
         start,
         end if end >= 0 else (size if parts > 1 else -1),
         size,
+        real_path=pin.real_path if pin is not None else None,
+        dev=pin.dev if pin is not None else None,
+        ino=pin.ino if pin is not None else None,
     )
     sink = FindingsSink(str(tmp))
     status = scan_unit(unit, job, sink, str(tmp))

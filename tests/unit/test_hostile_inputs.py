@@ -85,7 +85,9 @@ def test_utf16_csv_and_utf16_byte_ranges(tmp_path: Path) -> None:
     _raw_free(first, tmp_path / "r0", EMAIL)
 
 
-def test_a_10000_deep_jsonl_line_fails_alone(tmp_path: Path) -> None:
+def test_a_10000_deep_jsonl_line_is_redacted_as_text_and_the_others_keep_findings(
+    tmp_path: Path,
+) -> None:
     deep = "[" * 10000 + json.dumps(EMAIL) + "]" * 10000
     lines = [json.dumps({"email": EMAIL}), deep, json.dumps({"phone": PHONE}), "{}"]
     src = tmp_path / "events.jsonl"
@@ -319,3 +321,45 @@ def test_crawl_detects_link_loops_lists_each_file_once_and_stays_inside_the_root
     # Asked to, it follows a link out of the root, still once per file.
     followed = storage.crawl([str(src)], s3, follow_links_outside=True)
     assert any(o.uri.endswith("/keys.log") and not o.skip_reason for o in followed)
+
+
+def test_a_link_or_file_swapped_after_the_crawl_is_never_read(tmp_path: Path) -> None:
+    """The crawl checks where a link points; the task used to open the link path later and
+    follow it again, so repointing `lake/a.log` at the key file in between copied the keys
+    into the output. A task opens the real path the crawl saw, without following links,
+    and fails its unit if the file is not the one the crawl listed."""
+    import os
+
+    from jobs import storage
+
+    secret = tmp_path / "keys.yaml"
+    secret.write_text(f"token_key: {EMAIL}\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "a.log").write_text(f"call {PHONE}\n")
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    os.symlink(shared / "a.log", lake / "a.log")  # followed: the operator asked for it
+    for name in ("b.log", "c.log", "d.log"):
+        (lake / name).write_text(f"call {PHONE}\n")
+    listed = storage.crawl([str(lake)], storage.S3Settings(), follow_links_outside=True)
+    pins = {o.uri.rsplit("/", 1)[-1]: o for o in listed}
+    assert pins["a.log"].real_path == str(shared / "a.log")
+
+    unchanged = scan_path(lake / "d.log", tmp_path / "wd", pin=pins["d.log"])
+    assert unchanged.status.status == "ok" and unchanged.findings.num_rows == 1
+
+    (lake / "a.log").unlink()
+    os.symlink(secret, lake / "a.log")  # the link repointed at the key file
+    os.unlink(shared / "a.log")
+    os.symlink(secret, shared / "a.log")  # and the crawl's target made a link to it too
+    (tmp_path / "new").write_text(f"{EMAIL}\n")
+    os.replace(tmp_path / "new", lake / "b.log")  # another file under the same name
+    (lake / "c.log").unlink()
+    os.symlink(secret, lake / "c.log")  # a link where the file was
+    for name in ("a.log", "b.log", "c.log"):
+        got = scan_path(lake / name, tmp_path / f"w{name}", pin=pins[name])
+        assert (got.status.status, got.status.error_class) == ("failed", "StorageError"), name
+        assert got.status.reason.startswith("file changed since the crawl: "), name
+        assert got.copy is None or got.copy.num_rows == 0, name
+        _raw_free(got, tmp_path / f"w{name}", EMAIL)

@@ -317,6 +317,83 @@ def test_when_a_local_source_is_missing_then_the_error_names_it(tmp_path: Path) 
     assert _one_line(err) == f"source not found: file://{tmp_path}/nope"
 
 
+def test_when_a_file_vanishes_during_the_crawl_then_it_is_dropped_and_the_rest_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log rotated away between the directory listing and its stat used to end the crawl
+    with a raw FileNotFoundError; it no longer exists, so it is simply not listed."""
+    _tree(tmp_path, {"app/a.log": b"a\n", "app/b.log": b"b\n", "app/sub/c.log": b"c\n"})
+    real_scandir = os.scandir
+
+    def scandir_then_rotate(path: Any) -> Any:
+        entries = list(real_scandir(path))
+        if str(path).endswith("/app"):
+            (tmp_path / "app" / "b.log").unlink()  # after the listing, before the stat
+        return iter(entries)
+
+    monkeypatch.setattr(os, "scandir", scandir_then_rotate)
+    found = crawl([str(tmp_path / "app")], S3Settings())
+    assert [o.uri.rsplit("/app/", 1)[1] for o in found] == ["a.log", "sub/c.log"]
+
+
+def test_when_a_directory_cannot_be_listed_then_it_is_reported_and_the_rest_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One chmod-000 directory used to abort the whole crawl; it becomes an entry with a
+    skip reason (the manifest reports it), and only the source root failing is an error.
+    Tests run as root, which reads through chmod 000, so the denial is simulated."""
+    _tree(tmp_path, {"app/a.log": b"a\n", "app/locked/x.log": b"x\n", "app/ok/c.log": b"c\n"})
+    real_scandir = os.scandir
+    denied = {str(tmp_path / "app" / "locked")}
+
+    def scandir(path: Any) -> Any:
+        if str(path) in denied:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = crawl([str(tmp_path / "app")], S3Settings())
+    rows = {o.uri.rsplit("/app/", 1)[1]: o.skip_reason for o in found}
+    locked = "directory cannot be listed (EACCES)"
+    assert rows == {"a.log": None, "locked": locked, "ok/c.log": None}
+    denied.add(str(tmp_path / "app"))
+    with pytest.raises(StorageError, match="access denied"):
+        crawl([str(tmp_path / "app")], S3Settings())
+
+
+def test_when_links_reach_a_directory_twice_or_a_hidden_one_then_each_file_is_listed_once(
+    tmp_path: Path,
+) -> None:
+    """With ``follow_links_outside`` a directory reached through a link and again through
+    a link to its parent was walked twice (its real subdirectories and files were never
+    checked against what was listed), and a file listed through a link was listed again
+    when its directory was walked. A link to a hidden path inside the root (``g -> .git``)
+    was followed; what the walk hides must stay hidden."""
+    _tree(
+        tmp_path,
+        {
+            "ext/sub/f.log": b"f\n",
+            "ext/x.log": b"x\n",
+            "lake/.git/config": b"token\n",
+            "lake/.secret/k.log": b"k\n",
+            "lake/real.log": b"r\n",
+        },
+    )
+    lake = tmp_path / "lake"
+    os.symlink(tmp_path / "ext" / "sub", lake / "a")  # walked first ...
+    os.symlink(tmp_path / "ext" / "x.log", lake / "b.log")  # listed through a link ...
+    os.symlink(tmp_path / "ext", lake / "c")  # ... then both again under ext
+    os.symlink(lake / ".git", lake / "g")
+    os.symlink(lake / ".secret" / "k.log", lake / "k.log")
+    found = crawl([str(lake)], S3Settings(), follow_links_outside=True)
+    ok = sorted(o.uri.rsplit("/lake/", 1)[1] for o in found if not o.skip_reason)
+    assert ok == ["a/f.log", "b.log", "real.log"]
+    reasons = {o.uri.rsplit("/lake/", 1)[1]: o.skip_reason for o in found if o.skip_reason}
+    hidden = "symbolic link points to a hidden path (not followed)"
+    assert reasons == {"g": hidden, "k.log": hidden}
+    assert not any(".git" in o.uri or ".secret" in o.uri for o in found)
+
+
 # --------------------------------------------------------------------------------------------
 # Crawl: S3
 
