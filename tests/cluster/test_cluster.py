@@ -81,14 +81,14 @@ def test_scan_survives_a_killed_executor(
     """SIGKILL one executor JVM once the first units are staged: the standalone master starts
     a new executor, Spark reruns the lost tasks, and the commit is the clean scan's."""
     out = Path(cluster.root) / "fault" / "out"
-    staged = out / "_staging" / SCAN_ID / "redacted"
+    staging = out / "_staging" / SCAN_ID  # one directory per attempt, its id random
     total_units = cluster_scan["summary"]["units"]
     proc = start_scan([str(lake)], out, SCAN_ID, cluster.master_url, scan_config, cluster.env())
     killed: dict[str, int] = {}
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and proc.poll() is None:
-            done = len(list(staged.glob("*.parquet"))) if staged.is_dir() else 0
+            done = len(list(staging.glob("*/redacted/*.parquet")))
             executors = cluster.executor_pids()
             if done >= 1 and len(executors) == cluster.workers:
                 killed = {"pid": executors[0], "staged_units": done}
