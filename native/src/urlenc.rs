@@ -16,41 +16,20 @@ pub fn decode_with_map(line: &str) -> (String, Vec<usize>) {
             i += 1;
             continue;
         }
-        // `%25XY`: an escape encoded twice (`%2540` is `@`), decoded in one step; Python's
-        // `%(?:25)?([0-9A-Fa-f]{2})` tries the longer form first.
-        if c == '%' && i + 4 < chars.len() && chars[i + 1] == '2' && chars[i + 2] == '5' {
-            if let (Some(h), Some(l)) = (chars[i + 3].to_digit(16), chars[i + 4].to_digit(16)) {
-                let v = h * 16 + l;
+        if c == '%' {
+            if let Some((len, v)) = escape_at(&chars, i) {
                 if v < 0x80 {
                     out.push(char::from(v as u8));
                     origin.push(i);
                 } else {
-                    for k in 0..5 {
+                    // Not decoded: the escape's characters stay as they are.
+                    for k in 0..len {
                         out.push(chars[i + k]);
                         origin.push(i + k);
                     }
                 }
-                i += 5;
+                i += len;
                 continue;
-            }
-        }
-        if c == '%' && i + 2 < chars.len() {
-            if let (Some(h), Some(l)) = (chars[i + 1].to_digit(16), chars[i + 2].to_digit(16)) {
-                {
-                    let v = h * 16 + l;
-                    if v < 0x80 {
-                        out.push(char::from(v as u8));
-                        origin.push(i);
-                    } else {
-                        // Not decoded: the three characters stay as they are.
-                        for k in 0..3 {
-                            out.push(chars[i + k]);
-                            origin.push(i + k);
-                        }
-                    }
-                    i += 3;
-                    continue;
-                }
             }
         }
         out.push(c);
@@ -59,6 +38,20 @@ pub fn decode_with_map(line: &str) -> (String, Vec<usize>) {
     }
     origin.push(chars.len());
     (out, origin)
+}
+
+/// The escape starting at the `%` at `i`: its length in characters and the value it
+/// encodes. `%25XY` is an escape encoded twice (`%2540` is `@`), decoded in one step: Python's
+/// `%(?:25)?([0-9A-Fa-f]{2})` tries that longer form first.
+fn escape_at(chars: &[char], i: usize) -> Option<(usize, u32)> {
+    let hex =
+        |at: usize| Some(chars.get(at)?.to_digit(16)? * 16 + chars.get(at + 1)?.to_digit(16)?);
+    if chars.get(i + 1) == Some(&'2') && chars.get(i + 2) == Some(&'5') {
+        if let Some(v) = hex(i + 3) {
+            return Some((5, v));
+        }
+    }
+    hex(i + 1).map(|v| (3, v))
 }
 
 #[cfg(test)]
