@@ -441,7 +441,7 @@ def _run_partition(
     job.engine = worker_engine(job.token, job.engine)
     tmp = temp_dir()
     try:
-        sink = FindingsSink(tmp)
+        sink = FindingsSink(tmp, job.keys.fingerprint_key)
         rows: list[dict[str, Any]] = []
         partition = -1
         for batch in batches:

@@ -153,13 +153,13 @@ class FindingsSink:
     columns of ``jobs.findings.finding_values``), turned into Arrow column by column.
     """
 
-    def __init__(self, tmpdir: str, flush_rows: int = 50_000) -> None:
+    def __init__(self, tmpdir: str, fingerprint_key: bytes, flush_rows: int = 50_000) -> None:
         self.path = os.path.join(tmpdir, "findings.parquet")
         self._rows: list[tuple[Any, ...]] = []
-        # Rows added by add_value: their index in _rows, entity type and value, and the key;
-        # their fingerprint and preview are derived for the whole batch at flush.
+        # Rows added by add_value: their index in _rows, entity type and value; their
+        # fingerprint (under _key) and preview are derived for the whole batch at flush.
         self._pending: list[tuple[int, str, str]] = []
-        self._key = b""
+        self._key = fingerprint_key
         self._writer: pq.ParquetWriter | None = None
         self._flush_rows = flush_rows
         self.count = 0
@@ -170,11 +170,10 @@ class FindingsSink:
         if len(self._rows) >= self._flush_rows:
             self.flush()
 
-    def add_value(self, head: tuple[Any, ...], entity: str, value: str, key: bytes) -> None:
+    def add_value(self, head: tuple[Any, ...], entity: str, value: str) -> None:
         """A row without its last two columns, ``fingerprint`` and ``preview``: they are
-        derived from ``value`` under ``key`` when the batch is flushed, in one call."""
+        derived from ``value`` when the batch is flushed, in one call."""
         self._pending.append((len(self._rows), entity, value))
-        self._key = key
         self.add(head)
 
     def flush(self) -> None:
@@ -355,8 +354,7 @@ class _UnitScan:
         uri = self.unit.uri
         head = finding_head(uri, line_number, record_index, path, span, job.policy, action)
         value = text[span.start : span.end]
-        key = job.keys.fingerprint_key
-        self.sink.add_value((self.unit_id, *head), span.entity_type, value, key)
+        self.sink.add_value((self.unit_id, *head), span.entity_type, value)
         self.status.findings += 1
         self.status.entities[span.entity_type] += 1
 

@@ -89,7 +89,7 @@ def scan_path(
         dev=pin.dev if pin is not None else None,
         ino=pin.ino if pin is not None else None,
     )
-    sink = FindingsSink(str(tmp))
+    sink = FindingsSink(str(tmp), job.keys.fingerprint_key)
     status = scan_unit(unit, job, sink, str(tmp))
     findings = pq.read_table(sink.close())
     part = staging / "redacted" / f"{unit.unit_id}.parquet"
