@@ -54,6 +54,7 @@ from detectors.records import process_json_text, process_row, rules_of
 from jobs import commit, storage
 from jobs.findings import arrow_schema
 from jobs.nested import as_text, leaves
+from jobs.parts import read_parts
 
 log = logging.getLogger("piisweep.validate")
 
@@ -223,16 +224,16 @@ def findings_dataframe(
     spark: Any, out: str, summary: dict[str, Any], s3: storage.S3Settings
 ) -> Any:
     """This scan's findings as a Spark DataFrame, exactly as stored (no schema imposed):
-    local files through Spark's reader, S3 and HDFS through pyarrow (no s3a needed)."""
+    local files through Spark's reader, S3 and HDFS read by the executors through pyarrow
+    (:func:`jobs.parts.read_parts`: no s3a needed, and the driver never holds the table)."""
     files = findings_files(out, summary, s3)
-    if files and all(u.startswith("file://") for u in files):
-        return spark.read.parquet(*files)
-    table = read_findings_arrow(out, summary, s3)
-    if table.num_rows == 0 and not files:
+    if not files:
         from pyspark.sql.types import StructType
 
         return spark.createDataFrame([], StructType.fromJson(_spark_json(arrow_schema())))
-    return spark.createDataFrame(table)
+    if all(u.startswith("file://") for u in files):
+        return spark.read.parquet(*files)
+    return read_parts(spark, files, s3)
 
 
 def _spark_json(schema: pa.Schema) -> dict[str, Any]:
