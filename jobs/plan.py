@@ -180,6 +180,20 @@ def _parquet_units(
     ]
 
 
+def partition_count(units: Sequence[Unit], cores: int, partition_bytes: int) -> int:
+    """How many partitions the scan of ``units`` gets on ``cores`` cores.
+
+    As many as the work needs at ``partition_bytes`` of estimated cost each, so a task stays
+    a few seconds long whatever the lake's size (a lost executor redoes little; a 1 TB lake
+    is not squeezed into ``4 × cores`` huge tasks), but at least two per core while there
+    are units enough, so cores that finish early have work to take; never more than there
+    are units (an empty partition is a task for nothing).
+    """
+    total = sum(u.cost for u in units)
+    wanted = max(2 * max(1, cores), -(-total // max(1, partition_bytes)))
+    return max(1, min(len(units), wanted))
+
+
 def assign(units: Sequence[Unit], partitions: int) -> list[list[Unit]]:
     """Units packed into at most ``partitions`` bins by estimated cost, costliest first onto
     the lightest bin; the bins are returned heaviest first.

@@ -41,7 +41,7 @@ from detectors.keys import KeyRing
 from detectors.policy import Policy
 from jobs import commit, storage
 from jobs.formats import from_name
-from jobs.plan import ObjectEntry, Skipped, Unit, assign, describe, plan_units
+from jobs.plan import ObjectEntry, Skipped, Unit, assign, describe, partition_count, plan_units
 from jobs.scanconfig import ScanConfig
 from jobs.scanlock import ScanLock, new_attempt_id
 from jobs.unit_scan import STATUS_SCHEMA, FindingsSink, ScanJob, scan_unit, temp_dir
@@ -401,7 +401,9 @@ def _scan_units(
     if not units:
         return [], 0
     sc = spark.sparkContext
-    partitions = cfg.partitions or 4 * sc.defaultParallelism
+    partitions = cfg.partitions or partition_count(
+        units, sc.defaultParallelism, int(cfg.partition_mb * MB)
+    )
     bins = assign(units, partitions)
     rows = [(i, json.dumps([u.__dict__ for u in b])) for i, b in enumerate(bins)]
     df = spark.createDataFrame(sc.parallelize(rows, len(rows)), "partition long, units string")

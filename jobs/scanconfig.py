@@ -36,7 +36,10 @@ class ScanConfig(BaseModel):
     version: Literal[1] = 1
     unit_mb: float = Field(64, gt=0, description="target size of a work unit")
     max_object_mb: float | None = Field(None, gt=0, description="skip larger objects")
-    partitions: int | None = Field(None, gt=0, description="default: 4 per core")
+    partitions: int | None = Field(
+        None, gt=0, description="default: partition_mb of work each, at least 2 per core"
+    )
+    partition_mb: float = Field(256, gt=0, description="estimated work per partition")
     max_failed_fraction: float = Field(0.0, ge=0, le=1)
     include: list[str] = []
     exclude: list[str] = []

@@ -15,7 +15,7 @@ import pytest
 from jobs.commit import line_offsets, redacted_uri
 from jobs.formats import binary_reason, compression_of, from_name, sniff_format
 from jobs.nested import from_text, leaves, rebuild
-from jobs.plan import ObjectEntry, Unit, assign, describe, plan_units
+from jobs.plan import ObjectEntry, Unit, assign, describe, partition_count, plan_units
 from jobs.readers import CUT_LINE, CorruptInput, line_blocks, valid_utf8
 from jobs.scanconfig import ConfigError, load_scan_config
 
@@ -243,3 +243,21 @@ def test_scan_config_is_strict(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=needle.replace("[", r"\[")) as info:
             load_scan_config(bad)
         assert str(bad) in str(info.value)
+
+
+def test_partition_count_follows_the_work_not_the_cores() -> None:
+    """A big lake gets a partition per ``partition_bytes`` of work (short tasks, cheap
+    retries) instead of a fixed 4 per core; a small one at least two per core, and never
+    more partitions than units."""
+    sizes = [1000] * 100  # 100 plain logs of 1000 bytes: 100,000 bytes of work
+    units, _ = plan_units(
+        [_entry(f"file:///l/{i}.log", s) for i, s in enumerate(sizes)],
+        row_groups=lambda uri: [],
+        head=lambda uri, n: b"",
+    )
+    total = sum(u.cost for u in units)
+    assert partition_count(units, cores=2, partition_bytes=total // 40) == 40
+    assert partition_count(units, cores=2, partition_bytes=total) == 4  # two per core
+    assert partition_count(units, cores=8, partition_bytes=total) == 16
+    assert partition_count(units[:3], cores=8, partition_bytes=1) == 3  # no empty tasks
+    assert partition_count([], cores=2, partition_bytes=10) == 1
