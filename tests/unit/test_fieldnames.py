@@ -10,10 +10,11 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from detectors.policy import Policy
 from jobs.fieldnames import RenamedSchema, field_names, redact_field_names
-from tests.unit.hostile import KEYS, engine
+from tests.unit.hostile import KEYS, engine, scan_path
 
 EMAIL = "asha.verma@example.in"
 EMAIL2 = "asha.verna@example.in"  # masks to the same name as EMAIL
@@ -218,3 +219,19 @@ def test_an_extension_type_with_a_pii_name_inside_becomes_its_storage() -> None:
     renamed = _rename(batch.schema)
     assert renamed.schema.field("pair").type == pa.struct([("asXX.XXXXX@example.in", pa.string())])
     assert renamed.apply(batch).column(0).to_pylist() == [{"asXX.XXXXX@example.in": "x"}, None]
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_only_the_unit_at_row_group_0_reports_the_names(tmp_path: Path, start: int) -> None:
+    src = tmp_path / "groups.parquet"
+    pq.write_table(pa.table({EMAIL: [f"v{i}" for i in range(40)]}), src, row_group_size=10)
+    got = scan_path(src, tmp_path / "w", start=start, end=start + 1, parts=4, seq=start)
+    assert got.copy is not None and got.copy.schema.names == ["asXX.XXXXX@example.in"]
+    assert got.copy.num_rows == 10
+    names = [r for r in got.findings.to_pylist() if r["record_index"] is None]
+    assert len(names) == (1 if start == 0 else 0)
+    assert got.status.flags["pii_field_names_redacted"] == (1 if start == 0 else 0)
+    if names:
+        assert names[0]["field_path"] == "asXX.XXXXX@example.in"
+        assert names[0]["line_number"] is None and names[0]["entity_type"] == "EMAIL_ADDRESS"
+    assert EMAIL.encode() not in got.out_bytes(tmp_path / "w")
