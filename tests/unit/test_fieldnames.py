@@ -13,7 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from detectors.policy import Policy
+from jobs import storage
 from jobs.fieldnames import RenamedSchema, field_names, redact_field_names
+from jobs.nested import leaves
+from jobs.validate import ResidualJob, residual_scan
 from tests.unit.hostile import KEYS, engine, scan_path
 
 EMAIL = "asha.verma@example.in"
@@ -219,6 +222,65 @@ def test_an_extension_type_with_a_pii_name_inside_becomes_its_storage() -> None:
     renamed = _rename(batch.schema)
     assert renamed.schema.field("pair").type == pa.struct([("asXX.XXXXX@example.in", pa.string())])
     assert renamed.apply(batch).column(0).to_pylist() == [{"asXX.XXXXX@example.in": "x"}, None]
+
+
+def test_positional_leaf_paths_repeat_no_name() -> None:
+    batch = _nested_batch()
+    paths = sorted({leaf.path for leaf in leaves(batch, positional=True)})
+    assert paths == [
+        "#0",
+        "#1.#0",
+        "#1.#1",
+        "#1.#2[]",
+        "#2[].key",
+        "#2[].value",
+        "#3[]",
+        "#4[].#0",
+        "#5",
+    ]
+    by_name = [leaf.path for leaf in leaves(batch)]
+    assert len(by_name) == len(paths) and "contact.city" in by_name
+
+
+def test_the_residual_check_reports_pii_names_by_position_only(tmp_path: Path) -> None:
+    """A copy whose schema still holds PII names (an old version's copy, or tampered):
+    every name is scanned, nested too, and no location repeats one."""
+    job = ResidualJob(
+        engine(), Policy.default(), KEYS, frozenset({"keep"}), storage.S3Settings.from_env({})
+    )
+    table = pa.table(
+        {
+            "id": [1, 2],
+            EMAIL: ["ravi.k@example.in", "ok"],
+            "c": pa.array([{PHONE: "call 9876543210"}, None], pa.struct([(PHONE, pa.string())])),
+        }
+    )
+    src = tmp_path / "names.parquet"
+    pq.write_table(table, src)
+    raw = residual_scan(src.as_uri(), "parquet", job)
+    assert raw["residual_findings"] == 4
+    assert raw["residual_at"] == (
+        "field name at #1: EMAIL_ADDRESS; field name at #2.#0: PHONE_NUMBER; "
+        "row 0 column #1: EMAIL_ADDRESS; row 0 column #2.#0: PHONE_NUMBER"
+    )
+    # the scan renames them, and its copy passes
+    got = scan_path(src, tmp_path / "w")
+    assert got.status.flags["pii_field_names_redacted"] == 2
+    copy = next((tmp_path / "w" / "staging" / "redacted").iterdir())
+    clean = residual_scan(copy.as_uri(), "parquet", job)
+    assert clean["residual_findings"] == 0, clean
+
+
+def test_the_residual_check_of_a_csv_copy_with_a_pii_header_names_columns_by_position(
+    tmp_path: Path,
+) -> None:
+    job = ResidualJob(
+        engine(), Policy.default(), KEYS, frozenset({"keep"}), storage.S3Settings.from_env({})
+    )
+    copy = tmp_path / "old-copy.parquet"
+    pq.write_table(pa.table({"id": ["1"], EMAIL: ["call 9876543210"]}), copy)
+    got = residual_scan(copy.as_uri(), "csv", job)
+    assert got["residual_at"] == "field name at #1: EMAIL_ADDRESS; row 0 column #1: PHONE_NUMBER"
 
 
 @pytest.mark.parametrize("start", [0, 1])
