@@ -86,12 +86,17 @@ def _binary(t: pa.DataType) -> bool:
     )
 
 
-def leaves(batch: pa.RecordBatch) -> Iterator[Leaf]:
+def leaves(batch: pa.RecordBatch, positional: bool = False) -> Iterator[Leaf]:
     """Every leaf of every column of ``batch`` that is not :func:`inert`: the scannable
-    ones, and the opaque ones (``Leaf.opaque``) the caller must not copy unread."""
+    ones, and the opaque ones (``Leaf.opaque``) the caller must not copy unread.
+
+    With ``positional``, paths name each field by its position among its siblings
+    (``#3.#1``, ``#2[].value``; see ``jobs.fieldnames``) instead of its name: for reports
+    about a copy whose field names may hold PII. ``Leaf.key`` stays the name, the context
+    the engine scores with."""
     rows = np.arange(batch.num_rows, dtype=np.int64)
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        yield from _walk(column, name, name, rows, [])
+    for i, (name, column) in enumerate(zip(batch.schema.names, batch.columns, strict=True)):
+        yield from _walk(column, f"#{i}" if positional else name, name, rows, [], positional)
 
 
 def _children(array: pa.Array) -> tuple[pa.Array, np.ndarray, list[pa.Array]] | None:
@@ -115,26 +120,33 @@ def _children(array: pa.Array) -> tuple[pa.Array, np.ndarray, list[pa.Array]] | 
 
 
 def _walk(
-    array: pa.Array, path: str, key: str, rows: np.ndarray, indexes: list[np.ndarray]
+    array: pa.Array,
+    path: str,
+    key: str,
+    rows: np.ndarray,
+    indexes: list[np.ndarray],
+    positional: bool = False,
 ) -> Iterator[Leaf]:
     t = array.type
     if isinstance(t, pa.BaseExtensionType):  # UUID, JSON, user types: read their storage
-        yield from _walk(array.storage, path, key, rows, indexes)
+        yield from _walk(array.storage, path, key, rows, indexes, positional)
         return
     listed = _children(array)
     if pa.types.is_struct(t):
-        for child_field, child in zip(t, array.flatten(), strict=True):
-            yield from _walk(child, f"{path}.{child_field.name}", child_field.name, rows, indexes)
+        for i, (child_field, child) in enumerate(zip(t, array.flatten(), strict=True)):
+            step = f"#{i}" if positional else child_field.name
+            yield from _walk(child, f"{path}.{step}", child_field.name, rows, indexes, positional)
     elif listed is not None:
         _, rel, kids = listed
         pos = np.arange(len(kids[0]), dtype=np.int64)
         parent = np.searchsorted(rel, pos, side="right") - 1
         inner = [ix[parent] for ix in indexes] + [pos - rel[parent]]
+        at = rows[parent]
         if pa.types.is_map(t):  # a map is a list of key/value pairs; both can be PII
-            yield from _walk(kids[0], f"{path}[].key", key, rows[parent], inner)
-            yield from _walk(kids[1], f"{path}[].value", key, rows[parent], inner)
+            yield from _walk(kids[0], f"{path}[].key", key, at, inner, positional)
+            yield from _walk(kids[1], f"{path}[].value", key, at, inner, positional)
         else:
-            yield from _walk(kids[0], f"{path}[]", key, rows[parent], inner)
+            yield from _walk(kids[0], f"{path}[]", key, at, inner, positional)
     elif scannable(t):
         yield Leaf(path, key, array, rows, indexes)
     elif not inert(t):

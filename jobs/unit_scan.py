@@ -39,6 +39,7 @@ from detectors.records import process_json_text, process_record, process_row, ru
 from detectors.spans import Span
 from jobs import storage
 from jobs.dataframe import scan_batch
+from jobs.fieldnames import RenamedSchema, redact_field_names
 from jobs.findings import arrow_schema, digests, finding_head, rows_table
 from jobs.formats import binary_reason, sniff_format
 from jobs.plan import Unit
@@ -570,7 +571,8 @@ class _UnitScan:
                 pf = pq.ParquetFile(source)
             except (pa.ArrowInvalid, OSError) as exc:
                 raise CorruptInput(f"not a readable Parquet file ({type(exc).__name__})") from None
-            self.schema = pf.schema_arrow
+            names = self._redacted_field_names(pf.schema_arrow)
+            self.schema = names.schema
             end = pf.num_row_groups if self.unit.end < 0 else self.unit.end
             groups = list(range(self.unit.start, end))
             self.status.bytes_read = sum(pf.metadata.row_group(g).total_byte_size for g in groups)
@@ -580,7 +582,7 @@ class _UnitScan:
                     batch_size=PARQUET_BATCH_ROWS, row_groups=groups, use_threads=False
                 )
                 for batch in batches:
-                    self.part.write(self._parquet_batch(batch, row))
+                    self.part.write(self._parquet_batch(names.apply(batch), row))
                     row += batch.num_rows
             except (pa.ArrowInvalid, OSError) as exc:
                 raise CorruptInput(f"Parquet data is corrupt ({type(exc).__name__})") from None
@@ -588,9 +590,26 @@ class _UnitScan:
         finally:
             source.close()
 
+    def _redacted_field_names(self, schema: pa.Schema) -> RenamedSchema:
+        """The source schema with PII in its field names redacted (``jobs.fieldnames``),
+        the Parquet counterpart of :meth:`_redacted_header`. Every unit of the object
+        renames its part the same way, but only the unit that starts at row group 0
+        reports the names, so an object split by row groups has each name's findings
+        once: line and record index None, ``field_path`` the redacted dotted path."""
+        job = self.job
+        names = redact_field_names(schema, job.engine, job.policy, job.keys)
+        if self.unit.start == 0:
+            for found in names.findings:
+                for span in found.spans:
+                    self._emit(None, None, found.path, found.name, span)
+                self.status.flags["pii_field_names_redacted"] += 1
+        return names
+
     def _parquet_batch(self, batch: pa.RecordBatch, first_row: int) -> pa.RecordBatch:
-        """Findings of one batch of rows, and the batch redacted (schema unchanged): the
-        same code as ``redact_dataframe``, so a table and its Parquet export agree."""
+        """Findings of one batch of rows (already under the redacted field names, so
+        paths in a renamed column carry the redacted names), and the batch redacted
+        (schema unchanged): the same code as ``redact_dataframe``, so a table and its
+        Parquet export agree."""
 
         def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
             self._emit(None, first_row + row, path, value, span, action)

@@ -52,6 +52,7 @@ from detectors.operators import PREVIEW_MAX_REVEALED
 from detectors.policy import Policy
 from detectors.records import process_json_text, process_row, rules_of
 from jobs import commit, storage
+from jobs.fieldnames import field_names
 from jobs.findings import arrow_schema
 from jobs.nested import as_text, leaves
 from jobs.parts import read_parts
@@ -373,7 +374,14 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
     rules, the record rules would redact it. Text lines are scanned as lines; JSON Lines,
     JSON records and CSV rows go through the policy's record rules as in the scan; Parquet
     columns (nested leaves too) are scanned with their names as context. Locations name
-    the line or row and the column or JSON path, never the value."""
+    the line or row and the column or JSON path, never the value.
+
+    Every field name of the copy's schema (columns, struct fields at any depth, list
+    elements, map keys, values and entries) is scanned too, and a residual name is
+    reported by its positional path (``field name at #3.#1``, see ``jobs.fieldnames``).
+    When any name holds a span at or above the threshold (a copy from an older version,
+    or tampered with), every location names columns by position, so no location repeats
+    the raw name."""
     engine, policy, keys, ignore_actions = job.engine, job.policy, job.keys, job.ignore_actions
     counts: Counter[str] = Counter()
     where: list[str] = []
@@ -400,10 +408,13 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
     try:
         source = pq.ParquetFile(storage.open_input(copy_uri, job.s3))
         names = source.schema_arrow.names
-        # Column names are data too (a CSV header holding an e-mail): scanned by position,
-        # so the location never repeats a raw name.
-        for col, found_spans in engine.scan_values(names):
-            spans(found_spans, f"header column {col}")
+        # Field names are data too (a CSV header or a Parquet column holding an e-mail):
+        # scanned and reported by position, so the location never repeats a raw name.
+        every_name = list(field_names(source.schema_arrow))
+        positional = False
+        for i, found_spans in engine.scan_values([n.name for n in every_name]):
+            positional |= any(sp.score >= policy.threshold for sp in found_spans)
+            spans(found_spans, f"field name at {every_name[i].position}")
         for batch in source.iter_batches(batch_size=16384, use_threads=False):
             if names[:2] == _TEXT_COPY and fmt == "jsonl":
                 numbers, lines = batch.column(0).to_pylist(), batch.column(1)
@@ -424,9 +435,9 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
                 ):
                     record(text, f"record {index}")
             elif fmt in ("csv", "tsv"):
-                _residual_rows(batch, rows, engine, policy, keys, hit)
+                _residual_rows(batch, rows, engine, policy, keys, hit, positional)
             else:
-                for leaf in leaves(batch):
+                for leaf in leaves(batch, positional=positional):
                     if leaf.opaque:  # a type the scan cannot read must reach the copy null
                         present = len(leaf.values) - leaf.values.null_count
                         for _ in range(present):
@@ -462,9 +473,11 @@ def _residual_rows(
     policy: Policy,
     keys: KeyRing,
     hit: Any,
+    positional: bool = False,
 ) -> None:
     """CSV/TSV copies: cells scanned column by column, and every row with a value judged
-    as the scan judges a CSV row (the policy's record rules)."""
+    as the scan judges a CSV row (the policy's record rules). With ``positional`` (a name
+    holds PII), a location names its column by position (``#2``), not by name."""
     names = [n for n in batch.schema.names if n != "is_pii"]
     found: dict[int, list[list[Any]]] = {}
     for col, name in enumerate(names):
@@ -478,9 +491,11 @@ def _residual_rows(
         values = [c[i] for c in columns]
         result = process_row(engine, names, values, policy, keys, spans=found[i])
         for f in result.findings:
-            hit(
-                f.span.entity_type, f.action, f.span.score, f"row {first + i} column {f.field_path}"
-            )
+            column = f.field_path
+            if positional:
+                at = batch.schema.names
+                column = f"#{at.index(column)}" if column in at else "#?"
+            hit(f.span.entity_type, f.action, f.span.score, f"row {first + i} column {column}")
 
 
 _RESIDUAL_SCHEMA = pa.schema(

@@ -8,6 +8,7 @@ can neither fail the commit nor cost a good object a row.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -156,6 +157,103 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     captured = capfd.readouterr()
     reasons = json.dumps([r["reason"] for r in rows.values()])
     assert_no_raw(reasons + everything_written(out) + captured.out + captured.err)
+
+
+# ------------------------------------------------------------------------- field names
+NAME_EMAIL = "asha.verma@example.in"  # synthetic: a column named after a customer
+NAME_PHONE = "9812345678"  # synthetic, a valid Indian mobile: a struct field named by it
+
+
+def _named_by_pii(path: Path) -> None:
+    """A pivot-like export: a column and a struct field named by a customer's e-mail and
+    phone, holding values to find too, in 8 row groups."""
+    n = 400
+    contact = pa.struct([(NAME_PHONE, pa.string()), ("city", pa.string())])
+    table = pa.table(
+        {
+            "id": list(range(n)),
+            NAME_EMAIL: [f"mail {EMAIL}" if i % 50 == 7 else "none" for i in range(n)],
+            "contact": pa.array(
+                [{NAME_PHONE: PHONE if i % 50 == 9 else "", "city": "Pune"} for i in range(n)],
+                contact,
+            ),
+        }
+    )
+    pq.write_table(table, path, row_group_size=50)
+
+
+def _all_names(schema: pa.Schema) -> list[str]:
+    from jobs.fieldnames import field_names
+
+    return [f.name for f in field_names(schema)]
+
+
+def test_parquet_field_names_holding_pii_are_redacted_everywhere_and_validate_passes(
+    spark: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A Parquet object whose column and struct-field names are an e-mail and a phone,
+    split into several units by row groups: the names reach no output raw, each name's
+    finding exists once, the values under them carry the redacted path, and the scan
+    validates; a copy whose schema is put back to the raw name fails the residual check
+    without the name being printed."""
+    from jobs.validate import validate
+
+    src = tmp_path / "src"
+    src.mkdir()
+    _named_by_pii(src / "pivot.parquet")
+    out = tmp_path / "out"
+    cfg = ScanConfig(unit_mb=0.002)
+    result = scan(spark, [str(src)], str(out), config=cfg, scan_id="names")
+    assert result.ok
+    row = manifest(str(out), "names")["pivot.parquet"]
+    assert row["status"] == "ok" and row["units"] > 1 and row["records"] == 400
+    assert json.loads(row["flags"]) == {"pii_field_names_redacted": 2}
+
+    copy = Path(row["redacted_uri"].removeprefix("file://"))
+    schema = pq.read_schema(copy)
+    names = _all_names(schema)
+    assert names == ["id", "asXX.XXXXX@example.in", "contact", "98XXXXXX78", "city"]
+    stored = base64.b64decode(pq.ParquetFile(copy).metadata.metadata[b"ARROW:schema"])
+    copy_rows_ = pq.read_table(copy).to_pylist()
+    assert len(copy_rows_) == 400 and copy_rows_[9]["contact"]["city"] == "Pune"
+
+    rows = findings(str(out), "names")
+    by_path: dict[tuple[Any, ...], int] = {}
+    for r in rows:
+        key = (r["field_path"], r["record_index"] is None, r["entity_type"])
+        by_path[key] = by_path.get(key, 0) + 1
+    assert by_path == {
+        # each name once, though four units read the object
+        ("asXX.XXXXX@example.in", True, "EMAIL_ADDRESS"): 1,
+        ("contact.98XXXXXX78", True, "PHONE_NUMBER"): 1,
+        # the values under them, by the redacted path
+        ("asXX.XXXXX@example.in", False, "EMAIL_ADDRESS"): 8,
+        ("contact.98XXXXXX78", False, "PHONE_NUMBER"): 8,
+    }
+    names_found = [r for r in rows if r["record_index"] is None]
+    assert all(r["line_number"] is None for r in names_found)
+
+    summary = (out / "scans" / "names.json").read_text()
+    written = everything_written(str(out)) + str(schema) + summary
+    raw_bytes = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file()) + stored
+    for raw in (NAME_EMAIL, NAME_PHONE, EMAIL, PHONE):
+        assert raw not in written and raw.encode() not in raw_bytes, f"{len(raw)} chars leaked"
+
+    outcome = validate(str(out), "names", spark=spark, docs=False)
+    assert outcome.success, [f.message() for f in outcome.failures]
+
+    # A copy whose schema holds the raw name again (an older version's copy, or
+    # tampered with) fails the residual check, which names the field by position only.
+    table = pq.read_table(copy)
+    pq.write_table(table.rename_columns(["id", NAME_EMAIL, "contact"]), copy)
+    outcome = validate(str(out), "names", spark=spark, docs=False)
+    assert not outcome.success
+    messages = "\n".join(f.message() for f in outcome.failures)
+    assert "field name at #1: EMAIL_ADDRESS" in messages, messages
+    captured = capfd.readouterr()
+    results = (out / "validation" / "names" / "results.json").read_text()
+    for text in (messages, results, captured.out, captured.err):
+        assert NAME_EMAIL not in text
 
 
 # ------------------------------------------------------------------------- items 1 and 5 (S3)
