@@ -27,11 +27,11 @@ NATIVE_SRC := native/Cargo.toml native/Cargo.lock $(shell find native/src -name 
 venv: $(STAMP) $(NATIVE_SO)
 
 # pip builds the crate in release mode (maturin is the build backend): a first build takes
-# a minute or two.
+# a minute or two. The samples extra (Faker) is for `make demo`, bench/ and the tests.
 $(STAMP): pyproject.toml | check-rust check-hyperscan
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,samples]'
 	touch $(STAMP)
 
 native: $(NATIVE_SO)
@@ -94,9 +94,10 @@ airflow-test: airflow-venv check-java dist
 # The wheel that executors install (on the nodes, or in a packed virtualenv shipped with
 # --archives): the packages `detectors`, with the compiled detectors/_native, and `jobs`, and
 # the shared libraries the module links that manylinux does not allow (libhs, Hyperscan) in
-# piisweep.libs/; no tests, caches, DAGs. maturin builds a plain linux wheel and auditwheel
-# repairs a copy of it: it grafts those libraries and gives the most general manylinux tag
-# their symbols allow. (maturin's own repair patches the module in place, and with it the
+# piisweep.libs/; no tests, caches, DAGs, and no Faker among its requirements (it is the
+# samples extra; the detectors' name lists from Faker are vendored in detectors/). maturin
+# builds a plain linux wheel and auditwheel repairs a copy of it: it grafts those libraries
+# and gives the most general manylinux tag their symbols allow. (maturin's own repair patches the module in place, and with it the
 # hard link in cargo's target dir: the next build, cargo having nothing to do, finds a module
 # that needs libhs-<hash>.so and fails.) --interpreter: the venv's Python, as for the editable
 # build, or cargo sees a new PYO3_PYTHON and compiles everything again.
@@ -113,14 +114,19 @@ dist: venv
 		grafted = [n for n in names if n.split('/')[0].endswith('.libs') and not n.endswith('/')]; \
 		meta = z.read(next(n for n in names if n.endswith('.dist-info/WHEEL'))).decode(); \
 		tags = [line.split(': ')[1] for line in meta.splitlines() if line.startswith('Tag: ')]; \
-		print(f'{wheel}: {len(names)} files in', ', '.join(top), '| tag', *tags, '| compiled', *compiled, '| grafted', *grafted or ['none']); \
+		requires = z.read(next(n for n in names if n.endswith('.dist-info/METADATA'))).decode().splitlines(); \
+		runtime = [r.split(': ', 1)[1] for r in requires if r.startswith('Requires-Dist: ') and 'extra ==' not in r]; \
+		print(f'{wheel}: {len(names)} files in', ', '.join(top), '| tag', *tags, '| compiled', *compiled, '| grafted', *grafted or ['none'], '| runtime requires', len(runtime)); \
 		sys.exit(top != ['detectors', 'jobs'] or len(compiled) != 1 \
+			or any(r.lower().startswith('faker') for r in runtime) \
+			or 'detectors/faker_names.txt' not in names \
 			or not compiled[0].startswith('detectors/_native.') \
 			or not all('manylinux' in t for t in tags) \
 			or any(n.startswith('jobs/airflow/') for n in names))"
 
-# Airflow and the Spark provider in their own venv, with piisweep installed editable and
-# pytest (not the dev extras: the Airflow tier needs none of them). The pins in
+# Airflow and the Spark provider in their own venv, with piisweep installed editable (with
+# its samples extra: the DAG test generates a sample lake) and pytest (not the dev extras:
+# the Airflow tier needs none of them). The pins in
 # tests/airflow/constraints.txt stand in for Airflow's constraints file (not reachable from
 # here); pyspark-client, a provider dependency, overwrites some of pyspark's files with an
 # older release, so pyspark is reinstalled last. maturin builds the editable install's
@@ -133,7 +139,7 @@ $(AIRFLOW_STAMP): pyproject.toml tests/airflow/requirements.txt tests/airflow/co
 	$(PYTHON) -m venv $(AIRFLOW_VENV)
 	$(AIRFLOW_BIN)/pip install --quiet --upgrade pip
 	PYTHONWARNINGS=ignore MATURIN_PEP517_ARGS="--interpreter $(abspath $(BIN))/python" \
-		$(AIRFLOW_BIN)/pip install --quiet -r tests/airflow/requirements.txt -c tests/airflow/constraints.txt -e .
+		$(AIRFLOW_BIN)/pip install --quiet -r tests/airflow/requirements.txt -c tests/airflow/constraints.txt -e '.[samples]'
 	$(AIRFLOW_BIN)/pip install --quiet --force-reinstall --no-deps -c tests/airflow/constraints.txt pyspark
 	$(AIRFLOW_BIN)/python -c "import importlib.metadata as m, pyspark; assert pyspark.__version__ == m.version('pyspark'), pyspark.__version__"
 	touch $(AIRFLOW_STAMP)

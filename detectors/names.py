@@ -2,6 +2,12 @@
 gender-guesser's 48k-name table (first names used in India, and the common English ones),
 and indian-names' first and last names.
 
+Faker's lists are vendored (``faker_names.txt`` beside this module, written by
+``python -m detectors.names --vendor-faker``): Faker is only needed to generate sample
+data (the ``samples`` extra), so executors do not install it, and the dictionary must not
+depend on whether, or which version of, Faker a machine has, or ``detect`` on a laptop and
+a scan on a cluster would find different people.
+
 They let free text be checked for ``First Last`` pairs cheaply. Common English and log words
 that double as names (``Will``, ``May``, ``Grant``) are removed so that capitalised prose does
 not read as people.
@@ -40,16 +46,58 @@ _COMMON_WORDS = frozenset(
 )
 
 
-def _faker(attr_names: tuple[str, ...]) -> set[str]:
+_VENDORED = "faker_names.txt"
+_FAKER_ATTRS = {
+    "first": ("first_names", "first_names_male", "first_names_female"),
+    "last": ("last_names",),
+}
+
+
+def _faker_from_package(kind: str) -> set[str]:
+    """The names of ``kind`` (first, last) in the installed Faker's person providers."""
     names: set[str] = set()
     for locale in _FAKER_LOCALES:
         try:
             provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         except ImportError:
             continue
-        for attr in attr_names:
+        for attr in _FAKER_ATTRS[kind]:
             names.update(getattr(provider, attr, ()) or ())
     return names
+
+
+def _vendored_text() -> str:
+    return (importlib.resources.files("detectors") / _VENDORED).read_text("utf-8")
+
+
+def _faker(kind: str) -> set[str]:
+    """Faker's names of ``kind`` (first, last), from the vendored file."""
+    names: set[str] = set()
+    section = None
+    for line in _vendored_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+        elif section == kind:
+            names.add(line)
+    return names
+
+
+def vendor_faker(path: Path | None = None) -> Path:
+    """Write Faker's lists (the installed Faker) to the vendored file; returns its path."""
+    import faker
+
+    path = path or Path(__file__).with_name(_VENDORED)
+    lines = [
+        f"# Person names from Faker {faker.VERSION} (MIT licence, (c) joke2k and contributors),",
+        f"# providers faker.providers.person.{{{','.join(_FAKER_LOCALES)}}} (those present).",
+        "# Written by `python -m detectors.names --vendor-faker`; read by detectors.names.",
+    ]
+    for kind in _FAKER_ATTRS:
+        lines += [f"[{kind}]", *sorted(n for n in _faker_from_package(kind) if "\n" not in n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _indian_names(filename: str) -> set[str]:
@@ -101,9 +149,11 @@ def _version(package: str) -> str:
 
 @cache
 def _sources_key() -> tuple[str, ...]:
-    """What the lists are built from: the three packages' versions and this module's code."""
+    """What the lists are built from: the two packages' versions, the vendored Faker lists
+    and this module's code."""
     here = Path(__file__).read_bytes()
-    return (*(_version(p) for p in ("faker", "gender-guesser", "indian-names")), repr(here))
+    versions = (_version(p) for p in ("gender-guesser", "indian-names"))
+    return (*versions, repr(here), _vendored_text())
 
 
 def _cached(kind: str, build: Callable[[], frozenset[str]]) -> frozenset[str]:
@@ -135,7 +185,7 @@ def all_first_names() -> frozenset[str]:
 
 
 def _build_first_names() -> frozenset[str]:
-    names = _faker(("first_names", "first_names_male", "first_names_female"))
+    names = _faker("first")
     names |= _gender_guesser()
     names |= _indian_names("first.male.names") | _indian_names("first.female.names")
     return frozenset(n for n in names if n.isalpha() and len(n) > 1)
@@ -143,4 +193,12 @@ def _build_first_names() -> frozenset[str]:
 
 @cache
 def last_names() -> frozenset[str]:
-    return _cached("last", lambda: _clean(_faker(("last_names",)) | _indian_names("last.names")))
+    return _cached("last", lambda: _clean(_faker("last") | _indian_names("last.names")))
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--vendor-faker"]:
+        sys.exit("usage: python -m detectors.names --vendor-faker")
+    print(f"wrote {vendor_faker()}")

@@ -73,11 +73,27 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from faker.providers.person.en_IN import Provider as _PersonIN
-from faker.providers.person.en_US import Provider as _PersonUS
 
 from detectors.checksums import gstin_check_char
 from detectors.errors import PiisweepError
+
+# Faker is the `samples` extra, not a dependency of the wheel executors install: this module
+# is the only runtime code that needs it (detectors.names ships Faker's name lists).
+NEEDS_FAKER = (
+    "sample-lake needs Faker, which piisweep does not install by default: "
+    "pip install 'piisweep[samples]'"
+)
+
+
+class SamplesExtraMissing(PiisweepError):
+    """Faker is not installed; the message says what to install."""
+
+
+try:
+    from faker.providers.person.en_IN import Provider as _PersonIN
+    from faker.providers.person.en_US import Provider as _PersonUS
+except ImportError:
+    raise SamplesExtraMissing(NEEDS_FAKER) from None
 
 MB = 1_000_000
 # 2024-03-11 00:00:00 IST; the lake's first day.

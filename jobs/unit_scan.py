@@ -28,16 +28,16 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from detectors.engine import Engine, StreamState
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
-from detectors.records import process_json_text, process_record, process_row, rules_of
+from detectors.records import process_record, rules_of
 from detectors.spans import Span
 from jobs import storage
+from jobs.blocks import CsvTable, Shared, line_array, scan_line_block
 from jobs.dataframe import scan_batch
 from jobs.fieldnames import RenamedSchema, redact_field_names
 from jobs.findings import arrow_schema, digests, finding_head, rows_table
@@ -59,17 +59,12 @@ TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
 TEXT_PII_SCHEMA = TEXT_SCHEMA.append(pa.field("is_pii", pa.bool_()))
 JSON_PII_SCHEMA = JSON_SCHEMA.append(pa.field("is_pii", pa.bool_()))
-_JSON_FLAGS = {
-    "repaired": "malformed_json_lines_repaired",
-    "unparsed": "malformed_json_lines_redacted_as_text",
-}
 STAGED_FINDINGS_SCHEMA = pa.schema(
     [pa.field("unit_id", pa.string()), *arrow_schema(with_scan_id=False)]
 )
 PARQUET_BATCH_ROWS = 65536
 MAX_EXPANDED_BYTES = 16 << 30
 CSV_BATCH_ROWS = 20000
-csv.field_size_limit(1 << 30)  # the default (128 KiB) fails on a long free-text field
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
 
 
@@ -270,6 +265,9 @@ class _UnitScan:
         # with one, JSONL, JSON and CSV copies also say which records are PII (is_pii).
         self.rules = rules_of(job.policy)
         self.records_on = job.policy.records is not None
+        # Lines and CSV rows are judged in jobs.blocks, as detect and redact judge them;
+        # its flags are this unit's.
+        self.shared = Shared(job.engine, job.policy, job.keys, self.rules, status.flags)
 
     def _open(self, sequential: bool) -> Any:
         """The unit's object; a local file pinned by the crawl is opened by its real path
@@ -361,14 +359,14 @@ class _UnitScan:
 
     # ----------------------------------------------------------------- text, JSONL
     def _lines(self, stream: BinaryIO, fmt: str, whole: bool = False) -> pa.Schema:
-        """Text and JSON Lines, block by block. A JSONL line is read as a record (and
-        judged by the policy's record rules) only when the engine found something in it
-        or, with record rules, when it holds a key a rule is about."""
+        """Text and JSON Lines, block by block, judged by ``jobs.blocks`` (as ``detect``
+        and ``redact`` judge them). A JSONL line is read as a record (and judged by the
+        policy's record rules) only when the engine found something in it or, with record
+        rules, when it holds a key a rule is about."""
         jsonl = fmt == "jsonl"
         schema = self._lines_schema(fmt)
         self.schema = schema
         self.status.fmt = fmt
-        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
         ranged = self.unit.byte_range and not whole
         start, end = (self.unit.start, self.unit.end) if ranged else (0, -1)
         state = StreamState()
@@ -381,43 +379,15 @@ class _UnitScan:
                 self.status.flags["lines_decoded_as_cp1252"] += bad
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
-            lines = _line_array(block)
-            changed: dict[int, str] = {}
-            pii = np.zeros(len(lines), dtype=bool)
-            found = {li: (line, spans) for li, line, spans in engine.scan_lines(block, state)}
-            if jsonl and self.rules.key_pattern and len(lines):
-                keyed = pc.match_substring_regex(lines, self.rules.key_pattern, ignore_case=True)
-                for li in np.flatnonzero(keyed.to_numpy(zero_copy_only=False)).tolist():
-                    found.setdefault(li, (lines[li].as_py(), []))
-            for li in sorted(found):
-                if li >= len(lines):
-                    continue
-                line, spans = found[li]
-                n = base + li
-                if jsonl:
-                    res = process_json_text(engine, line, policy, keys, self.rules)
-                    if "too_deep" in res.repairs:
-                        self.status.flags["json_lines_too_deep_redacted_as_text"] += 1
-                    elif res.status != "ok":
-                        self.status.flags[_JSON_FLAGS[res.status]] += 1
-                    for f in res.findings:
-                        self._emit(n + 1, n, f.field_path, f.text, f.span, f.action)
-                    new = res.line
-                    pii[li] = res.is_pii
-                else:
-                    new, applied = policy.redact_text_with_actions(line, spans, keys)
-                    for s, action in applied:
-                        self._emit(n + 1, None, None, line, s, action)
-                if new != line:
-                    changed[li] = new
-            if changed:
-                mask = np.zeros(len(lines), dtype=bool)
-                mask[list(changed)] = True
-                lines = pc.replace_with_mask(
-                    lines, pa.array(mask), pa.array([changed[i] for i in sorted(changed)])
-                )
+            judged = scan_line_block(block, state, jsonl, self.shared)
+            for f in judged.findings:
+                n = base + f.row
+                self._emit(n + 1, n if jsonl else None, f.field_path, f.text, f.span, f.action)
+            lines = judged.redacted(line_array(block))
             numbers = pa.array(np.arange(base + 1, base + len(lines) + 1, dtype=np.int64))
-            columns = [numbers, lines] + ([pa.array(pii)] if schema is TEXT_PII_SCHEMA else [])
+            columns = [numbers, lines]
+            if schema is TEXT_PII_SCHEMA:
+                columns.append(pa.array(judged.pii))
             self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
             base += len(lines)
             self.status.lines = self.status.records = base
@@ -469,13 +439,13 @@ class _UnitScan:
         except StopIteration:
             self.schema = pa.schema([])
             return self.schema
-        header = self._redacted_header(header)
-        names = _column_names(header)
+        table = CsvTable(header, delimiter, self.shared)
+        for f in table.header_findings:
+            self._emit(1, None, f.field_path, f.text, f.span, f.action)
+        names = table.names
         self.schema = pa.schema([(n, pa.string()) for n in names])
         if self.records_on:  # the copy says which rows the record rules judged PII
             self.schema = self.schema.append(pa.field(_unique("is_pii", names), pa.bool_()))
-        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
-        width = len(names)
         index = 0
         while True:
             rows: list[list[str]] = []
@@ -484,84 +454,22 @@ class _UnitScan:
             for row in _csv_rows(reader, index):
                 starts.append(last + 1)
                 last = reader.line_num
-                if len(row) != width:
-                    self.status.flags["ragged_rows"] += 1
-                    if len(row) > width:  # extra cells are kept, joined into the last column
-                        row = [*row[: width - 1], delimiter.join(row[width - 1 :])]
-                rows.append(row)
+                rows.append(table.fit(row))
                 if len(rows) >= CSV_BATCH_ROWS:
                     break
             if not rows:
                 break
-            cells = [[r[col] if col < len(r) else None for r in rows] for col in range(width)]
-            spans_at: dict[tuple[int, int], list[Span]] = {}
-            for col, name in enumerate(names):
-                field_name = header[col] if col < len(header) else name
-                for ri, spans in engine.scan_values(cells[col], field=field_name):
-                    if cells[col][ri] is not None:
-                        spans_at[(ri, col)] = spans
-            if self.records_on:
-                pii = self._csv_records(names, cells, spans_at, starts, index, len(rows))
-            else:
-                for (ri, col), spans in spans_at.items():
-                    value = cells[col][ri]
-                    assert value is not None
-                    for s in spans:
-                        self._emit(starts[ri], index + ri, names[col], value, s)
-                    cells[col][ri] = policy.redact_value(value, spans, keys)
-            columns = [pa.array(values, pa.string()) for values in cells]
-            if self.records_on:
-                columns.append(pa.array(pii, pa.bool_()))
+            judged = table.judge(rows)
+            for f in judged.findings:
+                self._emit(starts[f.row], index + f.row, f.field_path, f.text, f.span, f.action)
+            columns = [pa.array(values, pa.string()) for values in judged.cells]
+            if judged.pii is not None:
+                columns.append(pa.array(judged.pii, pa.bool_()))
             self.part.write(pa.RecordBatch.from_arrays(columns, schema=self.schema))
             index += len(rows)
         self.status.records = index
         self.status.lines = reader.line_num
         return self.schema
-
-    def _redacted_header(self, header: list[str]) -> list[str]:
-        """The header with PII in its cells redacted. A header is data too: an export
-        whose first row is a record (or a pivot keyed by e-mail) would otherwise carry
-        the value into the copy's schema, ``field_path`` and everything built on them.
-        A finding of a header cell has line 1, no record index and, as ``field_path``,
-        the redacted name; a dropped cell becomes ``_c<N>``."""
-        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
-        out = list(header)
-        for col, spans in engine.scan_values(header):
-            kept = [s for s in spans if s.score >= self.threshold]
-            if not kept:
-                continue
-            new = policy.redact_value(header[col], spans, keys)
-            out[col] = new if new and new.strip() else f"_c{col}"
-            for s in kept:
-                self._emit(1, None, out[col], header[col], s)
-            self.status.flags["pii_header_cells_redacted"] += 1
-        return out
-
-    def _csv_records(
-        self,
-        names: list[str],
-        cells: list[list[str | None]],
-        spans_at: dict[tuple[int, int], list[Span]],
-        starts: list[int],
-        index: int,
-        n_rows: int,
-    ) -> list[bool]:
-        """Rows judged by the record rules, redacted in ``cells`` in place; is_pii per row.
-        A row is judged when it has a span or a column a rule is about."""
-        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
-        keyed = any(self.rules.relevant_key(n) for n in names)
-        pii = [False] * n_rows
-        rows = range(n_rows) if keyed else sorted({ri for ri, _ in spans_at})
-        for ri in rows:
-            values = [cells[col][ri] for col in range(len(names))]
-            spans = [spans_at.get((ri, col), []) for col in range(len(names))]
-            res = process_row(engine, names, values, policy, keys, self.rules, spans=spans)
-            for f in res.findings:
-                self._emit(starts[ri], index + ri, f.field_path, f.text, f.span, f.action)
-            for col, new in enumerate(res.record):
-                cells[col][ri] = new
-            pii[ri] = res.is_pii
-        return pii
 
     # ----------------------------------------------------------------- Parquet
     def _parquet(self) -> None:
@@ -710,31 +618,6 @@ def _csv_rows(reader: Any, index: int) -> Iterator[list[str]]:
         raise CorruptInput(f"CSV cannot be parsed after record {index}") from None
 
 
-def _line_array(block: bytes) -> pa.Array:
-    """The ``\\n``-separated lines of ``block`` as an Arrow string array, without Python
-    per line: newline positions from numpy, the buffer with newlines removed, offsets
-    shifted by the newlines before each line."""
-    if not block:
-        return pa.array([], pa.string())
-    nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
-    trailing = block[-1] != 10
-    n = len(nl) + (1 if trailing else 0)
-    starts = np.empty(n + 1, dtype=np.int64)
-    starts[0] = 0
-    starts[1 : len(nl) + 1] = nl + 1
-    data = block.replace(b"\n", b"")
-    offsets = starts - np.arange(n + 1, dtype=np.int64)
-    offsets[n] = len(data)
-    if len(data) < (1 << 31) - 1:
-        return pa.Array.from_buffers(
-            pa.string(), n, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)]
-        )
-    big = pa.Array.from_buffers(
-        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-    return big.cast(pa.string())
-
-
 def _read_all(stream: BinaryIO, limit: int) -> bytes:
     chunks = []
     total = 0
@@ -755,18 +638,6 @@ def _unique(name: str, taken: list[str]) -> str:
     while name in taken:
         name = f"_{name}"
     return name
-
-
-def _column_names(header: list[str]) -> list[str]:
-    """Parquet-safe, unique column names: an empty name becomes ``_c<N>``, a repeated one
-    gets ``_2``, ``_3``…, in the header's order."""
-    seen: Counter[str] = Counter()
-    names = []
-    for i, name in enumerate(header):
-        base = name.strip() or f"_c{i}"
-        seen[base] += 1
-        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
-    return names
 
 
 def temp_dir() -> str:

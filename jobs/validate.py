@@ -38,9 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from detectors.config import DEFAULT_ENGINE, load_engine
@@ -50,8 +48,9 @@ from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.operators import PREVIEW_MAX_REVEALED
 from detectors.policy import Policy
-from detectors.records import process_json_text, process_row, rules_of
+from detectors.records import process_json_text, rules_of
 from jobs import commit, storage
+from jobs.blocks import CsvTable, Shared, judge_lines, keyed_lines
 from jobs.fieldnames import field_names
 from jobs.findings import arrow_schema
 from jobs.nested import as_text, leaves
@@ -387,6 +386,7 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
     where: list[str] = []
     rows = 0
     rules = rules_of(policy)
+    shared = Shared(engine, policy, keys, rules)
 
     def hit(entity: str, action: str, score: float, place: str) -> None:
         if score < policy.threshold or action == "keep" or action in ignore_actions:
@@ -416,26 +416,26 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
             positional |= any(sp.score >= policy.threshold for sp in found_spans)
             spans(found_spans, f"field name at {every_name[i].position}")
         for batch in source.iter_batches(batch_size=16384, use_threads=False):
-            if names[:2] == _TEXT_COPY and fmt == "jsonl":
+            if names[:2] == _TEXT_COPY:
+                # Lines judged by jobs.blocks, as the scan judged them (JSONL records by
+                # the record rules), with the actions the scan would take.
                 numbers, lines = batch.column(0).to_pylist(), batch.column(1)
-                found = {i for i, _ in engine.scan_arrow(lines)}
-                if rules.key_pattern and len(lines):
-                    keyed = pc.match_substring_regex(lines, rules.key_pattern, ignore_case=True)
-                    found |= set(np.flatnonzero(keyed.to_numpy(zero_copy_only=False)).tolist())
                 texts = lines.to_pylist()
-                for i in sorted(found):
-                    record(texts[i], f"line {numbers[i]}")
-            elif names[:2] == _TEXT_COPY:
-                numbers = batch.column(0).to_pylist()
-                for i, found_spans in engine.scan_arrow(batch.column(1)):
-                    spans(found_spans, f"line {numbers[i]}")
+                found = {i: (texts[i] or "", sp) for i, sp in engine.scan_arrow(lines)}
+                if fmt == "jsonl":
+                    for i in keyed_lines(lines, rules):
+                        found.setdefault(i, (texts[i] or "", []))
+                judged = judge_lines(found, len(texts), fmt == "jsonl", shared)
+                for f in judged.findings:
+                    place = f"line {numbers[f.row]}" + (f" {f.field_path}" if f.field_path else "")
+                    hit(f.span.entity_type, f.action, f.span.score, place)
             elif names[:2] == _JSON_COPY:
                 for index, text in zip(
                     batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True
                 ):
                     record(text, f"record {index}")
             elif fmt in ("csv", "tsv"):
-                _residual_rows(batch, rows, engine, policy, keys, hit, positional)
+                _residual_rows(batch, rows, shared, hit, positional)
             else:
                 for leaf in leaves(batch, positional=positional):
                     if leaf.opaque:  # a type the scan cannot read must reach the copy null
@@ -467,35 +467,22 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
 
 
 def _residual_rows(
-    batch: pa.RecordBatch,
-    first: int,
-    engine: Engine,
-    policy: Policy,
-    keys: KeyRing,
-    hit: Any,
-    positional: bool = False,
+    batch: pa.RecordBatch, first: int, shared: Shared, hit: Any, positional: bool = False
 ) -> None:
-    """CSV/TSV copies: cells scanned column by column, and every row with a value judged
-    as the scan judges a CSV row (the policy's record rules). With ``positional`` (a name
-    holds PII), a location names its column by position (``#2``), not by name."""
+    """CSV/TSV copies: rows judged by ``jobs.blocks.CsvTable`` as the scan judged the
+    source's rows (the policy's record rules included). The header is scanned apart. With
+    ``positional`` (a name holds PII), a location names its column by position (``#2``),
+    not by name."""
     names = [n for n in batch.schema.names if n != "is_pii"]
-    found: dict[int, list[list[Any]]] = {}
-    for col, name in enumerate(names):
-        values = batch.column(name).cast(pa.string())
-        for i, cell_spans in engine.scan_arrow(values, field=name):
-            found.setdefault(i, [[] for _ in names])[col] = cell_spans
-    if not found:
-        return
+    table = CsvTable(names, ",", Shared(shared.engine, shared.policy, shared.keys, shared.rules))
     columns = [batch.column(n).cast(pa.string()).to_pylist() for n in names]
-    for i in sorted(found):
-        values = [c[i] for c in columns]
-        result = process_row(engine, names, values, policy, keys, spans=found[i])
-        for f in result.findings:
-            column = f.field_path
-            if positional:
-                at = batch.schema.names
-                column = f"#{at.index(column)}" if column in at else "#?"
-            hit(f.span.entity_type, f.action, f.span.score, f"row {first + i} column {column}")
+    rows = list(zip(*columns, strict=True)) if columns else []
+    at = batch.schema.names
+    for f in table.judge(rows).findings:
+        column = f.field_path
+        if positional:
+            column = f"#{at.index(column)}" if column in at else "#?"
+        hit(f.span.entity_type, f.action, f.span.score, f"row {first + f.row} column {column}")
 
 
 _RESIDUAL_SCHEMA = pa.schema(

@@ -1,0 +1,288 @@
+"""The formats layer every entry point shares: a block of lines (plain text, JSON Lines) or
+a batch of CSV/TSV rows in; its findings, their actions and its redacted lines or cells out.
+
+The entry points read objects their own way: ``piisweep scan`` (``jobs.unit_scan``) in
+Spark tasks, from storage, by byte range; ``detect`` and ``redact`` (``jobs.local_detect``)
+from a local file or a pipe, in chunks; validate's residual check (``jobs.validate``) from
+a redacted Parquet copy. What they do with what they read is here, once, so the same lines
+under the same policy give the same findings (entity, location, action) and the same
+redacted values whichever command read them (issue #14: ``scan`` kept a lone e-mail under
+the ``iscp`` preset, ``redact`` masked it, because ``redact`` never applied the record
+rules). A JSON Lines record and a CSV row are judged by the policy's record rules through
+``detectors.records``, which ``redact-records`` and the scan of JSON documents use too.
+
+Reading stays with the callers because it differs by design: the scan decodes invalid
+UTF-8 as Windows-1252 (its copies are Parquet strings) where ``redact`` keeps the bytes it
+cannot decode (surrogateescape) so that unchanged bytes go out as they came in.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors.records import RecordRules, process_json_text, process_row
+from detectors.spans import Span
+
+if TYPE_CHECKING:
+    from detectors.engine import Engine, StreamState
+    from detectors.keys import KeyRing
+    from detectors.policy import Policy
+
+csv.field_size_limit(1 << 30)  # the default (128 KiB) fails on a long free-text field
+_JSON_FLAGS = {
+    "repaired": "malformed_json_lines_repaired",
+    "unparsed": "malformed_json_lines_redacted_as_text",
+}
+
+
+class Found(NamedTuple):
+    """One finding of a block, before its place in the object: ``row`` is the line in the
+    block or the row in the batch (-1: the CSV header), ``text`` the string the span's
+    offsets are into, ``action`` what the redacted output holds instead (``keep`` when the
+    record rules left the value)."""
+
+    row: int
+    field_path: str | None
+    text: str
+    span: Span
+    action: str
+
+
+@dataclass
+class Shared:
+    """What judging a block needs: the engine, the policy with its record rules, the keys."""
+
+    engine: Engine
+    policy: Policy
+    keys: KeyRing
+    rules: RecordRules
+    flags: Counter[str] = field(default_factory=Counter)
+
+
+# ------------------------------------------------------------------------- lines
+@dataclass
+class LineBlock:
+    """A judged block of ``n`` lines: the new text of each changed line, ``is_pii`` per
+    line (JSON Lines records under the record rules; False for text) and the findings."""
+
+    n: int
+    changed: dict[int, str]
+    pii: np.ndarray
+    findings: list[Found]
+
+    def redacted(self, lines: pa.Array) -> pa.Array:
+        """``lines`` (the block's lines as a string array) with the changed ones replaced."""
+        if not self.changed:
+            return lines
+        mask = np.zeros(len(lines), dtype=bool)
+        mask[list(self.changed)] = True
+        new = pa.array([self.changed[i] for i in sorted(self.changed)], pa.string())
+        return pc.replace_with_mask(lines, pa.array(mask), new)
+
+
+def line_count(block: bytes) -> int:
+    """Lines in a block of ``\\n``-separated lines (the last may lack its newline)."""
+    return block.count(b"\n") + (1 if block and not block.endswith(b"\n") else 0)
+
+
+def line_array(block: bytes, kind: pa.DataType | None = None) -> pa.Array:
+    """The ``\\n``-separated lines of ``block`` as an Arrow string (or ``kind``: binary)
+    array, without Python per line: newline positions from numpy, the buffer with newlines
+    removed, offsets shifted by the newlines before each line."""
+    kind = kind or pa.string()
+    if not block:
+        return pa.array([], kind)
+    nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    n = line_count(block)
+    starts = np.empty(n + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1 : len(nl) + 1] = nl + 1
+    data = block.replace(b"\n", b"")
+    offsets = starts - np.arange(n + 1, dtype=np.int64)
+    offsets[n] = len(data)
+    if len(data) < (1 << 31) - 1:
+        return pa.Array.from_buffers(
+            kind, n, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)]
+        )
+    large = pa.large_binary() if pa.types.is_binary(kind) else pa.large_string()
+    big = pa.Array.from_buffers(large, n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return big.cast(kind)
+
+
+def keyed_lines(lines: pa.Array, rules: RecordRules) -> list[int]:
+    """Lines holding a key one of the record rules' field rules is about (``aadhar``…):
+    judged as records even when the engine found nothing in them. ``lines`` may be binary
+    (a block that is not valid UTF-8)."""
+    if not rules.key_pattern or not len(lines):
+        return []
+    keyed = pc.match_substring_regex(lines, rules.key_pattern, ignore_case=True)
+    return np.flatnonzero(keyed.to_numpy(zero_copy_only=False)).tolist()  # type: ignore[no-any-return]
+
+
+def scan_line_block(block: bytes, state: StreamState | None, jsonl: bool, ctx: Shared) -> LineBlock:
+    """Scan and judge one block of whole lines (CRLF or LF) of a text or JSON Lines
+    object; a caller that feeds one object in several blocks passes the same ``state``."""
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n")
+    found = {li: (line, spans) for li, line, spans in ctx.engine.scan_lines(block, state)}
+    if jsonl and ctx.rules.key_pattern:
+        raw = line_array(block, pa.binary())
+        for li in keyed_lines(raw, ctx.rules):
+            if li not in found:
+                found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
+    return judge_lines(found, line_count(block), jsonl, ctx)
+
+
+def judge_lines(
+    found: Mapping[int, tuple[str, list[Span]]], n: int, jsonl: bool, ctx: Shared
+) -> LineBlock:
+    """Judge the lines of a block of ``n`` that need it (``found``: line -> (text, spans);
+    a JSON Lines line with no span but a rule's key has no spans). A text line is redacted
+    span by span; a JSON Lines line is a record (``process_json_text``: judged by the
+    record rules, repaired when the repair is unambiguous, else redacted as text)."""
+    engine, policy, keys, rules = ctx.engine, ctx.policy, ctx.keys, ctx.rules
+    threshold = policy.threshold
+    changed: dict[int, str] = {}
+    pii = np.zeros(n, dtype=bool)
+    findings: list[Found] = []
+    for li in sorted(found):
+        if li >= n:
+            continue
+        line, spans = found[li]
+        if jsonl:
+            res = process_json_text(engine, line, policy, keys, rules)
+            if "too_deep" in res.repairs:
+                ctx.flags["json_lines_too_deep_redacted_as_text"] += 1
+            elif res.status != "ok":
+                ctx.flags[_JSON_FLAGS[res.status]] += 1
+            findings += (
+                Found(li, f.field_path, f.text, f.span, f.action)
+                for f in res.findings
+                if f.span.score >= threshold
+            )
+            new = res.line
+            pii[li] = res.is_pii
+        else:
+            new, applied = policy.redact_text_with_actions(line, spans, keys)
+            findings += (
+                Found(li, None, line, s, action) for s, action in applied if s.score >= threshold
+            )
+        if new != line:
+            changed[li] = new
+    return LineBlock(n, changed, pii, findings)
+
+
+# ------------------------------------------------------------------------- CSV / TSV
+@dataclass
+class CsvBatch:
+    """A judged batch of rows: ``cells`` column by column (None: no cell, or a value a
+    ``drop`` emptied), ``pii`` per row (None without record rules) and the findings."""
+
+    cells: list[list[str | None]]
+    pii: list[bool] | None
+    findings: list[Found]
+
+
+class CsvTable:
+    """One CSV/TSV object: its header, redacted (a header is data too: an export whose first
+    row is a record, or a pivot keyed by e-mail, would carry the value into column names and
+    ``field_path``), its column ``names`` (unique, never empty: ``_c<N>``, ``name_2``), and
+    its rows, judged batch by batch. ``header_findings`` have row -1 and, as field path,
+    the redacted name; a cell that redacts to nothing becomes ``_c<N>``."""
+
+    def __init__(self, header: Sequence[str], delimiter: str, ctx: Shared) -> None:
+        self.ctx = ctx
+        self.delimiter = delimiter
+        self.header_findings: list[Found] = []
+        self.header = self._redacted_header(list(header))
+        self.names = column_names(self.header)
+        self.width = len(self.names)
+        self.records_on = ctx.policy.records is not None
+        self._keyed = any(ctx.rules.relevant_key(n) for n in self.names)
+
+    def _redacted_header(self, header: list[str]) -> list[str]:
+        engine, policy, keys = self.ctx.engine, self.ctx.policy, self.ctx.keys
+        out = list(header)
+        for col, spans in engine.scan_values(header):
+            kept = [s for s in spans if s.score >= policy.threshold]
+            if not kept:
+                continue
+            new = policy.redact_value(header[col], spans, keys)
+            out[col] = new if new and new.strip() else f"_c{col}"
+            self.header_findings += (
+                Found(-1, out[col], header[col], s, policy.action_for(s.entity_type)) for s in kept
+            )
+            self.ctx.flags["pii_header_cells_redacted"] += 1
+        return out
+
+    def fit(self, row: list[str]) -> list[str]:
+        """A row of the header's width at most: extra cells are kept, joined with the
+        delimiter into the last column (and flagged); a short row stays short."""
+        if len(row) != self.width:
+            self.ctx.flags["ragged_rows"] += 1
+            if len(row) > self.width:
+                return [*row[: self.width - 1], self.delimiter.join(row[self.width - 1 :])]
+        return row
+
+    def judge(self, rows: Iterable[Sequence[str | None]]) -> CsvBatch:
+        """Scan the rows (fitted: :meth:`fit`) column by column, each cell with its column
+        name as context, and redact them: span by span, or under the record rules row by
+        row (a row is judged when it has a span or a column a rule is about)."""
+        engine, policy, keys = self.ctx.engine, self.ctx.policy, self.ctx.keys
+        rows = list(rows)
+        width = self.width
+        cells = [[r[col] if col < len(r) else None for r in rows] for col in range(width)]
+        spans_at: dict[tuple[int, int], list[Span]] = {}
+        for col in range(width):
+            field_name = self.header[col] if col < len(self.header) else self.names[col]
+            for ri, spans in engine.scan_values(cells[col], field=field_name):
+                if cells[col][ri] is not None:
+                    spans_at[(ri, col)] = spans
+        threshold = policy.threshold
+        findings: list[Found] = []
+        if not self.records_on:
+            for (ri, col), spans in sorted(spans_at.items()):
+                value = cells[col][ri]
+                assert value is not None
+                findings += (
+                    Found(ri, self.names[col], value, s, policy.action_for(s.entity_type))
+                    for s in spans
+                    if s.score >= threshold
+                )
+                cells[col][ri] = policy.redact_value(value, spans, keys)
+            return CsvBatch(cells, None, findings)
+        pii = [False] * len(rows)
+        judged = range(len(rows)) if self._keyed else sorted({ri for ri, _ in spans_at})
+        for ri in judged:
+            values = [cells[col][ri] for col in range(width)]
+            spans = [spans_at.get((ri, col), []) for col in range(width)]
+            res = process_row(engine, self.names, values, policy, keys, self.ctx.rules, spans=spans)
+            findings += (
+                Found(ri, f.field_path, f.text, f.span, f.action)
+                for f in res.findings
+                if f.span.score >= threshold
+            )
+            for col, new in enumerate(res.record):
+                cells[col][ri] = new
+            pii[ri] = res.is_pii
+        return CsvBatch(cells, pii, findings)
+
+
+def column_names(header: Sequence[str]) -> list[str]:
+    """Parquet-safe, unique column names: an empty name becomes ``_c<N>``, a repeated one
+    gets ``_2``, ``_3``…, in the header's order."""
+    seen: Counter[str] = Counter()
+    names = []
+    for i, name in enumerate(header):
+        base = name.strip() or f"_c{i}"
+        seen[base] += 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
