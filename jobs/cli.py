@@ -165,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="piisweep: %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_quiet_after_interrupt)
     try:
         commands = dict(COMMANDS)
         for module in _command_modules():
@@ -195,6 +197,15 @@ def _after_interrupt(exc: BaseException) -> bool:
         seen.add(id(link))
         link = link.__cause__ or link.__context__
     return False
+
+
+def _quiet_after_interrupt(record: logging.LogRecord) -> bool:
+    """Once Ctrl-C is in, Py4J's reports of the calls it cut short (logged with
+    tracebacks on the root logger) are dropped: they say nothing the one line of
+    :func:`_interrupted` does not."""
+    from jobs.spark import interrupted
+
+    return not (interrupted.is_set() and f"{os.sep}py4j{os.sep}" in record.pathname)
 
 
 def _interrupted() -> int:

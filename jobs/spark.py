@@ -8,13 +8,19 @@ is off because the scan draws its own. Under ``spark-submit`` the master comes f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_MASTER = "local[*]"
+#: Set once Ctrl-C reached a process whose session was made here (the CLI quiets Py4J's
+#: reports of the calls it cut short).
+interrupted = threading.Event()
 _LOCAL = re.compile(r"^local(\[(\*|\d+)\])?$")
 
 
@@ -54,4 +60,30 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    _cancel_on_interrupt(spark.sparkContext)
     return spark
+
+
+def _cancel_on_interrupt(sc: Any) -> None:
+    """Ctrl-C cancels the session's jobs from a thread of its own, then interrupts the main
+    thread.
+
+    PySpark's handler calls ``cancelAllJobs`` inside the signal handler, on the main
+    thread's Py4J connection, which the interrupted call may be reading at that moment:
+    Python refuses the reentrant read (``RuntimeError: reentrant call``) and Py4J logs
+    tracebacks over the one line a Ctrl-C should print (seen under load). Another thread
+    has its own connection (Py4J's pinned-thread mode), so the cancel always goes through.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+
+    def cancel() -> None:
+        with contextlib.suppress(Exception):  # the JVM may be gone already; we are exiting
+            sc.cancelAllJobs()
+
+    def handler(signum: int, frame: Any) -> None:
+        interrupted.set()
+        threading.Thread(target=cancel, name="piisweep-cancel", daemon=True).start()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
