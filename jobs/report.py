@@ -7,8 +7,11 @@ page has inline CSS, no script and no external resource, so it opens from a mail
 or an S3 console as well as from disk.
 
 Never a raw value: the page is built from counts, entity names, object URIs, manifest
-reasons (which the scan keeps free of values) and fingerprint prefixes. It reads the findings
-table with pyarrow (only the columns it counts), so it needs no Spark.
+reasons (which the scan keeps free of values) and fingerprint prefixes. The counts are
+Spark aggregations over the findings table (read as validate reads it, by the executors
+when it lives on S3 or HDFS): the driver receives only results bounded by the number of
+objects and entity types, never the table, which on a large lake has tens of millions of
+rows (read whole with pyarrow, as it once was, the driver grew with it).
 
 "By day" is the date in the object's path (``2024/03/11``, ``2024-03-11``, ``dt=20240311``):
 the day the data was written, which is what an auditor asks about; objects without one are
@@ -27,11 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from jobs import commit, storage
-from jobs.validate import read_findings_arrow, read_manifest, resolve_scan
+from jobs.validate import findings_dataframe, read_manifest, resolve_scan
 
 #: How much one finding of an entity weighs in an object's risk: secrets and payment data
 #: first (account takeover, fraud), then government ids, then contact data.
@@ -78,24 +78,37 @@ PALETTE = (
 )
 _DATE = re.compile(r"(?<!\d)(20\d\d|19\d\d)([/\-_]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
 _DATE_DIR = re.compile(r"^(?:[a-z_]+=)?\d{4}(?:[-_]?\d{2}){0,2}$|^\d{2}$", re.IGNORECASE)
-_FINDING_COLUMNS = ["source_uri", "entity_type", "score", "fingerprint"]
+
+
+@dataclass
+class Aggregates:
+    by_entity: list[tuple[str, int]]
+    by_prefix: list[tuple[str, int]]
+    by_day: list[tuple[str, int]]
+    per_object: dict[str, dict[str, Any]]
+    spread: list[dict[str, Any]]
+    distinct_values: int
 
 
 @dataclass
 class ReportData:
     summary: dict[str, Any]
     manifest: list[dict[str, Any]]
-    findings: pa.Table  # source_uri, entity_type, score, fingerprint
+    aggregates: Aggregates
     scans: list[dict[str, Any]]
     validation: dict[str, Any] | None
 
 
-def load(out: str, scan_id: str | None, s3: storage.S3Settings) -> ReportData:
+def load(out: str, scan_id: str | None, s3: storage.S3Settings, spark: Any = None) -> ReportData:
+    """The summary, manifest and scans of ``out``, and the findings' aggregates, computed
+    on ``spark`` (default: a session as ``piisweep`` starts one)."""
+    from jobs.spark import session
+
     out = storage.parse_uri(out).uri
     summary = resolve_scan(out, scan_id, s3)
     sid = summary["scan_id"]
-    findings = read_findings_arrow(out, summary, s3)
-    findings = findings.select([c for c in _FINDING_COLUMNS if c in findings.column_names])
+    spark = spark or session()
+    findings = findings_dataframe(spark, out, summary, s3)
     validation = None
     results = f"{out}/validation/{sid}/results.json"
     if storage.exists(results, s3):
@@ -103,7 +116,7 @@ def load(out: str, scan_id: str | None, s3: storage.S3Settings) -> ReportData:
     return ReportData(
         summary=summary,
         manifest=read_manifest(out, sid, s3).to_pylist(),
-        findings=findings,
+        aggregates=aggregate(findings, summary.get("sources", [])),
         scans=commit.committed_scans(out, s3),
         validation=validation,
     )
@@ -114,11 +127,12 @@ def write_report(
     scan_id: str | None = None,
     dest: str | None = None,
     s3: storage.S3Settings | None = None,
+    spark: Any = None,
 ) -> str:
     """Write the report of ``scan_id`` (default: the latest committed scan) to ``dest``
     (default ``OUT/reports/<scan_id>.html``) and return its URI."""
     s3 = s3 or storage.S3Settings.from_env()
-    data = load(out, scan_id, s3)
+    data = load(out, scan_id, s3, spark)
     page = render(data)
     target = dest or f"{storage.parse_uri(out).uri}/reports/{data.summary['scan_id']}.html"
     target = storage.parse_uri(target).uri
@@ -154,40 +168,37 @@ def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-@dataclass
-class Aggregates:
-    by_entity: list[tuple[str, int]]
-    by_prefix: list[tuple[str, int]]
-    by_day: list[tuple[str, int]]
-    per_object: dict[str, dict[str, Any]]
-    spread: list[dict[str, Any]]
-    distinct_values: int
+def aggregate(findings: Any, roots: Sequence[str]) -> Aggregates:
+    """The report's counts from the findings DataFrame ``findings``: four Spark jobs whose
+    results have a row per (object, entity), per object, one count, and the top values."""
+    from pyspark.sql import functions as F
 
-
-def aggregate(data: ReportData) -> Aggregates:
-    f = data.findings
-    roots = data.summary.get("sources", [])
     entity_counts: Counter[str] = Counter()
     object_counts: Counter[str] = Counter()
     per_object: dict[str, dict[str, Any]] = {}
-    if f.num_rows:
-        grouped = f.group_by(["source_uri", "entity_type"]).aggregate(
-            [("score", "max"), ("score", "count"), ("fingerprint", "count_distinct")]
+    wanted = {"source_uri", "entity_type", "score", "fingerprint"}
+    if not wanted <= set(findings.columns):  # a table without the contract's columns
+        findings = findings.sparkSession.createDataFrame(
+            [], "source_uri string, entity_type string, score double, fingerprint string"
         )
-        for row in grouped.to_pylist():
-            uri, entity, n = row["source_uri"], row["entity_type"], row["score_count"]
-            entity_counts[entity] += n
-            object_counts[uri] += n
-            obj = per_object.setdefault(
-                uri, {"findings": 0, "risk": 0, "max_score": 0.0, "entities": Counter()}
-            )
-            obj["findings"] += n
-            obj["risk"] += n * RISK_WEIGHTS.get(entity, DEFAULT_WEIGHT)
-            obj["max_score"] = max(obj["max_score"], row["score_max"] or 0.0)
-            obj["entities"][entity] += n
-        distinct = f.group_by("source_uri").aggregate([("fingerprint", "count_distinct")])
-        for row in distinct.to_pylist():
-            per_object[row["source_uri"]]["distinct"] = row["fingerprint_count_distinct"]
+    grouped = findings.groupBy("source_uri", "entity_type").agg(
+        F.max("score").alias("score_max"), F.count(F.lit(1)).alias("n")
+    )
+    for row in grouped.collect():
+        uri, entity, n = row["source_uri"], row["entity_type"], row["n"]
+        entity_counts[entity] += n
+        object_counts[uri] += n
+        obj = per_object.setdefault(
+            uri, {"findings": 0, "risk": 0, "max_score": 0.0, "entities": Counter(), "distinct": 0}
+        )
+        obj["findings"] += n
+        obj["risk"] += n * RISK_WEIGHTS.get(entity, DEFAULT_WEIGHT)
+        obj["max_score"] = max(obj["max_score"], row["score_max"] or 0.0)
+        obj["entities"][entity] += n
+    distinct = findings.groupBy("source_uri").agg(F.countDistinct("fingerprint").alias("d"))
+    for row in distinct.collect():
+        if row["source_uri"] in per_object:
+            per_object[row["source_uri"]]["distinct"] = row["d"]
     by_prefix: Counter[str] = Counter()
     by_day: Counter[str] = Counter()
     for uri, n in object_counts.items():
@@ -199,37 +210,37 @@ def aggregate(data: ReportData) -> Aggregates:
         by_prefix=_ranked(by_prefix),
         by_day=days,
         per_object=per_object,
-        spread=_spread(f),
-        distinct_values=(
-            len(pc.unique(f.column("fingerprint")))
-            if f.num_rows and "fingerprint" in f.column_names
-            else 0
-        ),
+        spread=_spread(findings),
+        distinct_values=findings.where(F.col("fingerprint").isNotNull())
+        .select("fingerprint")
+        .distinct()
+        .count(),
     )
 
 
-def _spread(f: pa.Table) -> list[dict[str, Any]]:
+def _spread(findings: Any) -> list[dict[str, Any]]:
     """The values (by fingerprint) seen in most objects: one data subject's footprint."""
-    if not f.num_rows:
-        return []
-    g = f.group_by(["entity_type", "fingerprint"]).aggregate(
-        [("source_uri", "count_distinct"), ("score", "count")]
+    from pyspark.sql import functions as F
+
+    top = (
+        findings.groupBy("entity_type", "fingerprint")
+        .agg(F.countDistinct("source_uri").alias("objects"), F.count(F.lit(1)).alias("n"))
+        .where(F.col("objects") > 1)
+        .orderBy(F.desc("objects"), F.desc("n"), F.asc("fingerprint"))
+        .limit(TOP_VALUES)
+        .collect()
     )
-    rows = g.to_pylist()
-    rows.sort(key=lambda r: (-r["source_uri_count_distinct"], -r["score_count"], r["fingerprint"]))
     return [
         {
             "entity": r["entity_type"],
             "fingerprint": (r["fingerprint"] or "")[:12],
-            "objects": r["source_uri_count_distinct"],
-            "occurrences": r["score_count"],
+            "objects": r["objects"],
+            "occurrences": r["n"],
         }
-        for r in rows[:TOP_VALUES]
-        if r["source_uri_count_distinct"] > 1
+        for r in top
     ]
 
 
-# ------------------------------------------------------------------------- SVG charts
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
@@ -375,7 +386,7 @@ def _tile(label: str, value: str, tile_id: str) -> str:
 def render(data: ReportData) -> str:
     """The report page: HTML with inline CSS and SVG, every value escaped."""
     s = data.summary
-    agg = aggregate(data)
+    agg = data.aggregates
     by_status = s.get("objects_by_status", {})
     problems = [r for r in data.manifest if r["status"] in ("failed", "skipped")]
     riskiest = sorted(

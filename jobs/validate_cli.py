@@ -41,6 +41,7 @@ def add_parsers(sub: Any) -> None:
     report.add_argument("out", metavar="OUT", help="the scan's output root (path or URI)")
     report.add_argument("--scan-id", help="scan to report (default: latest committed)")
     report.add_argument("--output", "-o", help="where to write (default: OUT/reports/ID.html)")
+    report.add_argument("--master", help="Spark master for the counts (default: local[*])")
 
 
 def _default(given: str | None, name: str) -> str | None:
@@ -80,8 +81,9 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from jobs.report import write_report
+    from jobs.spark import session
 
-    print(write_report(args.out, args.scan_id, args.output))
+    print(write_report(args.out, args.scan_id, args.output, spark=session(args.master)))
     return 0
 
 

@@ -111,6 +111,40 @@ def test_failed_and_skipped_objects_are_listed_with_reasons(sample_scan: SampleS
     assert '<div class="tile" id="total-problems"><b>2</b>' in page
 
 
+def test_report_counts_are_the_findings_tables_counts(sample_scan: SampleScan) -> None:  # noqa: F811
+    """The Spark aggregations against the same counts taken directly from the findings
+    parts with pyarrow: per entity, per object (findings, distinct values), the distinct
+    values overall, and the values spread over several objects."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    s3 = storage.S3Settings.from_env()
+    data = load(str(sample_scan.out), sample_scan.scan_id, s3)
+    parts = [sample_scan.out / "findings" / rel for rel in sample_scan.summary["findings_parts"]]
+    table = pa.concat_tables(pq.read_table(p) for p in parts)
+    rows = table.select(["source_uri", "entity_type", "fingerprint"]).to_pylist()
+    agg = data.aggregates
+
+    by_entity: dict[str, int] = {}
+    per_object: dict[str, set[str]] = {}
+    objects_of: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        by_entity[r["entity_type"]] = by_entity.get(r["entity_type"], 0) + 1
+        per_object.setdefault(r["source_uri"], set()).add(r["fingerprint"])
+        objects_of.setdefault((r["entity_type"], r["fingerprint"]), set()).add(r["source_uri"])
+    assert dict(agg.by_entity) == by_entity and len(rows) > 1000
+    assert {u: o["findings"] for u, o in agg.per_object.items()} == {
+        u: sum(1 for r in rows if r["source_uri"] == u) for u in per_object
+    }
+    assert {u: o["distinct"] for u, o in agg.per_object.items()} == {
+        u: len(f) for u, f in per_object.items()
+    }
+    assert agg.distinct_values == len({r["fingerprint"] for r in rows})
+    spread = sorted(len(o) for o in objects_of.values() if len(o) > 1)[::-1]
+    assert [s["objects"] for s in agg.spread] == spread[: len(agg.spread)]
+    assert agg.spread and all(len(s["fingerprint"]) == 12 for s in agg.spread)
+
+
 def test_days_and_prefixes_come_from_object_paths() -> None:
     roots = ["file:///lake"]
     assert day_of("file:///lake/ingress/2024/03/11/ingress-0.log.gz") == "2024-03-11"
