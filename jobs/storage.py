@@ -595,7 +595,7 @@ def bookkeeping_reason(name: str, directory: bool) -> str:
 def is_bookkeeping(reason: str | None) -> bool:
     """Whether a skip reason is Spark's bookkeeping convention (listed, deliberately not
     read), as opposed to something the scan could not read."""
-    return bool(reason) and reason.startswith("bookkeeping ")  # type: ignore[union-attr]
+    return reason is not None and reason.startswith("bookkeeping ")
 
 
 def _hidden_entry(relpath: str, is_dir: bool) -> tuple[str, bool] | None:
@@ -645,7 +645,9 @@ def crawl(
     (:func:`bookkeeping_reason`), a hidden file as itself and a hidden directory or prefix
     as one entry whose URI ends in ``/`` (nothing under it is listed separately). S3
     directory markers are not objects and are dropped. An object named explicitly is
-    always taken, and wins over a skipped entry of the same URI from another source.
+    always taken, and wins over a skipped entry of the same URI from another source; a
+    hidden directory named as a source is walked, and its entry from a parent source is
+    dropped.
     ``include`` / ``exclude`` are ``fnmatch`` globs tried against the path relative to the
     source and against the base name (``*.log`` and ``2024/*/app-*.log`` both work), for
     skipped entries too (a directory's path without its ``/``); with ``include``, only
@@ -656,8 +658,10 @@ def crawl(
     links: see there. Entries it will not follow come back with ``skip_reason`` set.
     """
     found: dict[str, ObjectInfo] = {}
+    walked: set[str] = set()  # sources, as a directory entry's URI would name them
     for source in sources:
         loc = parse_uri(source)
+        walked.add(loc.uri.rstrip("/") + "/")
         if loc.scheme == "s3":
             listed = _crawl_s3(loc, s3)
         elif loc.scheme == "file" and os.path.isdir(loc.path):
@@ -677,7 +681,10 @@ def crawl(
                 kept += 1
             found[info.uri] = info
         log.info("crawled %s: %d objects selected, %d entries not read", loc.uri, kept, skipped)
-    return sorted(found.values(), key=lambda o: o.uri)
+    return sorted(
+        (o for o in found.values() if not (is_bookkeeping(o.skip_reason) and o.uri in walked)),
+        key=lambda o: o.uri,
+    )
 
 
 def _crawl_fs(loc: Location, s3: S3Settings) -> list[tuple[str, ObjectInfo]]:

@@ -563,13 +563,22 @@ def test_when_a_big_s3_prefix_is_crawled_then_paginators_and_fan_out_return_ever
         f"s3://{bucket}/big/_temporary/",
         f"s3://{bucket}/big/dt=2024/_temporary/",
     ]
-    # named explicitly, a hidden key or prefix is a source like any other
-    named = crawl([f"s3://{bucket}/big/_SUCCESS", f"s3://{bucket}/big/_temporary"], s3)
+    # named explicitly, a hidden key or prefix is a source like any other (and no longer
+    # a skipped entry of its parent source, whatever the order of the sources)
+    hidden = [f"s3://{bucket}/big/_SUCCESS", f"s3://{bucket}/big/_temporary"]
+    named = crawl(hidden, s3)
     assert [(o.uri.split("/big/")[1], o.skip_reason) for o in named] == [
         ("_SUCCESS", None),
         ("_temporary/0/y.log", None),
         ("_temporary/1/z.log", None),
     ]
+    for sources in ([f"s3://{bucket}/big", *hidden], [*hidden, f"s3://{bucket}/big"]):
+        both = crawl(sources, s3)
+        data = {o.uri for o in found if not o.skip_reason} | {o.uri for o in named}
+        assert [o.uri for o in both if not o.skip_reason] == sorted(data)
+        assert sorted(_skipped(both, f"s3://{bucket}/big/")) == [
+            ".env", "dt=2024/_temporary/", "p1/_staging/", "p2/.x.crc",
+        ]  # fmt: skip
     single = crawl([f"s3://{bucket}/big/top.jsonl"], s3)
     assert single == [by_uri[f"s3://{bucket}/big/top.jsonl"]]
 
