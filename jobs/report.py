@@ -1,8 +1,10 @@
 """``piisweep report``: one self-contained HTML page about one committed scan.
 
 Totals, findings by entity, by source prefix and by day, the riskiest objects, the values seen
-in most objects (by fingerprint), failed and skipped objects with their reasons, and the
-validation verdict when ``piisweep validate`` has run. Charts are inline SVG drawn here; the
+in most objects (by fingerprint), failed and skipped objects with their reasons, the
+bookkeeping paths the crawl listed but did not read (Spark's ``_``/``.`` rule: listed apart,
+they are a convention, not a problem), and the validation verdict when ``piisweep
+validate`` has run. Charts are inline SVG drawn here; the
 page has inline CSS, no script and no external resource, so it opens from a mail attachment
 or an S3 console as well as from disk.
 
@@ -388,7 +390,12 @@ def render(data: ReportData) -> str:
     s = data.summary
     agg = data.aggregates
     by_status = s.get("objects_by_status", {})
-    problems = [r for r in data.manifest if r["status"] in ("failed", "skipped")]
+    not_read = [r for r in data.manifest if storage.is_bookkeeping(r.get("reason"))]
+    problems = [
+        r
+        for r in data.manifest
+        if r["status"] in ("failed", "skipped") and not storage.is_bookkeeping(r.get("reason"))
+    ]
     riskiest = sorted(
         agg.per_object.items(), key=lambda kv: (-kv[1]["risk"], -kv[1]["findings"], kv[0])
     )[:TOP_OBJECTS]
@@ -424,6 +431,7 @@ def render(data: ReportData) -> str:
         )
         for r in problems
     ]
+    not_read_rows = [(_e(r["uri"]), _e(r.get("reason") or "")) for r in not_read]
     spread_rows = [
         (
             f"<code>{_e(v['fingerprint'])}…</code>",
@@ -475,6 +483,12 @@ def render(data: ReportData) -> str:
         + "</section>",
         '<section id="problems"><h2>Failed and skipped objects</h2>'
         + _table("problems-table", ("object", "status", "error", "reason"), problem_rows, set())
+        + "</section>",
+        '<section id="bookkeeping"><h2>Bookkeeping paths not read</h2><p class="empty">'
+        "Names starting with _ or . below a source (<code>_SUCCESS</code>, "
+        "<code>_temporary/</code>, <code>.crc</code>) are not scanned, as Spark does not "
+        "read them; a directory is one row. Check that none holds data.</p>"
+        + _table("bookkeeping-table", ("path", "reason"), not_read_rows, set())
         + "</section>",
     ]
     title = f"piisweep scan {s.get('scan_id', '')}"

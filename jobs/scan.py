@@ -162,13 +162,16 @@ def _locked_scan(
     include = list(request.include) or cfg.include
     exclude = list(request.exclude) or cfg.exclude
     found = storage.crawl(request.sources, s3, include, exclude, cfg.follow_symlinks_outside)
-    # Links the crawl did not follow are never opened; they join the manifest as skipped.
-    not_followed = [o for o in found if o.skip_reason]
-    found = [o for o in found if not o.skip_reason]
     # A source that contains the output (scanning /data into /data/piisweep) must not scan
-    # the scan's own findings, copies or staged parts.
+    # the scan's own findings, copies or staged parts, nor list its bookkeeping
+    # (OUT/_staging/, OUT/_locks/) as skipped.
     own = (f"{out}/", f"{redacted_root}/")
     found = [o for o in found if not o.uri.startswith(own)]
+    # Entries the crawl lists but does not read (bookkeeping paths by Spark's rule, links
+    # it did not follow, directories it could not list) are never opened; they join the
+    # manifest as skipped with their reason.
+    not_read = [o for o in found if o.skip_reason]
+    found = [o for o in found if not o.skip_reason]
     found, unsafe = _split_unsafe(found, redacted_root)
     max_mb = request.max_object_mb if request.max_object_mb is not None else cfg.max_object_mb
 
@@ -186,8 +189,8 @@ def _locked_scan(
     units = _pinned(units, found)
     objects += [u[0] for u in unsafe]
     skipped += [u[1] for u in unsafe]
-    skipped += [Skipped(o.uri, o.skip_reason or "") for o in not_followed]
-    objects += [ObjectEntry(o.uri, o.size, o.mtime_ms, None, None, None) for o in not_followed]
+    skipped += [Skipped(o.uri, o.skip_reason or "") for o in not_read]
+    objects += [ObjectEntry(o.uri, o.size, o.mtime_ms, o.etag, None, None) for o in not_read]
     staging = f"{out}/_staging/{scan_id}/{attempt}"
     job = ScanJob(
         engine=engine,
@@ -238,13 +241,24 @@ def _locked_scan(
     )
     storage.delete_tree(f"{out}/_staging/{scan_id}", s3)
     failed = summary["objects_by_status"].get("failed", 0)
-    total = max(1, sum(summary["objects_by_status"].values()))
+    # Bookkeeping entries are listed, not candidates for scanning: they do not dilute the
+    # failed fraction (a lake of many `_SUCCESS` markers must not hide its failures).
+    total = max(1, sum(summary["objects_by_status"].values()) - _bookkeeping_count(summary))
     allowed = (
         request.max_failed_fraction
         if request.max_failed_fraction is not None
         else cfg.max_failed_fraction
     )
     return ScanResult(scan_id, summary, failed / total, allowed)
+
+
+def _bookkeeping_count(summary: dict[str, Any]) -> int:
+    """Manifest rows skipped by Spark's bookkeeping rule, from the summary's reasons."""
+    return sum(
+        n
+        for key, n in summary.get("reasons", {}).items()
+        if key.startswith("skipped: ") and storage.is_bookkeeping(key[len("skipped: ") :])
+    )
 
 
 def _new_scan_id(now: float) -> str:
@@ -600,6 +614,7 @@ def _commit(
         entities.update(json.loads(row["entities"]))
         flags.update(json.loads(row["flags"]))
     by_status = Counter(r["status"] for r in manifest)
+    bookkeeping = {s.uri for s in skipped if storage.is_bookkeeping(s.reason)}
     units_by_status = Counter(r["status"] for r in statuses)
     reasons: Counter[str] = Counter()
     for r in manifest:
@@ -636,7 +651,8 @@ def _commit(
         "findings_parts": findings_parts,
         "findings_by_entity": dict(sorted(entities.items())),
         "bytes_scanned": sum(r["bytes_read"] for r in statuses),
-        "bytes_listed": sum(o.size for o in objects),
+        # Bytes of the objects the scan meant to read (bookkeeping entries are left out).
+        "bytes_listed": sum(o.size for o in objects if o.uri not in bookkeeping),
     }
     lock.check()
     commit.write_json(summary, f"{out}/scans/{scan_id}.json", s3, sse)

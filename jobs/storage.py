@@ -44,7 +44,7 @@ import stat as stat_mod
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -563,20 +563,58 @@ class ObjectInfo:
     ino: int | None = field(default=None, compare=False)
 
 
+def _hidden_part(part: str) -> bool:
+    """One path component that Spark's rule hides (see :func:`_is_hidden`)."""
+    if part in ("", ".", ".."):
+        return False
+    return (
+        part.startswith(".")
+        or (part.startswith("_") and "=" not in part)
+        or part.endswith("._COPYING_")
+    )
+
+
 def _is_hidden(relpath: str) -> bool:
     """Spark's rule for bookkeeping files, applied to every component below the source:
     ``_SUCCESS``, ``_temporary/``, ``.crc``, ``.hive-staging`` and files Hadoop is still
     copying (``…._COPYING_``). ``_col=v`` partition directories are data. An S3 key's
     ``.``, ``..`` or empty segment (``a/../b``, ``a//b``) is not bookkeeping: such keys are
     listed, and the scan reports them as skipped with a reason instead of losing them."""
-    for part in relpath.split("/"):
-        if part in ("", ".", ".."):
-            continue
-        if part.startswith(".") or (part.startswith("_") and "=" not in part):
-            return True
-        if part.endswith("._COPYING_"):
-            return True
-    return False
+    return any(_hidden_part(part) for part in relpath.split("/"))
+
+
+def bookkeeping_reason(name: str, directory: bool) -> str:
+    """The manifest's reason for a path the crawl does not read by Spark's rule. Every such
+    reason starts with ``bookkeeping `` (:func:`is_bookkeeping`)."""
+    copying = name.endswith("._COPYING_") and not name.startswith(("_", "."))
+    rule = "name ends in ._COPYING_" if copying else "name starts with _ or ."
+    kind = "directory" if directory else "file"
+    return f"bookkeeping {kind} ({rule}, Spark's rule): not scanned"
+
+
+def is_bookkeeping(reason: str | None) -> bool:
+    """Whether a skip reason is Spark's bookkeeping convention (listed, deliberately not
+    read), as opposed to something the scan could not read."""
+    return reason is not None and reason.startswith("bookkeeping ")
+
+
+def _hidden_entry(relpath: str, is_dir: bool) -> tuple[str, bool] | None:
+    """``None`` when ``relpath`` (below a source) is data; otherwise the one manifest row
+    that stands for it: its relative path and whether it is a directory. A path under a
+    hidden directory is that directory's row (``_temporary/0/x`` -> ``_temporary``), so a
+    failed job's thousand staged parts are one row, not a thousand."""
+    parts = relpath.split("/")
+    for i, part in enumerate(parts):
+        if _hidden_part(part):
+            return "/".join(parts[: i + 1]), is_dir or i < len(parts) - 1
+    return None
+
+
+def _bookkeeping_dir(uri: str, name: str) -> ObjectInfo:
+    """The row of a hidden directory or prefix: its URI ends in ``/``; nothing under it is
+    listed as a row of its own."""
+    reason = bookkeeping_reason(name, directory=True)
+    return ObjectInfo(uri.rstrip("/") + "/", 0, 0, None, skip_reason=reason)
 
 
 def _selected(relpath: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
@@ -602,32 +640,51 @@ def crawl(
     """Every object under ``sources``, sorted by URI and deduplicated.
 
     A source is one object or a directory/prefix (listed recursively). Below a directory
-    source, bookkeeping objects (a path component starting with ``_`` or ``.``, Spark's rule)
-    and S3 directory markers are skipped; an object named explicitly is always taken.
+    source, bookkeeping paths (a path component starting with ``_`` or ``.``, Spark's rule)
+    are not read but not lost either: each comes back with ``skip_reason`` set
+    (:func:`bookkeeping_reason`), a hidden file as itself and a hidden directory or prefix
+    as one entry whose URI ends in ``/`` (nothing under it is listed separately). S3
+    directory markers are not objects and are dropped. An object named explicitly is
+    always taken, and wins over a skipped entry of the same URI from another source; a
+    hidden directory named as a source is walked, and its entry from a parent source is
+    dropped.
     ``include`` / ``exclude`` are ``fnmatch`` globs tried against the path relative to the
-    source and against the base name (``*.log`` and ``2024/*/app-*.log`` both work);
-    with ``include``, only matching objects are kept. A source that does not exist is an
-    operator error (:class:`StorageError` ``source not found: …``), not an empty scan.
+    source and against the base name (``*.log`` and ``2024/*/app-*.log`` both work), for
+    skipped entries too (a directory's path without its ``/``); with ``include``, only
+    matching entries are kept. A source that does not exist is an operator error
+    (:class:`StorageError` ``source not found: …``), not an empty scan.
 
     Local directories are walked by :func:`_crawl_local`, which does not trust symbolic
     links: see there. Entries it will not follow come back with ``skip_reason`` set.
     """
     found: dict[str, ObjectInfo] = {}
+    walked: set[str] = set()  # sources, as a directory entry's URI would name them
     for source in sources:
         loc = parse_uri(source)
+        walked.add(loc.uri.rstrip("/") + "/")
         if loc.scheme == "s3":
             listed = _crawl_s3(loc, s3)
         elif loc.scheme == "file" and os.path.isdir(loc.path):
             listed = _crawl_local(loc, follow_links_outside)
         else:
             listed = _crawl_fs(loc, s3)
-        kept = 0
+        kept = skipped = 0
         for relpath, info in listed:
-            if _selected(relpath, include, exclude):
-                found[info.uri] = info
+            if not _selected(relpath, include, exclude):
+                continue
+            if info.skip_reason:
+                skipped += 1
+                earlier = found.get(info.uri)
+                if earlier is not None and not earlier.skip_reason:
+                    continue  # named explicitly by another source: it is read
+            else:
                 kept += 1
-        log.info("crawled %s: %d objects selected", loc.uri, kept)
-    return sorted(found.values(), key=lambda o: o.uri)
+            found[info.uri] = info
+        log.info("crawled %s: %d objects selected, %d entries not read", loc.uri, kept, skipped)
+    return sorted(
+        (o for o in found.values() if not (is_bookkeeping(o.skip_reason) and o.uri in walked)),
+        key=lambda o: o.uri,
+    )
 
 
 def _crawl_fs(loc: Location, s3: S3Settings) -> list[tuple[str, ObjectInfo]]:
@@ -643,14 +700,27 @@ def _crawl_fs(loc: Location, s3: S3Settings) -> list[tuple[str, ObjectInfo]]:
         raise _error(exc, loc, s3, "source") from None
     base = path.rstrip("/") + "/"
     out = []
+    # The recursive listing has already walked hidden directories (pyarrow cannot prune
+    # it); what is under one is folded into that directory's single entry.
+    hidden: dict[tuple[str, bool], tuple[str, ObjectInfo]] = {}
     for info in infos:
-        if info.type != pafs.FileType.File:
-            continue
         child = _fs_path(info.path)
         relpath = child[len(base) :] if child.startswith(base) else child.rsplit("/", 1)[-1]
-        if not _is_hidden(relpath):
-            out.append((relpath, _fs_info(Location(loc.scheme, loc.netloc, child), info)))
-    return out
+        entry = _hidden_entry(relpath, info.type == pafs.FileType.Directory)
+        if entry is None:
+            if info.type == pafs.FileType.File:
+                out.append((relpath, _fs_info(Location(loc.scheme, loc.netloc, child), info)))
+            continue
+        rel, is_dir = entry
+        if (rel, is_dir) in hidden:
+            continue
+        at = Location(loc.scheme, loc.netloc, child[: len(child) - len(relpath)] + rel)
+        if is_dir:
+            hidden[rel, True] = (rel, _bookkeeping_dir(at.uri, at.name))
+        else:
+            reason = bookkeeping_reason(at.name, directory=False)
+            hidden[rel, False] = (rel, replace(_fs_info(at, info), skip_reason=reason))
+    return out + list(hidden.values())
 
 
 def _crawl_local(loc: Location, follow_outside: bool) -> list[tuple[str, ObjectInfo]]:
@@ -666,6 +736,11 @@ def _crawl_local(loc: Location, follow_outside: bool) -> list[tuple[str, ObjectI
     with ``skip_reason``: broken, a loop or a directory already listed, a file already
     listed, hidden, or pointing outside the source root. Paths are compared after
     ``realpath``, so ``..`` inside a link cannot escape the check.
+
+    Bookkeeping entries (Spark's rule, :func:`_is_hidden`) are returned with
+    ``skip_reason`` and never opened: a hidden file as itself, a hidden directory as one
+    entry (its URI ends in ``/``) that is not descended into. A hidden symbolic link is
+    a file entry and is not followed.
 
     A lake changes while it is crawled: a file rotated away between the listing and its
     ``stat`` is dropped (it no longer exists to scan), and a directory that cannot be
@@ -706,6 +781,18 @@ def _crawl_local(loc: Location, follow_outside: bool) -> list[tuple[str, ObjectI
     def code(exc: OSError) -> str:
         return errno_mod.errorcode.get(exc.errno or 0, type(exc).__name__)
 
+    def bookkeeping(entry: os.DirEntry[str], relpath: str) -> None:
+        """A hidden entry: listed with its reason, never opened, never descended into."""
+        uri = Location("file", "", entry.path).uri
+        if entry.is_dir(follow_symlinks=False):
+            out.append((relpath, _bookkeeping_dir(uri, entry.name)))
+            return
+        st = entry.stat(follow_symlinks=False)
+        size = st.st_size if stat_mod.S_ISREG(st.st_mode) else 0
+        reason = bookkeeping_reason(entry.name, directory=False)
+        info = ObjectInfo(uri, size, st.st_mtime_ns // 10**6, None, skip_reason=reason)
+        out.append((relpath, info))
+
     def follow(path: str, relpath: str) -> None:
         """One symbolic link: followed, or skipped with a reason."""
         target = os.path.realpath(path)
@@ -744,11 +831,11 @@ def _crawl_local(loc: Location, follow_outside: bool) -> list[tuple[str, ObjectI
                 continue
             for entry in entries:
                 relpath = prefix + entry.name
-                if _is_hidden(relpath):
-                    continue
                 real = posixpath.join(real_here, entry.name)
                 try:
-                    if entry.is_symlink():
+                    if _is_hidden(relpath):
+                        bookkeeping(entry, relpath)
+                    elif entry.is_symlink():
                         links.append((entry.path, relpath))
                     elif entry.is_dir(follow_symlinks=False):
                         if real not in seen_dirs:  # else walked already, through a link
@@ -818,6 +905,11 @@ def _crawl_s3(loc: Location, s3: S3Settings) -> list[tuple[str, ObjectInfo]]:
     The first level is listed with ``Delimiter='/'``; each common prefix below it is then
     listed recursively by its own paginator on a small thread pool, so a bucket laid out as
     ``table/dt=…/part-…`` lists in parallel instead of one 1000-key page at a time.
+
+    Bookkeeping (Spark's rule) is returned with ``skip_reason``: a hidden first-level
+    prefix (``_temporary/``) is one entry and is never listed; deeper down, the keys under
+    a hidden prefix (``dt=1/_temporary/0/…``) are folded into one entry for that prefix;
+    a hidden object is an entry of its own.
     """
     client = s3_client(s3)
     bucket, key = loc.netloc, loc.key
@@ -835,7 +927,9 @@ def _crawl_s3(loc: Location, s3: S3Settings) -> list[tuple[str, ObjectInfo]]:
             subprefixes.extend(p["Prefix"] for p in page.get("CommonPrefixes") or ())
         if not objects and not subprefixes:
             raise StorageError(f"source not found: {loc.uri}", uri=loc.uri, reason="not found")
-        wanted = [p for p in subprefixes if not _is_hidden(p[len(prefix) :].rstrip("/"))]
+        wanted, pruned = [], []  # pruned: hidden, reported as one entry each, never listed
+        for p in subprefixes:
+            (pruned if _is_hidden(p[len(prefix) :].rstrip("/")) else wanted).append(p)
         if wanted:
             workers = min(LIST_FANOUT_WORKERS, len(wanted))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s3-list") as pool:
@@ -844,13 +938,29 @@ def _crawl_s3(loc: Location, s3: S3Settings) -> list[tuple[str, ObjectInfo]]:
     except Exception as exc:
         raise _error(exc, loc, s3, "source") from None
     out = []
+    # by (relative path, is a directory): a key `_x` and a prefix `_x/` are two entries
+    hidden: dict[tuple[str, bool], tuple[str, ObjectInfo]] = {}
+    for p in pruned:
+        rel = p[len(prefix) :].rstrip("/")
+        hidden[rel, True] = (rel, _bookkeeping_dir(f"s3://{bucket}/{p}", rel))
     for obj in objects:
         obj_key = obj["Key"]
         relpath = obj_key[len(prefix) :]
-        if obj_key.endswith("/") or _is_hidden(relpath):
+        entry = _hidden_entry(relpath, obj_key.endswith("/"))
+        if entry is None:
+            if not obj_key.endswith("/"):  # a directory marker is not an object
+                out.append((relpath, _s3_info(bucket, obj)))
             continue
-        out.append((relpath, _s3_info(bucket, obj)))
-    return out
+        rel, is_dir = entry
+        if (rel, is_dir) in hidden:
+            continue
+        name = rel.rsplit("/", 1)[-1]
+        if is_dir:
+            hidden[rel, True] = (rel, _bookkeeping_dir(f"s3://{bucket}/{prefix}{rel}/", name))
+        else:
+            reason = bookkeeping_reason(name, directory=False)
+            hidden[rel, False] = (rel, replace(_s3_info(bucket, obj), skip_reason=reason))
+    return out + list(hidden.values())
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 
 from jobs.sample_lake import generate_lake
+from jobs.storage import bookkeeping_reason
 
 _spec = importlib.util.find_spec("airflow")
 if _spec is None or _spec.origin is None:  # tests/airflow itself is no Airflow
@@ -227,7 +228,11 @@ def test_dag_test_scans_validates_and_reports(
     scan_id = _committed_id(out)
     assert scan_id.startswith("manual__")  # made from the run id
     summary = json.loads((out / "scans" / f"{scan_id}.json").read_text())
-    assert summary["objects_by_status"] == {"ok": summary["objects"]}
+    # every object ok but the sample lake's _SUCCESS markers, listed as skipped bookkeeping
+    marker = f"skipped: {bookkeeping_reason('_SUCCESS', directory=False)}"
+    markers = summary["reasons"].get(marker, 0)
+    assert markers and summary["reasons"] == {marker: markers}
+    assert summary["objects_by_status"] == {"ok": summary["objects"] - markers, "skipped": markers}
     assert summary["sources"] == [f"file://{s}" for s in sources]
     assert summary["findings"] > 0
     assert list((out / "findings").rglob(f"part-{scan_id}-*.parquet"))

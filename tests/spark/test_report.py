@@ -30,6 +30,7 @@ SECTION_IDS = (
     "riskiest-table",
     "spread",
     "problems",
+    "bookkeeping",
 )
 
 
@@ -103,12 +104,24 @@ def test_failed_and_skipped_objects_are_listed_with_reasons(sample_scan: SampleS
         {**base, "uri": "file:///lake/logo.png", "status": "skipped",
          "error_class": None, "reason": "binary content (PNG image)", "redacted_uri": None},
     ]  # fmt: skip
-    page = render(ReportData(**{**data.__dict__, "manifest": data.manifest + problems}))
-    table = page[page.index('id="problems-table"') :]
-    assert "file:///lake/a&lt;b&gt;.log.gz" in table and "<b>" not in table.split("</table>")[0]
+    # Spark's bookkeeping is listed apart: deliberately not read, not a problem
+    bookkeeping = [
+        {**base, "uri": "file:///lake/_temporary/", "status": "skipped", "error_class": None,
+         "reason": storage.bookkeeping_reason("_temporary", directory=True), "redacted_uri": None},
+    ]  # fmt: skip
+    markers = [r for r in data.manifest if storage.is_bookkeeping(r["reason"])]
+    assert markers and all(r["uri"].endswith("/_SUCCESS") for r in markers)  # the sample lake's
+    rows = data.manifest + problems + bookkeeping
+    page = render(ReportData(**{**data.__dict__, "manifest": rows}))
+    table = page[page.index('id="problems-table"') :].split("</table>")[0]
+    assert "file:///lake/a&lt;b&gt;.log.gz" in table and "<b>" not in table
     assert "CorruptInput" in table and "gzip stream truncated" in table
     assert "binary content (PNG image)" in table
+    assert "_temporary" not in table
     assert '<div class="tile" id="total-problems"><b>2</b>' in page
+    listed = page[page.index('id="bookkeeping-table"') :].split("</table>")[0]
+    assert "file:///lake/_temporary/" in listed and "bookkeeping directory" in listed
+    assert "logo.png" not in listed
 
 
 def test_report_counts_are_the_findings_tables_counts(sample_scan: SampleScan) -> None:  # noqa: F811

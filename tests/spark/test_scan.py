@@ -24,6 +24,8 @@ from jobs.scan import ScanRequest, ScanResult, run_scan
 from jobs.scanconfig import ScanConfig
 
 REPO = Path(__file__).resolve().parents[2]
+HIDDEN_FILE = "bookkeeping file (name starts with _ or ., Spark's rule): not scanned"
+HIDDEN_DIR = "bookkeeping directory (name starts with _ or ., Spark's rule): not scanned"
 
 
 def scan(spark: Any, sources: list[str], out: str, **kw: Any) -> ScanResult:
@@ -85,13 +87,18 @@ def test_every_format_is_scanned_and_committed(local_scan: dict[str, Any]) -> No
     assert result.ok
     rows = manifest(out, "full")
     expected = {Path(rel).name for rel in lake.rows}
-    assert set(rows) == expected  # _SUCCESS is not data
+    # _SUCCESS is not data: listed in the manifest as skipped, with its reason, never read
+    assert set(rows) == expected | {"_SUCCESS"}
+    marker = rows.pop("_SUCCESS")
+    assert (marker["status"], marker["reason"]) == ("skipped", HIDDEN_FILE)
+    assert marker["units"] == 0 and marker["redacted_uri"] is None
     assert {r["status"] for r in rows.values()} == {"ok"}
     assert rows["app.log"]["units"] > 1 and rows["orders.parquet"]["units"] > 1
     assert rows["noext"]["compression"] == "gzip" and rows["noext"]["format"] == "text"
     assert rows["payloads.jsonl.zst"]["format"] == "jsonl"
     summary = json.loads(Path(out, "scans", "full.json").read_text())
-    assert summary["objects_by_status"] == {"ok": len(expected)}
+    assert summary["objects_by_status"] == {"ok": len(expected), "skipped": 1}
+    assert summary["reasons"] == {f"skipped: {HIDDEN_FILE}": 1}
     assert summary["findings"] == len(findings(out, "full"))
 
 
@@ -245,6 +252,85 @@ def test_an_output_inside_the_source_is_not_scanned(spark: Any, tmp_path: Path) 
     first = scan(spark, [str(tmp_path)], str(tmp_path / "audit"), scan_id="in1")
     second = scan(spark, [str(tmp_path)], str(tmp_path / "audit"), scan_id="in2")
     assert first.summary["objects"] == second.summary["objects"] == 1
+    # nor is its bookkeeping (OUT/_locks/, OUT/_staging/: the second run's lock was there
+    # during its crawl) listed as skipped
+    assert second.summary["reasons"] == {}
+    # a hidden OUT is not reported as a bookkeeping directory either
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "a.log").write_text(f"phone={PHONE}\n")
+    for scan_id in ("h1", "h2"):
+        result = scan(spark, [str(lake)], str(lake / "_piisweep"), scan_id=scan_id)
+        assert result.summary["objects_by_status"] == {"ok": 1}
+
+
+def test_bookkeeping_paths_are_listed_as_skipped_and_the_rest_of_the_scan_is_unchanged(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Issue #16: `_SUCCESS`, a failed job's `_temporary/` and a `.env` used to vanish from
+    the crawl. They are now manifest rows (skipped, with the reason; a directory is one row
+    ending in `/`), are never read (their planted values reach no output), and change
+    nothing else: the same findings, copies and ok/failed rows as the same lake without
+    them, and the same failed fraction, so the same exit code."""
+    import gzip
+    import shutil
+
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "a.log").write_text(f"call {PHONE}\n")
+    (clean / "b.csv").write_text(f"id,mail\n1,{EMAIL}\n")
+    (clean / "bad.log.gz").write_bytes(gzip.compress(f"{PHONE}\n".encode() * 9)[:-12])
+    lake = tmp_path / "lake"
+    shutil.copytree(clean, lake)
+    (lake / "_SUCCESS").write_bytes(b"")
+    (lake / ".env").write_text(f"OWNER_EMAIL={EMAIL}\n")
+    for i in range(3):  # one row for the directory, whatever it holds
+        part = lake / "_temporary" / "0" / f"task_{i}"
+        part.mkdir(parents=True)
+        (part / "b.csv").write_text(f"id,phone\n1,{PHONE}\n")
+    cfg = ScanConfig(max_failed_fraction=0.25)  # 1 failed of 3 is over it
+    want = scan(spark, [str(clean)], str(tmp_path / "out-clean"), config=cfg, scan_id="c")
+    got = scan(spark, [str(lake)], str(tmp_path / "out-lake"), config=cfg, scan_id="c")
+
+    rows = manifest(str(tmp_path / "out-lake"), "c")
+    skipped = {n: r for n, r in rows.items() if r["status"] == "skipped"}
+    assert {n: r["reason"] for n, r in skipped.items()} == {
+        "_SUCCESS": HIDDEN_FILE,
+        ".env": HIDDEN_FILE,
+        "": HIDDEN_DIR,  # the directory's uri ends in "/"
+    }
+    assert skipped[""]["uri"] == f"file://{lake}/_temporary/"
+    assert skipped[".env"]["size"] == (lake / ".env").stat().st_size
+    assert all(r["units"] == 0 and r["redacted_uri"] is None for r in skipped.values())
+
+    def same(out: str, root: Path) -> list[tuple[Any, ...]]:
+        got = manifest(out, "c")
+        return sorted(
+            (r["uri"].removeprefix(f"file://{root}/"), r["status"], r["error_class"],
+             r["units"], r["records"], r["findings"])
+            for r in got.values() if r["status"] != "skipped"
+        )  # fmt: skip
+
+    assert same(str(tmp_path / "out-lake"), lake) == same(str(tmp_path / "out-clean"), clean)
+    assert {r["status"] for r in rows.values() if r["status"] != "skipped"} == {"ok", "failed"}
+
+    def located(out: str, root: Path) -> list[tuple[Any, ...]]:
+        keys = ("line_number", "record_index", "field_path", "entity_type", "fingerprint")
+        return sorted(
+            (r["source_uri"].removeprefix(f"file://{root}/"), *(r[k] for k in keys))
+            for r in findings(out, "c")
+        )
+
+    assert located(str(tmp_path / "out-lake"), lake) == located(str(tmp_path / "out-clean"), clean)
+    assert got.failed_fraction == want.failed_fraction == 1 / 3
+    assert not got.ok and not want.ok
+    assert got.summary["bytes_listed"] == want.summary["bytes_listed"]
+    assert got.summary["objects_by_status"] == {**want.summary["objects_by_status"], "skipped": 3}
+    # never read: the values planted only in bookkeeping reach no output
+    written = everything_written(str(tmp_path / "out-lake"))
+    assert PHONE in (lake / "_temporary/0/task_0/b.csv").read_text()
+    assert written.count(f"file://{lake}/_temporary/0") == 0
+    assert_no_raw(written)
 
 
 def test_failed_objects_over_the_allowed_fraction_fail_the_scan(spark: Any, tmp_path: Path) -> None:
@@ -317,7 +403,9 @@ def test_s3_scan_with_encrypted_outputs_matches_local(
     cfg = ScanConfig(unit_mb=0.05, sse={"mode": "AES256"})
     result = scan(spark, [f"s3://{s3_bucket}/raw/"], out, config=cfg, scan_id="full")
     assert result.ok
-    assert {r["status"] for r in manifest(out, "full").values()} == {"ok"}
+    rows = manifest(out, "full")
+    assert rows.pop("_SUCCESS")["reason"] == HIDDEN_FILE
+    assert {r["status"] for r in rows.values()} == {"ok"}
 
     def located(rows: list[dict[str, Any]], marker: str) -> list[tuple[Any, ...]]:
         keys = ("line_number", "record_index", "field_path", "char_start", "entity_type")

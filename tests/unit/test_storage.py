@@ -259,24 +259,108 @@ LOCAL_TREE = {
     "app/_SUCCESS": b"",
     "app/2024/.a.log.crc": b"crc",
     "app/_temporary/0/e.log": b"partial",
+    "app/_temporary/1/deep/h.log": b"partial",
     "app/.hive-staging/f.log": b"staging",
     "app/g.log._COPYING_": b"half",
+    "app/.env": b"DB_PASSWORD=hunter2\n",
+    "app/_backup.csv": b"id,x\n",
 }
+HIDDEN_FILE = "bookkeeping file (name starts with _ or ., Spark's rule): not scanned"
+HIDDEN_DIR = "bookkeeping directory (name starts with _ or ., Spark's rule): not scanned"
+COPYING = "bookkeeping file (name ends in ._COPYING_, Spark's rule): not scanned"
 
 
-def test_when_a_local_tree_is_crawled_then_bookkeeping_files_are_skipped(tmp_path: Path) -> None:
+def _data(found: list[ObjectInfo], base: str) -> list[str]:
+    return [o.uri.removeprefix(base) for o in found if not o.skip_reason]
+
+
+def _skipped(found: list[ObjectInfo], base: str) -> dict[str, str]:
+    return {o.uri.removeprefix(base): o.skip_reason for o in found if o.skip_reason}
+
+
+def test_when_a_local_tree_is_crawled_then_bookkeeping_paths_are_listed_as_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bookkeeping paths used to vanish from the crawl without a trace, though a `.env`,
+    a `_backup.csv` or a failed job's `_temporary/` can hold PII. Each is now an entry with
+    a reason (never read): a hidden file as itself, a hidden directory as one entry whose
+    URI ends in `/`, not walked."""
     _tree(tmp_path, LOCAL_TREE)
+    walked: list[str] = []
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        walked.append(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
     found = crawl([str(tmp_path / "app")], S3Settings())
-    base = f"file://{tmp_path}/app"
-    assert [o.uri for o in found] == [
-        f"{base}/2024/a.log",
-        f"{base}/2024/b.csv",
-        f"{base}/c.jsonl",
-        f"{base}/dt=1/_part=2/d.log",
-    ]
-    first = found[0]
+    base = f"file://{tmp_path}/app/"
+    assert _data(found, base) == ["2024/a.log", "2024/b.csv", "c.jsonl", "dt=1/_part=2/d.log"]
+    assert _skipped(found, base) == {
+        ".env": HIDDEN_FILE,
+        ".hive-staging/": HIDDEN_DIR,
+        "2024/.a.log.crc": HIDDEN_FILE,  # a checksum beside its data file
+        "_SUCCESS": HIDDEN_FILE,
+        "_backup.csv": HIDDEN_FILE,
+        "_temporary/": HIDDEN_DIR,  # one entry for its two runs' files
+        "g.log._COPYING_": COPYING,
+    }
+    assert not any("_temporary" in p or "hive-staging" in p for p in walked)
+    first = found[[o.uri for o in found].index(f"{base}2024/a.log")]
     stat = (tmp_path / "app/2024/a.log").stat()
     assert first == ObjectInfo(first.uri, 6, stat.st_mtime_ns // 1_000_000, None)
+    env = next(o for o in found if o.uri.endswith("/.env"))
+    assert env.size == len(LOCAL_TREE["app/.env"]) and env.real_path is None
+    assert all(o.size == 0 for o in found if o.uri.endswith("/"))
+
+
+def test_when_hdfs_or_another_filesystem_is_crawled_then_bookkeeping_is_reported_the_same(
+    tmp_path: Path,
+) -> None:
+    """HDFS goes through pyarrow's recursive listing (`_crawl_fs`); no HDFS runs here, so
+    the same function lists a local tree. Its entries match the local walk's: what is under
+    a hidden directory is folded into that directory's one entry."""
+    _tree(tmp_path, LOCAL_TREE)
+    (tmp_path / "app" / "_empty").mkdir()  # a hidden directory with nothing in it
+    base = f"file://{tmp_path}/app/"
+    listed = storage._crawl_fs(parse_uri(str(tmp_path / "app")), S3Settings())
+    fs_found = [info for _, info in listed]
+    walked = crawl([str(tmp_path / "app")], S3Settings())
+    assert sorted(_data(fs_found, base)) == _data(walked, base)
+    assert _skipped(fs_found, base) == _skipped(walked, base)
+    assert _skipped(walked, base) == {
+        ".env": HIDDEN_FILE,
+        ".hive-staging/": HIDDEN_DIR,
+        "2024/.a.log.crc": HIDDEN_FILE,
+        "_SUCCESS": HIDDEN_FILE,
+        "_backup.csv": HIDDEN_FILE,
+        "_empty/": HIDDEN_DIR,
+        "_temporary/": HIDDEN_DIR,
+        "g.log._COPYING_": COPYING,
+    }
+    assert sorted(rel for rel, info in listed if info.skip_reason) == [
+        ".env", ".hive-staging", "2024/.a.log.crc", "_SUCCESS", "_backup.csv", "_empty",
+        "_temporary", "g.log._COPYING_",
+    ]  # fmt: skip
+
+
+def test_when_a_hidden_path_is_a_link_or_an_unusual_name_then_it_is_one_unfollowed_entry(
+    tmp_path: Path,
+) -> None:
+    """A hidden symbolic link is reported as itself and never followed; `_col=v` is a
+    partition directory (data) at any depth, `_` alone and `.x` inside one are not."""
+    _tree(
+        tmp_path,
+        {"lake/_k=1/a.log": b"a\n", "lake/_k=1/.x/b.log": b"b\n", "lake/_/c.log": b"c\n"},
+    )
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.log").write_text("s\n")
+    os.symlink(tmp_path / "outside", tmp_path / "lake" / ".link")
+    found = crawl([str(tmp_path / "lake")], S3Settings(), follow_links_outside=True)
+    base = f"file://{tmp_path}/lake/"
+    assert _data(found, base) == ["_k=1/a.log"]
+    assert _skipped(found, base) == {".link": HIDDEN_FILE, "_/": HIDDEN_DIR, "_k=1/.x/": HIDDEN_DIR}
 
 
 def test_when_include_and_exclude_are_given_then_relative_path_or_name_must_match(
@@ -286,7 +370,10 @@ def test_when_include_and_exclude_are_given_then_relative_path_or_name_must_matc
     src = [f"file://{tmp_path}/app/"]
 
     def names(**kw: Any) -> list[str]:
-        return [o.uri.rsplit("/app/", 1)[1] for o in crawl(src, S3Settings(), **kw)]
+        return _data(crawl(src, S3Settings(), **kw), f"file://{tmp_path}/app/")
+
+    def skipped(**kw: Any) -> list[str]:
+        return sorted(_skipped(crawl(src, S3Settings(), **kw), f"file://{tmp_path}/app/"))
 
     assert names(include=["*.log"]) == ["2024/a.log", "dt=1/_part=2/d.log"]
     assert names(include=["2024/*"]) == ["2024/a.log", "2024/b.csv"]
@@ -294,6 +381,11 @@ def test_when_include_and_exclude_are_given_then_relative_path_or_name_must_matc
     assert names(exclude=["*.log", "*.csv"]) == ["c.jsonl"]
     assert names(include=["*.log"], exclude=["dt=*"]) == ["2024/a.log"]
     assert names(include=["*.parquet"]) == []
+    # the globs select skipped entries as they select data (a directory without its `/`)
+    assert skipped(include=["*.csv"]) == ["_backup.csv"]
+    assert skipped(include=["2024/*"]) == ["2024/.a.log.crc"]
+    assert skipped(include=["_temp*"]) == ["_temporary/"]
+    assert skipped(exclude=["_*", ".*"]) == ["g.log._COPYING_"]  # the name matches `.*`
 
 
 def test_when_sources_overlap_or_name_one_file_then_results_are_deduplicated_and_sorted(
@@ -301,13 +393,16 @@ def test_when_sources_overlap_or_name_one_file_then_results_are_deduplicated_and
 ) -> None:
     _tree(tmp_path, LOCAL_TREE)
     app = tmp_path / "app"
-    found = crawl(
-        [str(app / "c.jsonl"), str(app), str(app / "2024"), str(app / "_SUCCESS")], S3Settings()
-    )
+    sources = [str(app / "c.jsonl"), str(app), str(app / "2024"), str(app / "_SUCCESS")]
+    found = crawl(sources, S3Settings())
     uris = [o.uri for o in found]
     assert uris == sorted(set(uris))
-    assert len(uris) == 5  # the four data files plus _SUCCESS, which was named explicitly
-    assert f"file://{app}/_SUCCESS" in uris
+    # the four data files plus _SUCCESS, which was named explicitly: it is read, whichever
+    # source comes first; the other bookkeeping entries are still listed as skipped
+    data = [o.uri for o in found if not o.skip_reason]
+    assert len(data) == 5 and f"file://{app}/_SUCCESS" in data
+    assert [o.uri for o in crawl(sources[::-1], S3Settings()) if not o.skip_reason] == data
+    assert len(found) == 5 + 6
     assert crawl([str(app / "c.jsonl")], S3Settings(), include=["*.log"]) == []
 
 
@@ -390,8 +485,8 @@ def test_when_links_reach_a_directory_twice_or_a_hidden_one_then_each_file_is_li
     assert ok == ["a/f.log", "b.log", "real.log"]
     reasons = {o.uri.rsplit("/lake/", 1)[1]: o.skip_reason for o in found if o.skip_reason}
     hidden = "symbolic link points to a hidden path (not followed)"
-    assert reasons == {"g": hidden, "k.log": hidden}
-    assert not any(".git" in o.uri or ".secret" in o.uri for o in found)
+    # the hidden directories themselves are one skipped entry each, nothing under them
+    assert reasons == {"g": hidden, "k.log": hidden, ".git/": HIDDEN_DIR, ".secret/": HIDDEN_DIR}
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,8 +502,13 @@ def test_when_a_big_s3_prefix_is_crawled_then_paginators_and_fan_out_return_ever
         "big/top.jsonl": b"{}\n",
         "big/dt=2024/_part=1/x.log": b"x\n",
         "big/_SUCCESS": b"",
+        "big/.env": b"TOKEN=x\n",
         "big/p2/.x.crc": b"c",
         "big/_temporary/0/y.log": b"partial",
+        "big/_temporary/1/z.log": b"partial",
+        "big/dt=2024/_temporary/0/a.log": b"partial",
+        "big/dt=2024/_temporary/1/b.log": b"partial",
+        "big/p1/_staging/": b"",  # a hidden directory's marker
         "big/p3/": b"",  # directory marker
         "bigger/sibling.log": b"not under big/",
         "other.log": b"not under big/",
@@ -428,6 +528,7 @@ def test_when_a_big_s3_prefix_is_crawled_then_paginators_and_fan_out_return_ever
     fanned = sorted(prefix for thread, prefix in calls if thread.startswith("s3-list"))
     # one listing per data prefix on the pool, two pages for the 1005 keys; hidden ones pruned
     assert fanned == ["big/dt=2024/", "big/p1/", "big/p1/", "big/p2/", "big/p3/"]
+    assert not any(prefix.startswith("big/_") for _, prefix in calls)
     expected = sorted(
         k
         for k in objects
@@ -436,14 +537,48 @@ def test_when_a_big_s3_prefix_is_crawled_then_paginators_and_fan_out_return_ever
         and not any(part.startswith((".", "_SUCCESS", "_temporary")) for part in k.split("/"))
     )
     assert len(expected) == 1005 + 20 + 2
-    assert [o.uri for o in found] == [f"s3://{bucket}/{k}" for k in expected]
+    assert [o.uri for o in found if not o.skip_reason] == [f"s3://{bucket}/{k}" for k in expected]
+    # bookkeeping is listed, not lost: a pruned first-level prefix is one entry (never
+    # listed), a deeper hidden prefix is one entry for all its keys, a hidden key is itself
+    assert _skipped(found, f"s3://{bucket}/big/") == {
+        ".env": HIDDEN_FILE,
+        "_SUCCESS": HIDDEN_FILE,
+        "_temporary/": HIDDEN_DIR,
+        "dt=2024/_temporary/": HIDDEN_DIR,
+        "p1/_staging/": HIDDEN_DIR,
+        "p2/.x.crc": HIDDEN_FILE,
+    }
     by_uri = {o.uri: o for o in found}
+    env = by_uri[f"s3://{bucket}/big/.env"]
+    assert env.size == 8 and env.etag == hashlib.md5(b"TOKEN=x\n").hexdigest()
+    assert by_uri[f"s3://{bucket}/big/_temporary/"].size == 0
     sample = by_uri[f"s3://{bucket}/big/p1/0007.log"]
     assert sample.etag == hashlib.md5(b"line 7\n").hexdigest()
     assert sample.size == 7 and sample.mtime_ms > 1_600_000_000_000
     # the s3a alias, a trailing slash and a filter reach the same objects
     logs = crawl([f"s3a://{bucket}/big/"], s3, include=["p1/000*.log"])
     assert [o.uri.rsplit("/", 1)[1] for o in logs] == [f"{i:04d}.log" for i in range(10)]
+    temporary = crawl([f"s3://{bucket}/big"], s3, include=["_temporary", "*/_temporary"])
+    assert [o.uri for o in temporary] == [
+        f"s3://{bucket}/big/_temporary/",
+        f"s3://{bucket}/big/dt=2024/_temporary/",
+    ]
+    # named explicitly, a hidden key or prefix is a source like any other (and no longer
+    # a skipped entry of its parent source, whatever the order of the sources)
+    hidden = [f"s3://{bucket}/big/_SUCCESS", f"s3://{bucket}/big/_temporary"]
+    named = crawl(hidden, s3)
+    assert [(o.uri.split("/big/")[1], o.skip_reason) for o in named] == [
+        ("_SUCCESS", None),
+        ("_temporary/0/y.log", None),
+        ("_temporary/1/z.log", None),
+    ]
+    for sources in ([f"s3://{bucket}/big", *hidden], [*hidden, f"s3://{bucket}/big"]):
+        both = crawl(sources, s3)
+        data = {o.uri for o in found if not o.skip_reason} | {o.uri for o in named}
+        assert [o.uri for o in both if not o.skip_reason] == sorted(data)
+        assert sorted(_skipped(both, f"s3://{bucket}/big/")) == [
+            ".env", "dt=2024/_temporary/", "p1/_staging/", "p2/.x.crc",
+        ]  # fmt: skip
     single = crawl([f"s3://{bucket}/big/top.jsonl"], s3)
     assert single == [by_uri[f"s3://{bucket}/big/top.jsonl"]]
 
