@@ -477,7 +477,7 @@ def _residual_rows(
     table = CsvTable(names, ",", Shared(shared.engine, shared.policy, shared.keys, shared.rules))
     columns = [batch.column(n).cast(pa.string()).to_pylist() for n in names]
     rows = list(zip(*columns, strict=True)) if columns else []
-    at = batch.schema.names
+    at = table.names  # the names findings carry (a name holding PII comes back redacted)
     for f in table.judge(rows).findings:
         column = f.field_path
         if positional:
