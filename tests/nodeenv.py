@@ -65,7 +65,9 @@ def site_packages(env_dir: Path) -> Path:
 def pack(env_dir: Path, archive: Path) -> Path:
     """``env_dir`` as a .tar.gz whose root is the virtualenv, for ``--archives ARCHIVE#env``
     and ``spark.pyspark.python=./env/bin/python``."""
-    with tarfile.open(archive, "w:gz") as tar:
+    # compresslevel 1: the venv (pyspark alone is ~400 MB) packs in seconds instead of a
+    # minute at the default 9, for an archive a few percent larger
+    with tarfile.open(archive, "w:gz", compresslevel=1) as tar:
         tar.add(env_dir, arcname=".")
     return archive
 
