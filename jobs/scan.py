@@ -596,7 +596,7 @@ def _commit(
     findings_dir = f"{out}/findings/scan_date={scan_date}"
     lock.check()
     _finalize_findings(
-        spark, staged, commit.line_offsets(statuses), scan_id, attempt, findings_dir, job
+        spark, staged, commit.unit_offsets(statuses), scan_id, attempt, findings_dir, job
     )
     own_parts = f"part-{scan_id}-{attempt}-"
     findings_parts = sorted(
