@@ -69,26 +69,25 @@ def summarize_range(f: Any, start: int, end: int, delimiter: str) -> RangeSummar
     ``READ_BYTES``; None when the object is shorter than planned (it changed: the object
     is then scanned whole and its task reports what it finds)."""
     delim = ord(delimiter)
-    plain = True
+    plain, bom = True, False
+    prev = _NL  # the start of the object counts as a line start
     if start == 0:
         head = f.read(HEAD_BYTES)
         plain = binary_reason(head) is None and unicode_bom(head) is None
         bom = head.startswith(_UTF8_BOM)
-        prev = _NL  # the start of the object counts as a line start
-    else:
-        bom = False
-        f.seek(start - 1)
-        got = f.read(1)
-        if len(got) != 1:
-            return None
-        prev = got[0]
-    f.seek(start)
+    # The byte before the range comes with its first block: on S3 every read is a GET.
+    lead = 1 if start > 0 else 0
+    f.seek(start - lead)
     count = 0  # quotes in the range so far
     first = [-1, -1]  # first newline with even / odd quotes before it
     irregular = [0, 0]
     pos = start
     while pos < end:
-        block = f.read(min(READ_BYTES, end - pos))
+        block = f.read(min(READ_BYTES, end - pos) + lead)
+        if lead:
+            if len(block) < 2:
+                return None
+            prev, block, lead = block[0], block[1:], 0
         if not block:
             return None
         arr = np.frombuffer(block, dtype=np.uint8)

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from csvdata import HEADER_EMAIL, PLANTED, multiline_export
 
+import jobs.csvsplit
 from detectors.policy import Policy
 from jobs import commit, storage
 from jobs.csvsplit import (
@@ -193,6 +194,22 @@ def test_summaries_cut_random_csv_only_where_csv_agrees() -> None:
             split += 1
             assert_records_intact(export.data, got)
     assert split >= 35
+
+
+def test_summaries_do_not_depend_on_the_read_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A range is read in blocks of READ_BYTES (8 MiB); quote counts, parity and the
+    previous byte carry across blocks, so tiny blocks give the same summaries."""
+    export = multiline_export(300, newline="\r\n")
+    data = export.data.replace(b"plain note 5,", b'plain "note" 5,', 1)  # one irregular quote
+    assert data != export.data
+    for step in (997, 4096):
+        big = summaries(data, step)
+        monkeypatch.setattr(jobs.csvsplit, "READ_BYTES", 7)
+        small = summaries(data, step)
+        monkeypatch.undo()
+        assert small == big
+        assert choose_cuts(len(data), big) is None
+        assert choose_cuts(len(export.data), summaries(export.data, step)) is not None
 
 
 # ------------------------------------------------------------------------- planning
