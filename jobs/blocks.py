@@ -196,12 +196,20 @@ class CsvTable:
     row is a record, or a pivot keyed by e-mail, would carry the value into column names and
     ``field_path``), its column ``names`` (unique, never empty: ``_c<N>``, ``name_2``), and
     its rows, judged batch by batch. ``header_findings`` have row -1 and, as field path,
-    the redacted name; a cell that redacts to nothing becomes ``_c<N>``."""
+    the redacted name; a cell that redacts to nothing becomes ``_c<N>``.
 
-    def __init__(self, header: Sequence[str], delimiter: str, ctx: Shared) -> None:
+    ``report_header`` False (a byte range of a split object that does not hold the header):
+    the header is redacted the same way, so every part has the same columns, but its
+    findings and its ``pii_header_cells_redacted`` flag are left to the range that holds it.
+    """
+
+    def __init__(
+        self, header: Sequence[str], delimiter: str, ctx: Shared, *, report_header: bool = True
+    ) -> None:
         self.ctx = ctx
         self.delimiter = delimiter
         self.header_findings: list[Found] = []
+        self._report_header = report_header
         self.header = self._redacted_header(list(header))
         self.names = column_names(self.header)
         self.width = len(self.names)
@@ -217,6 +225,8 @@ class CsvTable:
                 continue
             new = policy.redact_value(header[col], spans, keys)
             out[col] = new if new and new.strip() else f"_c{col}"
+            if not self._report_header:
+                continue
             self.header_findings += (
                 Found(-1, out[col], header[col], s, policy.action_for(s.entity_type)) for s in kept
             )

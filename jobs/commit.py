@@ -6,8 +6,11 @@ commit writes under ``findings/``, ``redacted/``, ``manifests/`` and ``scans/``,
 ``scans/<scan_id>.json`` is written last: a scan is committed when, and only when, that
 file exists (``committed_scans`` is what readers should trust).
 
-Byte-range units number their lines from 1; the commit adds the lines of the earlier
-ranges of the same object, to findings here and to redacted parts as they are merged.
+Byte-range units number their lines from 1 and their records from 0; the commit adds the
+lines and the records of the earlier ranges of the same object to findings, and the lines
+to the ``line_number`` of text and JSON Lines copies as their parts are merged. The two
+offsets differ for CSV/TSV: a record may span lines, and the header is a line but no
+record. A CSV copy has no line numbers; its parts are concatenated.
 """
 
 from __future__ import annotations
@@ -110,33 +113,45 @@ def colliding(dests: dict[str, str]) -> set[str]:
     return clash
 
 
-def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """unit_id -> lines in the earlier ranges of its object, for units after the first."""
+# Formats whose copies number their lines (``line_number``): their merged parts are shifted.
+LINE_COPIES = ("text", "jsonl")
+
+
+def unit_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """unit_id -> (lines, records) in the earlier ranges of its object, for byte-range
+    units after the first (Parquet units carry their record offset from the plan)."""
     by_uri: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in statuses:
         if row["parts"] > 1 and row["fmt"] != "parquet":
             by_uri[row["uri"]].append(row)
-    offsets: dict[str, int] = {}
+    offsets: dict[str, tuple[int, int]] = {}
     for rows in by_uri.values():
-        total = 0
+        lines = records = 0
         for row in sorted(rows, key=lambda r: r["seq"]):
-            if total:
-                offsets[row["unit_id"]] = total
-            total += row["lines"]
+            if lines or records:
+                offsets[row["unit_id"]] = (lines, records)
+            lines += row["lines"]
+            records += row["records"]
     return offsets
+
+
+def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """unit_id -> lines in the earlier ranges of its object, for units after the first."""
+    return {u: lines for u, (lines, _) in unit_offsets(statuses).items() if lines}
 
 
 def finalize_findings_part(
     uri: str,
     n: int,
-    offsets: dict[str, int],
+    offsets: dict[str, tuple[int, int]],
     scan_id: str,
     attempt: str,
     dest_dir: str,
     s3: S3Settings,
     sse: Sse | None,
 ) -> str | None:
-    """One staged findings part, with absolute line numbers and ``scan_id``, written under
+    """One staged findings part, with absolute line numbers and record indexes (``offsets``:
+    :func:`unit_offsets`) and ``scan_id``, written under
     ``dest_dir`` (``findings/scan_date=…``) as ``part-<scan_id>-<attempt>-<n>.parquet``
     (the attempt keeps a crashed run's parts apart); None when the part is empty. Streams
     in batches, so memory stays bounded by a batch, not a part."""
@@ -159,20 +174,16 @@ def finalize_findings_part(
     return dest
 
 
-def _shift(table: pa.Table, offsets: dict[str, int]) -> pa.Table:
-    """Add each row's unit offset to ``line_number`` (and to ``record_index`` where it is
-    set, which for line files is the line index)."""
-    shift = pa.array([offsets.get(u, 0) for u in table.column("unit_id").to_pylist()], pa.int64())
-    table = table.set_column(
-        table.schema.get_field_index("line_number"),
-        "line_number",
-        pc.add(table.column("line_number"), shift),
-    )
-    return table.set_column(
-        table.schema.get_field_index("record_index"),
-        "record_index",
-        pc.add(table.column("record_index"), shift),
-    )
+def _shift(table: pa.Table, offsets: dict[str, tuple[int, int]]) -> pa.Table:
+    """Add each row's unit offsets: the lines of the earlier ranges to ``line_number``, their
+    records to ``record_index`` (where set: a JSON Lines line, a CSV record; null stays
+    null, like the line and record of a CSV header cell)."""
+    units = table.column("unit_id").to_pylist()
+    for column, k in (("line_number", 0), ("record_index", 1)):
+        shift = pa.array([offsets.get(u, (0, 0))[k] for u in units], pa.int64())
+        i = table.schema.get_field_index(column)
+        table = table.set_column(i, column, pc.add(table.column(column), shift))
+    return table
 
 
 def finalize_object_or_reason(
@@ -240,7 +251,7 @@ def object_plans(
     have no copy, nor (given the staged files ``present``) objects a unit of which staged
     no part: it could not open the object (corrupt footer, unreadable, deleted, store
     gone), and a copy without its rows would pass for a complete one."""
-    offsets = line_offsets(statuses)
+    offsets = line_offsets(statuses)  # only line copies hold line numbers to shift
     by_uri: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in statuses:
         by_uri[row["uri"]].append(row)
@@ -250,7 +261,10 @@ def object_plans(
         if any(r["status"] == "skipped" for r in rows):
             continue
         parts = [
-            (f"{staging}/redacted/{r['unit_id']}.parquet", offsets.get(r["unit_id"], 0))
+            (
+                f"{staging}/redacted/{r['unit_id']}.parquet",
+                offsets.get(r["unit_id"], 0) if r["fmt"] in LINE_COPIES else 0,
+            )
             for r in rows
         ]
         if present is not None and any(p not in present for p, _ in parts):

@@ -1,11 +1,13 @@
 """Work units and their balance across Spark partitions.
 
 A unit is the smallest piece of one object a task scans on its own: a line-aligned byte
-range of an uncompressed text or JSON Lines file, a run of row groups of a Parquet file, or
-a whole object when the format cannot be split (a gzip stream, a CSV whose quoted fields may
-span lines, a JSON document). Units are sized around ``unit_bytes`` so one huge object does
-not keep one core busy while the others idle, and packed into partitions largest first
-(LPT), which keeps every partition within about one unit of the mean.
+range of an uncompressed text or JSON Lines file, a record-aligned byte range of an
+uncompressed CSV/TSV file (its cuts chosen by ``jobs.csvsplit`` from a pre-pass on the
+executors, since a quoted field may span lines), a run of row groups of a Parquet file, or
+a whole object when the format cannot be split (a gzip stream, a JSON document). Units are
+sized around ``unit_bytes`` so one huge object does not keep one core busy while the others
+idle, and packed into partitions largest first (LPT), which keeps every partition within
+about one unit of the mean.
 
 "Largest" is by estimated cost, not stored bytes: scanning time follows the number of
 candidate values, and a byte of a compressed stream or of a CSV/Parquet export holds many
@@ -31,6 +33,8 @@ SNIFF_BYTES = 64 << 10
 COMPRESSED_WEIGHT = 4
 TABULAR_WEIGHT = 8
 _TABULAR = ("csv", "tsv", "parquet")
+_DELIMITED = ("csv", "tsv")
+CUTS_PENDING = -1  # Unit.header_end of a candidate CSV/TSV range (see jobs.csvsplit)
 
 
 def weight(fmt: str | None, compression: str | None) -> int:
@@ -55,7 +59,10 @@ class ObjectEntry:
 class Unit:
     """``start``/``end`` are byte offsets for line files and row-group indexes for Parquet;
     ``end`` is -1 for "to the end of the object". ``record_offset`` is the number of rows
-    before the first row group (Parquet), so record indexes are absolute without a fix-up."""
+    before the first row group (Parquet), so record indexes are absolute without a fix-up.
+    ``header_end`` (a CSV/TSV byte range) is where the object's header record ends: every
+    range reads ``[0, header_end)`` for its column names. :data:`CUTS_PENDING` marks a
+    candidate range whose cuts are not chosen yet (``jobs.csvsplit``); no task sees one."""
 
     uri: str
     fmt: str | None
@@ -66,6 +73,7 @@ class Unit:
     end: int
     size: int
     record_offset: int = 0
+    header_end: int = 0
     # A local file's real path and (device, inode) from the crawl: the task opens exactly
     # that file (storage.open_pinned), never the listed path, which may be a link.
     real_path: str | None = None
@@ -120,12 +128,19 @@ def plan_units(
     max_object_bytes: int | None = None,
     row_groups: RowGroups,
     head: Head,
+    split_csv: bool = False,
 ) -> tuple[list[Unit], list[Skipped]]:
-    """Units for every object, in object order, and the objects skipped before scanning."""
+    """Units for every object, in object order, and the objects skipped before scanning.
+
+    With ``split_csv``, an uncompressed CSV/TSV of more than ``unit_bytes`` of estimated
+    cost becomes candidate ranges of about that cost (``header_end`` :data:`CUTS_PENDING`),
+    which ``jobs.csvsplit.csv_units`` turns into record-aligned units (or one whole unit)
+    once the pre-pass has summarised them; without it, such an object is one unit."""
     units: list[Unit] = []
     skipped: list[Skipped] = []
     # A Parquet unit holds ``unit_bytes`` of estimated cost, so fewer stored bytes.
     parquet_bytes = max(1, unit_bytes // weight("parquet", None))
+    csv_bytes = max(1, unit_bytes // weight("csv", None))
     for obj in objects:
         if max_object_bytes is not None and obj.size > max_object_bytes:
             skipped.append(
@@ -134,6 +149,10 @@ def plan_units(
             continue
         if obj.fmt == "parquet" and obj.compression is None and obj.size > parquet_bytes:
             units += _parquet_units(obj, row_groups(obj.uri), parquet_bytes)
+        elif (
+            split_csv and obj.fmt in _DELIMITED and obj.compression is None and obj.size > csv_bytes
+        ):
+            units += _range_units(obj, obj.fmt, csv_bytes, CUTS_PENDING)
         elif Kind(obj.fmt, obj.compression).splittable and obj.size > unit_bytes:
             fmt = obj.fmt
             if fmt is None:  # decide once for all ranges, from the object's first bytes
@@ -152,11 +171,14 @@ def _whole(obj: ObjectEntry) -> Unit:
     return Unit(obj.uri, obj.fmt, obj.compression, 0, 1, 0, -1, obj.size)
 
 
-def _range_units(obj: ObjectEntry, fmt: str, unit_bytes: int) -> list[Unit]:
+def _range_units(obj: ObjectEntry, fmt: str, unit_bytes: int, header_end: int = 0) -> list[Unit]:
     n = -(-obj.size // unit_bytes)
     step = -(-obj.size // n)
     bounds = [(i * step, min(obj.size, (i + 1) * step)) for i in range(n)]
-    return [Unit(obj.uri, fmt, None, i, n, a, b, b - a) for i, (a, b) in enumerate(bounds)]
+    return [
+        Unit(obj.uri, fmt, None, i, n, a, b, b - a, header_end=header_end)
+        for i, (a, b) in enumerate(bounds)
+    ]
 
 
 def _parquet_units(

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,12 @@ from detectors.config import DEFAULT_ENGINE, engine_kind, load_engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
-from jobs import commit, storage
+from jobs import commit, csvsplit, storage
 from jobs.formats import from_name
 from jobs.plan import ObjectEntry, Skipped, Unit, assign, describe, partition_count, plan_units
 from jobs.scanconfig import ScanConfig
 from jobs.scanlock import ScanLock, new_attempt_id
-from jobs.unit_scan import STATUS_SCHEMA, FindingsSink, ScanJob, scan_unit, temp_dir
+from jobs.unit_scan import STATUS_SCHEMA, FindingsSink, ScanJob, open_unit, scan_unit, temp_dir
 from jobs.worker import worker_engine
 
 log = logging.getLogger("piisweep.scan")
@@ -185,6 +185,7 @@ def _locked_scan(
         max_object_bytes=int(max_mb * MB) if max_mb else None,
         row_groups=lambda uri: _row_groups(uri, s3),
         head=lambda uri, n: _head(uri, n, s3),
+        split_csv=cfg.split_csv,
     )
     units = _pinned(units, found)
     objects += [u[0] for u in unsafe]
@@ -211,6 +212,10 @@ def _locked_scan(
     mark = time.time()
     spark = spark or session(master, cfg.spark)
     phases["spark_start"] = time.time() - mark
+    if csvsplit.pending(units):
+        mark = time.time()
+        units = _cut_csv(spark, units, job)
+        phases["csv_cuts"] = time.time() - mark
     mark = time.time()
     if request.before_scan is not None:
         request.before_scan()
@@ -487,6 +492,36 @@ def _run_partition(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _cut_csv(spark: Any, units: list[Unit], job: ScanJob) -> list[Unit]:
+    """The large CSV/TSV objects' candidate ranges summarised on the executors (one Spark
+    job over all of them: the driver never reads these objects), then cut at records by
+    ``jobs.csvsplit`` on the driver. A range that cannot be read leaves its object whole;
+    its scan task reports the error."""
+    s3 = job.s3
+    candidates = csvsplit.pending(units)
+
+    def summarize(item: list[Any]) -> str | None:
+        unit = Unit(**item[0])
+        try:
+            with open_unit(unit, s3, sequential=False) as f:
+                found = csvsplit.summarize_range(
+                    f, unit.start, unit.end, csvsplit.DELIMITERS[unit.fmt or "csv"]
+                )
+        except Exception as exc:  # the task of the whole object reports it, by class only
+            log.info("CSV range not summarised (%s); its object stays whole", type(exc).__name__)
+            return None
+        return None if found is None else json.dumps(asdict(found))
+
+    items = [[u.__dict__] for u in candidates]
+    what = f"{len(candidates)} CSV ranges"
+    results = _foreach(spark, items, summarize, what, "piisweep plan: record cuts of")
+    summaries = {
+        u.unit_id: None if r is None else csvsplit.RangeSummary(**json.loads(r))
+        for u, r in zip(candidates, results, strict=True)
+    }
+    return csvsplit.csv_units(units, summaries)
+
+
 def _finalize_objects(spark: Any, plans: list[commit.ObjectPlan], job: ScanJob) -> dict[str, str]:
     """Move or merge every object's redacted parts into place, as Spark tasks; returns the
     objects whose copy could not be written, with the reason (each becomes that object's
@@ -525,7 +560,11 @@ def _finalize_findings(
 
 
 def _foreach(
-    spark: Any, items: list[list[Any]], fn: Callable[[list[Any]], str | None], what: str
+    spark: Any,
+    items: list[list[Any]],
+    fn: Callable[[list[Any]], str | None],
+    what: str,
+    stage: str = "piisweep commit:",
 ) -> list[str | None]:
     """``fn`` on every item (JSON-able, distinct), as one Spark job of up to 4 tasks per
     core; returns what ``fn`` returned for each item, in order, and raises unless every
@@ -547,7 +586,7 @@ def _foreach(
                 done.append(text)
         yield pa.RecordBatch.from_pydict({"item": done, "result": results}, schema=schema)
 
-    sc.setJobDescription(f"piisweep commit: {what}")
+    sc.setJobDescription(f"{stage} {what}")
     table = df.mapInArrow(run, "item string, result string").toArrow()
     sc.setJobDescription(None)
     got = dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
@@ -596,7 +635,7 @@ def _commit(
     findings_dir = f"{out}/findings/scan_date={scan_date}"
     lock.check()
     _finalize_findings(
-        spark, staged, commit.line_offsets(statuses), scan_id, attempt, findings_dir, job
+        spark, staged, commit.unit_offsets(statuses), scan_id, attempt, findings_dir, job
     )
     own_parts = f"part-{scan_id}-{attempt}-"
     findings_parts = sorted(

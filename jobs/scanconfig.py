@@ -56,6 +56,11 @@ class ScanConfig(BaseModel):
     max_expanded_mb: float | None = Field(
         16384, gt=0, description="a unit decompressing to more fails, its prefix kept"
     )
+    split_csv: bool = Field(
+        True,
+        description="cut large uncompressed CSV/TSV into record-aligned units (a pre-pass "
+        "reads them once on the executors); false: one unit per CSV/TSV object",
+    )
     follow_symlinks_outside: bool = Field(
         False, description="follow local symbolic links whose target is outside the source"
     )

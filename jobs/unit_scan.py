@@ -9,13 +9,16 @@ the bad row, so they are dropped).
 
 Redacted parts are staged under ``<staging>/redacted/<unit_id>.parquet`` and findings in
 the partition's sink; the commit moves or merges them. Line numbers in both are relative
-to the unit for byte-range units; the commit adds the lines of the earlier ranges.
+to the unit for byte-range units; the commit adds the lines of the earlier ranges (and,
+to record indexes, their records: a CSV record may span lines, and its header is a line
+but no record).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import secrets
@@ -270,14 +273,7 @@ class _UnitScan:
         self.shared = Shared(job.engine, job.policy, job.keys, self.rules, status.flags)
 
     def _open(self, sequential: bool) -> Any:
-        """The unit's object; a local file pinned by the crawl is opened by its real path
-        and checked to be the file the crawl listed (a repointed link is never read)."""
-        unit = self.unit
-        if unit.real_path is not None and unit.dev is not None and unit.ino is not None:
-            return storage.open_pinned(unit.uri, unit.real_path, unit.dev, unit.ino)
-        if sequential:
-            return storage.open_sequential(unit.uri, self.job.s3)
-        return storage.open_input(unit.uri, self.job.s3)
+        return open_unit(self.unit, self.job.s3, sequential)
 
     def run(self) -> pa.Schema | None:
         if self.unit.fmt == "parquet":
@@ -289,6 +285,12 @@ class _UnitScan:
             stream = _Counting(
                 decompressed(raw, self.unit.compression), self.status, self.job.max_expanded_bytes
             )
+            if self.unit.byte_range and self.unit.fmt in _DELIMITERS:
+                # Split only when its head is plain UTF-8 text (jobs.csvsplit), at records.
+                self.status.fmt = self.unit.fmt
+                schema = self._csv(stream, _DELIMITERS[self.unit.fmt])
+                self.status.bytes_read = self.unit.size  # the header re-read is not counted
+                return schema
             if self.unit.byte_range:
                 encoding = unicode_bom(_peek(stream, 4))
                 if encoding:
@@ -426,12 +428,24 @@ class _UnitScan:
 
     # ----------------------------------------------------------------- CSV / TSV
     def _csv(self, stream: BinaryIO, delimiter: str) -> pa.Schema | None:
-        text = io.TextIOWrapper(
-            _RepairedLines(stream, self.job, self.status, self._long_line),
-            encoding="utf-8-sig",  # a BOM is not part of the first column's name
-            newline="",
-        )
-        reader = csv.reader(text, delimiter=delimiter)
+        """A CSV/TSV object, or one record-aligned byte range of it (``jobs.csvsplit``).
+
+        A range that does not start the object reads the header record first
+        (``[0, header_end)``, its flags not counted) and then its own records; it numbers
+        its own lines from 1 and its records from 0 (the commit adds the earlier ranges'
+        lines and records), redacts the header like the others so every part has the same
+        columns, and leaves the header's findings to the range that holds it."""
+        unit = self.unit
+        start, end = (unit.start, unit.end) if unit.byte_range else (0, -1)
+        header_lines = 0
+        if start > 0:
+            stream.seek(0)
+            header_bytes = io.BytesIO(_read_exactly(stream, unit.header_end))
+            head = self._csv_text(header_bytes, 0, -1, counted=False)
+            lines: Iterator[str] = itertools.chain(head, self._csv_text(stream, start, end))
+        else:
+            lines = self._csv_text(stream, start, end)
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             header = next(reader)
         except csv.Error:
@@ -439,7 +453,9 @@ class _UnitScan:
         except StopIteration:
             self.schema = pa.schema([])
             return self.schema
-        table = CsvTable(header, delimiter, self.shared)
+        if start > 0:
+            header_lines = reader.line_num  # not this range's: its lines start after them
+        table = CsvTable(header, delimiter, self.shared, report_header=start == 0)
         for f in table.header_findings:
             self._emit(1, None, f.field_path, f.text, f.span, f.action)
         names = table.names
@@ -450,10 +466,10 @@ class _UnitScan:
         while True:
             rows: list[list[str]] = []
             starts: list[int] = []
-            last = reader.line_num
+            last = reader.line_num - header_lines
             for row in _csv_rows(reader, index):
                 starts.append(last + 1)
-                last = reader.line_num
+                last = reader.line_num - header_lines
                 rows.append(table.fit(row))
                 if len(rows) >= CSV_BATCH_ROWS:
                     break
@@ -468,8 +484,21 @@ class _UnitScan:
             self.part.write(pa.RecordBatch.from_arrays(columns, schema=self.schema))
             index += len(rows)
         self.status.records = index
-        self.status.lines = reader.line_num
+        self.status.lines = reader.line_num - header_lines
         return self.schema
+
+    def _csv_text(self, stream: BinaryIO, start: int, end: int, counted: bool = True) -> Any:
+        """The lines of ``[start, end)`` as text for the csv reader: repaired to UTF-8
+        (flagged), a UTF-8 BOM at the object's start dropped (it is not part of the first
+        column's name). The header a later range re-reads is not ``counted``: its flags
+        are the range's that holds it."""
+        flags: Counter[str] = self.status.flags if counted else Counter()
+        on_long_line = self._long_line if counted else (lambda: None)
+        return io.TextIOWrapper(
+            _RepairedLines(stream, self.job, flags, on_long_line, start, end),
+            encoding="utf-8-sig" if start == 0 else "utf-8",
+            newline="",
+        )
 
     # ----------------------------------------------------------------- Parquet
     def _parquet(self) -> None:
@@ -582,14 +611,22 @@ class _RepairedLines(io.RawIOBase):
     CSV in Windows-1252 reads instead of failing, and is flagged."""
 
     def __init__(
-        self, stream: BinaryIO, job: ScanJob, status: UnitStatus, on_long_line: Callable[[], None]
+        self,
+        stream: BinaryIO,
+        job: ScanJob,
+        flags: Counter[str],
+        on_long_line: Callable[[], None],
+        start: int = 0,
+        end: int = -1,
     ) -> None:
-        self._blocks = line_blocks(stream, 0, -1, job.chunk_bytes, job.max_line_bytes, on_long_line)
+        self._blocks = line_blocks(
+            stream, start, end, job.chunk_bytes, job.max_line_bytes, on_long_line
+        )
         # The current block and how much of it was read: the reader asks for 8 KiB at a
         # time, and slicing the rest of a block off each time would copy it over and over.
         self._buf = memoryview(b"")
         self._pos = 0
-        self._status = status
+        self._flags = flags
 
     def readable(self) -> bool:
         return True
@@ -602,11 +639,36 @@ class _RepairedLines(io.RawIOBase):
             data, bad = valid_utf8(block)
             self._buf, self._pos = memoryview(data), 0
             if bad:
-                self._status.flags["lines_decoded_as_cp1252"] += bad
+                self._flags["lines_decoded_as_cp1252"] += bad
         n = min(len(b), len(self._buf) - self._pos)
         b[:n] = self._buf[self._pos : self._pos + n]
         self._pos += n
         return n
+
+
+def open_unit(unit: Unit, s3: storage.S3Settings, sequential: bool) -> Any:
+    """The unit's object; a local file pinned by the crawl is opened by its real path
+    and checked to be the file the crawl listed (a repointed link is never read)."""
+    if unit.real_path is not None and unit.dev is not None and unit.ino is not None:
+        return storage.open_pinned(unit.uri, unit.real_path, unit.dev, unit.ino)
+    if sequential:
+        return storage.open_sequential(unit.uri, s3)
+    return storage.open_input(unit.uri, s3)
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes:
+    """``n`` bytes from ``stream``; an object now shorter than planned is corrupt input."""
+    chunks, got = [], 0
+    while got < n:
+        try:
+            piece = stream.read(min(n - got, 1 << 20))
+        except (OSError, EOFError, ValueError) as exc:
+            raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
+        if not piece:
+            raise CorruptInput("object is shorter than when the scan was planned")
+        chunks.append(piece)
+        got += len(piece)
+    return b"".join(chunks)
 
 
 def _csv_rows(reader: Any, index: int) -> Iterator[list[str]]:

@@ -220,6 +220,8 @@ def test_line_offsets_and_mirrored_paths() -> None:
         {"uri": "u", "unit_id": "b", "seq": 1, "parts": 3, "fmt": "text", "lines": 5},
         {"uri": "p", "unit_id": "p1", "seq": 1, "parts": 2, "fmt": "parquet", "lines": 0},
     ]
+    for r in rows:  # a status row counts records too; a line file's are its lines
+        r["records"] = r["lines"]
     assert line_offsets(rows) == {"b": 10, "c": 15}
     assert redacted_uri("s3://o/r", "s3://b/logs/a.gz") == "s3://o/r/s3/b/logs/a.gz.parquet"
     assert redacted_uri("file:///o", "file:///x/y.csv") == "file:///o/file/x/y.csv.parquet"
