@@ -22,7 +22,7 @@ export PATH := $(CARGO_HOME)/bin:$(PATH)
 NATIVE_SO  := detectors/_native.abi3.so
 NATIVE_SRC := native/Cargo.toml native/Cargo.lock $(shell find native/src -name '*.rs' 2>/dev/null)
 
-.PHONY: venv demo test lint unit bench clean check-java check-chromium check-hyperscan check-rust dist native native-test airflow-venv cluster-test airflow-test bench-cluster
+.PHONY: venv demo test test-setup lint unit bench clean check-java check-chromium check-hyperscan check-rust dist native native-test airflow-venv cluster-test airflow-test bench-cluster
 
 venv: $(STAMP) $(NATIVE_SO)
 
@@ -81,9 +81,19 @@ unit: venv
 
 # The main suite (unit, spark, cluster tiers) runs in .venv; the Airflow tier runs in its own
 # venv because Airflow pins many dependencies (pyproject.toml keeps tests/airflow out of the first).
-test: venv check-java check-chromium lint native-test airflow-venv dist
-	$(BIN)/pytest -q
+# The set-up steps run two at a time once .venv exists (cargo serialises its own builds on
+# the target dir's lock; pip's downloads for the Airflow venv overlap the crate's test
+# build). The suite runs in $(TEST_WORKERS) pytest-xdist workers, a test file per worker at a
+# time (--dist loadfile: a file's module fixtures, the standalone cluster among them, are
+# set up once); each worker has its own Spark session and moto server.
+TEST_WORKERS ?= 2
+
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-setup
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 	$(AIRFLOW_BIN)/pytest -q tests/airflow
+
+test-setup: venv check-java check-chromium lint native-test airflow-venv dist
 
 cluster-test: venv check-java dist
 	$(BIN)/pytest -q tests/cluster
