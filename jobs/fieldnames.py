@@ -124,7 +124,7 @@ def _is_list(t: pa.DataType) -> bool:
 def redact_field_names(
     schema: pa.Schema, engine: Engine, policy: Policy, keys: KeyRing
 ) -> RenamedSchema:
-    """``schema`` with every name that holds PII redacted, as ``_UnitScan._redacted_header``
+    """``schema`` with every name that holds PII redacted, as ``jobs.blocks.CsvTable``
     redacts a CSV header: a name with a span at or above the policy threshold becomes
     ``policy.redact_value(name, spans, keys)``; a name redacted to nothing (``drop``, or
     blank) becomes ``_c<N>``, N its position among its siblings; a new name that repeats a

@@ -529,8 +529,8 @@ class _UnitScan:
 
     def _redacted_field_names(self, schema: pa.Schema) -> RenamedSchema:
         """The source schema with PII in its field names redacted (``jobs.fieldnames``),
-        the Parquet counterpart of :meth:`_redacted_header`. Every unit of the object
-        renames its part the same way, but only the unit that starts at row group 0
+        the Parquet counterpart of a CSV header's (``jobs.blocks.CsvTable``). Every unit of
+        the object renames its part the same way, but only the unit that starts at row group 0
         reports the names, so an object split by row groups has each name's findings
         once: line and record index None, ``field_path`` the redacted dotted path."""
         job = self.job

@@ -212,14 +212,6 @@ def findings_files(out: str, summary: dict[str, Any], s3: storage.S3Settings) ->
     return commit.findings_files(out, summary, s3)
 
 
-def read_findings_arrow(out: str, summary: dict[str, Any], s3: storage.S3Settings) -> pa.Table:
-    """This scan's findings as one Arrow table (for reports and for S3 outputs)."""
-    tables = [pq.read_table(storage.open_input(u, s3)) for u in findings_files(out, summary, s3)]
-    if not tables:
-        return arrow_schema().empty_table()
-    return pa.concat_tables(tables, promote_options="permissive")
-
-
 def findings_dataframe(
     spark: Any, out: str, summary: dict[str, Any], s3: storage.S3Settings
 ) -> Any:
