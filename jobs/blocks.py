@@ -19,6 +19,7 @@ cannot decode (surrogateescape) so that unchanged bytes go out as they came in.
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.records import RecordRules, process_json_text, process_row
+from detectors.records import RecordRules, process_json_text, process_record, process_row
 from detectors.spans import Span
 
 if TYPE_CHECKING:
@@ -178,6 +179,50 @@ def judge_lines(
         if new != line:
             changed[li] = new
     return LineBlock(n, changed, pii, findings)
+
+
+# ------------------------------------------------------------------------- JSON document
+@dataclass
+class JsonDocument:
+    """A judged JSON document: its records (the elements of a top-level array, else the
+    one value), each redacted as one line of JSON, ``pii`` per record under the record
+    rules, and the findings (``row`` is the record's index)."""
+
+    records: list[str]
+    pii: list[bool]
+    findings: list[Found]
+    array: bool
+
+    def text(self) -> str:
+        """The redacted document as JSON text: an array keeps one record per line."""
+        if not self.array:
+            return self.records[0] + "\n"
+        if not self.records:
+            return "[]\n"
+        return "[\n" + ",\n".join(self.records) + "\n]\n"
+
+
+def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
+    """Parse, scan and judge a whole JSON document record by record (``process_record``,
+    the record rules included); None when it is not JSON, which the callers then redact
+    as plain text rather than pass through."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    array = isinstance(doc, list)
+    threshold = ctx.policy.threshold
+    out = JsonDocument([], [], [], array)
+    for i, record in enumerate(doc if array else [doc]):
+        res = process_record(ctx.engine, record, ctx.policy, ctx.keys, ctx.rules)
+        out.findings += (
+            Found(i, f.field_path, f.text, f.span, f.action)
+            for f in res.findings
+            if f.span.score >= threshold
+        )
+        out.records.append(res.json())
+        out.pii.append(res.is_pii)
+    return out
 
 
 # ------------------------------------------------------------------------- CSV / TSV

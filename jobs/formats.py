@@ -112,3 +112,19 @@ def sniff_format(head: bytes) -> str:
     if first.startswith((b"{", b"[")):
         return "json"
     return "text"
+
+
+def content_format(named: str | None, head: bytes) -> str:
+    """The format to read decompressed text as, given the format its name gives (``named``)
+    and its first bytes: the name's, except that a ``.json`` object holding JSON Lines is
+    JSON Lines, and an object whose name says nothing is sniffed.
+
+    ``.json`` is JSON Lines more often than not in a lake: Spark's ``DataFrame.write.json``
+    (and ``spark.read.json`` by default) use JSON Lines under that suffix. Read as one
+    document, such a file failed to parse and was redacted as plain text, its values
+    scanned without their field names."""
+    if named is None:
+        return sniff_format(head)
+    if named == "json" and sniff_format(head) == "jsonl":
+        return "jsonl"
+    return named

@@ -13,6 +13,7 @@ batches of rows, its header too.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -21,9 +22,16 @@ from detectors.engine import Engine, StreamState
 from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.records import rules_of
-from jobs.blocks import CsvBatch, CsvTable, Found, Shared, scan_line_block
+from jobs.blocks import (
+    CsvBatch,
+    CsvTable,
+    Found,
+    Shared,
+    judge_json_document,
+    scan_line_block,
+)
 from jobs.findings import COLUMNS, digests, finding_head
-from jobs.localfiles import line_chunks, text_reader
+from jobs.localfiles import line_chunks, read_document, text_reader
 
 CSV_BATCH_ROWS = 5000
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -36,6 +44,7 @@ class Context:
     policy: Policy
     keys: KeyRing
     source_uri: str
+    max_json_bytes: int = 256 << 20  # a JSON document is read whole; the scan's limit
 
     def shared(self) -> Shared:
         return Shared(self.engine, self.policy, self.keys, rules_of(self.policy))
@@ -46,6 +55,8 @@ def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[Row]:
     """Findings rows of ``stream``: what ``piisweep scan`` reports for the same object."""
     if fmt in _DELIMITERS:
         yield from _detect_csv(stream, _DELIMITERS[fmt], ctx)
+    elif fmt == "json":
+        yield from _detect_json(stream, ctx)
     else:
         yield from _detect_lines(stream, fmt == "jsonl", ctx)
 
@@ -74,11 +85,20 @@ def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[Row]
         yield from _rows(ctx, found)
 
 
+def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[Row]:
+    data = read_document(stream, ctx.max_json_bytes)
+    doc = judge_json_document(data, ctx.shared())
+    if doc is None:  # not JSON: redacted as text, as the scan does
+        yield from _detect_lines(io.BytesIO(data), False, ctx)
+        return
+    yield from _rows(ctx, [_found(ctx, None, f.row, f) for f in doc.findings])
+
+
 # A finding before its fingerprint and preview: the row's other columns, entity, value.
 _Found = tuple[tuple[Any, ...], str, str]
 
 
-def _found(ctx: Context, line_number: int, record_index: int | None, f: Found) -> _Found:
+def _found(ctx: Context, line_number: int | None, record_index: int | None, f: Found) -> _Found:
     head = finding_head(
         ctx.source_uri, line_number, record_index, f.field_path, f.span, ctx.policy, f.action
     )
@@ -102,6 +122,15 @@ def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: b
     line, for ``tail -f app.log | piisweep redact -``."""
     if fmt in _DELIMITERS:
         _redact_csv(stream, out, _DELIMITERS[fmt], ctx)
+        return
+    if fmt == "json":
+        data = read_document(stream, ctx.max_json_bytes)
+        doc = judge_json_document(data, ctx.shared())
+        if doc is None:
+            out.write(_redact_chunk(data, False, ctx.shared(), StreamState()))
+        else:
+            out.write(doc.text().encode("utf-8", "surrogateescape"))
+        out.flush()
         return
     jsonl = fmt == "jsonl"
     state = StreamState()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
-import json
 import lzma
 import os
 import sys
@@ -15,10 +14,10 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from detectors.errors import PiisweepError
+from jobs.formats import content_format, from_name
 
 CHUNK_BYTES = 8 << 20
-FORMATS = ("text", "jsonl", "csv", "tsv")
-_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zstd")
+FORMATS = ("text", "jsonl", "json", "csv", "tsv")
 
 
 class InputError(PiisweepError):
@@ -85,27 +84,29 @@ def refuse_binary(stream: BinaryIO, name: str) -> None:
 
 
 def infer_format(name: str, stream: BinaryIO, requested: str = "auto") -> str:
-    """``--format`` wins; then the extension; then a peek at the first line."""
+    """``--format`` wins; then what a scan would read the object as: the extension, the
+    content for a name that says nothing, and JSON Lines for a ``.json`` file holding
+    JSON Lines (``jobs.formats.content_format``, the rule the scan's tasks apply)."""
     if requested != "auto":
         return requested
-    lower = name.lower()
-    for suffix in _COMPRESSED_SUFFIXES:
-        lower = lower.removesuffix(suffix)
-    if lower.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    if lower.endswith(".csv"):
-        return "csv"
-    if lower.endswith(".tsv"):
-        return "tsv"
-    if hasattr(stream, "peek"):
-        first = _peek(stream, 65536, name).split(b"\n", 1)[0].strip()
-        if first.startswith(b"{") and first.endswith(b"}"):
-            try:
-                json.loads(first)
-                return "jsonl"
-            except ValueError:
-                pass
-    return "text"
+    named = from_name(name).fmt
+    if named == "parquet":
+        raise InputError(f"Parquet is read by `piisweep scan`, not line by line: {name}")
+    if named in ("text", "jsonl", "csv", "tsv"):
+        return named
+    return content_format(named, _peek(stream, 65536, name))
+
+
+def read_document(stream: BinaryIO, limit: int) -> bytes:
+    """A whole JSON document (it is parsed whole, as the scan parses it), refused above
+    ``limit`` bytes with the advice the scan gives for such an object."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(
+            f"JSON document larger than {limit >> 20} MiB; store it as JSON Lines "
+            "or pass --format text"
+        )
+    return data
 
 
 def line_chunks(stream: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:

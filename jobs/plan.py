@@ -23,7 +23,7 @@ import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from jobs.formats import Kind, binary_reason, compression_of, from_name, sniff_format
+from jobs.formats import Kind, binary_reason, compression_of, content_format, from_name
 
 DEFAULT_UNIT_BYTES = 64 << 20
 SNIFF_BYTES = 64 << 10
@@ -153,18 +153,27 @@ def plan_units(
             split_csv and obj.fmt in _DELIMITED and obj.compression is None and obj.size > csv_bytes
         ):
             units += _range_units(obj, obj.fmt, csv_bytes, CUTS_PENDING)
-        elif Kind(obj.fmt, obj.compression).splittable and obj.size > unit_bytes:
+        elif _maybe_lines(obj) and obj.size > unit_bytes:
             fmt = obj.fmt
-            if fmt is None:  # decide once for all ranges, from the object's first bytes
+            if fmt in (None, "json"):  # decide once for all ranges, from the first bytes
                 first = head(obj.uri, SNIFF_BYTES)
-                if binary_reason(first):
+                fmt = None if binary_reason(first) else content_format(fmt, first)
+                if fmt in (None, "json"):  # binary, or one JSON document: read whole
                     units.append(_whole(obj))
                     continue
-                fmt = sniff_format(first)
             units += _range_units(obj, fmt, unit_bytes)
         else:
             units.append(_whole(obj))
     return units, skipped
+
+
+def _maybe_lines(obj: ObjectEntry) -> bool:
+    """Whether a large object may be cut into byte ranges of lines: text and JSON Lines,
+    an unnamed object (sniffed), and a ``.json`` one, which is often JSON Lines
+    (``jobs.formats.content_format``); uncompressed only."""
+    return Kind(obj.fmt, obj.compression).splittable or (
+        obj.fmt == "json" and obj.compression is None
+    )
 
 
 def _whole(obj: ObjectEntry) -> Unit:

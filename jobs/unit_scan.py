@@ -37,14 +37,14 @@ from detectors.engine import Engine, StreamState
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
-from detectors.records import process_record, rules_of
+from detectors.records import rules_of
 from detectors.spans import Span
 from jobs import storage
-from jobs.blocks import CsvTable, Shared, line_array, scan_line_block
+from jobs.blocks import CsvTable, Shared, judge_json_document, line_array, scan_line_block
 from jobs.dataframe import scan_batch
 from jobs.fieldnames import RenamedSchema, redact_field_names
 from jobs.findings import arrow_schema, digests, finding_head, rows_table
-from jobs.formats import binary_reason, sniff_format
+from jobs.formats import binary_reason, content_format
 from jobs.plan import Unit
 from jobs.readers import (
     CHUNK_BYTES,
@@ -310,7 +310,7 @@ class _UnitScan:
             reason = binary_reason(head)
             if reason:
                 raise Skip(reason)
-            fmt = self.unit.fmt or sniff_format(head)
+            fmt = content_format(self.unit.fmt, head)
             self.status.fmt = fmt
             if fmt in _DELIMITERS:
                 return self._csv(stream, _DELIMITERS[fmt])
@@ -401,28 +401,20 @@ class _UnitScan:
         data, bad = valid_utf8(data)
         if bad:
             self.status.flags["lines_decoded_as_cp1252"] += bad
-        try:
-            doc = json.loads(data)
-        except ValueError:
+        doc = judge_json_document(data, self.shared)
+        if doc is None:
             self.status.flags["malformed_json_document_redacted_as_text"] += 1
             return self._lines(io.BytesIO(data), "text")
-        records = doc if isinstance(doc, list) else [doc]
-        engine, policy, keys = self.job.engine, self.job.policy, self.job.keys
-        out: list[str] = []
-        pii: list[bool] = []
-        for i, record in enumerate(records):
-            res = process_record(engine, record, policy, keys, self.rules)
-            for f in res.findings:
-                self._emit(None, i, f.field_path, f.text, f.span, f.action)
-            out.append(res.json())
-            pii.append(res.is_pii)
+        for f in doc.findings:
+            self._emit(None, f.row, f.field_path, f.text, f.span, f.action)
         schema = JSON_PII_SCHEMA if self.records_on else JSON_SCHEMA
         self.schema = schema
-        columns = [pa.array(np.arange(len(out), dtype=np.int64)), pa.array(out, pa.string())]
+        n = len(doc.records)
+        columns = [pa.array(np.arange(n, dtype=np.int64)), pa.array(doc.records, pa.string())]
         if self.records_on:
-            columns.append(pa.array(pii, pa.bool_()))
+            columns.append(pa.array(doc.pii, pa.bool_()))
         self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
-        self.status.records = len(out)
+        self.status.records = n
         self.status.lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         return schema
 

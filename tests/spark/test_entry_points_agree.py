@@ -1,6 +1,7 @@
 """Issue #14: the same object gives the same answer whatever the entry point.
 
-The same small objects (a text log, a JSON Lines file, a CSV with a header) go through
+The same small objects (a text log, a JSON Lines file, a CSV with a header, JSON Lines
+named ``.json`` and a JSON document) go through
 ``piisweep scan`` (real local Spark), ``piisweep detect`` and ``piisweep redact``, and the
 JSON records once more through ``piisweep redact-records``, under every shipped policy
 (``conf/policy.yaml`` and each file in ``conf/policies/``). Required to agree:
@@ -87,10 +88,14 @@ CSV_TEXT = (
     "4,Ravi Kumar,,,Mumbai,400001\n"
     "5,,ravi.kumar@example.com,,,\n"
 )
+PARSED = [json.loads(r) for r in RECORDS[:6]]  # the records that are valid JSON
 OBJECTS = {
     "app.log": LOG,
     "events.jsonl": "".join(r + "\n" for r in RECORDS),
     "people.csv": CSV_TEXT,
+    # JSON Lines under .json, as Spark's DataFrame.write.json names it, and a document
+    "part-00000.json": "".join(json.dumps(r) + "\n" for r in PARSED),
+    "export.json": json.dumps(PARSED, indent=2),
 }
 
 
@@ -200,6 +205,12 @@ def test_redact_writes_the_scans_copies(runs: dict[str, Any]) -> None:
     columns = [c for c in people[0] if c != "is_pii"]
     assert out[0] == columns
     assert out[1:] == [["" if r[c] is None else r[c] for c in columns] for r in people]
+    spark_part = _rows(copies["part-00000.json"]["redacted_uri"])
+    assert [r["line"] for r in spark_part] == redacted["part-00000.json"].splitlines()
+    assert copies["part-00000.json"]["format"] == "jsonl"
+    document = _rows(copies["export.json"]["redacted_uri"])
+    assert [json.loads(r["record"]) for r in document] == json.loads(redacted["export.json"])
+    assert len(document) == len(PARSED)
 
 
 def test_redact_records_gives_the_scans_jsonl_records(runs: dict[str, Any]) -> None:

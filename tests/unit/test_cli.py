@@ -451,3 +451,57 @@ def test_when_a_customer_export_has_human_column_names_then_each_pii_column_is_f
         ("Address Line 2", "STREET_ADDRESS"): 2,
         ("UPI", "IN_UPI_ID"): 1,
     }  # and nothing in Order ID, City, State, Pincode, Amount or Payment Mode
+
+
+def test_when_a_json_file_holds_json_lines_then_it_is_read_as_json_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What Spark's DataFrame.write.json writes: JSON Lines under a .json name.
+    path = tmp_path / "part-00000.json"
+    path.write_text(
+        json.dumps({"customer_name": NAME, "phone": PHONE})
+        + "\n"
+        + json.dumps({"email": EMAIL})
+        + "\n"
+    )
+    found, red = tmp_path / "f.jsonl", tmp_path / "r.json"
+    assert run(["detect", str(path), "-o", str(found)], capsys)[0] == 0
+    rows = findings(found)
+    got = {(r["record_index"], r["field_path"], r["entity_type"]) for r in rows}
+    assert got == {
+        (0, "$.customer_name", "PERSON"),
+        (0, "$.phone", "PHONE_NUMBER"),
+        (1, "$.email", "EMAIL_ADDRESS"),
+    }
+    assert {r["line_number"] for r in rows} == {1, 2}
+    run(["redact", str(path), "-o", str(red)], capsys)
+    records = [json.loads(line) for line in red.read_text().splitlines()]
+    assert len(records) == 2 and records[0]["phone"] != PHONE and PHONE not in red.read_text()
+
+
+def test_when_a_json_document_is_detected_then_records_are_its_array_elements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "export.json"
+    doc = [{"customer": {"name": NAME, "phone": PHONE}}, {"note": "ok"}, {"email": EMAIL}]
+    path.write_text(json.dumps(doc, indent=2))
+    found, red = tmp_path / "f.jsonl", tmp_path / "r.json"
+    assert run(["detect", str(path), "-o", str(found)], capsys)[0] == 0
+    got = {(r["record_index"], r["field_path"], r["line_number"]) for r in findings(found)}
+    want = {(0, "$.customer.name", None), (0, "$.customer.phone", None), (2, "$.email", None)}
+    assert got == want
+    run(["redact", str(path), "-o", str(red)], capsys)
+    out = json.loads(red.read_text())  # still one JSON document, an array of 3 records
+    assert len(out) == 3 and out[1] == {"note": "ok"}
+    assert NAME not in red.read_text() and PHONE not in red.read_text()
+    assert EMAIL not in red.read_text()
+
+
+def test_when_a_json_document_is_broken_then_it_is_redacted_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('[{"phone": "' + PHONE + '",\n  "x": }\n')
+    red = tmp_path / "r.json"
+    assert run(["redact", str(path), "-o", str(red)], capsys)[0] == 0
+    assert PHONE not in red.read_text() and red.read_text().startswith('[{"phone": "')

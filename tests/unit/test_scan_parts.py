@@ -13,7 +13,13 @@ import pyarrow as pa
 import pytest
 
 from jobs.commit import line_offsets, redacted_uri
-from jobs.formats import binary_reason, compression_of, from_name, sniff_format
+from jobs.formats import (
+    binary_reason,
+    compression_of,
+    content_format,
+    from_name,
+    sniff_format,
+)
 from jobs.nested import from_text, leaves, rebuild
 from jobs.plan import ObjectEntry, Unit, assign, describe, partition_count, plan_units
 from jobs.readers import CUT_LINE, CorruptInput, line_blocks, valid_utf8
@@ -49,6 +55,25 @@ def test_content_sniffing() -> None:
     assert sniff_format(b'{"a": 1, broken\n') == "json"
     assert sniff_format(b'[{"a": 1}]') == "json"
     assert sniff_format(b"2026-01-01 INFO a=1, b=2\n") == "text"
+    # .json is JSON Lines when it holds JSON Lines (Spark's DataFrame.write.json)
+    assert content_format("json", b'{"a": 1}\n{"a": 2}\n') == "jsonl"
+    assert content_format("json", b'[{"a": 1},\n {"a": 2}]') == "json"
+    assert content_format("json", b'{\n  "a": 1\n}') == "json"
+    assert content_format(None, b'{"a": 1}\n') == "jsonl"
+    assert content_format("text", b'{"a": 1}\n') == "text"  # the name wins otherwise
+
+
+def test_a_large_json_file_is_split_only_when_it_holds_json_lines() -> None:
+    objects = [_entry("file:///l/lines.json", 250), _entry("file:///l/doc.json", 250)]
+    heads = {"lines.json": b'{"a": 1}\n{"a": 2}\n', "doc.json": b'[\n{"a": 1},\n'}
+    units, _ = plan_units(
+        objects,
+        unit_bytes=100,
+        row_groups=lambda uri: [],
+        head=lambda uri, n: heads[uri.rsplit("/", 1)[1]][:n],
+    )
+    by_name = [(u.uri.rsplit("/", 1)[1], u.fmt, u.parts) for u in units]
+    assert by_name == [("lines.json", "jsonl", 3)] * 3 + [("doc.json", "json", 1)]
 
 
 def test_line_blocks_partition_every_line_exactly_once() -> None:
