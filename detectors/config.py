@@ -13,10 +13,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from detectors.builtin import builtin_detectors
 from detectors.checksums import luhn_valid, verhoeff_valid
 from detectors.engine import Engine
 from detectors.errors import ConfigError
-from detectors.registry import Detector, Registry, Trigger, builtin_detectors, detector
+from detectors.registry import Detector, Registry, Trigger, detector
 
 # The engines every entry point can run (``--engine``): the compiled core, the default, and
 # the pure-Python reference it is held to (for debugging a difference between the two).

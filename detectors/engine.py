@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from detectors import urlencoded
+from detectors.builtin import builtin_detectors
 from detectors.columns import joined_buffer
 from detectors.context import field_matches, key_before, normalize_field, window_before
 from detectors.overlaps import merged_ranges, resolve
-from detectors.registry import Detector, Trigger, builtin_detectors
+from detectors.registry import Detector, Trigger
 from detectors.scanner import TriggerScanner
 from detectors.spans import Span
 

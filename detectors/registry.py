@@ -149,18 +149,3 @@ class Registry:
     @property
     def entity_types(self) -> set[str]:
         return {d.entity_type for d in self._detectors.values()}
-
-
-def builtin_detectors() -> list[Detector]:
-    """Every built-in detector, in registration order."""
-    from detectors.builtin import generic, india, network, payment, people, phones, secrets
-
-    return [
-        *phones.DETECTORS,
-        *generic.DETECTORS,
-        *payment.DETECTORS,
-        *network.DETECTORS,
-        *india.DETECTORS,
-        *secrets.DETECTORS,
-        *people.DETECTORS,
-    ]

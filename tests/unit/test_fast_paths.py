@@ -14,13 +14,13 @@ from itertools import islice
 
 import pytest
 
+from detectors.builtin import builtin_detectors
 from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.normalize import normalize
 from detectors.operators import FULLY_MASKED_ENTITIES, SECRET_ENTITIES, mask, preview
 from detectors.overlaps import resolve
 from detectors.policy import Policy
-from detectors.registry import builtin_detectors
 from detectors.spans import Span
 
 KEYS = KeyRing(fingerprint_key=b"f" * 32, token_key=b"t" * 32)

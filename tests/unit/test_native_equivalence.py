@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from detectors.builtin import builtin_detectors
 from detectors.engine import Engine, StreamState
 from detectors.native import NativeEngine
-from detectors.registry import builtin_detectors
 
 
 def _luhn_digit(body: str) -> str:
