@@ -217,7 +217,7 @@ class ScanLock:
             if code in ("NotImplemented", "501"):  # no conditional writes on this store
                 self._take_verified()
                 return
-            raise storage._error(exc, loc, self.s3, "destination") from None
+            raise storage.storage_error(exc, loc, self.s3, "destination") from None
         if held is not None:
             self._took_over(held)
 
@@ -243,7 +243,7 @@ class ScanLock:
             except Exception as exc:
                 if _s3_code(exc) in ("NoSuchKey", "404", "NotFound"):
                     return None
-                raise storage._error(exc, loc, self.s3, "object") from None
+                raise storage.storage_error(exc, loc, self.s3, "object") from None
         if not storage.exists(self.uri, self.s3):
             return None
         try:
@@ -277,7 +277,7 @@ class ScanLock:
                 if code in ("PreconditionFailed", "412", "NoSuchKey", "404", "NotFound"):
                     return  # replaced or gone since our read: not ours to delete
                 if code not in ("NotImplemented", "501"):
-                    raise storage._error(exc, loc, self.s3, "object") from None
+                    raise storage.storage_error(exc, loc, self.s3, "object") from None
         # No conditional delete: re-read immediately before deleting (the window is small).
         current = self._read()
         if current is not None and current.owner == self.owner:

@@ -324,7 +324,7 @@ def test_when_hdfs_or_another_filesystem_is_crawled_then_bookkeeping_is_reported
     _tree(tmp_path, LOCAL_TREE)
     (tmp_path / "app" / "_empty").mkdir()  # a hidden directory with nothing in it
     base = f"file://{tmp_path}/app/"
-    listed = storage._crawl_fs(parse_uri(str(tmp_path / "app")), S3Settings())
+    listed = storage.crawl_fs(parse_uri(str(tmp_path / "app")), S3Settings())
     fs_found = [info for _, info in listed]
     walked = crawl([str(tmp_path / "app")], S3Settings())
     assert sorted(_data(fs_found, base)) == _data(walked, base)
@@ -623,7 +623,7 @@ def test_when_the_s3_endpoint_is_unreachable_then_the_error_names_the_endpoint(
 
 def test_when_s3_denies_access_then_the_error_names_uri_and_code() -> None:
     denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "x"}}, "ListObjectsV2")
-    err = storage._error(denied, parse_uri("s3a://bkt/k"), S3Settings(), "source")
+    err = storage.storage_error(denied, parse_uri("s3a://bkt/k"), S3Settings(), "source")
     assert str(err) == "access denied: s3://bkt/k (AccessDenied)"
     assert err.reason == "access denied: AccessDenied"
 
@@ -710,8 +710,8 @@ def test_when_writing_through_a_pyarrow_filesystem_then_the_rename_replaces_the_
     """The HDFS write path (temporary name, delete, rename), exercised on a local disk."""
     fs = pafs.LocalFileSystem()
     target = f"{tmp_path}/h/out/x.bin"
-    storage._write_fs_atomic(fs, target, lambda out: out.write(b"first"))
-    storage._write_fs_atomic(fs, target, lambda out: out.write(b"second"))
+    storage.write_fs_atomic(fs, target, lambda out: out.write(b"first"))
+    storage.write_fs_atomic(fs, target, lambda out: out.write(b"second"))
     assert Path(target).read_bytes() == b"second"
     assert os.listdir(tmp_path / "h/out") == ["x.bin"]
 
