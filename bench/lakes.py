@@ -19,7 +19,9 @@ def lake_digest() -> str:
     """The lake generator's source and the versions of the data it draws on."""
     from importlib.metadata import version
 
-    h = hashlib.sha256((REPO / "jobs" / "sample_lake.py").read_bytes())
+    h = hashlib.sha256()
+    for path in sorted((REPO / "jobs" / "sample_lake").glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     for pkg in ("faker", "phonenumbers", "pyarrow"):
         h.update(f"{pkg}={version(pkg)};".encode())
     return h.hexdigest()[:16]

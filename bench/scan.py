@@ -983,7 +983,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "machine": machine_info(),
         "code": code,
-        "sample_lake_commit": git("log", "-1", "--format=%h %s", "--", "jobs/sample_lake.py"),
+        "sample_lake_commit": git("log", "-1", "--format=%h %s", "--", "jobs/sample_lake"),
         "units": "MB = 10^6 bytes; MiB = 2^20 bytes; MB/s on decompressed bytes unless named",
         "targets": {"mb_per_s_per_core": TARGET_MB_S_PER_CORE, "speedup_local2": TARGET_SPEEDUP},
     }

@@ -1,4 +1,4 @@
-"""The sample lake generator (jobs/sample_lake.py) writes a deterministic, realistic lake of
+"""The sample lake generator (jobs/sample_lake/) writes a deterministic, realistic lake of
 every supported format, and its truth file lists values that really are where it says."""
 
 from __future__ import annotations
