@@ -40,7 +40,7 @@ from detectors.operators import (
     operator_for,
     replace,
 )
-from detectors.records import RecordRules
+from detectors.recordrules import RecordRules
 from detectors.spans import Span
 
 logger = logging.getLogger(__name__)

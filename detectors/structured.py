@@ -25,7 +25,9 @@ from detectors.spans import Span
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _label(engine: Engine, key: str, spans: list[Span]) -> str:
+def key_label(engine: Engine, key: str, spans: list[Span]) -> str:
+    """A key as a JSON path step: as it is when it is an identifier, else quoted with its
+    PII spans masked (a key may hold an e-mail: a path must never repeat it)."""
     if _PLAIN_KEY.match(key):
         return key
     for s in reversed(spans):
@@ -46,7 +48,9 @@ def _walk(
             k = str(k)
             key_spans = engine.scan_text(k) if not _PLAIN_KEY.match(k) else []
             member = (
-                f"{path}.{k}" if _PLAIN_KEY.match(k) else f"{path}[{_label(engine, k, key_spans)}]"
+                f"{path}.{k}"
+                if _PLAIN_KEY.match(k)
+                else f"{path}[{key_label(engine, k, key_spans)}]"
             )
             if key_spans:
                 yield member, k, key_spans

@@ -29,7 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.records import RecordRules, process_json_text, process_record, process_row
+from detectors.recordrules import RecordRules
+from detectors.records import process_json_text, process_record, process_row
 from detectors.spans import Span
 
 if TYPE_CHECKING:

@@ -42,7 +42,8 @@ from detectors.engine import Engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
-from detectors.records import RecordRules, process_json_text, rules_of
+from detectors.recordrules import RecordRules
+from detectors.records import process_json_text, rules_of
 from jobs import storage
 
 log = logging.getLogger("piisweep.records")

@@ -14,14 +14,15 @@ from detectors.errors import ConfigError
 from detectors.keys import KeyRing
 from detectors.operators import apply_action, mask, replace
 from detectors.policy import Policy
+from detectors.recordrules import RecordRules
 from detectors.records import (
-    RecordRules,
     Unrepairable,
     process_json_text,
     process_record,
     process_row,
     redact_record_with_rules,
     repair_json,
+    scan_fields,
 )
 from detectors.spans import Span
 from detectors.structured import redact_record, scan_record
@@ -389,7 +390,7 @@ def test_when_judge_given_scan_record_output_then_verdict_indexes_its_spans(engi
     assert verdict.keep == verdict.redact == {(0, 0), (1, 0)}
     assert [s.entity_type for s in verdict.to_redact(0)] == ["PERSON"]
     # scan() adds the fields the rules read although the engine found nothing there
-    assert [p for p, _, _ in rules.scan(engine, record)] == ["$.name", "$.email", "$.city"]
+    assert [p for p, _, _ in scan_fields(rules, engine, record)] == ["$.name", "$.email", "$.city"]
     alone = rules.judge(scan_record(engine, {"email": "john@gmail.com"}))
     assert not alone.is_pii and not alone.redact
 
