@@ -147,10 +147,8 @@ struct Trigger {
 }
 
 /// A group of triggers searched in windows with one automaton.
+/// A group of triggers whose anchor occurrences are widened by one reach.
 struct Windowed {
-    dfa: DFA,
-    /// Detector id of each of the automaton's patterns.
-    ids: Vec<u32>,
     /// Trigger indexes in this group.
     members: Vec<usize>,
     reach: Reach,
@@ -167,17 +165,66 @@ pub struct AnchoredScanner {
     /// Windowed groups, one per (detector, reach kind), and the group of each trigger.
     windowed: Vec<Windowed>,
     group_of: Vec<Option<usize>>,
+    /// Every windowed trigger in one automaton, searched once over the union of all
+    /// groups' windows: on dense text (a digit run every few dozen bytes) the windows of
+    /// ten digit-anchored groups each cover most of the buffer, and one pass over their
+    /// union costs a tenth of a pass per group.
+    inner: Option<(DFA, Vec<u32>)>,
+    /// Byte classes of the byte-class pass: DIGIT, ANCHOR.
+    classes: [u8; 256],
+    /// How far windows reach around each anchor byte, and around a digit run of each
+    /// length (the last entry for longer runs): the widest reach of the groups anchored
+    /// there, as every group's windows go into one union.
+    byte_reach: Vec<Widen>,
+    digit_reach: Vec<Widen>,
     /// Triggers without an anchor, run over the whole buffer.
     whole: Option<(DFA, Vec<u32>)>,
-    /// Smallest digit run any digit-anchored trigger needs (usize::MAX: none).
-    min_digits: usize,
 }
 
 /// The scratch state of the anchored scanner's automata.
 pub struct AnchoredCaches {
     anchored: Cache,
-    windowed: Vec<Cache>,
+    inner: Option<Cache>,
     whole: Option<Cache>,
+}
+
+/// A window's reach: bytes either side, or the whole line when `line`; None: no window.
+type Widen = Option<(usize, bool)>;
+
+fn wider(a: Widen, r: Reach) -> Widen {
+    let (b, l) = a.unwrap_or((0, false));
+    Some(match r {
+        Reach::Bytes(n) => (b.max(n), l),
+        Reach::Line => (b, true),
+    })
+}
+
+/// Adds a window, joined to the last one when they overlap: the byte-class pass finds
+/// millions of anchors on dense text, mostly in order, and sorting them all costs more than
+/// the pass.
+fn push(windows: &mut Vec<(usize, usize)>, w: (usize, usize)) {
+    match windows.last_mut() {
+        Some(last) if w.0 <= last.1 && last.0 <= w.1 => *last = (last.0.min(w.0), last.1.max(w.1)),
+        _ => windows.push(w),
+    }
+}
+
+/// The window around the anchor occurrence `s..e`.
+fn widen(data: &[u8], s: usize, e: usize, w: (usize, bool)) -> (usize, usize) {
+    let (mut lo, mut hi) = (s.saturating_sub(w.0), e.saturating_add(w.0).min(data.len()));
+    if w.1 {
+        lo = lo.min(memchr::memrchr(b'\n', &data[..s]).map_or(0, |p| p + 1));
+        hi = hi.max(memchr::memchr(b'\n', &data[e..]).map_or(data.len(), |p| e + p));
+    }
+    (lo, hi)
+}
+
+const DIGIT: u8 = 1;
+const ANCHOR: u8 = 2;
+
+/// A trigger anchored on literals of one byte each: found by the byte-class pass.
+fn byte_anchored(t: &Trigger) -> bool {
+    matches!(&t.anchor, Anchor::Inner(l) if l.iter().all(|x| x.len() == 1))
 }
 
 fn pattern(rx: &str, caseless: bool) -> String {
@@ -229,10 +276,14 @@ impl AnchoredScanner {
                 None if !can_match_newline(&hir) => Reach::Line,
                 None => Reach::Bytes(usize::MAX),
             };
-            let anchor = if reach == Reach::Bytes(usize::MAX) {
-                Anchor::Whole
-            } else {
-                choose_anchor(&hir, *caseless)
+            let anchor = match reach {
+                Reach::Bytes(usize::MAX) => Anchor::Whole,
+                // A one-byte prefix (`+`) is windowed like an inner byte: every match
+                // contains it, and the byte-class pass finds it cheaply.
+                _ => match choose_anchor(&hir, *caseless) {
+                    Anchor::Prefix(l) if l.iter().all(|x| x.len() == 1) => Anchor::Inner(l),
+                    a => a,
+                },
             };
             infos.push(Trigger {
                 id: *id,
@@ -265,8 +316,39 @@ impl AnchoredScanner {
                 group_of[i] = Some(g);
             }
         }
+        // Groups anchored on each single byte (`@`, `.`, `:`): found by the byte-class pass
+        // with the digit runs, not by the literal automata, where one-byte literals match
+        // millions of times and switch off their prefilters.
+        let mut byte_groups: Vec<Vec<usize>> = vec![Vec::new(); 256];
+        let mut classes = [0u8; 256];
+        for (i, t) in infos.iter().enumerate() {
+            if let (true, Some(g), Anchor::Inner(l)) = (byte_anchored(t), group_of[i], &t.anchor) {
+                for x in l {
+                    let b = x[0];
+                    let mut bytes = vec![b];
+                    if t.caseless && b.is_ascii_alphabetic() {
+                        bytes = vec![b.to_ascii_lowercase(), b.to_ascii_uppercase()];
+                    }
+                    for b in bytes {
+                        classes[b as usize] |= ANCHOR;
+                        if !byte_groups[b as usize].contains(&g) {
+                            byte_groups[b as usize].push(g);
+                        }
+                    }
+                }
+            }
+        }
+        let inner_idx: Vec<usize> = members.iter().flatten().copied().collect();
+        let inner = if inner_idx.is_empty() {
+            None
+        } else {
+            let pats: Vec<String> = inner_idx.iter().map(|&i| patterns[i].clone()).collect();
+            Some((
+                build_dfa(&pats, false)?,
+                inner_idx.iter().map(|&i| infos[i].id).collect(),
+            ))
+        };
         for (g, m) in members.into_iter().enumerate() {
-            let pats: Vec<String> = m.iter().map(|&i| patterns[i].clone()).collect();
             let reach = if keys[g].1 {
                 Reach::Line
             } else {
@@ -280,12 +362,7 @@ impl AnchoredScanner {
                         .unwrap_or(0),
                 )
             };
-            windowed.push(Windowed {
-                dfa: build_dfa(&pats, false)?,
-                ids: m.iter().map(|&i| infos[i].id).collect(),
-                members: m,
-                reach,
-            });
+            windowed.push(Windowed { members: m, reach });
         }
         let whole_idx: Vec<usize> = (0..infos.len())
             .filter(|&i| infos[i].anchor == Anchor::Whole)
@@ -310,6 +387,38 @@ impl AnchoredScanner {
             })
             .min()
             .unwrap_or(usize::MAX);
+        if min_digits != usize::MAX {
+            for b in b'0'..=b'9' {
+                classes[b as usize] |= DIGIT;
+            }
+        }
+        let byte_reach: Vec<Widen> = byte_groups
+            .iter()
+            .map(|gs| gs.iter().fold(None, |a, &g| wider(a, windowed[g].reach)))
+            .collect();
+        let most = infos
+            .iter()
+            .filter_map(|t| match t.anchor {
+                Anchor::Digits(k) => Some(k),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let digit_reach: Vec<Widen> = (0..=most)
+            .map(|run| {
+                windowed.iter().fold(None, |a, w| {
+                    let wants = w
+                        .members
+                        .iter()
+                        .any(|&t| matches!(infos[t].anchor, Anchor::Digits(k) if k <= run));
+                    if wants {
+                        wider(a, w.reach)
+                    } else {
+                        a
+                    }
+                })
+            })
+            .collect();
         Ok(AnchoredScanner {
             triggers: infos,
             anchored,
@@ -317,15 +426,18 @@ impl AnchoredScanner {
             caseless_ac,
             windowed,
             group_of,
+            inner,
+            classes,
+            byte_reach,
+            digit_reach,
             whole,
-            min_digits,
         })
     }
 
     pub fn cache(&self) -> AnchoredCaches {
         AnchoredCaches {
             anchored: self.anchored.create_cache(),
-            windowed: self.windowed.iter().map(|w| w.dfa.create_cache()).collect(),
+            inner: self.inner.as_ref().map(|(d, _)| d.create_cache()),
             whole: self.whole.as_ref().map(|(d, _)| d.create_cache()),
         }
     }
@@ -333,7 +445,7 @@ impl AnchoredScanner {
     /// All hits in `data`, ordered by end offset, then detector; one per (detector, end).
     pub fn scan(&self, caches: &mut AnchoredCaches, data: &[u8], out: &mut Vec<Hit>) {
         let start = out.len();
-        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.windowed.len()];
+        let mut windows: Vec<(usize, usize)> = Vec::new();
         let mut anchored_at: Vec<(usize, usize)> = Vec::new(); // (position, trigger)
         for (ac, caseless) in [(&self.exact_ac, false), (&self.caseless_ac, true)] {
             let Some((ac, owners)) = ac else { continue };
@@ -342,14 +454,17 @@ impl AnchoredScanner {
                     debug_assert_eq!(self.triggers[t].caseless, caseless);
                     match self.group_of[t] {
                         None => anchored_at.push((m.start(), t)),
-                        Some(g) => windows[g].push((m.start(), m.end())),
+                        Some(g) => windows.push(widen(
+                            data,
+                            m.start(),
+                            m.end(),
+                            wider(None, self.windowed[g].reach).unwrap_or_default(),
+                        )),
                     }
                 }
             }
         }
-        if self.min_digits != usize::MAX {
-            self.digit_windows(data, &mut windows);
-        }
+        self.byte_windows(data, &mut windows);
         anchored_at.sort_unstable();
         anchored_at.dedup();
         for &(p, t) in &anchored_at {
@@ -371,13 +486,11 @@ impl AnchoredScanner {
                 }
             }
         }
-        for (g, ws) in windows.iter_mut().enumerate() {
-            if ws.is_empty() {
-                continue;
-            }
-            let w = &self.windowed[g];
-            for (lo, hi) in merge(ws, w.reach, data) {
-                search_all(&w.dfa, &mut caches.windowed[g], data, lo, hi, &w.ids, out);
+        if let (Some((dfa, ids)), Some(cache)) = (&self.inner, caches.inner.as_mut()) {
+            // Each group's windows hold every match of its triggers; their union holds
+            // them all, and whatever else the automaton finds in it is a real match too.
+            for (lo, hi) in merge(&mut windows, Reach::Bytes(0), data) {
+                search_all(dfa, cache, data, lo, hi, ids, out);
             }
         }
         if let (Some((dfa, ids)), Some(cache)) = (&self.whole, caches.whole.as_mut()) {
@@ -395,31 +508,37 @@ impl AnchoredScanner {
         out.truncate(n);
     }
 
-    /// Windows around runs of digits long enough for some digit-anchored trigger.
-    fn digit_windows(&self, data: &[u8], windows: &mut [Vec<(usize, usize)>]) {
+    /// The byte-class pass: windows around runs of digits long enough for some
+    /// digit-anchored trigger, and around each anchor byte, widened by their reach.
+    fn byte_windows(&self, data: &[u8], windows: &mut Vec<(usize, usize)>) {
+        let classes = &self.classes;
         let mut i = 0;
         let n = data.len();
         while i < n {
-            if !data[i].is_ascii_digit() {
+            let c = classes[data[i] as usize];
+            if c == 0 {
+                i += 1;
+                continue;
+            }
+            if c & DIGIT == 0 {
+                if let Some(w) = self.byte_reach[data[i] as usize] {
+                    push(windows, widen(data, i, i + 1, w));
+                }
                 i += 1;
                 continue;
             }
             let s = i;
             while i < n && data[i].is_ascii_digit() {
+                if classes[data[i] as usize] & ANCHOR != 0 {
+                    if let Some(w) = self.byte_reach[data[i] as usize] {
+                        push(windows, widen(data, i, i + 1, w));
+                    }
+                }
                 i += 1;
             }
-            let run = i - s;
-            if run < self.min_digits {
-                continue;
-            }
-            for (g, w) in self.windowed.iter().enumerate() {
-                let wants = w
-                    .members
-                    .iter()
-                    .any(|&t| matches!(self.triggers[t].anchor, Anchor::Digits(k) if k <= run));
-                if wants {
-                    windows[g].push((s, i));
-                }
+            let run = (i - s).min(self.digit_reach.len().saturating_sub(1));
+            if let Some(Some(w)) = self.digit_reach.get(run) {
+                push(windows, widen(data, s, i, *w));
             }
         }
     }
@@ -480,7 +599,7 @@ fn literal_automaton(
     let mut owners: Vec<Vec<usize>> = Vec::new();
     let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
     for (t, info) in infos.iter().enumerate() {
-        if info.caseless != caseless {
+        if info.caseless != caseless || byte_anchored(info) {
             continue;
         }
         let lits = match &info.anchor {
@@ -834,6 +953,92 @@ mod tests {
         );
     }
 
+    /// The anchored scanner's hits against one automaton of all triggers run over the whole
+    /// buffer: the semantics the windows must not change.
+    fn one_pass(specs: &[(u32, String, bool)], data: &[u8]) -> Vec<Hit> {
+        let pats: Vec<String> = specs.iter().map(|(_, r, c)| pattern(r, *c)).collect();
+        let ids: Vec<u32> = specs.iter().map(|s| s.0).collect();
+        let one = build_dfa(&pats, false).unwrap();
+        let mut want = Vec::new();
+        search_all(
+            &one,
+            &mut one.create_cache(),
+            data,
+            0,
+            data.len(),
+            &ids,
+            &mut want,
+        );
+        want.sort_unstable_by_key(|h| (h.end, h.id));
+        want.dedup();
+        want
+    }
+
+    #[test]
+    fn when_bytes_are_adversarial_then_byte_class_windows_miss_nothing() {
+        let specs: Vec<(u32, String, bool)> = vec![
+            // A one-byte anchor that is also a digit, inside digit runs.
+            (0, r"\b[A-Z]{4}0[A-Z0-9]{6}\b".into(), false),
+            // A one-byte prefix, windowed like an inner byte.
+            (
+                1,
+                r"\+[1-9]\d{0,3}[ \-.(]{0,2}\d{1,4}[ \-.)]{0,2}\d{2,5}".into(),
+                false,
+            ),
+            (
+                2,
+                r"[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}".into(),
+                false,
+            ),
+            (
+                3,
+                r"[A-Za-z0-9._+\-]@[A-Za-z0-9\-]+\.[A-Za-z0-9.\-]*[A-Za-z]{2}".into(),
+                false,
+            ),
+            (
+                4,
+                r"(?:^|[^\w.+\-])[2-9]\d{3}[ \-]?\d{4}[ \-]?\d{4}(?:$|[^\w.\-])".into(),
+                false,
+            ),
+            (5, r"\b\d{3}-\d{2}-\d{4}\b".into(), false),
+            (6, r"(?:upi|vpa)[^\n]{0,40}@[A-Za-z]".into(), true),
+            (7, r"\bRahul[ +][A-Z]".into(), false),
+        ];
+        let t = AnchoredScanner::new(&specs).unwrap();
+        let mut data: Vec<u8> = Vec::new();
+        // Invalid UTF-8, long digit runs, overlapping shapes, anchors at both ends.
+        data.extend_from_slice(b"0ABCD0123456+91 98765 43210\xff\xfe@x.co ");
+        data.extend(std::iter::repeat_n(b'7', 5000));
+        data.extend_from_slice(b" 123-45-6789 aa:bb:cc:dd-ee 2345 6789 0123\n\x80UPI\xc3@A");
+        let alphabet = b"0123456789 -:.+@\nABCDEFaZ\xe0\x80\xff_=&";
+        let mut x: u64 = 42;
+        for _ in 0..200_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            data.push(alphabet[(x >> 33) as usize % alphabet.len()]);
+        }
+        data.extend_from_slice(b"Rahul Sharma ABCD0EFGHIJ +1 (555) 123-4567 0");
+        let mut got = Vec::new();
+        t.scan(&mut t.cache(), &data, &mut got);
+        let want = one_pass(&specs, &data);
+        let mut ids: Vec<u32> = want.iter().map(|h| h.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert!(
+            want.len() >= 100 && ids.len() >= 6,
+            "{} hits of {ids:?}",
+            want.len()
+        );
+        assert_eq!(got, want);
+        // Empty input, and input that is one digit run.
+        for d in [&b""[..], &[b'9'; 64][..]] {
+            let mut got = Vec::new();
+            t.scan(&mut t.cache(), d, &mut got);
+            assert_eq!(got, one_pass(&specs, d));
+        }
+    }
+
     #[test]
     fn when_hits_come_from_every_anchor_kind_then_same_as_one_pass() {
         let specs: Vec<(u32, String, bool)> = vec![
@@ -871,5 +1076,144 @@ mod tests {
         want.dedup();
         assert_eq!(got, want);
         assert!(got.len() >= 6);
+    }
+}
+
+/// Where the trigger pass's time goes on a real corpus, and whether the anchored scanner
+/// gives Hyperscan's hits there. Run by hand:
+/// `PIISWEEP_TRIGGERS=<file of python -m bench.trigger_dump>
+/// PIISWEEP_CORPUS=bench/data/corpus-50mb-42.log cargo test --release --lib profile_corpus
+/// -- --ignored --nocapture` (the corpus comes from `python -m bench.engine`).
+#[cfg(test)]
+mod profile {
+    use super::*;
+    use std::time::Instant;
+
+    fn load() -> Option<(Vec<(u32, String, bool)>, Vec<u8>)> {
+        let tpath = std::env::var("PIISWEEP_TRIGGERS").ok()?;
+        let cpath = std::env::var("PIISWEEP_CORPUS").ok()?;
+        let text = std::fs::read(tpath).ok()?;
+        let mut triggers = Vec::new();
+        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let mut it = line.splitn(3, |&b| b == b'\t');
+            let id: u32 = std::str::from_utf8(it.next()?).ok()?.parse().ok()?;
+            let c = it.next()? == b"1";
+            let rx = String::from_utf8(it.next()?.to_vec()).ok()?;
+            triggers.push((id, rx, c));
+        }
+        Some((triggers, std::fs::read(cpath).ok()?))
+    }
+
+    fn time<F: FnMut()>(mut f: F) -> f64 {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let t = Instant::now();
+            f();
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        best
+    }
+
+    #[test]
+    #[ignore]
+    fn profile_corpus() {
+        let Some((triggers, data)) = load() else {
+            eprintln!("set PIISWEEP_TRIGGERS and PIISWEEP_CORPUS");
+            return;
+        };
+        let mb = data.len() as f64 / 1e6;
+        let t = AnchoredScanner::new(&triggers).unwrap();
+        for (i, tr) in t.triggers.iter().enumerate() {
+            let a = match &tr.anchor {
+                Anchor::Prefix(l) => format!("prefix x{} min {}", l.len(), min_len(l)),
+                Anchor::Inner(l) => format!("inner x{} min {}", l.len(), min_len(l)),
+                Anchor::Digits(k) => format!("digits {k}"),
+                Anchor::Whole => "WHOLE".into(),
+            };
+            // One line per trigger but for the thousands of name pairs.
+            if i == 0 || t.triggers[i - 1].id != tr.id || !matches!(tr.anchor, Anchor::Prefix(_)) {
+                println!("trigger {i:4} detector {:2} {:?} {a}", tr.id, tr.reach);
+            }
+        }
+        let mut c = t.cache();
+        let mut got = Vec::new();
+        let s = time(|| {
+            got.clear();
+            t.scan(&mut c, &data, &mut got)
+        });
+        println!("anchored scanner: {:.1} MB/s, {} hits", mb / s, got.len());
+        for (name, ac) in [("exact", &t.exact_ac), ("caseless", &t.caseless_ac)] {
+            if let Some((ac, _)) = ac {
+                let mut n = 0;
+                let s = time(|| n = ac.find_overlapping_iter(&data).count());
+                println!(
+                    "  literals {name} ({} patterns): {:.1} MB/s, {n} occurrences",
+                    ac.patterns_len(),
+                    mb / s
+                );
+            }
+        }
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        let s = time(|| {
+            windows.clear();
+            t.byte_windows(&data, &mut windows)
+        });
+        println!(
+            "  byte-class pass: {:.1} MB/s, {} windows",
+            mb / s,
+            windows.len()
+        );
+        let union = merge(&mut windows, Reach::Bytes(0), &data);
+        let bytes: usize = union.iter().map(|(a, b)| b - a).sum();
+        println!("  union of windows: {:.1} MB", bytes as f64 / 1e6);
+        if let (Some((dfa, ids)), Some(cache)) = (&t.inner, c.inner.as_mut()) {
+            let mut hits = Vec::new();
+            let s = time(|| {
+                hits.clear();
+                for &(lo, hi) in &union {
+                    search_all(dfa, cache, &data, lo, hi, ids, &mut hits);
+                }
+            });
+            println!(
+                "  windowed triggers in one automaton: {:.3} s, {} hits",
+                s,
+                hits.len()
+            );
+        }
+        #[cfg(feature = "hyperscan")]
+        {
+            let db = crate::hs::Database::new(&triggers).unwrap();
+            let mut sc = db.scratch().unwrap();
+            let mut want = Vec::new();
+            let s = time(|| {
+                want.clear();
+                db.scan(&mut sc, &data, &mut want).unwrap()
+            });
+            println!("hyperscan: {:.1} MB/s, {} hits", mb / s, want.len());
+            let mut ids: Vec<u32> = triggers.iter().map(|t| t.0).collect();
+            ids.dedup();
+            for id in ids {
+                let sub: Vec<_> = triggers.iter().filter(|t| t.0 == id).cloned().collect();
+                let db = crate::hs::Database::new(&sub).unwrap();
+                let mut sc = db.scratch().unwrap();
+                let mut out = Vec::new();
+                let s = time(|| {
+                    out.clear();
+                    db.scan(&mut sc, &data, &mut out).unwrap()
+                });
+                println!(
+                    "  detector {id:2} alone: {:.1} MB/s, {} hits",
+                    mb / s,
+                    out.len()
+                );
+            }
+            want.sort_unstable_by_key(|h| (h.end, h.id));
+            want.dedup();
+            assert_eq!(got.len(), want.len());
+            assert!(
+                got == want,
+                "the anchored scanner's hits differ from Hyperscan's"
+            );
+        }
     }
 }
