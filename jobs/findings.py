@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from detectors.keys import KeyRing
@@ -104,6 +106,57 @@ def digests(
             fps[i] = fingerprint(entities[i], values[i], key)
             previews[i] = preview(values[i], entities[i])
     return fps, previews  # type: ignore[return-value]
+
+
+def jsonl_rows(
+    source_uri: str,
+    heads: Sequence[tuple[int | None, int | None, str | None, Span, str]],
+    fingerprints: Sequence[str],
+    previews: Sequence[str],
+) -> str:
+    """Findings rows as JSON Lines, one string for a whole batch: the text
+    ``json.JSONEncoder(ensure_ascii=False)`` gives for each row's dict (``COLUMNS`` in
+    order), built from one template per batch. ``heads`` are (line_number, record_index,
+    field_path, span, action); ``fingerprints`` are hex. A dict and an encoder call per
+    row cost about as much as finding the value; the tests hold both forms to one text.
+    """
+    enc = encode_basestring
+    words: dict[str, str] = {}  # entity types, detectors, actions: a handful per batch
+    scores: dict[float, str] = {}
+    lead = '{"source_uri": ' + enc(source_uri) + ', "line_number": '
+    out = []
+    for (line, record, path, span, action), fp, pv in zip(
+        heads, fingerprints, previews, strict=True
+    ):
+        entity, detector, score = span.entity_type, span.detector, span.score
+        e = words.get(entity) or words.setdefault(entity, enc(entity))
+        d = words.get(detector) or words.setdefault(detector, enc(detector))
+        a = words.get(action) or words.setdefault(action, enc(action))
+        sc = scores.get(score) if type(score) is float else None
+        if sc is None:
+            sc = _json_scalar(score)
+            if type(score) is float:
+                scores[score] = sc
+        out.append(
+            f'{lead}{_json_scalar(line)}, "record_index": {_json_scalar(record)}, '
+            f'"field_path": {"null" if path is None else enc(path)}, '
+            f'"char_start": {span.start}, "char_end": {span.end}, "entity_type": {e}, '
+            f'"detector": {d}, "score": {sc}, "action": {a}, "fingerprint": {enc(fp)}, '
+            f'"preview": {enc(pv)}}}\n'
+        )
+    return "".join(out)
+
+
+def _json_scalar(value: Any) -> str:
+    """A number or None as the JSON encoder writes it (an int without a float's ``.0``)."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    return _encode(value)  # type: ignore[no-any-return]
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def rows_table(rows: Sequence[tuple[Any, ...]], schema: Any) -> Any:
