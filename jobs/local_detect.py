@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import numpy as np
+
 from detectors.engine import Engine, StreamState
 from detectors.keys import KeyRing
 from detectors.policy import Policy
@@ -151,11 +153,19 @@ def _redact_chunk(chunk: bytes, jsonl: bool, shared: Shared, state: StreamState)
     changed = scan_line_block(chunk, state, jsonl, shared).changed
     if not changed:
         return chunk
-    lines = chunk.split(b"\n")
-    for li, new in changed.items():
-        cr = b"\r" if lines[li].endswith(b"\r") else b""
-        lines[li] = new.encode("utf-8", "surrogateescape") + cr
-    return b"\n".join(lines)
+    # Only the changed lines are cut out: splitting an 8 MB chunk into its lines and
+    # joining them again cost more than redacting the few that change.
+    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10).tolist()
+    pieces = []
+    cursor = 0
+    for li in sorted(changed):
+        start = ends[li - 1] + 1 if li else 0
+        end = ends[li] if li < len(ends) else len(chunk)
+        cr = b"\r" if chunk[start:end].endswith(b"\r") else b""
+        pieces += (chunk[cursor:start], changed[li].encode("utf-8", "surrogateescape"), cr)
+        cursor = end
+    pieces.append(chunk[cursor:])
+    return b"".join(pieces)
 
 
 def _redact_csv(stream: BinaryIO, out: BinaryIO, delimiter: str, ctx: Context) -> None:

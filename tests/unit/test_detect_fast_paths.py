@@ -264,3 +264,33 @@ def test_detect_rows_equal_the_reference(which: int, source: str) -> None:
     got = "".join(text for _, text in local_detect.detect(io.BytesIO(data), fmt, ctx))
     assert got == _reference_detect(data, fmt, ctx)
     assert got  # the inputs hold findings: an empty comparison proves nothing
+
+
+# ------------------------------------------------------------------ redact splicing
+def _reference_redact_chunk(chunk: bytes, changed: dict[int, str]) -> bytes:
+    """The split-and-join version the splice replaced."""
+    lines = chunk.split(b"\n")
+    for li, new in changed.items():
+        cr = b"\r" if lines[li].endswith(b"\r") else b""
+        lines[li] = new.encode("utf-8", "surrogateescape") + cr
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n"])
+def test_redacted_chunk_equals_split_and_join(ending: bytes) -> None:
+    chunk = (
+        b"call 9876543210 now\r\n"
+        b"\xff\xfe undecodable, no PII\n"
+        b"\xe2\x98\x83 mobile 9123456789 and \xff\r\n"
+        b"\n"
+        b"mail ravi.kumar@example.com" + ending
+    )
+    policy = POLICIES[0]
+    ctx = local_detect.Context(load_engine(None), policy, KEYS, "stdin")
+    shared = ctx.shared()
+    from jobs.blocks import scan_line_block
+
+    changed = scan_line_block(chunk, None, False, shared).changed
+    assert set(changed) == {0, 2, 4}
+    got = local_detect._redact_chunk(chunk, False, shared, None)  # type: ignore[arg-type]
+    assert got == _reference_redact_chunk(chunk, changed)
