@@ -121,27 +121,31 @@ def jsonl_rows(
     row cost about as much as finding the value; the tests hold both forms to one text.
     """
     enc = encode_basestring
-    words: dict[str, str] = {}  # entity types, detectors, actions: a handful per batch
-    scores: dict[float, str] = {}
+    # The columns from entity_type to fingerprint's opening quote, per (entity, detector,
+    # score, action): a handful per batch. The score's type is in the key because 1 and
+    # 1.0 are equal keys but not the same JSON.
+    middles: dict[tuple[Any, ...], str] = {}
     lead = '{"source_uri": ' + enc(source_uri) + ', "line_number": '
     out = []
+    append = out.append
     for (line, record, path, span, action), fp, pv in zip(
         heads, fingerprints, previews, strict=True
     ):
-        entity, detector, score = span.entity_type, span.detector, span.score
-        e = words.get(entity) or words.setdefault(entity, enc(entity))
-        d = words.get(detector) or words.setdefault(detector, enc(detector))
-        a = words.get(action) or words.setdefault(action, enc(action))
-        sc = scores.get(score) if type(score) is float else None
-        if sc is None:
-            sc = _json_scalar(score)
-            if type(score) is float:
-                scores[score] = sc
-        out.append(
-            f'{lead}{_json_scalar(line)}, "record_index": {_json_scalar(record)}, '
+        score = span.score
+        key = (span.entity_type, span.detector, score.__class__, score, action)
+        middle = middles.get(key)
+        if middle is None:
+            middle = middles[key] = (
+                f'"entity_type": {enc(span.entity_type)}, "detector": {enc(span.detector)}, '
+                f'"score": {_json_scalar(score)}, "action": {enc(action)}, "fingerprint": '
+            )
+        if line.__class__ is not int:
+            line = _json_scalar(line)
+        record = record if record.__class__ is int else _json_scalar(record)
+        append(
+            f'{lead}{line}, "record_index": {record}, '
             f'"field_path": {"null" if path is None else enc(path)}, '
-            f'"char_start": {span.start}, "char_end": {span.end}, "entity_type": {e}, '
-            f'"detector": {d}, "score": {sc}, "action": {a}, "fingerprint": {enc(fp)}, '
+            f'"char_start": {span.start}, "char_end": {span.end}, {middle}{enc(fp)}, '
             f'"preview": {enc(pv)}}}\n'
         )
     return "".join(out)
