@@ -76,7 +76,7 @@ def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[list[
             yield [(base + f.row + 1, base + f.row, f) for f in judged.findings]
         else:
             yield [(base + f.row + 1, None, f) for f in judged.findings]
-        base += chunk.count(b"\n")
+        base += judged.n  # every chunk but the last ends with its newline
 
 
 def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[list[_Found]]:
