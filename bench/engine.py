@@ -142,6 +142,22 @@ def _timed_runs(call: Callable[[Path, Path], int], corpus: Path, findings: Path)
     }
 
 
+def time_redact(corpus: Path, engine: str = "native") -> dict[str, Any]:
+    """`piisweep redact` of the corpus to /dev/null, warm (detect's run imported and
+    compiled everything): the redacted copy is the scan's other output."""
+    from jobs.cli import main as cli_main
+
+    t0 = time.perf_counter()
+    rc = cli_main(["redact", str(corpus), "--output", os.devnull, "--engine", engine])
+    wall = time.perf_counter() - t0
+    size = corpus.stat().st_size
+    return {
+        "ok": rc == 0,
+        "wall_seconds": round(wall, 3),
+        "mb_per_s_wall": round(size / MB / wall, 3),
+    }
+
+
 def evaluate(corpus: Path, labels: list[Span], findings: list[Span]) -> dict[str, Any]:
     """Score, infer contexts of PERSON/STREET_ADDRESS false positives, build error hints."""
     prelim = scoring.match(labels, findings)
@@ -311,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
         print_quality(f"piisweep quality on the full corpus ({corpus_stats['mb']} MB)", ours_full)
         print_hints("top false positives", ours_full["false_positive_hints"])
         print_hints("top false negatives", ours_full["false_negative_hints"])
+        if not args.findings:
+            results["redact"] = time_redact(corpus, args.engine)
+            print(
+                f"piisweep redact: {results['redact']['wall_seconds']} s wall -> "
+                f"{results['redact']['mb_per_s_wall']} MB/s per core"
+            )
         if not args.skip_stages and not args.findings:
             results["stages"] = stages.breakdown(corpus, run.get("wall_seconds"), args.engine)
             stages.print_breakdown(results["stages"])

@@ -34,6 +34,7 @@ from detectors.errors import ConfigError, OperatorError
 from detectors.keys import KeyRing
 from detectors.operators import (
     ACTIONS,
+    FALLIBLE_ACTIONS,
     MASK_OPTIONS,
     REPLACE_OPTIONS,
     Operator,
@@ -351,6 +352,57 @@ class Policy:
         """
         if len(spans) == 1:
             return self._redact_one(text, spans[0], keys)
+        pieces: list[str] = []
+        applied: list[tuple[Span, str]] = []
+        cursor = 0
+        for group in self._groups(text, spans):
+            start, end = group[0].start, max(s.end for s in group)
+            if len(group) == 1:
+                new, action = self.replacement(text[start:end], group[0].entity_type, keys)
+            else:
+                top = max(group, key=lambda s: s.score)
+                new, action = self.replaced(text[start:end], top.entity_type), "replace"
+            pieces += (text[cursor:start], new)
+            applied += ((span, action) for span in group)
+            cursor = end
+        pieces.append(text[cursor:])
+        return "".join(pieces), applied
+
+    def span_actions(
+        self, text: str, spans: Sequence[Span], keys: KeyRing
+    ) -> list[tuple[Span, str]]:
+        """The actions of :meth:`redact_text_with_actions`, in its order, without building
+        the redacted text: what ``piisweep detect`` needs, since it never writes that text.
+
+        An action depends on the value only where its operator may refuse it (``generalize``
+        an unparseable date, ``tokenize`` a short value: the policy falls back to
+        ``replace``); only those operators still run here. Overlapping spans are
+        ``replace``, as there.
+        """
+        threshold = self.threshold
+        if len(spans) == 1:
+            span = spans[0]
+            if span.score < threshold:
+                return []
+            _check_fits(span, text)
+            return [(span, self._action_of(text, span, keys))]
+        applied: list[tuple[Span, str]] = []
+        for group in self._groups(text, spans):
+            if len(group) == 1:
+                applied.append((group[0], self._action_of(text, group[0], keys)))
+            else:
+                applied += ((span, "replace") for span in group)
+        return applied
+
+    def _action_of(self, text: str, span: Span, keys: KeyRing) -> str:
+        """The action :meth:`replacement` reports for ``span``'s value in ``text``."""
+        action = self._operator(span.entity_type)[0]
+        if action not in FALLIBLE_ACTIONS:
+            return action
+        return self.replacement(text[span.start : span.end], span.entity_type, keys)[1]
+
+    def _groups(self, text: str, spans: Sequence[Span]) -> list[list[Span]]:
+        """The spans at or above the threshold, by start, in runs of overlapping spans."""
         kept = sorted(
             (s for s in spans if s.score >= self.threshold), key=lambda s: (s.start, -s.end)
         )
@@ -364,21 +416,7 @@ class Policy:
             else:
                 groups.append([span])
                 group_end = span.end
-        pieces: list[str] = []
-        applied: list[tuple[Span, str]] = []
-        cursor = 0
-        for group in groups:
-            start, end = group[0].start, max(s.end for s in group)
-            if len(group) == 1:
-                new, action = self.replacement(text[start:end], group[0].entity_type, keys)
-            else:
-                top = max(group, key=lambda s: s.score)
-                new, action = self.replaced(text[start:end], top.entity_type), "replace"
-            pieces += (text[cursor:start], new)
-            applied += ((span, action) for span in group)
-            cursor = end
-        pieces.append(text[cursor:])
-        return "".join(pieces), applied
+        return groups
 
     def _redact_one(
         self, text: str, span: Span, keys: KeyRing

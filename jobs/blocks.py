@@ -129,9 +129,12 @@ def keyed_lines(lines: pa.Array, rules: RecordRules) -> list[int]:
     return np.flatnonzero(keyed.to_numpy(zero_copy_only=False)).tolist()  # type: ignore[no-any-return]
 
 
-def scan_line_block(block: bytes, state: StreamState | None, jsonl: bool, ctx: Shared) -> LineBlock:
+def scan_line_block(
+    block: bytes, state: StreamState | None, jsonl: bool, ctx: Shared, *, redact: bool = True
+) -> LineBlock:
     """Scan and judge one block of whole lines (CRLF or LF) of a text or JSON Lines
-    object; a caller that feeds one object in several blocks passes the same ``state``."""
+    object; a caller that feeds one object in several blocks passes the same ``state``.
+    ``redact`` False: see :func:`judge_lines`."""
     if b"\r" in block:
         block = block.replace(b"\r\n", b"\n")
     found = {li: (line, spans) for li, line, spans in ctx.engine.scan_lines(block, state)}
@@ -140,16 +143,25 @@ def scan_line_block(block: bytes, state: StreamState | None, jsonl: bool, ctx: S
         for li in keyed_lines(raw, ctx.rules):
             if li not in found:
                 found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
-    return judge_lines(found, line_count(block), jsonl, ctx)
+    return judge_lines(found, line_count(block), jsonl, ctx, redact=redact)
 
 
 def judge_lines(
-    found: Mapping[int, tuple[str, list[Span]]], n: int, jsonl: bool, ctx: Shared
+    found: Mapping[int, tuple[str, list[Span]]],
+    n: int,
+    jsonl: bool,
+    ctx: Shared,
+    *,
+    redact: bool = True,
 ) -> LineBlock:
     """Judge the lines of a block of ``n`` that need it (``found``: line -> (text, spans);
     a JSON Lines line with no span but a rule's key has no spans). A text line is redacted
     span by span; a JSON Lines line is a record (``process_json_text``: judged by the
-    record rules, repaired when the repair is unambiguous, else redacted as text)."""
+    record rules, repaired when the repair is unambiguous, else redacted as text).
+
+    ``redact`` False (``piisweep detect``, which writes findings only): text lines get
+    their findings and actions without their redacted text (``changed`` stays empty), the
+    replacements being most of a text line's cost (:meth:`Policy.span_actions`)."""
     engine, policy, keys, rules = ctx.engine, ctx.policy, ctx.keys, ctx.rules
     threshold = policy.threshold
     changed: dict[int, str] = {}
@@ -172,6 +184,10 @@ def judge_lines(
             )
             new = res.line
             pii[li] = res.is_pii
+        elif not redact:
+            applied = policy.span_actions(line, spans, keys)
+            findings += (Found(li, None, line, s, action) for s, action in applied)
+            continue
         else:
             new, applied = policy.redact_text_with_actions(line, spans, keys)
             findings += (

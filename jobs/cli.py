@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import json
 import logging
 import os
 import sys
@@ -25,7 +24,6 @@ from jobs.localfiles import FORMATS, infer_format, open_input, open_output, refu
 log = logging.getLogger("piisweep")
 
 DEFAULT_CONF = Path("conf")
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -135,9 +133,9 @@ def _opened(
 def run_detect(args: argparse.Namespace) -> int:
     count = 0
     with _opened(args) as (ctx, stream, fmt, out):
-        for row in local_detect.detect(stream, fmt, ctx):
-            out.write(_encode(row).encode("utf-8", "surrogateescape") + b"\n")
-            count += 1
+        for rows, text in local_detect.detect(stream, fmt, ctx):
+            out.write(text.encode("utf-8", "surrogateescape"))
+            count += rows
     log.info("%d findings in %s (%s)", count, ctx.source_uri, fmt)
     return 0
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from detectors.keys import KeyRing
@@ -104,6 +106,61 @@ def digests(
             fps[i] = fingerprint(entities[i], values[i], key)
             previews[i] = preview(values[i], entities[i])
     return fps, previews  # type: ignore[return-value]
+
+
+def jsonl_rows(
+    source_uri: str,
+    heads: Sequence[tuple[int | None, int | None, str | None, Span, str]],
+    fingerprints: Sequence[str],
+    previews: Sequence[str],
+) -> str:
+    """Findings rows as JSON Lines, one string for a whole batch: the text
+    ``json.JSONEncoder(ensure_ascii=False)`` gives for each row's dict (``COLUMNS`` in
+    order), built from one template per batch. ``heads`` are (line_number, record_index,
+    field_path, span, action); ``fingerprints`` are hex. A dict and an encoder call per
+    row cost about as much as finding the value; the tests hold both forms to one text.
+    """
+    enc = encode_basestring
+    # The columns from entity_type to fingerprint's opening quote, per (entity, detector,
+    # score, action): a handful per batch. The score's type is in the key because 1 and
+    # 1.0 are equal keys but not the same JSON.
+    middles: dict[tuple[Any, ...], str] = {}
+    lead = '{"source_uri": ' + enc(source_uri) + ', "line_number": '
+    out = []
+    append = out.append
+    for (line, record, path, span, action), fp, pv in zip(
+        heads, fingerprints, previews, strict=True
+    ):
+        score = span.score
+        key = (span.entity_type, span.detector, score.__class__, score, action)
+        middle = middles.get(key)
+        if middle is None:
+            middle = middles[key] = (
+                f'"entity_type": {enc(span.entity_type)}, "detector": {enc(span.detector)}, '
+                f'"score": {_json_scalar(score)}, "action": {enc(action)}, "fingerprint": '
+            )
+        if line.__class__ is not int:
+            line = _json_scalar(line)
+        record = record if record.__class__ is int else _json_scalar(record)
+        append(
+            f'{lead}{line}, "record_index": {record}, '
+            f'"field_path": {"null" if path is None else enc(path)}, '
+            f'"char_start": {span.start}, "char_end": {span.end}, {middle}{enc(fp)}, '
+            f'"preview": {enc(pv)}}}\n'
+        )
+    return "".join(out)
+
+
+def _json_scalar(value: Any) -> str:
+    """A number or None as the JSON encoder writes it (an int without a float's ``.0``)."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    return _encode(value)  # type: ignore[no-any-return]
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def rows_table(rows: Sequence[tuple[Any, ...]], schema: Any) -> Any:

@@ -16,7 +16,9 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
+
+import numpy as np
 
 from detectors.engine import Engine, StreamState
 from detectors.keys import KeyRing
@@ -30,12 +32,11 @@ from jobs.blocks import (
     judge_json_document,
     scan_line_block,
 )
-from jobs.findings import COLUMNS, digests, finding_head
+from jobs.findings import digests, jsonl_rows
 from jobs.localfiles import line_chunks, read_document, text_reader
 
 CSV_BATCH_ROWS = 5000
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
-Row = dict[str, Any]
 
 
 @dataclass
@@ -51,68 +52,69 @@ class Context:
 
 
 # ------------------------------------------------------------------------- detect
-def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[Row]:
-    """Findings rows of ``stream``: what ``piisweep scan`` reports for the same object."""
+def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[tuple[int, str]]:
+    """The findings of ``stream`` (what ``piisweep scan`` reports for the same object) as
+    JSON Lines, a batch at a time: (rows, their text)."""
     if fmt in _DELIMITERS:
-        yield from _detect_csv(stream, _DELIMITERS[fmt], ctx)
+        batches = _detect_csv(stream, _DELIMITERS[fmt], ctx)
     elif fmt == "json":
-        yield from _detect_json(stream, ctx)
+        batches = _detect_json(stream, ctx)
     else:
-        yield from _detect_lines(stream, fmt == "jsonl", ctx)
+        batches = _detect_lines(stream, fmt == "jsonl", ctx)
+    for found in batches:
+        if found:
+            yield len(found), _rows(ctx, found)
 
 
-def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[Row]:
+def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[list[_Found]]:
     base = 0
     state = StreamState()
     shared = ctx.shared()
     for chunk in line_chunks(stream):
-        judged = scan_line_block(chunk, state, jsonl, shared)
-        found = []
-        for f in judged.findings:
-            n = base + f.row
-            found.append(_found(ctx, n + 1, n if jsonl else None, f))
-        yield from _rows(ctx, found)
-        base += chunk.count(b"\n")
+        judged = scan_line_block(chunk, state, jsonl, shared, redact=False)
+        if jsonl:
+            yield [(base + f.row + 1, base + f.row, f) for f in judged.findings]
+        else:
+            yield [(base + f.row + 1, None, f) for f in judged.findings]
+        base += judged.n  # every chunk but the last ends with its newline
 
 
-def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[Row]:
+def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[list[_Found]]:
     reader = _CsvReader(stream, delimiter, ctx)
     if reader.table is None:
         return
-    yield from _rows(ctx, [_found(ctx, 1, None, f) for f in reader.table.header_findings])
+    yield [(1, None, f) for f in reader.table.header_findings]
     for starts, first, judged in reader.batches():
-        found = [_found(ctx, starts[f.row], first + f.row, f) for f in judged.findings]
-        yield from _rows(ctx, found)
+        yield [(starts[f.row], first + f.row, f) for f in judged.findings]
 
 
-def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[Row]:
+def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[list[_Found]]:
     data = read_document(stream, ctx.max_json_bytes)
     doc = judge_json_document(data, ctx.shared())
     if doc is None:  # not JSON: redacted as text, as the scan does
         yield from _detect_lines(io.BytesIO(data), False, ctx)
         return
-    yield from _rows(ctx, [_found(ctx, None, f.row, f) for f in doc.findings])
+    yield [(None, f.row, f) for f in doc.findings]
 
 
-# A finding before its fingerprint and preview: the row's other columns, entity, value.
-_Found = tuple[tuple[Any, ...], str, str]
+# A finding and its place in the object: (line number, record index, the block's finding).
+_Found = tuple[int | None, int | None, Found]
 
 
-def _found(ctx: Context, line_number: int | None, record_index: int | None, f: Found) -> _Found:
-    head = finding_head(
-        ctx.source_uri, line_number, record_index, f.field_path, f.span, ctx.policy, f.action
-    )
-    return head, f.span.entity_type, f.text[f.span.start : f.span.end]
-
-
-def _rows(ctx: Context, found: list[_Found]) -> Iterator[Row]:
-    """Findings rows of a chunk, their fingerprints and previews derived in one batch."""
-    if not found:
-        return
-    heads, entities, values = zip(*found, strict=True)
+def _rows(ctx: Context, found: list[_Found]) -> str:
+    """Findings rows of a batch as JSON Lines, their fingerprints and previews derived in
+    one call; the values themselves go no further."""
+    heads = []
+    entities = []
+    values = []
+    action_for = ctx.policy.action_for
+    for line, record, f in found:
+        span = f.span
+        heads.append((line, record, f.field_path, span, f.action or action_for(span.entity_type)))
+        entities.append(span.entity_type)
+        values.append(f.text[span.start : span.end])
     fps, previews = digests(entities, values, ctx.keys.fingerprint_key)
-    for head, fp, pv in zip(heads, fps, previews, strict=True):
-        yield dict(zip(COLUMNS, (*head, fp, pv), strict=True))
+    return jsonl_rows(ctx.source_uri, heads, fps, previews)
 
 
 # ------------------------------------------------------------------------- redact
@@ -151,11 +153,19 @@ def _redact_chunk(chunk: bytes, jsonl: bool, shared: Shared, state: StreamState)
     changed = scan_line_block(chunk, state, jsonl, shared).changed
     if not changed:
         return chunk
-    lines = chunk.split(b"\n")
-    for li, new in changed.items():
-        cr = b"\r" if lines[li].endswith(b"\r") else b""
-        lines[li] = new.encode("utf-8", "surrogateescape") + cr
-    return b"\n".join(lines)
+    # Only the changed lines are cut out: splitting an 8 MB chunk into its lines and
+    # joining them again cost more than redacting the few that change.
+    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10).tolist()
+    pieces = []
+    cursor = 0
+    for li in sorted(changed):
+        start = ends[li - 1] + 1 if li else 0
+        end = ends[li] if li < len(ends) else len(chunk)
+        cr = b"\r" if chunk[start:end].endswith(b"\r") else b""
+        pieces += (chunk[cursor:start], changed[li].encode("utf-8", "surrogateescape"), cr)
+        cursor = end
+    pieces.append(chunk[cursor:])
+    return b"".join(pieces)
 
 
 def _redact_csv(stream: BinaryIO, out: BinaryIO, delimiter: str, ctx: Context) -> None:
