@@ -54,7 +54,7 @@ from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.records import process_row, rules_of
 from detectors.spans import Span
-from jobs.findings import arrow_schema, finding_values, rows_table
+from jobs.findings import COLUMNS, arrow_schema, digests, finding_head, rows_table
 from jobs.nested import Leaf, as_text, from_text, leaves, rebuild, to_value
 from jobs.worker import worker_engine
 
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SOURCE = "dataframe"
 _ROW_ID = "__piisweep_record_index"
+_ENTITY = COLUMNS.index("entity_type")  # its place in a finding_head tuple
 
 #: ``emit(row, field_path, value, span, action)``: one finding of :func:`scan_batch`;
 #: ``action`` is None for "what the policy says", or "drop" when the value had to be nulled.
@@ -399,24 +400,34 @@ class _ScanTask(_Task):
                 yield from rows_table(rows, schema).to_batches()
 
     def _findings(self, batch: pa.RecordBatch, row_id: str) -> list[tuple[Any, ...]]:
-        """Findings rows of ``batch`` as tuples in the findings schema's order."""
+        """Findings rows of ``batch`` as tuples in the findings schema's order; the
+        fingerprints and previews of the whole batch in one call (:func:`digests`, the
+        compiled core), not value by value."""
         position = batch.schema.get_field_index(row_id)
         column = batch.column(position)
         # an index_column may hold nulls, which numpy would turn into NaN
         ids = column.to_pylist() if column.null_count else column.to_numpy()
-        rows: list[tuple[Any, ...]] = []
+        heads: list[tuple[Any, ...]] = []
+        values: list[str] = []
 
         def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
             index = ids[row]
             record_index = None if index is None else int(index)
-            values = finding_values(
-                self.source, None, record_index, path, value, span, self.keys, self.policy, action
+            heads.append(
+                finding_head(self.source, None, record_index, path, span, self.policy, action)
             )
-            rows.append((self.scan_id, *values))
+            values.append(value[span.start : span.end])
 
         scanned = [i for i in range(batch.num_columns) if i != position]
         scan_batch(batch, self.engine, self.policy, self.keys, emit, redact=False, columns=scanned)
-        return rows
+        if not heads:
+            return []
+        entities = [h[_ENTITY] for h in heads]
+        fps, previews = digests(entities, values, self.keys.fingerprint_key)
+        return [
+            (self.scan_id, *head, fp, shown)
+            for head, fp, shown in zip(heads, fps, previews, strict=True)
+        ]
 
 
 class _RedactTask(_Task):
