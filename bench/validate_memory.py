@@ -1,7 +1,7 @@
-"""Driver memory of ``piisweep validate`` on a large findings table stored on S3.
+"""Driver memory of ``piisweep validate`` (or ``exposure``) on a large findings table on S3.
 
     python -m bench.validate_memory [--rows 5000000 ...] [--parts 40] [--master local[2]]
-                                    [--code-dir DIR]
+                                    [--code-dir DIR] [--command validate|exposure]
 
 Why: validate used to read an S3 or HDFS findings table whole into the driver (pyarrow) and
 hand it to ``createDataFrame``, so the driver grew with the table; it now lists the parts and
@@ -19,8 +19,13 @@ lets the executors read them (``jobs.parts``). This measures the driver's peak m
    (``bench.scan.TreeStats``): peak RSS of the driver's Python process and of the JVM,
    seconds, and whether the suites passed.
 
-``--code-dir`` runs validate from another checkout (e.g. a worktree of an earlier commit),
-for a before/after. Writes ``bench/results/validate-memory-latest.json``.
+``--command exposure`` runs ``piisweep exposure s3://…/out --all-entities`` instead (it used
+to group every finding on the driver with pyarrow; it groups in Spark now) and writes
+``bench/results/exposure-memory-latest.json``. ``--master`` is not passed to it, so a
+checkout from before its ``--master`` runs too (both use ``local[*]``).
+
+``--code-dir`` runs the command from another checkout (e.g. a worktree of an earlier
+commit), for a before/after. Writes ``bench/results/validate-memory-latest.json``.
 """
 
 from __future__ import annotations
@@ -133,11 +138,15 @@ def grow(out0: Path, rows: int, parts: int, dest: str, s3: Any) -> dict[str, Any
     return {"rows": written, "parts": len(names)}
 
 
-def run_validate(dest: str, master: str, env: dict[str, str], code_dir: Path) -> dict[str, Any]:
-    """One ``piisweep validate`` subprocess, polled until it exits."""
+def run_validate(
+    dest: str, master: str, env: dict[str, str], code_dir: Path, command: str = "validate"
+) -> dict[str, Any]:
+    """One ``piisweep validate`` (or ``exposure``) subprocess, polled until it exits."""
     conf = REPO / "conf"
     args = ["validate", dest, "--master", master, "--no-docs",
             "--conf-dir", str(conf), "--policy", str(conf / "policy.yaml")]  # fmt: skip
+    if command == "exposure":
+        args = ["exposure", dest, "--all-entities", "--json"]
     with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
         t0 = time.perf_counter()
         proc = subprocess.Popen(
@@ -172,8 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", type=int, default=40)
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--code-dir", type=Path, default=REPO, help="checkout validate runs from")
-    ap.add_argument("--out", type=Path, default=RESULTS / "validate-memory-latest.json")
+    ap.add_argument("--command", choices=("validate", "exposure"), default="validate")
+    ap.add_argument("--out", type=Path, help="default: bench/results/<command>-memory-latest.json")
     args = ap.parse_args(argv)
+    args.out = args.out or RESULTS / f"{args.command}-memory-latest.json"
 
     sys.path.insert(0, str(REPO / "tests"))
     from s3server import moto_s3_env, moto_server
@@ -198,8 +209,12 @@ def main(argv: list[str] | None = None) -> int:
             client.create_bucket(Bucket=bucket)
             dest = f"s3://{bucket}/out"
             grown = grow(out0, rows, args.parts, dest, s3)
-            print(f"  {grown['rows']:,} findings in {grown['parts']} parts: validate …", flush=True)
-            run = {**grown, **run_validate(dest, args.master, env, args.code_dir.resolve())}
+            print(
+                f"  {grown['rows']:,} findings in {grown['parts']} parts: {args.command} …",
+                flush=True,
+            )
+            measured = run_validate(dest, args.master, env, args.code_dir.resolve(), args.command)
+            run = {**grown, **measured}
             runs.append(run)
             print(
                 f"    exit {run['exit_code']}, {run['seconds']} s, driver Python peak "
@@ -212,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "commit": git("rev-parse", "--short", "HEAD"),
         "code_dir": str(args.code_dir),
+        "command": args.command,
         "master": args.master,
         "machine": machine_info(),
         "runs": runs,

@@ -15,6 +15,10 @@ structs, lists and maps, and nulls the leaves it cannot read. The DataFrame func
 choose their columns by Spark type first (string and integer columns and structs/arrays of
 them, see ``_scannable``); other top-level columns are passed through untouched.
 
+Under a policy with record rules (``records:``), a row is a record and its top-level scalar
+columns its fields, judged together as a CSV row is (``detectors.records.process_row``,
+see :func:`_judge_records`): a lone e-mail can be kept, a row with enough PII masked.
+
 ``record_index`` of a finding is, by default, the value of
 ``pyspark.sql.functions.monotonically_increasing_id()`` for its row, added just before the
 ``mapInArrow``: unique and increasing within a partition, but *not dense* (the partition
@@ -48,8 +52,9 @@ from detectors.engine import Engine
 from detectors.errors import KeyMaterialError, PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
+from detectors.records import process_row, rules_of
 from detectors.spans import Span
-from jobs.findings import arrow_schema, finding_values, rows_table
+from jobs.findings import COLUMNS, arrow_schema, digests, finding_head, rows_table
 from jobs.nested import Leaf, as_text, from_text, leaves, rebuild, to_value
 from jobs.worker import worker_engine
 
@@ -59,6 +64,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SOURCE = "dataframe"
 _ROW_ID = "__piisweep_record_index"
+_ENTITY = COLUMNS.index("entity_type")  # its place in a finding_head tuple
 
 #: ``emit(row, field_path, value, span, action)``: one finding of :func:`scan_batch`;
 #: ``action`` is None for "what the policy says", or "drop" when the value had to be nulled.
@@ -192,7 +198,22 @@ def scan_batch(
     positions = range(batch.num_columns) if columns is None else columns
     target = batch.select(list(positions))
     replaced: dict[str, pa.Array] = {}
-    for leaf in leaves(target):
+    found = list(leaves(target))
+    if policy.records is not None:
+        # A row is a record and its top-level columns its fields, as a CSV row is: the
+        # record rules judge them together (jobs.blocks.CsvTable.judge). Leaves inside
+        # structs and lists are still judged value by value.
+        flat = _record_fields(target, found)
+        if flat:
+            try:
+                replaced |= _judge_records(flat, len(target), engine, policy, keys, emit, redact)
+            except KeyMaterialError:
+                raise
+            except Exception as exc:  # the message may quote a value: keep only the class
+                raise DataFrameScanError(f"judging records failed ({type(exc).__name__})") from None
+            judged = {id(leaf) for leaf in flat}
+            found = [leaf for leaf in found if id(leaf) not in judged]
+    for leaf in found:
         if leaf.opaque:  # a type read as nothing is copied as nothing (see nested.Leaf)
             present = len(leaf.values) - leaf.values.null_count
             if present and redact:
@@ -260,6 +281,75 @@ def _scan_leaf(
     return _replaced(leaf.values, changed)
 
 
+def _record_fields(target: pa.RecordBatch, found: Sequence[Leaf]) -> list[Leaf]:
+    """The leaves that are whole top-level columns of a readable scalar type: the fields
+    of each row's record."""
+    scalar = {
+        f.name
+        for f in target.schema
+        if not pa.types.is_nested(f.type) and not pa.types.is_union(f.type)
+    }
+    return [leaf for leaf in found if not leaf.opaque and not leaf.indexes and leaf.path in scalar]
+
+
+def _judge_records(
+    flat: Sequence[Leaf],
+    num_rows: int,
+    engine: Engine,
+    policy: Policy,
+    keys: KeyRing,
+    emit: Emit | None,
+    redact: bool,
+) -> dict[str, pa.Array]:
+    """Findings of the columns ``flat`` judged row by row under the policy's record rules
+    (``detectors.records.process_row``, as a CSV row is judged), and their redacted arrays
+    when ``redact``. Columns are scanned whole (``scan_arrow``); only the rows with a span,
+    or every row when a column is one a rule is about (``RecordRules.relevant_key``), go
+    through Python. A non-string value whose redacted text no longer fits its type is
+    nulled, and its findings say ``drop``, as :func:`_scan_leaf` does."""
+    rules = rules_of(policy)
+    names = [leaf.path for leaf in flat]
+    texts = [as_text(leaf.values) for leaf in flat]
+    spans_at: dict[tuple[int, int], list[Span]] = {}
+    for col, (leaf, text) in enumerate(zip(flat, texts, strict=True)):
+        for i, spans in engine.scan_arrow(text, field=leaf.key):
+            spans_at[(int(leaf.rows[i]), col)] = list(spans)
+    keyed = any(rules.relevant_key(n) for n in names)
+    judged = list(range(num_rows)) if keyed else sorted({r for r, _ in spans_at})
+    if not judged:
+        return {}
+    picks = pa.array(judged, pa.int64())
+    cells = [text.take(picks).to_pylist() for text in texts]
+    types = [_value_type(leaf.values.type) for leaf in flat]
+    typed = [not (pa.types.is_string(t) or pa.types.is_large_string(t)) for t in types]
+    column_of = {n: c for c, n in enumerate(names)}
+    changed: list[dict[int, str | None]] = [{} for _ in flat]
+    threshold = policy.threshold
+    for j, row in enumerate(judged):
+        values = [cells[c][j] for c in range(len(flat))]
+        spans = [spans_at.get((row, c), []) for c in range(len(flat))]
+        result = process_row(engine, names, values, policy, keys, rules, spans=spans)
+        nulled = set()
+        for c, new in enumerate(result.record):
+            value = values[c]
+            if value is None or new == value:
+                continue
+            if typed[c] and new is not None and to_value(new, types[c]) is None:
+                new = None
+                nulled.add(c)
+            changed[c][row] = new
+        if emit is not None:
+            for f in result.findings:
+                if f.span.score >= threshold:
+                    drop = column_of[f.field_path] in nulled
+                    emit(row, f.field_path, f.text, f.span, "drop" if drop else f.action)
+    if not redact:
+        return {}
+    return {
+        leaf.path: _replaced(leaf.values, changed[c]) for c, leaf in enumerate(flat) if changed[c]
+    }
+
+
 def _value_type(t: pa.DataType) -> pa.DataType:
     return t.value_type if pa.types.is_dictionary(t) else t
 
@@ -310,24 +400,34 @@ class _ScanTask(_Task):
                 yield from rows_table(rows, schema).to_batches()
 
     def _findings(self, batch: pa.RecordBatch, row_id: str) -> list[tuple[Any, ...]]:
-        """Findings rows of ``batch`` as tuples in the findings schema's order."""
+        """Findings rows of ``batch`` as tuples in the findings schema's order; the
+        fingerprints and previews of the whole batch in one call (:func:`digests`, the
+        compiled core), not value by value."""
         position = batch.schema.get_field_index(row_id)
         column = batch.column(position)
         # an index_column may hold nulls, which numpy would turn into NaN
         ids = column.to_pylist() if column.null_count else column.to_numpy()
-        rows: list[tuple[Any, ...]] = []
+        heads: list[tuple[Any, ...]] = []
+        values: list[str] = []
 
         def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
             index = ids[row]
             record_index = None if index is None else int(index)
-            values = finding_values(
-                self.source, None, record_index, path, value, span, self.keys, self.policy, action
+            heads.append(
+                finding_head(self.source, None, record_index, path, span, self.policy, action)
             )
-            rows.append((self.scan_id, *values))
+            values.append(value[span.start : span.end])
 
         scanned = [i for i in range(batch.num_columns) if i != position]
         scan_batch(batch, self.engine, self.policy, self.keys, emit, redact=False, columns=scanned)
-        return rows
+        if not heads:
+            return []
+        entities = [h[_ENTITY] for h in heads]
+        fps, previews = digests(entities, values, self.keys.fingerprint_key)
+        return [
+            (self.scan_id, *head, fp, shown)
+            for head, fp, shown in zip(heads, fps, previews, strict=True)
+        ]
 
 
 class _RedactTask(_Task):

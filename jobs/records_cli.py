@@ -108,6 +108,7 @@ def add_parsers(sub: Any) -> None:
     exp.add_argument("--all-entities", action="store_true", help="every entity type")
     exp.add_argument("--max-sources", type=int, default=20, help="source URIs kept per row")
     exp.add_argument("--json", action="store_true", help="print the summary as JSON")
+    exp.add_argument("--master", help="Spark master for the grouping (default: local[*])")
 
 
 def _identifier_options() -> list[tuple[str, str]]:
@@ -191,19 +192,20 @@ def run_subject(args: argparse.Namespace) -> int:
 
 def run_exposure(args: argparse.Namespace) -> int:
     from jobs import storage
-    from jobs.subject import EXPOSURE_ENTITIES, default_exposure_uri, exposure_table, write_table
+    from jobs.spark import session
+    from jobs.subject import EXPOSURE_ENTITIES, default_exposure_uri, write_exposure
 
     s3 = storage.S3Settings.from_env()
     out = storage.parse_uri(args.out).uri
     entities = None if args.all_entities else (args.entity or list(EXPOSURE_ENTITIES))
-    table = exposure_table(out, s3, entities, max_sources=args.max_sources)
     dest = storage.parse_uri(args.output).uri if args.output else default_exposure_uri(out, s3)
-    write_table(table, dest, s3)
-    summary = {"output": dest, "subjects": table.num_rows}
+    spark = session(args.master)
+    rows = write_exposure(out, dest, s3, entities, max_sources=args.max_sources, spark=spark)
+    summary = {"output": dest, "subjects": rows}
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
-        print(f"piisweep: {table.num_rows:,} exposed values written to {dest}")
+        print(f"piisweep: {rows:,} exposed values written to {dest}")
     return 0
 
 

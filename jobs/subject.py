@@ -27,7 +27,7 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ from detectors.keys import KeyRing
 from detectors.normalize import fingerprint
 from detectors.operators import preview
 from jobs import commit, storage
+from jobs.parts import conform, read_parts
 from jobs.records_cli import IDENTIFIER_OPTIONS
 
 # What each identifier must look like; checked so a typo fails loudly instead of finding
@@ -159,11 +160,15 @@ def read_identifier_file(text: str) -> list[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------------- reading OUT
-def _committed_ids(out: str, s3: storage.S3Settings) -> list[str]:
-    ids = [d["scan_id"] for d in commit.committed_scans(out, s3)]
-    if not ids:
+def _committed(out: str, s3: storage.S3Settings) -> list[dict[str, Any]]:
+    docs = commit.committed_scans(out, s3)
+    if not docs:
         raise SubjectError(f"no committed scan under {out} (no scans/<scan_id>.json)")
-    return ids
+    return docs
+
+
+def _committed_ids(out: str, s3: storage.S3Settings) -> list[str]:
+    return [d["scan_id"] for d in _committed(out, s3)]
 
 
 def _findings(out: str, s3: storage.S3Settings, scan_ids: Sequence[str]) -> ds.Dataset | None:
@@ -348,88 +353,156 @@ def locations_csv(result: Lookup) -> str:
 
 
 # ------------------------------------------------------------------------- exposure
+_LOCATION = (
+    "fingerprint",
+    "entity_type",
+    "source_uri",
+    "line_number",
+    "record_index",
+    "field_path",
+    "char_start",
+)
+#: rows per row group of the written table; the driver holds about this many at a time
+WRITE_ROWS = 65_536
+
+
+def exposure_frame(
+    spark: Any,
+    out: str,
+    s3: storage.S3Settings,
+    entities: Sequence[str] | None = EXPOSURE_ENTITIES,
+    max_sources: int = MAX_SOURCES,
+) -> Any:
+    """One row per exposed value (fingerprint) in the committed findings, as a Spark
+    DataFrame sorted by fingerprint: its entity types, the first and last scan dates it was
+    seen, up to ``max_sources`` source URIs (sorted) and how many there are, and ``count``,
+    its distinct locations (the same location found again by a later scan counts once).
+    ``entities=None``: every type.
+
+    The grouping runs on the executors: the findings of every committed scan can be far
+    larger than the driver (it used to group them all with pyarrow there). The driver
+    lists the parts the summaries name and nothing else; S3 and HDFS parts are read by the
+    executors through pyarrow (:func:`jobs.parts.read_parts`)."""
+    from pyspark.sql import functions as F
+
+    if max_sources < 0:
+        raise SubjectError("max_sources must be 0 or more")
+    docs = _committed(out, s3)
+    uris = [uri for doc in docs for uri in commit.findings_files(out, doc, s3)]
+    if not uris:
+        return spark.createDataFrame([], _spark_schema(EXPOSURE_SCHEMA))
+    # scan_date is the hive partition of the parts' paths, not a column in them; every
+    # scan writes its parts under its summary's scan_date.
+    dates = F.create_map(*[F.lit(x) for d in docs for x in (d["scan_id"], d["scan_date"])])
+    findings = _parts_frame(spark, uris, s3)
+    condition = F.col("scan_id").isin([d["scan_id"] for d in docs])
+    if entities is not None:
+        condition = condition & F.col("entity_type").isin(list(entities))
+    places = (
+        findings.where(condition)
+        .withColumn("scan_date", F.to_date(F.element_at(dates, F.col("scan_id"))))
+        .groupBy(*_LOCATION)
+        .agg(F.min("scan_date").alias("first"), F.max("scan_date").alias("last"))
+    )
+    return (
+        places.groupBy("fingerprint")
+        .agg(
+            F.sort_array(F.collect_set("entity_type")).alias("entity_types"),
+            F.min("first").alias("first_seen"),
+            F.max("last").alias("last_seen"),
+            F.slice(F.sort_array(F.collect_set("source_uri")), 1, max_sources).alias("sources"),
+            F.count_distinct("source_uri").alias("source_count"),
+            F.count("fingerprint").alias("count"),
+        )
+        .orderBy("fingerprint")
+    )
+
+
+def exposure_batches(frame: Any) -> Iterator[pa.RecordBatch]:
+    """The rows of :func:`exposure_frame`, in order, as Arrow batches of
+    ``EXPOSURE_SCHEMA``, fetched one partition at a time: the driver never holds the whole
+    table (``toArrow`` would). Executors send each batch as one Arrow IPC stream."""
+
+    def serialize(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            sink = pa.BufferOutputStream()
+            conformed = conform(batch, EXPOSURE_SCHEMA)
+            with pa.ipc.new_stream(sink, EXPOSURE_SCHEMA) as writer:
+                writer.write_batch(conformed)
+            ipc = pa.array([sink.getvalue().to_pybytes()], pa.binary())
+            yield pa.RecordBatch.from_arrays([ipc], names=["ipc"])
+
+    for row in frame.mapInArrow(serialize, "ipc binary").toLocalIterator():
+        yield from pa.ipc.open_stream(pa.py_buffer(row["ipc"]))
+
+
 def exposure_table(
     out: str,
     s3: storage.S3Settings,
     entities: Sequence[str] | None = EXPOSURE_ENTITIES,
     max_sources: int = MAX_SOURCES,
+    spark: Any = None,
 ) -> pa.Table:
-    """One row per exposed value (fingerprint) in the committed findings: its entity
-    types, the first and last scan dates it was seen, up to ``max_sources`` source URIs
-    (sorted) and how many there are, and ``count``, its distinct locations (the same
-    location found again by a later scan counts once). ``entities=None``: every type."""
-    scan_ids = _committed_ids(out, s3)
-    columns = [
-        "fingerprint",
-        "entity_type",
-        "scan_date",
-        "source_uri",
-        "line_number",
-        "record_index",
-        "field_path",
-        "char_start",
-    ]
-    extra = pc.field("entity_type").isin(list(entities)) if entities is not None else None
-    table = _read(out, s3, columns, scan_ids, extra)
-    if table.num_rows == 0:
-        return EXPOSURE_SCHEMA.empty_table()
-    table = table.set_column(
-        table.schema.get_field_index("scan_date"),
-        "scan_date",
-        pc.cast(table.column("scan_date"), pa.date32()),
-    )
-    location = ["fingerprint", "entity_type", "source_uri", "line_number", "record_index"]
-    location += ["field_path", "char_start"]
-    places = table.group_by(location, use_threads=False).aggregate(
-        [("scan_date", "min"), ("scan_date", "max")]
-    )
-    by_source = places.sort_by([("fingerprint", "ascending"), ("source_uri", "ascending")])
-    grouped = by_source.group_by("fingerprint", use_threads=False).aggregate(
-        [
-            ("scan_date_min", "min"),
-            ("scan_date_max", "max"),
-            ("source_uri", "distinct"),
-            ("source_uri", "count_distinct"),
-            ("fingerprint", "count"),
-        ]
-    )
-    by_type = places.sort_by([("fingerprint", "ascending"), ("entity_type", "ascending")])
-    types = by_type.group_by("fingerprint", use_threads=False).aggregate(
-        [("entity_type", "distinct")]
-    )
-    assert types.column("fingerprint").equals(grouped.column("fingerprint"))
-    columns = {
-        "fingerprint": grouped.column("fingerprint"),
-        # Arrow's "distinct" does not promise an order: sorted here, so the same findings
-        # always give the same bytes.
-        "entity_types": pa.array(
-            [sorted(t) for t in types.column("entity_type_distinct").to_pylist()],
-            pa.list_(pa.string()),
-        ),
-        "first_seen": grouped.column("scan_date_min_min"),
-        "last_seen": grouped.column("scan_date_max_max"),
-        "sources": pa.array(
-            [sorted(u)[:max_sources] for u in grouped.column("source_uri_distinct").to_pylist()],
-            pa.list_(pa.string()),
-        ),
-        "source_count": grouped.column("source_uri_count_distinct"),
-        "count": grouped.column("fingerprint_count"),
-    }
-    return pa.table(
-        [columns[f.name].cast(f.type) for f in EXPOSURE_SCHEMA], schema=EXPOSURE_SCHEMA
-    ).sort_by("fingerprint")
+    """:func:`exposure_frame` as one Arrow table, for notebooks and tests (on ``spark``,
+    default a session as ``piisweep`` starts one). The whole table is in memory: to write
+    it, :func:`write_exposure` streams it instead."""
+    from jobs.spark import session
+
+    frame = exposure_frame(spark or session(), out, s3, entities, max_sources)
+    return pa.Table.from_batches(list(exposure_batches(frame)), schema=EXPOSURE_SCHEMA)
+
+
+def write_exposure(
+    out: str,
+    dest: str,
+    s3: storage.S3Settings,
+    entities: Sequence[str] | None = EXPOSURE_ENTITIES,
+    max_sources: int = MAX_SOURCES,
+    spark: Any = None,
+) -> int:
+    """Write the exposure table to ``dest`` (one Parquet file) and return its row count.
+    The driver holds about ``WRITE_ROWS`` rows at a time: the rows arrive one partition at
+    a time and go to a local file row group by row group, which is then uploaded."""
+    from jobs.spark import session
+
+    frame = exposure_frame(spark or session(), out, s3, entities, max_sources)
+    rows = 0
+    with tempfile.TemporaryDirectory(prefix="piisweep-exposure-") as tmp:
+        path = os.path.join(tmp, "exposure.parquet")
+        with pq.ParquetWriter(path, EXPOSURE_SCHEMA, compression="zstd") as writer:
+            pending: list[pa.RecordBatch] = []
+            held = 0
+            for batch in exposure_batches(frame):
+                pending.append(batch)
+                held += batch.num_rows
+                if held >= WRITE_ROWS:
+                    writer.write_table(pa.Table.from_batches(pending, EXPOSURE_SCHEMA))
+                    rows, pending, held = rows + held, [], 0
+            if pending:
+                writer.write_table(pa.Table.from_batches(pending, EXPOSURE_SCHEMA))
+                rows += held
+        storage.write_file(path, storage.parse_uri(dest).uri, s3)
+    return rows
+
+
+def _parts_frame(spark: Any, uris: Sequence[str], s3: storage.S3Settings) -> Any:
+    """Findings parts as a DataFrame: local ones through Spark's reader, S3 and HDFS ones
+    by the executors through pyarrow (Spark cannot reach them without s3a or the
+    cluster's Hadoop configuration)."""
+    if all(u.startswith("file://") for u in uris):
+        return spark.read.parquet(*uris)
+    return read_parts(spark, uris, s3)
+
+
+def _spark_schema(schema: pa.Schema) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
 
 
 def default_exposure_uri(out: str, s3: storage.S3Settings) -> str:
     """``OUT/exposure/<latest committed scan id>.parquet``: the exposure as of that scan."""
     return f"{out.rstrip('/')}/exposure/{_committed_ids(out, s3)[-1]}.parquet"
-
-
-def write_table(table: pa.Table, uri: str, s3: storage.S3Settings) -> None:
-    with tempfile.TemporaryDirectory(prefix="piisweep-exposure-") as tmp:
-        path = os.path.join(tmp, "exposure.parquet")
-        pq.write_table(table, path, compression="zstd")
-        storage.write_file(path, storage.parse_uri(uri).uri, s3)
 
 
 def write_text(text: str, uri: str, s3: storage.S3Settings) -> None:

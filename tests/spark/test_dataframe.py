@@ -20,6 +20,7 @@ from detectors.engine import Engine
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.normalize import fingerprint
+from detectors.operators import preview
 from detectors.policy import Policy
 from jobs.dataframe import redact_dataframe, scan_batch, scan_dataframe
 from jobs.findings import arrow_schema
@@ -165,6 +166,8 @@ def test_findings_follow_the_contract(spark: Any, found: list[dict[str, Any]]) -
         assert re.fullmatch(r"[0-9a-f]{64}", r["fingerprint"])
         assert r["fingerprint"] == fingerprint(r["entity_type"], raw, KEYS.fingerprint_key)
         assert "X" in r["preview"] and raw not in r["preview"]
+        # digested a batch at a time by the compiled core: the Python functions' answer
+        assert r["preview"] == preview(raw, r["entity_type"])
 
 
 def test_findings_hold_no_raw_value(found: list[dict[str, Any]]) -> None:

@@ -283,7 +283,7 @@ def test_subject_reads_only_the_findings_parts_a_summary_lists(tmp_path: Path) -
     import pyarrow.parquet as pq
 
     from jobs.findings import arrow_schema
-    from jobs.subject import exposure_table
+    from jobs.subject import Identifier, lookup
 
     s3 = storage.S3Settings.from_env({})
     out = tmp_path / "out"
@@ -310,5 +310,7 @@ def test_subject_reads_only_the_findings_parts_a_summary_lists(tmp_path: Path) -
         "findings_parts": ["scan_date=2026-01-01/part-s1-aaaaaaaaaaaa-00000.parquet"],
     }
     (out / "scans" / "s1.json").write_text(json.dumps(summary))
-    table = exposure_table(storage.parse_uri(str(out)).uri, s3, entities=None)
-    assert table.column("fingerprint").to_pylist() == ["f" * 64]
+    uri = storage.parse_uri(str(out)).uri
+    for fp in ("f", "e"):
+        found = lookup(uri, [Identifier("EMAIL_ADDRESS", (fp * 64,), "x")], s3).locations
+        assert [r["fingerprint"] for r in found] == ([fp * 64] if fp == "f" else [])
