@@ -29,3 +29,16 @@ VOCABULARY: tuple[str, ...] = (
     "PRIVATE_KEY",
     "SECRET",
 )
+
+
+# `piisweep subject --phone` and friends: option name -> entity type. Used by the CLI
+# parser (which must not import pyarrow) and by jobs.subject.
+IDENTIFIER_OPTIONS = {
+    "phone": "PHONE_NUMBER",
+    "email": "EMAIL_ADDRESS",
+    "aadhaar": "IN_AADHAAR",
+    "pan": "IN_PAN",
+    "passport": "IN_PASSPORT",
+    "upi": "IN_UPI_ID",
+    "card": "CREDIT_CARD",
+}

@@ -13,18 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from detectors.entities import IDENTIFIER_OPTIONS
+
 DEFAULT_CONF = Path("conf")
-# `subject --phone` and friends: option name -> entity type. Here rather than in
-# jobs.subject so that building the parser does not import pyarrow.
-IDENTIFIER_OPTIONS = {
-    "phone": "PHONE_NUMBER",
-    "email": "EMAIL_ADDRESS",
-    "aadhaar": "IN_AADHAAR",
-    "pan": "IN_PAN",
-    "passport": "IN_PASSPORT",
-    "upi": "IN_UPI_ID",
-    "card": "CREDIT_CARD",
-}
 
 
 def _default(given: str | None, name: str) -> str | None:

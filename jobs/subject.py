@@ -36,13 +36,13 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from detectors.entities import IDENTIFIER_OPTIONS
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
 from detectors.normalize import fingerprint
 from detectors.operators import preview
 from jobs import commit, storage
 from jobs.parts import conform, read_parts
-from jobs.records_cli import IDENTIFIER_OPTIONS
 
 # What each identifier must look like; checked so a typo fails loudly instead of finding
 # nothing. Messages say what was expected, never echo the value.
