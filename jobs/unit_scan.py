@@ -41,7 +41,6 @@ from detectors.records import rules_of
 from detectors.spans import Span
 from jobs import storage
 from jobs.blocks import CsvTable, Shared, judge_json_document, line_array, scan_line_block
-from jobs.dataframe import scan_batch
 from jobs.fieldnames import RenamedSchema, redact_field_names
 from jobs.findings import arrow_schema, digests, finding_head, rows_table
 from jobs.formats import binary_reason, content_format
@@ -57,6 +56,7 @@ from jobs.readers import (
     unicode_bom,
     valid_utf8,
 )
+from jobs.recordbatch import scan_batch
 
 TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])

@@ -22,8 +22,9 @@ from detectors.keys import KeyRing
 from detectors.normalize import fingerprint
 from detectors.operators import preview
 from detectors.policy import Policy
-from jobs.dataframe import redact_dataframe, scan_batch, scan_dataframe
+from jobs.dataframe import redact_dataframe, scan_dataframe
 from jobs.findings import arrow_schema
+from jobs.recordbatch import scan_batch
 
 pytestmark = pytest.mark.spark
 

@@ -259,7 +259,7 @@ def test_parquet_maps_binaries_decimals_and_unions_never_reach_the_copy_raw(
 def test_a_type_that_cannot_be_read_as_text_is_nulled_and_counted() -> None:
     import pyarrow as pa
 
-    from jobs.dataframe import scan_batch
+    from jobs.recordbatch import scan_batch
 
     union = pa.UnionArray.from_sparse(
         pa.array([0, 1], pa.int8()), [pa.array([EMAIL, None]), pa.array([None, 7])]
