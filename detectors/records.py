@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from detectors.context import key_before, normalize_field
-from detectors.normalize import scalar_text
 from detectors.overlaps import resolve
 from detectors.spans import Span
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from detectors.policy import Policy
 
 from detectors.recordrules import RecordRules, RecordVerdict
-from detectors.structured import key_label
+from detectors.structured import SAME, Leaf, leaves, rebuild
 
 UNPARSED_KEY = "_unparsed"
 # Conservative redaction of malformed records: runs of ten or more digits.
@@ -34,71 +33,6 @@ _DIGIT_RUN = re.compile(r"(?<![\w])\d(?:[ \-]?\d){9,}(?![\w])")
 
 
 # ---------------------------------------------------------------------- one JSON value
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-@dataclass
-class _Leaf:
-    path: str
-    text: str
-    field: str | None  # the key the value is scanned under (its member's, in a list too)
-    is_key: bool
-    spans: list[Span]
-
-
-def _leaves(engine: Engine, record: Any) -> list[_Leaf]:
-    """Every non-identifier key and every string or number of ``record``, in document
-    order, with its spans and the path ``scan_record`` gives it."""
-    out: list[_Leaf] = []
-
-    def walk(value: Any, path: str, key: str | None) -> None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                k = str(k)
-                if _PLAIN_KEY.match(k):
-                    member = f"{path}.{k}"
-                else:
-                    key_spans = engine.scan_text(k)
-                    member = f"{path}[{key_label(engine, k, key_spans)}]"
-                    out.append(_Leaf(member, k, None, True, key_spans))
-                walk(v, member, k)
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, f"{path}[{i}]", key)
-        elif (text := scalar_text(value)) is not None:
-            out.append(_Leaf(path, text, key, False, engine.scan_text(text, field=key)))
-
-    walk(record, "$", None)
-    return out
-
-
-def _rebuild(record: Any, new: Iterator[Any]) -> Any:
-    """``record`` with its leaves (in :func:`_leaves` order) replaced by ``new``'s items;
-    ``_SAME`` keeps a leaf as it was (a number stays a number)."""
-
-    def build(value: Any) -> Any:
-        if isinstance(value, dict):
-            out: dict[str, Any] = {}
-            for k, v in value.items():
-                k = str(k)
-                if not _PLAIN_KEY.match(k):
-                    replaced = next(new)
-                    k = k if replaced is _SAME else replaced
-                while k in out:  # two keys masked alike must not overwrite each other
-                    k += "#"
-                out[k] = build(v)
-            return out
-        if isinstance(value, list):
-            return [build(v) for v in value]
-        if scalar_text(value) is None:
-            return value
-        replaced = next(new)
-        return value if replaced is _SAME else replaced
-
-    return build(record)
-
-
-_SAME = object()
 
 
 class Finding(NamedTuple):
@@ -166,24 +100,24 @@ def _redact_leaf(
 
 
 def _judge_leaves(
-    leaves: list[_Leaf], policy: Policy, keys: KeyRing, rules: RecordRules
+    found: list[Leaf], policy: Policy, keys: KeyRing, rules: RecordRules
 ) -> tuple[RecordVerdict, list[Any], list[Finding]]:
     threshold = policy.threshold
-    for leaf in leaves:
+    for leaf in found:
         leaf.spans = [s for s in leaf.spans if s.score >= threshold]
     chosen = [
         i
-        for i, leaf in enumerate(leaves)
+        for i, leaf in enumerate(found)
         if leaf.spans or (not leaf.is_key and rules.relevant_key(leaf.field))
     ]
     verdict = rules.judge(
-        [(leaves[i].path, leaves[i].text, leaves[i].spans) for i in chosen],
-        keys=[None if leaves[i].is_key else leaves[i].field for i in chosen],
+        [(found[i].path, found[i].text, found[i].spans) for i in chosen],
+        keys=[None if found[i].is_key else found[i].field for i in chosen],
     )
-    new: list[Any] = [_SAME] * len(leaves)
+    new: list[Any] = [SAME] * len(found)
     findings: list[Finding] = []
     for n, i in enumerate(chosen):
-        leaf = leaves[i]
+        leaf = found[i]
         spans = [s for s in verdict.spans[n] if s.score >= threshold]
         if not spans:
             continue
@@ -207,9 +141,9 @@ def process_record(
     record rules (or ``rules``). Keys and values are scanned as ``scan_record`` does, with
     the same paths; numbers are scanned as text and become strings only when redacted."""
     rules = rules if rules is not None else rules_of(policy)
-    leaves = _leaves(engine, record)
-    verdict, new, findings = _judge_leaves(leaves, policy, keys, rules)
-    redacted = _rebuild(record, iter(new)) if any(v is not _SAME for v in new) else record
+    found = leaves(engine, record)
+    verdict, new, findings = _judge_leaves(found, policy, keys, rules)
+    redacted = rebuild(record, iter(new)) if any(v is not SAME for v in new) else record
     return RecordResult(redacted, verdict.is_pii, findings, "ok", verdict.reasons)
 
 
@@ -240,8 +174,8 @@ def process_row(
     rules = rules if rules is not None else rules_of(policy)
     if spans is not None and len(spans) != len(values):
         raise ValueError(f"spans: expected one list per cell ({len(values)}), got {len(spans)}")
-    leaves = [
-        _Leaf(
+    found = [
+        Leaf(
             name,
             value,
             name,
@@ -251,14 +185,14 @@ def process_row(
         for i, (name, value) in enumerate(zip(names, values, strict=True))
         if value is not None
     ]
-    verdict, new, findings = _judge_leaves(leaves, policy, keys, rules)
+    verdict, new, findings = _judge_leaves(found, policy, keys, rules)
     it = iter(new)
     cells = [None if v is None else _pick(next(it), v) for v in values]
     return RecordResult(cells, verdict.is_pii, findings, "ok", verdict.reasons)
 
 
 def _pick(replaced: Any, original: Any) -> Any:
-    return original if replaced is _SAME else replaced
+    return original if replaced is SAME else replaced
 
 
 def scan_fields(
@@ -269,7 +203,7 @@ def scan_fields(
     ``user_id``), in document order: the input :meth:`RecordRules.judge` wants."""
     return [
         (leaf.path, leaf.text, leaf.spans)
-        for leaf in _leaves(engine, record)
+        for leaf in leaves(engine, record)
         if leaf.spans or (not leaf.is_key and rules.relevant_key(leaf.field))
     ]
 

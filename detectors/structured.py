@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from detectors.engine import Engine
@@ -35,55 +36,88 @@ def key_label(engine: Engine, key: str, spans: list[Span]) -> str:
     return repr(key)
 
 
+@dataclass
+class Leaf:
+    """A key that is not an identifier, or a string or number, of a JSON value: where it is
+    (``path``), its text, the key it is scanned under and its spans."""
+
+    path: str
+    text: str
+    field: str | None  # the key the value is scanned under (its member's, in a list too)
+    is_key: bool
+    spans: list[Span]
+
+
+def leaves(engine: Engine, record: Any) -> list[Leaf]:
+    """Every non-identifier key and every string or number of ``record``, in document
+    order, with its spans and the path ``scan_record`` gives it."""
+    out: list[Leaf] = []
+
+    def walk(value: Any, path: str, key: str | None) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                k = str(k)
+                if _PLAIN_KEY.match(k):
+                    member = f"{path}.{k}"
+                else:
+                    key_spans = engine.scan_text(k)
+                    member = f"{path}[{key_label(engine, k, key_spans)}]"
+                    out.append(Leaf(member, k, None, True, key_spans))
+                walk(v, member, k)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}[{i}]", key)
+        elif (text := scalar_text(value)) is not None:
+            out.append(Leaf(path, text, key, False, engine.scan_text(text, field=key)))
+
+    walk(record, "$", None)
+    return out
+
+
+def rebuild(record: Any, new: Iterator[Any]) -> Any:
+    """``record`` with its leaves (in :func:`leaves` order) replaced by ``new``'s items;
+    ``SAME`` keeps a leaf as it was (a number stays a number)."""
+
+    def build(value: Any) -> Any:
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for k, v in value.items():
+                k = str(k)
+                if not _PLAIN_KEY.match(k):
+                    replaced = next(new)
+                    k = k if replaced is SAME else replaced
+                while k in out:  # two keys masked alike must not overwrite each other
+                    k += "#"
+                out[k] = build(v)
+            return out
+        if isinstance(value, list):
+            return [build(v) for v in value]
+        if scalar_text(value) is None:
+            return value
+        replaced = next(new)
+        return value if replaced is SAME else replaced
+
+    return build(record)
+
+
+#: In the items :func:`rebuild` takes: keep this leaf as it was.
+SAME = object()
+
+
 def scan_record(engine: Engine, record: Any) -> list[tuple[str, str, list[Span]]]:
     """(path, text, spans) for every key and scalar of ``record`` with at least one span."""
-    return list(_walk(engine, record, "$", None))
-
-
-def _walk(
-    engine: Engine, value: Any, path: str, key: str | None
-) -> Iterator[tuple[str, str, list[Span]]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            k = str(k)
-            key_spans = engine.scan_text(k) if not _PLAIN_KEY.match(k) else []
-            member = (
-                f"{path}.{k}"
-                if _PLAIN_KEY.match(k)
-                else f"{path}[{key_label(engine, k, key_spans)}]"
-            )
-            if key_spans:
-                yield member, k, key_spans
-            yield from _walk(engine, v, member, k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _walk(engine, v, f"{path}[{i}]", key)
-    elif (text := scalar_text(value)) is not None:
-        spans = engine.scan_text(text, field=key)
-        if spans:
-            yield path, text, spans
+    return [(leaf.path, leaf.text, leaf.spans) for leaf in leaves(engine, record) if leaf.spans]
 
 
 def redact_record(engine: Engine, record: Any, policy: Policy, keys: KeyRing) -> Any:
-    """A copy of ``record`` with every detected value, in keys and values, redacted."""
-    return _redact(engine, record, None, policy, keys)
-
-
-def _redact(engine: Engine, value: Any, key: str | None, policy: Policy, keys: KeyRing) -> Any:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            k = str(k)
-            spans = engine.scan_text(k) if not _PLAIN_KEY.match(k) else []
-            new_key = policy.redact_text(k, spans, keys) if spans else k
-            while new_key in out:  # two keys masked alike must not overwrite each other
-                new_key += "#"
-            out[new_key] = _redact(engine, v, k, policy, keys)
-        return out
-    if isinstance(value, list):
-        return [_redact(engine, v, key, policy, keys) for v in value]
-    text = scalar_text(value)
-    if text is None:
-        return value
-    spans = engine.scan_text(text, field=key)
-    return policy.redact_value(text, spans, keys) if spans else value
+    """A copy of ``record`` with every detected value, in keys and values, redacted (no
+    record rules: ``detectors.records.process_record`` applies those)."""
+    new = [
+        SAME
+        if not leaf.spans
+        else policy.redact_text(leaf.text, leaf.spans, keys)
+        if leaf.is_key
+        else policy.redact_value(leaf.text, leaf.spans, keys)
+        for leaf in leaves(engine, record)
+    ]
+    return rebuild(record, iter(new))
