@@ -342,9 +342,24 @@ def code_snapshot(mode: str) -> tuple[Path, dict[str, Any]]:
             check=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        _copy_native(tmp)
         shutil.rmtree(d, ignore_errors=True)
         tmp.rename(d)
     return d, {"mode": mode, "commit": head, "dir": str(d.relative_to(REPO))}
+
+
+def _copy_native(dest: Path) -> None:
+    """The compiled core is not in git: the snapshot takes the checkout's module, which is
+    only right when the checkout's crate is HEAD's (else the scans would run other code
+    than the commit they are reported under)."""
+    native = REPO / "detectors" / "_native.abi3.so"
+    changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "native"], cwd=REPO)
+    if changed.returncode != 0 or not native.exists():
+        raise SystemExit(
+            "bench.scan --code head: the crate under native/ differs from HEAD or is not "
+            "built; commit it and run `make native`, or use --code worktree"
+        )
+    shutil.copy2(native, dest / "detectors" / native.name)
 
 
 def _cpu_jiffies() -> dict[str, tuple[int, int]]:
