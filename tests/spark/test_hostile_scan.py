@@ -84,7 +84,8 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     spark: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Truncated, empty and garbled-footer Parquet, a `.gz` holding plain text, a JSON
-    document 10,000 deep, an unreadable file (chmod 000; root still reads it) and objects
+    document 10,000 deep (and the same value on one line, JSON Lines, which is read), an
+    unreadable file (chmod 000; root still reads it) and objects
     deleted between the crawl and their task (one without an extension, whose format the
     driver sniffs), and a file replaced by a link to a key file after the crawl: each ends
     as its own failed object with the exact status and reason it earns, and no copy."""
@@ -97,7 +98,11 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     (bad / "empty.parquet").write_bytes(b"")
     (bad / "garbled.parquet").write_bytes(data[:-12] + b"\xff" * 8 + data[-4:])
     (bad / "plain.log.gz").write_text(f"not gzip at all phone={PHONE}\n" * 50)
-    (bad / "deep.json").write_text('{"a":' * 10_000 + f'"{EMAIL}"' + "}" * 10_000)
+    deep = '{"a":' * 10_000 + f'"{EMAIL}"' + "}" * 10_000
+    (bad / "deep.json").write_text("[\n" + deep + "\n]\n")  # a document: parsed whole
+    # On one line the same value is JSON Lines (jobs.formats.content_format): a record too
+    # deep to walk is redacted as text, and the object is read, not failed.
+    (bad / "deep-line.json").write_text(deep + "\n")
     noperm = bad / "noperm"
     noperm.write_text(f"phone={PHONE}\n")
     noperm.chmod(0)
@@ -143,6 +148,9 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     }
     if not as_root:  # root reads through chmod 000
         expected["noperm"] = ("failed", "StorageError", "access denied")
+    deep_line = rows["deep-line.json"]
+    assert (deep_line["status"], deep_line["format"]) == ("ok", "jsonl")
+    assert json.loads(deep_line["flags"]) == {"json_lines_too_deep_redacted_as_text": 1}
     for name, (status, error_class, reason) in expected.items():
         row = rows[name]
         assert (row["status"], row["error_class"]) == (status, error_class), name
@@ -151,7 +159,8 @@ def test_bad_local_objects_fail_alone_and_the_rest_commits_identically(
     expected_failed = set(expected)
     summary = result.summary
     assert summary["objects_by_status"]["failed"] == len(expected_failed)
-    assert summary["objects_by_status"]["ok"] == len(good) + (1 if as_root else 0)
+    # the good objects, deep-line.json, and noperm when root reads it
+    assert summary["objects_by_status"]["ok"] == len(good) + 1 + (1 if as_root else 0)
     _assert_good_identical(out, good_out, good)
     assert not Path(out, "_staging").exists() or not any(Path(out, "_staging").rglob("*.parquet"))
     captured = capfd.readouterr()
