@@ -92,18 +92,10 @@ def write_file(local_path: str, uri: str, s3: S3Settings, sse: Sse | None = None
             while chunk := src.read(COPY_CHUNK):
                 out.write(chunk)
 
-    try:
-        if loc.scheme == "s3":
-            s3_client(s3).upload_file(
-                local_path, loc.netloc, loc.key, ExtraArgs=sse_args(sse) or None
-            )
-        elif loc.scheme == "file":
-            write_local_atomic(loc.path, copy)
-        else:
-            fs, path = filesystem(loc, s3)
-            write_fs_atomic(fs, path, copy)
-    except Exception as exc:
-        raise storage_error(exc, loc, s3, "destination") from None
+    def put(client: Any) -> None:
+        client.upload_file(local_path, loc.netloc, loc.key, ExtraArgs=sse_args(sse) or None)
+
+    _write(loc, s3, put, copy)
 
 
 def write_bytes(data: bytes, uri: str, s3: S3Settings, sse: Sse | None = None) -> None:
@@ -114,9 +106,20 @@ def write_bytes(data: bytes, uri: str, s3: S3Settings, sse: Sse | None = None) -
     def copy(out: Any) -> None:
         out.write(data)
 
+    def put(client: Any) -> None:
+        client.put_object(Bucket=loc.netloc, Key=loc.key, Body=data, **sse_args(sse))
+
+    _write(loc, s3, put, copy)
+
+
+def _write(
+    loc: Location, s3: S3Settings, put: Callable[[Any], None], copy: Callable[[Any], None]
+) -> None:
+    """One write, by store: ``put`` with the S3 client, else ``copy`` into an atomically
+    renamed temporary file (local disk, HDFS); any failure as one StorageError."""
     try:
         if loc.scheme == "s3":
-            s3_client(s3).put_object(Bucket=loc.netloc, Key=loc.key, Body=data, **sse_args(sse))
+            put(s3_client(s3))
         elif loc.scheme == "file":
             write_local_atomic(loc.path, copy)
         else:
