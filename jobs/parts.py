@@ -23,6 +23,14 @@ from jobs import storage
 BATCH_ROWS = 65_536
 
 
+def parts_frame(spark: Any, uris: Sequence[str], s3: storage.S3Settings) -> Any:
+    """Parquet files (at least one) as one DataFrame: local ones through Spark's own
+    reader, S3 and HDFS ones by the executors (:func:`read_parts`)."""
+    if all(u.startswith("file://") for u in uris):
+        return spark.read.parquet(*uris)
+    return read_parts(spark, uris, s3)
+
+
 def read_parts(spark: Any, uris: Sequence[str], s3: storage.S3Settings) -> Any:
     """The Parquet files ``uris`` as one DataFrame, with the columns of all their schemas
     unified as ``pyarrow.concat_tables(promote_options="permissive")`` would (a column a

@@ -42,7 +42,7 @@ from detectors.keys import KeyRing
 from detectors.normalize import fingerprint
 from detectors.operators import preview
 from jobs import commit, storage
-from jobs.parts import conform, read_parts
+from jobs.parts import conform, parts_frame
 
 # What each identifier must look like; checked so a typo fails loudly instead of finding
 # nothing. Messages say what was expected, never echo the value.
@@ -394,7 +394,7 @@ def exposure_frame(
     # scan_date is the hive partition of the parts' paths, not a column in them; every
     # scan writes its parts under its summary's scan_date.
     dates = F.create_map(*[F.lit(x) for d in docs for x in (d["scan_id"], d["scan_date"])])
-    findings = _parts_frame(spark, uris, s3)
+    findings = parts_frame(spark, uris, s3)
     condition = F.col("scan_id").isin([d["scan_id"] for d in docs])
     if entities is not None:
         condition = condition & F.col("entity_type").isin(list(entities))
@@ -483,15 +483,6 @@ def write_exposure(
                 rows += held
         storage.write_file(path, storage.parse_uri(dest).uri, s3)
     return rows
-
-
-def _parts_frame(spark: Any, uris: Sequence[str], s3: storage.S3Settings) -> Any:
-    """Findings parts as a DataFrame: local ones through Spark's reader, S3 and HDFS ones
-    by the executors through pyarrow (Spark cannot reach them without s3a or the
-    cluster's Hadoop configuration)."""
-    if all(u.startswith("file://") for u in uris):
-        return spark.read.parquet(*uris)
-    return read_parts(spark, uris, s3)
 
 
 def _spark_schema(schema: pa.Schema) -> Any:

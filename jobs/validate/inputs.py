@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from jobs import commit, storage
 from jobs.findings import arrow_schema
-from jobs.parts import read_parts
+from jobs.parts import parts_frame
 from jobs.validate.base import ValidateError
 
 
@@ -51,9 +51,7 @@ def findings_dataframe(
         from pyspark.sql.types import StructType
 
         return spark.createDataFrame([], StructType.fromJson(_spark_json(arrow_schema())))
-    if all(u.startswith("file://") for u in files):
-        return spark.read.parquet(*files)
-    return read_parts(spark, files, s3)
+    return parts_frame(spark, files, s3)
 
 
 def _spark_json(schema: pa.Schema) -> dict[str, Any]:
