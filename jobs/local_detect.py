@@ -28,6 +28,7 @@ from jobs.blocks import (
     CsvBatch,
     CsvTable,
     Found,
+    JsonDocument,
     Shared,
     judge_json_document,
     scan_line_block,
@@ -89,8 +90,7 @@ def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[list
 
 
 def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[list[_Found]]:
-    data = read_document(stream, ctx.max_json_bytes)
-    doc = judge_json_document(data, ctx.shared())
+    data, doc = _json_document(stream, ctx.shared(), ctx)
     if doc is None:  # not JSON: redacted as text, as the scan does
         yield from _detect_lines(io.BytesIO(data), False, ctx)
         return
@@ -126,10 +126,10 @@ def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: b
         _redact_csv(stream, out, _DELIMITERS[fmt], ctx)
         return
     if fmt == "json":
-        data = read_document(stream, ctx.max_json_bytes)
-        doc = judge_json_document(data, ctx.shared())
+        shared = ctx.shared()
+        data, doc = _json_document(stream, shared, ctx)
         if doc is None:
-            out.write(_redact_chunk(data, False, ctx.shared(), StreamState()))
+            out.write(_redact_chunk(data, False, shared, StreamState()))
         else:
             out.write(doc.text().encode("utf-8", "surrogateescape"))
         out.flush()
@@ -187,6 +187,15 @@ def _redact_csv(stream: BinaryIO, out: BinaryIO, delimiter: str, ctx: Context) -
 
 
 # ------------------------------------------------------------------------- helpers
+def _json_document(
+    stream: BinaryIO, shared: Shared, ctx: Context
+) -> tuple[bytes, JsonDocument | None]:
+    """A whole JSON document read (bounded as the scan bounds it) and judged as the scan
+    judges one; None for a document that is not JSON."""
+    data = read_document(stream, ctx.max_json_bytes)
+    return data, judge_json_document(data, shared)
+
+
 class _CsvReader:
     """The records of a CSV/TSV stream in batches, judged by ``jobs.blocks.CsvTable`` as
     the scan judges them; ``table`` is None for an empty input."""
