@@ -19,6 +19,7 @@ import numpy as np
 
 from detectors import urlencoded
 from detectors.builtin import builtin_detectors
+from detectors.colspans import ColumnSpans
 from detectors.columns import joined_buffer
 from detectors.context import field_matches, key_before, normalize_field, window_before
 from detectors.overlaps import merged_ranges, resolve
@@ -191,6 +192,12 @@ class Engine:
         straight from its buffer: Python sees only rows where a trigger fired, unless the
         field's name makes every value a candidate (``customer_name``)."""
         yield from self._scan_column(joined_buffer(array), array.to_pylist, field)
+
+    def scan_arrow_flat(self, array: Any, field: str | None = None) -> ColumnSpans:
+        """:meth:`scan_arrow` as flat arrays (:class:`ColumnSpans`), the column path's
+        form. Here built from the per-row spans: the reference the native core's own
+        version is held to."""
+        return ColumnSpans.from_hits(self.scan_arrow(array, field))
 
     def _scan_column(
         self, data: bytes, values: Any, field: str | None

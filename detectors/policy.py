@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from detectors.colspans import ColumnSpans
 from detectors.entities import VOCABULARY
 from detectors.errors import ConfigError, OperatorError
 from detectors.keys import KeyRing
@@ -447,6 +448,18 @@ class Policy:
             ):
                 return None
         return self.redact_text(value, spans, keys)
+
+    def redact_cells(
+        self, values: Sequence[str | None], spans: ColumnSpans, keys: KeyRing
+    ) -> list[str | None]:
+        """The redacted value of each row with a span (``spans.row_bounds()``'s rows, in
+        order; ``values`` holds those rows' values): :meth:`redact_value` row by row.
+        A None value stays None. The reference the column path's compiled operators are
+        held to."""
+        out: list[str | None] = []
+        for value, (_, row_spans) in zip(values, spans.by_row(), strict=True):
+            out.append(None if value is None else self.redact_value(value, row_spans, keys))
+        return out
 
 
 def _check_fits(span: Span, text: str) -> None:
