@@ -74,6 +74,17 @@ class ColumnSpans:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def select(self, keep: np.ndarray) -> ColumnSpans:
+        """The spans where the boolean ``keep`` is true (order kept)."""
+        return ColumnSpans(
+            self.rows[keep],
+            self.starts[keep],
+            self.ends[keep],
+            self.sources[keep],
+            self.scores[keep],
+            self.names,
+        )
+
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct rows with a span and, per row, where its spans start in the arrays
         (one more entry than rows: the end)."""

@@ -50,9 +50,8 @@ from detectors.config import DEFAULT_ENGINE, load_engine
 from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.policy import Policy
-from detectors.spans import Span
-from jobs.findings import COLUMNS, arrow_schema, digests, finding_head, rows_table
-from jobs.recordbatch import scan_batch
+from jobs.findings import arrow_schema, columns_table
+from jobs.recordbatch import LeafFindings, scan_batch
 from jobs.worker import worker_engine
 
 if TYPE_CHECKING:
@@ -61,7 +60,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SOURCE = "dataframe"
 _ROW_ID = "__piisweep_record_index"
-_ENTITY = COLUMNS.index("entity_type")  # its place in a finding_head tuple
 
 
 _SPARK_TYPES = {
@@ -179,41 +177,39 @@ class _ScanTask(_Task):
         self.source, self.scan_id = source, scan_id
 
     def run(self, batches: Iterator[pa.RecordBatch], row_id: str) -> Iterator[pa.RecordBatch]:
-        schema = arrow_schema(with_scan_id=True)
         for batch in batches:
-            rows = self._findings(batch, row_id)
-            if rows:
-                yield from rows_table(rows, schema).to_batches()
+            for table in self._findings(batch, row_id):
+                yield from table.to_batches()
 
-    def _findings(self, batch: pa.RecordBatch, row_id: str) -> list[tuple[Any, ...]]:
-        """Findings rows of ``batch`` as tuples in the findings schema's order; the
-        fingerprints and previews of the whole batch in one call (:func:`digests`, the
-        compiled core), not value by value."""
+    def _findings(self, batch: pa.RecordBatch, row_id: str) -> list[pa.Table]:
+        """Findings of ``batch`` as tables in the findings schema, a leaf at a time, built
+        as columns (:func:`columns_table`): fingerprints and previews of a leaf in one call
+        to the compiled core, no Python object per finding."""
         position = batch.schema.get_field_index(row_id)
-        column = batch.column(position)
-        # an index_column may hold nulls, which numpy would turn into NaN
-        ids = column.to_pylist() if column.null_count else column.to_numpy()
-        heads: list[tuple[Any, ...]] = []
-        values: list[str] = []
+        ids = batch.column(position)
+        schema = arrow_schema(with_scan_id=True)
+        lead = {"scan_id": self.scan_id, "source_uri": self.source, "line_number": None}
+        tables: list[pa.Table] = []
 
-        def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
-            index = ids[row]
-            record_index = None if index is None else int(index)
-            heads.append(
-                finding_head(self.source, None, record_index, path, span, self.policy, action)
+        def emit(found: LeafFindings) -> None:
+            # an index_column may hold nulls: taken as Arrow, they stay nulls
+            index = ids.take(pa.array(found.spans.rows, pa.int64())).cast(pa.int64())
+            tables.append(
+                columns_table(
+                    schema,
+                    lead,
+                    index,
+                    found.paths,
+                    found.spans,
+                    found.values,
+                    found.actions,
+                    self.keys.fingerprint_key,
+                )
             )
-            values.append(value[span.start : span.end])
 
         scanned = [i for i in range(batch.num_columns) if i != position]
         scan_batch(batch, self.engine, self.policy, self.keys, emit, redact=False, columns=scanned)
-        if not heads:
-            return []
-        entities = [h[_ENTITY] for h in heads]
-        fps, previews = digests(entities, values, self.keys.fingerprint_key)
-        return [
-            (self.scan_id, *head, fp, shown)
-            for head, fp, shown in zip(heads, fps, previews, strict=True)
-        ]
+        return tables
 
 
 class _RedactTask(_Task):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+from detectors.colspans import ColumnSpans
 from detectors.keys import KeyRing
 from detectors.normalize import fingerprint
 from detectors.operators import preview
@@ -172,6 +173,50 @@ def rows_table(rows: Sequence[tuple[Any, ...]], schema: Any) -> Any:
         return schema.empty_table()
     columns = zip(*rows, strict=True)
     arrays = [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def columns_table(
+    schema: Any,
+    lead: dict[str, Any],
+    record_index: Any,
+    paths: Sequence[str | None],
+    spans: ColumnSpans,
+    values: Sequence[str],
+    actions: Sequence[str],
+    key: bytes,
+) -> Any:
+    """Findings rows built as columns, for findings that arrive flat (a leaf's, from the
+    column path): ``lead`` gives the columns that are one value for all of them
+    (``unit_id``, ``scan_id``, ``source_uri``, ``line_number``), ``record_index`` one per
+    finding (a list or an int64 array), then the spans, their texts (to ``fingerprint``
+    and ``preview``, never stored) and actions. The table is in ``schema``'s order."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(spans)
+    names = spans.names
+    sources = pa.array(spans.sources, pa.int32())
+    entities = [entity for entity, _ in names]
+    fps, previews = digests(spans.entity_types(), values, key)
+    built = {
+        "record_index": pa.array(record_index, pa.int64()),
+        "field_path": pa.array(paths, pa.string()),
+        "char_start": pa.array(spans.starts, pa.int32()),
+        "char_end": pa.array(spans.ends, pa.int32()),
+        "entity_type": pa.array(entities, pa.string()).take(sources),
+        "detector": pa.array([d for _, d in names], pa.string()).take(sources),
+        "score": pa.array(np.asarray(spans.scores, dtype=np.float64)),
+        "action": pa.array(actions, pa.string()),
+        "fingerprint": pa.array(fps, pa.string()),
+        "preview": pa.array(previews, pa.string()),
+    }
+    arrays = []
+    for f in schema:
+        if f.name in built:
+            arrays.append(built[f.name])
+        else:
+            arrays.append(pa.array([lead[f.name]] * n, f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -13,11 +13,13 @@ unit -> commit without importing the notebook API.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.colspans import ColumnSpans
 from detectors.engine import Engine
 from detectors.errors import KeyMaterialError, PiisweepError
 from detectors.keys import KeyRing
@@ -26,9 +28,33 @@ from detectors.records import process_row, rules_of
 from detectors.spans import Span
 from jobs.nested import Leaf, as_text, from_text, leaves, rebuild, to_value
 
-#: ``emit(row, field_path, value, span, action)``: one finding of :func:`scan_batch`;
-#: ``action`` is None for "what the policy says", or "drop" when the value had to be nulled.
-Emit = Callable[[int, str, str, Span, str | None], None]
+
+@dataclass
+class LeafFindings:
+    """Findings of :func:`scan_batch`, a leaf (or a batch of records) at a time, flat:
+    span ``k`` of ``spans`` lies in batch row ``spans.rows[k]``, at ``paths[k]``, its text
+    is ``values[k]`` and its ``actions[k]`` is what the policy did (``drop`` when a value
+    that no longer fitted its type was nulled). A sink turns them into findings columns
+    without a Python object per finding."""
+
+    spans: ColumnSpans
+    paths: list[str]
+    values: list[str]
+    actions: list[str]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def entity_types(self) -> list[str]:
+        return self.spans.entity_types()
+
+    def detectors(self) -> list[str]:
+        names = self.spans.names
+        return [names[s][1] for s in self.spans.sources.tolist()]
+
+
+#: ``emit(findings)``: the findings of one leaf of :func:`scan_batch`.
+Emit = Callable[[LeafFindings], None]
 
 
 class DataFrameScanError(PiisweepError):
@@ -115,38 +141,84 @@ def _scan_leaf(
     emit: Emit | None,
     redact: bool,
 ) -> pa.Array | None:
-    """Findings of one leaf and, when ``redact``, its redacted array (None: unchanged)."""
+    """Findings of one leaf and, when ``redact``, its redacted array (None: unchanged).
+
+    The column path: the leaf's spans come back as flat arrays (:class:`ColumnSpans`), the
+    values with a span are fetched in one ``take`` and redacted in one call
+    (:meth:`Policy.redact_cells`), and the findings leave as one :class:`LeafFindings`;
+    Python walks the values with a span, not the column, and builds no object per finding.
+    """
     text = as_text(leaf.values)
-    hits = list(engine.scan_arrow(text, field=leaf.key))
-    if not hits:
+    flat = engine.scan_arrow_flat(text, field=leaf.key)
+    if len(flat):
+        # Spans under the policy's threshold neither redact nor report (Policy._groups).
+        flat = flat.select(flat.scores >= policy.threshold)
+    if not len(flat):
         return None
     value_type = _value_type(leaf.values.type)
     # Any leaf that is not a string: whether the redacted text still fits its type
     # decides its action (``drop`` when it is nulled), so it is redacted even for a scan.
     typed = not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type))
-    changed: dict[int, str | None] = {}
-    threshold = policy.threshold
-    # Only the candidates' values, never the whole column, fetched in one call.
-    values = text.take(pa.array([i for i, _ in hits], pa.int64())).to_pylist()
-    for (i, spans), value in zip(hits, values, strict=True):
-        kept = [s for s in spans if s.score >= threshold]
-        if value is None or not kept:
-            continue
-        new: str | None = value
-        nulled = False
-        if redact or typed:
-            new = policy.redact_value(value, spans, keys)
-            if typed and new is not None and to_value(new, value_type) is None:
-                new, nulled = None, True
-        if emit is not None:
-            row, path = int(leaf.rows[i]), leaf.field_path(i)
-            for span in kept:
-                emit(row, path, value, span, "drop" if nulled else None)
-        if new != value:
-            changed[i] = new
-    if not redact or not changed:
+    rows, bounds = flat.row_bounds()
+    values = text.take(pa.array(rows, pa.int64())).to_pylist()
+    new_values: list[str | None] = list(values)
+    nulled = np.zeros(len(rows), dtype=bool)
+    if redact or typed:
+        new_values = policy.redact_cells(values, flat, keys)
+        if typed:
+            for j, new in enumerate(new_values):
+                if new is not None and to_value(new, value_type) is None:
+                    new_values[j], nulled[j] = None, True
+    if emit is not None:
+        emit(_leaf_findings(leaf, flat, rows, bounds, values, nulled, policy))
+    if not redact:
         return None
-    return _replaced(leaf.values, changed)
+    row_list = rows.tolist()
+    changed = {
+        row_list[j]: new
+        for j, (new, value) in enumerate(zip(new_values, values, strict=True))
+        if new != value
+    }
+    return _replaced(leaf.values, changed) if changed else None
+
+
+def _leaf_findings(
+    leaf: Leaf,
+    flat: ColumnSpans,
+    rows: np.ndarray,
+    bounds: np.ndarray,
+    values: Sequence[str | None],
+    nulled: np.ndarray,
+    policy: Policy,
+) -> LeafFindings:
+    """The findings of a leaf's kept spans (``rows``/``bounds``: :meth:`ColumnSpans.row_bounds`),
+    with batch rows and field paths in place of the leaf's own value indexes."""
+    counts = np.diff(bounds)
+    texts: list[str] = []
+    starts, ends = flat.starts.tolist(), flat.ends.tolist()
+    b = bounds.tolist()
+    for j, value in enumerate(values):
+        assert value is not None  # an empty line (a null) holds no span
+        texts += (value[starts[k] : ends[k]] for k in range(b[j], b[j + 1]))
+    by_source = [policy.action_for(entity) for entity, _ in flat.names]
+    actions = [by_source[s] for s in flat.sources.tolist()]
+    if nulled.any():
+        for k in np.flatnonzero(np.repeat(nulled, counts)).tolist():
+            actions[k] = "drop"
+    if leaf.indexes:
+        paths = [leaf.field_path(i) for i in flat.rows.tolist()]
+    else:
+        paths = [leaf.path] * len(flat)
+    batch_rows = leaf.rows[flat.rows]
+    spans = ColumnSpans(
+        np.asarray(batch_rows, dtype=np.int64),
+        flat.starts,
+        flat.ends,
+        flat.sources,
+        flat.scores,
+        flat.names,
+    )
+    return LeafFindings(spans, paths, texts, actions)
 
 
 def _record_fields(target: pa.RecordBatch, found: Sequence[Leaf]) -> list[Leaf]:
@@ -193,6 +265,10 @@ def _judge_records(
     column_of = {n: c for c, n in enumerate(names)}
     changed: list[dict[int, str | None]] = [{} for _ in flat]
     threshold = policy.threshold
+    found: list[tuple[int, Span]] = []
+    paths: list[str] = []
+    texts: list[str] = []
+    actions: list[str] = []
     for j, row in enumerate(judged):
         values = [cells[c][j] for c in range(len(flat))]
         spans = [spans_at.get((row, c), []) for c in range(len(flat))]
@@ -210,7 +286,14 @@ def _judge_records(
             for f in result.findings:
                 if f.span.score >= threshold:
                     drop = column_of[f.field_path] in nulled
-                    emit(row, f.field_path, f.text, f.span, "drop" if drop else f.action)
+                    span = f.span
+                    found.append((row, span))
+                    paths.append(f.field_path)
+                    texts.append(f.text[span.start : span.end])
+                    actions.append("drop" if drop else f.action)
+    if emit is not None and found:
+        found_spans = ColumnSpans.from_hits((row, [span]) for row, span in found)
+        emit(LeafFindings(found_spans, paths, texts, actions))
     if not redact:
         return {}
     return {

@@ -42,7 +42,7 @@ from detectors.spans import Span
 from jobs import storage
 from jobs.blocks import CsvTable, Shared, judge_json_document, line_array, scan_line_block
 from jobs.fieldnames import RenamedSchema, redact_field_names
-from jobs.findings import arrow_schema, digests, finding_head, rows_table
+from jobs.findings import arrow_schema, columns_table, digests, finding_head, rows_table
 from jobs.formats import binary_reason, content_format
 from jobs.plan import Unit
 from jobs.readers import (
@@ -56,7 +56,7 @@ from jobs.readers import (
     unicode_bom,
     valid_utf8,
 )
-from jobs.recordbatch import scan_batch
+from jobs.recordbatch import LeafFindings, scan_batch
 
 TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
@@ -148,8 +148,9 @@ STATUS_FIELDS = tuple(STATUS_SCHEMA.names)
 class FindingsSink:
     """Findings of a partition, spilled to a local Parquet file in bounded batches.
 
-    Rows are tuples in ``STAGED_FINDINGS_SCHEMA`` order (``unit_id`` first, then the
-    columns of ``jobs.findings.finding_values``), turned into Arrow column by column.
+    Rows arrive as tuples in ``STAGED_FINDINGS_SCHEMA`` order (``unit_id`` first, then the
+    columns of ``jobs.findings.finding_values``), turned into Arrow column by column, or as
+    whole tables (:meth:`add_table`, the column path's); they are written in arrival order.
     """
 
     def __init__(self, tmpdir: str, fingerprint_key: bytes, flush_rows: int = 50_000) -> None:
@@ -158,6 +159,8 @@ class FindingsSink:
         # Rows added by add_value: their index in _rows, entity type and value; their
         # fingerprint (under _key) and preview are derived for the whole batch at flush.
         self._pending: list[tuple[int, str, str]] = []
+        self._tables: list[pa.Table] = []  # tables and row batches, in arrival order
+        self._buffered = 0
         self._key = fingerprint_key
         self._writer: pq.ParquetWriter | None = None
         self._flush_rows = flush_rows
@@ -165,9 +168,7 @@ class FindingsSink:
 
     def add(self, row: tuple[Any, ...]) -> None:
         self._rows.append(row)
-        self.count += 1
-        if len(self._rows) >= self._flush_rows:
-            self.flush()
+        self._added(1)
 
     def add_value(self, head: tuple[Any, ...], entity: str, value: str) -> None:
         """A row without its last two columns, ``fingerprint`` and ``preview``: they are
@@ -175,9 +176,21 @@ class FindingsSink:
         self._pending.append((len(self._rows), entity, value))
         self.add(head)
 
-    def flush(self) -> None:
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, STAGED_FINDINGS_SCHEMA)
+    def add_table(self, table: pa.Table) -> None:
+        """Rows already built as a table in ``STAGED_FINDINGS_SCHEMA``
+        (``jobs.findings.columns_table``)."""
+        self._seal_rows()
+        self._tables.append(table)
+        self._added(table.num_rows)
+
+    def _added(self, n: int) -> None:
+        self.count += n
+        self._buffered += n
+        if self._buffered >= self._flush_rows:
+            self.flush()
+
+    def _seal_rows(self) -> None:
+        """The tuple rows buffered so far as one table, their digests derived."""
         if self._pending:
             _, entities, values = zip(*self._pending, strict=True)
             fps, previews = digests(entities, values, self._key)
@@ -186,8 +199,17 @@ class FindingsSink:
                 rows[i] = (*rows[i], fp, pv)
             self._pending = []
         if self._rows:
-            self._writer.write_table(rows_table(self._rows, STAGED_FINDINGS_SCHEMA))
+            self._tables.append(rows_table(self._rows, STAGED_FINDINGS_SCHEMA))
             self._rows = []
+
+    def flush(self) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, STAGED_FINDINGS_SCHEMA)
+        self._seal_rows()
+        if self._tables:
+            self._writer.write_table(pa.concat_tables(self._tables))
+            self._tables = []
+        self._buffered = 0
 
     def close(self) -> str:
         self.flush()
@@ -358,6 +380,26 @@ class _UnitScan:
         self.sink.add_value((self.unit_id, *head), span.entity_type, value)
         self.status.findings += 1
         self.status.entities[span.entity_type] += 1
+
+    def _emit_leaf(self, first_row: int, found: LeafFindings) -> None:
+        """A leaf's findings (:func:`jobs.recordbatch.scan_batch`), record indexes
+        counted from ``first_row``, into the sink as one table."""
+        if not len(found):
+            return
+        lead = {"unit_id": self.unit_id, "source_uri": self.unit.uri, "line_number": None}
+        table = columns_table(
+            STAGED_FINDINGS_SCHEMA,
+            lead,
+            found.spans.rows + first_row,
+            found.paths,
+            found.spans,
+            found.values,
+            found.actions,
+            self.job.keys.fingerprint_key,
+        )
+        self.sink.add_table(table)
+        self.status.findings += len(found)
+        self.status.entities.update(found.entity_types())
 
     # ----------------------------------------------------------------- text, JSONL
     def _lines(self, stream: BinaryIO, fmt: str, whole: bool = False) -> pa.Schema:
@@ -540,8 +582,8 @@ class _UnitScan:
         (schema unchanged): the same code as ``redact_dataframe``, so a table and its
         Parquet export agree."""
 
-        def emit(row: int, path: str, value: str, span: Span, action: str | None) -> None:
-            self._emit(None, first_row + row, path, value, span, action)
+        def emit(found: LeafFindings) -> None:
+            self._emit_leaf(first_row, found)
 
         def opaque(path: str, count: int) -> None:
             self.status.flags["unreadable_type_values_nulled"] += count

@@ -321,7 +321,7 @@ def test_redacted_rescans_clean(redacted: Any) -> None:
         Engine.default(),
         policy,
         KEYS,
-        lambda row, path, value, span, action: again.append((path, span.entity_type)),
+        lambda found: again.extend(zip(found.paths, found.entity_types(), strict=True)),
         redact=False,
     )
     assert again == []
