@@ -2,11 +2,11 @@
 
 ``NativeEngine`` is an :class:`~detectors.engine.Engine` whose trigger pass and candidate
 work (precise patterns, validators, context scoring, overlaps, private-key blocks,
-URL-decoded values) run in ``detectors._native``, built from the very same detector
-definitions: their Python pattern strings, words, hints and reaches. The Python engine stays
-the reference; the equivalence tests hold both to identical spans. Python is called back only
-for validators the core has no port of (libphonenumber, custom hooks) and for allow-list
-patterns.
+URL-decoded values, a column's whole-value field detection) run in ``detectors._native``,
+built from the very same detector definitions: their Python pattern strings, words, hints
+and reaches. The Python engine stays the reference; the equivalence tests hold both to
+identical spans. Python is called back only for validators the core has no port of
+(libphonenumber, custom hooks) and for allow-list patterns.
 """
 
 from __future__ import annotations
@@ -97,15 +97,19 @@ def _spec(d: Detector) -> dict[str, object]:
     }
 
 
+def _broken(values: Sequence[str | None]) -> list[tuple[int, str]]:
+    """(row, value) of the values holding a line break, which a joined column has as a
+    space: whole-value detection judges them as written."""
+    return [(i, v) for i, v in enumerate(values) if v and ("\n" in v or "\r" in v)]
+
+
 def _joined_values(values: Sequence[str | None]) -> tuple[str, list[tuple[int, str]]]:
-    """``_joined_lines(values)`` and the (row, value) of values holding a line break, which
-    the joined text has as a space (whole-value detection judges them as written). Values
-    rarely hold one: the usual column is joined once and looked at no further."""
+    """``_joined_lines(values)`` and :func:`_broken` of them. Values rarely hold a line
+    break: the usual column is joined once and looked at no further."""
     flat = "\n".join(["" if v is None else v for v in values])
     if "\r" not in flat and flat.count("\n") < len(values):
         return flat, []
-    broken = [(i, v) for i, v in enumerate(values) if v and ("\n" in v or "\r" in v)]
-    return _joined_lines(values), broken
+    return _joined_lines(values), _broken(values)
 
 
 @cache
@@ -235,8 +239,8 @@ class NativeEngine(Engine):
     def _scan_column(
         self, data: bytes, values: Any, field: str | None
     ) -> list[tuple[int, list[Span]]]:
-        broken = lambda: _joined_values(values())[1]  # noqa: E731
-        return list(self._column(data, field, broken).by_row())
+        """The reference's column step (``values`` gives the column's values), in the core."""
+        return list(self._column(data, field, lambda: _broken(values())).by_row())
 
     def _column(
         self, data: bytes, field: str | None, broken: Callable[[], list[tuple[int, str]]]

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detectors.builtin import builtin_detectors
-from detectors.engine import Engine
+from detectors.engine import Engine, _joined_lines
 from detectors.native import NativeEngine
 
 FIELDS = [
@@ -117,6 +117,9 @@ def assert_same(
     assert list(flat.by_row()) == want
     assert list(native.scan_arrow(array, field)) == want
     assert list(native.scan_values(values, field)) == list(python.scan_values(values, field))
+    data = _joined_lines(values).encode("utf-8", "surrogateescape")
+    column = lambda: values  # noqa: E731
+    assert native._scan_column(data, column, field) == python._scan_column(data, column, field)
     assert flat.rows.dtype == np.int64 and flat.sources.dtype == np.int32
 
 
