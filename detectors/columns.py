@@ -14,15 +14,40 @@ from typing import Any
 import numpy as np
 
 
-def joined_buffer(array: Any) -> bytes:
-    """``\\n``-joined UTF-8 bytes of a pyarrow string array (nulls become empty lines)."""
+def _as_strings(array: Any) -> Any:
+    """One pyarrow string array of the values (chunks joined, other types cast)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if isinstance(array, pa.ChunkedArray):
         array = pa.concat_arrays(array.chunks) if array.num_chunks else pa.array([], pa.string())
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         array = array.cast(pa.string())
+    return array
+
+
+def broken_values(array: Any) -> list[tuple[int, str]]:
+    """(row, value) of the values of a pyarrow string array that hold a line break, which
+    :func:`joined_buffer` turned into a space: whole-value detection judges a value as
+    written, so the native column scan is given these few as they are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = _as_strings(array)
+    if len(array) == 0:
+        return []
+    mask = pc.or_(pc.match_substring(array, "\n"), pc.match_substring(array, "\r"))
+    rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return []
+    return list(zip(rows.tolist(), array.take(pa.array(rows)).to_pylist(), strict=True))
+
+
+def joined_buffer(array: Any) -> bytes:
+    """``\\n``-joined UTF-8 bytes of a pyarrow string array (nulls become empty lines)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = _as_strings(array)
     if array.null_count:
         array = pc.fill_null(array, "")
     array = pc.replace_substring(pc.replace_substring(array, "\n", " "), "\r", " ")

@@ -2,26 +2,30 @@
 
 ``NativeEngine`` is an :class:`~detectors.engine.Engine` whose trigger pass and candidate
 work (precise patterns, validators, context scoring, overlaps, private-key blocks,
-URL-decoded values) run in ``detectors._native``, built from the very same detector
-definitions: their Python pattern strings, words, hints and reaches. The Python engine stays
-the reference; the equivalence tests hold both to identical spans. Python is called back only
-for validators the core has no port of (libphonenumber, custom hooks) and for allow-list
-patterns.
+URL-decoded values, a column's whole-value field detection) run in ``detectors._native``,
+built from the very same detector definitions: their Python pattern strings, words, hints
+and reaches. The Python engine stays the reference; the equivalence tests hold both to
+identical spans. Python is called back only for validators the core has no port of
+(libphonenumber, custom hooks) and for allow-list patterns.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
+import numpy as np
+
 from detectors import urlencoded
 from detectors.builtin import generic, india, network, payment, people, phones, secrets
 from detectors.cache import cache_file, write_atomically
+from detectors.colspans import ColumnSpans
+from detectors.columns import broken_values, joined_buffer
 from detectors.context import normalize_field
-from detectors.engine import Engine, StreamState
+from detectors.engine import Engine, StreamState, _joined_lines
 from detectors.errors import ConfigError
 from detectors.overlaps import resolve
 from detectors.prefilter import aadhaar_hits, luhn_plain_hits
@@ -87,7 +91,25 @@ def _spec(d: Detector) -> dict[str, object]:
             (t.width if t.width is not None else max_width(t.regex) for t in triggers), default=0
         ),
         "triggers": [(t.regex, t.caseless) for t in triggers],
+        "field_value": d.field_value.pattern if d.field_value is not None else None,
+        "field_flags": d.field_value.flags & _FLAGS if d.field_value is not None else 0,
+        "field_score": d.field_score,
     }
+
+
+def _broken(values: Sequence[str | None]) -> list[tuple[int, str]]:
+    """(row, value) of the values holding a line break, which a joined column has as a
+    space: whole-value detection judges them as written."""
+    return [(i, v) for i, v in enumerate(values) if v and ("\n" in v or "\r" in v)]
+
+
+def _joined_values(values: Sequence[str | None]) -> tuple[str, list[tuple[int, str]]]:
+    """``_joined_lines(values)`` and :func:`_broken` of them. Values rarely hold a line
+    break: the usual column is joined once and looked at no further."""
+    flat = "\n".join(["" if v is None else v for v in values])
+    if "\r" not in flat and flat.count("\n") < len(values):
+        return flat, []
+    return _joined_lines(values), _broken(values)
 
 
 @cache
@@ -172,7 +194,19 @@ class NativeEngine(Engine):
         state = super().__getstate__()
         state.pop("_core", None)
         state.pop("_names", None)
+        state.pop("_detector_index", None)
         return state
+
+    @cached_property
+    def _detector_index(self) -> dict[int, int]:
+        """Position of each detector (by identity) in the list the core numbers."""
+        return {id(d): i for i, d in enumerate(self.detectors)}
+
+    def _field_ids_for(self, fieldname: str | None) -> list[int]:
+        """The core's numbers of :meth:`_field_detectors_for`: which detectors apply to a
+        field name stays decided in Python, by the detectors' own ``field_check`` hooks."""
+        index = self._detector_index
+        return [index[id(d)] for d in self._field_detectors_for(fieldname)]
 
     def _spans(self, raw: Sequence[tuple[int, int, int, float]]) -> list[Span]:
         names = self._names
@@ -186,6 +220,47 @@ class NativeEngine(Engine):
             extra = self._field_spans(text, fieldname, self._field_detectors_for(fieldname))
             spans = resolve(spans + extra)
         return spans
+
+    def scan_values(
+        self, values: Sequence[str | None], field: str | None = None
+    ) -> Iterator[tuple[int, list[Span]]]:
+        text, broken = _joined_values(values)
+        data = text.encode("utf-8", "surrogateescape")
+        yield from self._column(data, field, lambda: broken).by_row()
+
+    def scan_arrow(self, array: Any, field: str | None = None) -> Iterator[tuple[int, list[Span]]]:
+        yield from self.scan_arrow_flat(array, field).by_row()
+
+    def scan_arrow_flat(self, array: Any, field: str | None = None) -> ColumnSpans:
+        """The column scanned by the core in one call, whole-value detection included: flat
+        arrays straight from it, no Python per value and no ``Span`` per finding."""
+        return self._column(joined_buffer(array), field, lambda: broken_values(array))
+
+    def _scan_column(
+        self, data: bytes, values: Any, field: str | None
+    ) -> list[tuple[int, list[Span]]]:
+        """The reference's column step (``values`` gives the column's values), in the core."""
+        return list(self._column(data, field, lambda: _broken(values())).by_row())
+
+    def _column(
+        self, data: bytes, field: str | None, broken: Callable[[], list[tuple[int, str]]]
+    ) -> ColumnSpans:
+        """:meth:`Engine._scan_column` in the core. ``broken`` gives the values with a line
+        break (asked only when the field's name makes whole values candidates)."""
+        fieldname = normalize_field(field) if field else None
+        ids = self._field_ids_for(fieldname)
+        overrides = [(i, v.encode("utf-8", "surrogateescape")) for i, v in broken()] if ids else []
+        rows, starts, ends, sources, scores = self._core.scan_column(
+            bytes(data), fieldname, ids, overrides
+        )
+        return ColumnSpans(
+            np.frombuffer(rows, dtype=np.int64),
+            np.frombuffer(starts, dtype=np.int64),
+            np.frombuffer(ends, dtype=np.int64),
+            np.frombuffer(sources, dtype=np.int32),
+            np.frombuffer(scores, dtype=np.float64),
+            self._names,
+        )
 
     def trigger_pass(self, data: bytes) -> tuple[int, int]:
         hits, kept = self._core.trigger_pass(bytes(data))

@@ -39,6 +39,10 @@ pub struct Detector {
     pub prefilter: Prefilter,
     /// Longest match of this detector's triggers: a hit's window starts that far back.
     pub width: usize,
+    /// `field_value` as a full match: what a whole value of a hinted field must be.
+    pub field_value: Option<Regex>,
+    /// The base score of a whole-value candidate (`field_score`).
+    pub field_score: f64,
 }
 
 /// The mutable state of one scan: the trigger pass's automata caches and each detector's

@@ -6,6 +6,7 @@
 //! only for validators that have no port in `validators.rs`.
 
 mod checksums;
+mod column;
 mod context;
 mod engine;
 mod findings;
@@ -25,7 +26,7 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyByteArray, PyDict, PyList, PyString};
 
 use engine::{Detector, Engine, Host, Line};
 use overlaps::Span;
@@ -230,6 +231,14 @@ impl Core {
                 reach: get(spec, "reach")?,
                 prefilter,
                 width: get(spec, "width")?,
+                field_value: match get::<Option<String>>(spec, "field_value")? {
+                    Some(p) => Some(
+                        pyre::compile_full(&p, get(spec, "field_flags")?)
+                            .map_err(PyValueError::new_err)?,
+                    ),
+                    None => None,
+                },
+                field_score: get(spec, "field_score")?,
             });
         }
         let urlenc_id = dets.len();
@@ -299,6 +308,55 @@ impl Core {
             out.append((l.line, l.lo, l.hi, spans_list(py, &l.spans)?))?;
         }
         Ok((out, open))
+    }
+
+    /// A whole column, its values joined by `\n` in `data`: the buffer pass with `field`
+    /// as context plus the whole-value candidates of the detectors `field_ids` (those the
+    /// field's name applies to, decided in Python), resolved per row. `overrides`: (row,
+    /// value as UTF-8 with surrogateescape) where a value's line break became a space.
+    /// Returns rows, starts, ends (int64), sources (int32) and scores (float64) as native
+    /// byte order bytearrays, one entry per span: no Python object per finding.
+    #[pyo3(signature = (data, field=None, field_ids=Vec::new(), overrides=Vec::new()))]
+    #[allow(clippy::type_complexity)]
+    fn scan_column<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        field: Option<&str>,
+        field_ids: Vec<usize>,
+        overrides: Vec<(usize, Vec<u8>)>,
+    ) -> PyResult<(
+        Bound<'py, PyByteArray>,
+        Bound<'py, PyByteArray>,
+        Bound<'py, PyByteArray>,
+        Bound<'py, PyByteArray>,
+        Bound<'py, PyByteArray>,
+    )> {
+        if let Some(&bad) = field_ids
+            .iter()
+            .find(|&&i| i >= self.engine.detectors.len())
+        {
+            return Err(PyValueError::new_err(format!("no detector {bad}")));
+        }
+        let overrides: Vec<(usize, std::borrow::Cow<'_, str>)> = overrides
+            .iter()
+            .map(|(row, raw)| (*row, text::decode(raw)))
+            .collect();
+        let (mut host, mut cache) = self.session(py)?;
+        let flat = self
+            .engine
+            .scan_column(&mut cache, &mut host, data, field, &field_ids, &overrides);
+        if let Some(err) = PyErr::take(py) {
+            return Err(err);
+        }
+        let bytes = |raw: Vec<u8>| PyByteArray::new(py, &raw);
+        Ok((
+            bytes(flat.rows.iter().flat_map(|x| x.to_ne_bytes()).collect()),
+            bytes(flat.starts.iter().flat_map(|x| x.to_ne_bytes()).collect()),
+            bytes(flat.ends.iter().flat_map(|x| x.to_ne_bytes()).collect()),
+            bytes(flat.sources.iter().flat_map(|x| x.to_ne_bytes()).collect()),
+            bytes(flat.scores.iter().flat_map(|x| x.to_ne_bytes()).collect()),
+        ))
     }
 
     /// The compiled trigger database, for a cache; None when there is nothing to keep.

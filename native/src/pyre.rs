@@ -117,6 +117,14 @@ pub fn compile(pattern: &str, flags: u32) -> Result<Pattern, String> {
         .map_err(|e| format!("pattern does not compile for the native engine ({e})"))
 }
 
+/// A Python pattern compiled for `re.fullmatch`: anchored at both ends of the subject. In
+/// verbose mode a newline closes the pattern first, so a trailing `#` comment cannot swallow
+/// the anchors.
+pub fn compile_full(pattern: &str, flags: u32) -> Result<Pattern, String> {
+    let close = if flags & VERBOSE != 0 { "\n" } else { "" };
+    compile(&format!("\\A(?:{pattern}{close})\\z"), flags)
+}
+
 /// Whether `p` matches anywhere in `text` (an error, such as a resource limit, is no match).
 pub fn is_match(p: &Pattern, text: &str) -> bool {
     p.is_match(text.as_bytes()).unwrap_or(false)
