@@ -94,7 +94,7 @@ pub fn fingerprint(keyed: &Hmac<Sha256>, entity: &str, value: &str) -> String {
 
 /// `_split_at`: (local part, `@domain`) at the last `@`, `%40` or `%2540` of an e-mail or
 /// UPI id, found the way `re.finditer(r"@|%(?:25)?40")` walks the value.
-fn split_at<'a>(value: &'a str, entity: &str) -> Option<(&'a str, &'a str)> {
+pub(crate) fn split_at<'a>(value: &'a str, entity: &str) -> Option<(&'a str, &'a str)> {
     if entity != "EMAIL_ADDRESS" && entity != "IN_UPI_ID" {
         return None;
     }

@@ -13,6 +13,7 @@ mod findings;
 #[cfg(feature = "hyperscan")]
 mod hs;
 mod masked;
+mod operators;
 mod overlaps;
 mod prefilter;
 mod pyre;
@@ -447,5 +448,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_dictionaries, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprints_previews, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
+    m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;
     Ok(())
 }
