@@ -22,6 +22,7 @@ import numpy as np
 
 from detectors.engine import Engine, StreamState
 from detectors.keys import KeyRing
+from detectors.native import NativeEngine
 from detectors.policy import Policy
 from detectors.records import rules_of
 from jobs.blocks import (
@@ -31,10 +32,12 @@ from jobs.blocks import (
     JsonDocument,
     Shared,
     judge_json_document,
+    line_count,
     scan_line_block,
 )
 from jobs.findings import digests, jsonl_rows
 from jobs.localfiles import line_chunks, read_document, text_reader
+from jobs.textrows import TextRows
 
 CSV_BATCH_ROWS = 5000
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -60,6 +63,9 @@ def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[tuple[int, str]
         batches = _detect_csv(stream, _DELIMITERS[fmt], ctx)
     elif fmt == "json":
         batches = _detect_json(stream, ctx)
+    elif fmt != "jsonl" and isinstance(ctx.engine, NativeEngine):
+        yield from _detect_text_native(stream, ctx)
+        return
     else:
         batches = _detect_lines(stream, fmt == "jsonl", ctx)
     for found in batches:
@@ -78,6 +84,25 @@ def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[list[
         else:
             yield [(base + f.row + 1, None, f) for f in judged.findings]
         base += judged.n  # every chunk but the last ends with its newline
+
+
+def _detect_text_native(stream: BinaryIO, ctx: Context) -> Iterator[tuple[int, str]]:
+    """:func:`_detect_lines` on plain text with the compiled engine, rows and all built
+    from the core's flat spans (``jobs.textrows``): the same text, no Python per finding.
+    Record rules never apply to text lines, so the policy's entity rules are all it
+    needs."""
+    rows = TextRows(ctx.engine, ctx.policy, ctx.keys, ctx.source_uri)  # type: ignore[arg-type]
+    base = 0
+    state = StreamState()
+    for chunk in line_chunks(stream):
+        if b"\r" in chunk:  # as scan_line_block: lines are split on LF after CRLF -> LF
+            chunk = chunk.replace(b"\r\n", b"\n")
+        flat = ctx.engine.scan_lines_flat(chunk, state)  # type: ignore[attr-defined]
+        if len(flat.scores):
+            found, text = rows.rows(chunk, flat, base)
+            if found:
+                yield found, text
+        base += line_count(chunk)
 
 
 def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[list[_Found]]:
