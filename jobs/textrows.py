@@ -24,6 +24,7 @@ from detectors.operators import FALLIBLE_ACTIONS, preview
 from detectors.policy import Policy
 
 LINE, LO, HI, START, END, SOURCE, LAST = range(len(FLAT_COLUMNS))
+_MEMO_LIMIT = 1 << 16  # (source, value) -> action of operators that may refuse a value
 
 
 def _json(text: str) -> bytes:
@@ -55,6 +56,7 @@ class TextRows:
         # that operator may refuse a value and fall back to replace.
         self.by_source = np.array([self.code(self.policy.action_for(e)) for e in self.entities])
         self.fallible = np.array([self.actions[c] in FALLIBLE_ACTIONS for c in self.by_source])
+        self._memo: dict[tuple[int, str], int] = {}
 
     def code(self, action: str) -> int:
         """The index of ``action`` in :attr:`actions`, added on first use."""
@@ -97,12 +99,25 @@ class TextRows:
         runs = in_runs(cols)
         if runs.any():
             codes[runs] = self.code("replace")
+        asked = np.flatnonzero(self.fallible[sources] & ~runs)
         values = _Values(data)
-        for k in np.flatnonzero(self.fallible[sources] & ~runs).tolist():
-            entity = self.entities[cols[k, SOURCE]]
-            value = values.of(cols[k])
-            codes[k] = self.code(self.policy.replacement(value, entity, self.keys)[1])
+        for k, row in zip(asked.tolist(), cols[asked].tolist(), strict=True):
+            codes[k] = self._fallible(row[SOURCE], values.of(row))
         return codes
+
+    def _fallible(self, source: int, value: str) -> int:
+        """The action index :meth:`Policy.replacement` reports for ``value``, remembered per
+        (source, value): IPs and dates repeat across a log, and the answer depends on
+        nothing else. The memory is bounded; past it, it starts again."""
+        memo = self._memo
+        found = memo.get((source, value))
+        if found is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            entity = self.entities[source]
+            found = self.code(self.policy.replacement(value, entity, self.keys)[1])
+            memo[(source, value)] = found
+        return found
 
     def _digests(
         self, data: bytes, cols: np.ndarray, rows: np.ndarray
@@ -112,9 +127,9 @@ class TextRows:
         values = _Values(data)
         key = self.keys.fingerprint_key
         out = {}
-        for k in rows.tolist():
-            entity = self.entities[cols[k, SOURCE]]
-            value = values.of(cols[k])
+        for k, row in zip(rows.tolist(), cols[rows].tolist(), strict=True):
+            entity = self.entities[row[SOURCE]]
+            value = values.of(row)
             out[k] = (fingerprint(entity, value, key), _json(preview(value, entity)))
         return out
 
@@ -127,11 +142,12 @@ class _Values:
         self._data = data
         self._line: tuple[tuple[int, int], str] | None = None
 
-    def of(self, row: np.ndarray) -> str:
-        lo, hi = int(row[LO]), int(row[HI])
+    def of(self, row: list[int]) -> str:
+        """The value of a span given as a row of ``FLAT_COLUMNS``."""
+        lo, hi = row[LO], row[HI]
         if self._line is None or self._line[0] != (lo, hi):
             self._line = ((lo, hi), self._data[lo:hi].decode("utf-8", "surrogateescape"))
-        return self._line[1][int(row[START]) : int(row[END])]
+        return self._line[1][row[START] : row[END]]
 
 
 def reported(flat: FlatSpans, threshold: float) -> tuple[np.ndarray, np.ndarray]:
