@@ -4,10 +4,12 @@ Both read the input here (a file or a pipe, in line-aligned chunks) and judge wh
 read in ``jobs.blocks``, the code a scan's tasks run, so ``detect`` reports the findings
 and ``redact`` writes the values a scan of the same object gives, record rules included.
 Text and JSON Lines go through the engine's buffer path: one trigger pass per 8 MB chunk,
-Python only on candidate lines. JSON Lines candidates are parsed (repaired when the repair
-is unambiguous) and scanned field by field so findings carry JSON paths; a line that is
-not JSON is redacted as text, never passed through raw. CSV is scanned column by column in
-batches of rows, its header too.
+Python only on candidate lines; ``detect`` on plain text with the compiled engine has the
+core write the rows too (``jobs.textrows``), the reference path kept for the Python engine
+and held to the same bytes by the tests. JSON Lines candidates are parsed (repaired when
+the repair is unambiguous) and scanned field by field so findings carry JSON paths; a line
+that is not JSON is redacted as text, never passed through raw. CSV is scanned column by
+column in batches of rows, its header too.
 """
 
 from __future__ import annotations
