@@ -92,11 +92,16 @@ def _stable_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _cli_detect(
-    monkeypatch: pytest.MonkeyPatch, path: Path, policy: Path, compiled: bool, chunk: int | None
+    monkeypatch: pytest.MonkeyPatch,
+    path: Path,
+    policy: Path,
+    compiled: bool,
+    chunk: int | None,
+    tmp_out: Path,
 ) -> bytes:
     """``piisweep detect`` of ``path`` as text, its output's bytes; ``compiled`` False takes
     the reference path, ``chunk`` makes line_chunks read that many bytes at a time."""
-    out = path.parent / f"{path.name}.{compiled}.jsonl"
+    out = tmp_out / f"{path.name}.{compiled}.jsonl"
     calls: list[int] = []
     real_rows = textrows.TextRows.rows
     with monkeypatch.context() as m:
@@ -139,8 +144,8 @@ def test_cli_detect_text_equals_the_reference(
 ) -> None:
     policy = _policy_path(policy_name, tmp_path)
     for name, path, chunk in _inputs(tmp_path):
-        fast = _cli_detect(monkeypatch, path, policy, True, chunk)
-        reference = _cli_detect(monkeypatch, path, policy, False, chunk)
+        fast = _cli_detect(monkeypatch, path, policy, True, chunk, tmp_path)
+        reference = _cli_detect(monkeypatch, path, policy, False, chunk, tmp_path)
         assert fast == reference, name
         if name != "linux_auth/auth.log.gz":
             assert fast, name  # an empty comparison proves nothing
@@ -151,11 +156,11 @@ def test_a_private_key_split_across_chunks_is_reported_whole(
 ) -> None:
     path = tmp_path / "pem.log"
     path.write_bytes(b"before\n" + PEM.encode() + b"after 9876543210\n")
-    fast = _cli_detect(monkeypatch, path, ROOT / "conf/policy.yaml", True, 48)
+    fast = _cli_detect(monkeypatch, path, ROOT / "conf/policy.yaml", True, 48, tmp_path)
     rows = [json.loads(line) for line in fast.decode().splitlines()]
     keys = [r["line_number"] for r in rows if r["entity_type"] == "PRIVATE_KEY"]
     assert keys == list(range(2, 12))  # BEGIN, eight body lines, END
-    assert fast == _cli_detect(monkeypatch, path, ROOT / "conf/policy.yaml", False, 48)
+    assert fast == _cli_detect(monkeypatch, path, ROOT / "conf/policy.yaml", False, 48, tmp_path)
 
 
 # ------------------------------------------------------------------ random lines
