@@ -62,6 +62,7 @@ PORTED: dict[Any, str] = {
 _PREFILTERS = {aadhaar_hits: "aadhaar", luhn_plain_hits: "luhn_plain"}
 _FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
 PEM_SPAN = ("PRIVATE_KEY", "private_key")
+FLAT_COLUMNS = ("line", "lo", "hi", "start", "end", "source", "ascii")
 
 
 def _triggers(d: Detector) -> list[Trigger]:
@@ -125,6 +126,19 @@ def _give_dictionaries(native: Any) -> None:
             "all_first_names": sorted(all_first_names()),
         }
     )
+
+
+@dataclass(frozen=True)
+class FlatSpans:
+    """A buffer's spans as :meth:`NativeEngine.scan_lines` finds them, in its order, as
+    arrays rather than a ``Span`` per span: ``cols`` holds one row of ``FLAT_COLUMNS`` per
+    span (line index, the line's byte range in the buffer, code-point start and end in the
+    line, source index into :attr:`NativeEngine.span_names`, whether the value is ASCII)
+    and ``scores`` its score. ``piisweep detect`` on text builds its rows from these
+    without Python per finding."""
+
+    cols: np.ndarray
+    scores: np.ndarray
 
 
 @dataclass
@@ -208,6 +222,11 @@ class NativeEngine(Engine):
         index = self._detector_index
         return [index[id(d)] for d in self._field_detectors_for(fieldname)]
 
+    @property
+    def span_names(self) -> list[tuple[str, str]]:
+        """(entity type, detector) of each span source, by the index ``FlatSpans`` uses."""
+        return self._names
+
     def _spans(self, raw: Sequence[tuple[int, int, int, float]]) -> list[Span]:
         names = self._names
         return [Span(names[i][0], a, b, score, names[i][1]) for i, a, b, score in raw]
@@ -277,3 +296,15 @@ class NativeEngine(Engine):
         spans_of = self._spans
         for li, lo, hi, raw in lines:
             yield li, data[lo:hi].decode("utf-8", "surrogateescape"), spans_of(raw)
+
+    def scan_lines_flat(self, data: bytes, state: StreamState | None = None) -> FlatSpans:
+        """:meth:`scan_lines`' spans (PEM blocks and ``state`` included) as flat arrays:
+        no decoded line and no ``Span`` per finding, for callers that hand the spans back
+        to the core (``jobs.textrows``)."""
+        ints, scores, still_open = self._core.scan_buffer_flat(
+            bytes(data), bool(state and state.in_pem)
+        )
+        if state is not None:
+            state.in_pem = still_open
+        cols = np.frombuffer(ints, dtype=np.int64).reshape(-1, len(FLAT_COLUMNS))
+        return FlatSpans(cols, np.frombuffer(scores, dtype=np.float64))

@@ -4,10 +4,12 @@ Both read the input here (a file or a pipe, in line-aligned chunks) and judge wh
 read in ``jobs.blocks``, the code a scan's tasks run, so ``detect`` reports the findings
 and ``redact`` writes the values a scan of the same object gives, record rules included.
 Text and JSON Lines go through the engine's buffer path: one trigger pass per 8 MB chunk,
-Python only on candidate lines. JSON Lines candidates are parsed (repaired when the repair
-is unambiguous) and scanned field by field so findings carry JSON paths; a line that is
-not JSON is redacted as text, never passed through raw. CSV is scanned column by column in
-batches of rows, its header too.
+Python only on candidate lines; ``detect`` on plain text with the compiled engine has the
+core write the rows too (``jobs.textrows``), the reference path kept for the Python engine
+and held to the same bytes by the tests. JSON Lines candidates are parsed (repaired when
+the repair is unambiguous) and scanned field by field so findings carry JSON paths; a line
+that is not JSON is redacted as text, never passed through raw. CSV is scanned column by
+column in batches of rows, its header too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from detectors.engine import Engine, StreamState
 from detectors.keys import KeyRing
+from detectors.native import NativeEngine
 from detectors.policy import Policy
 from detectors.records import rules_of
 from jobs.blocks import (
@@ -31,10 +34,12 @@ from jobs.blocks import (
     JsonDocument,
     Shared,
     judge_json_document,
+    line_count,
     scan_line_block,
 )
 from jobs.findings import digests, jsonl_rows
 from jobs.localfiles import line_chunks, read_document, text_reader
+from jobs.textrows import TextRows
 
 CSV_BATCH_ROWS = 5000
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -60,6 +65,9 @@ def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[tuple[int, str]
         batches = _detect_csv(stream, _DELIMITERS[fmt], ctx)
     elif fmt == "json":
         batches = _detect_json(stream, ctx)
+    elif fmt != "jsonl" and _compiled_text(ctx):
+        yield from _detect_text_native(stream, ctx)
+        return
     else:
         batches = _detect_lines(stream, fmt == "jsonl", ctx)
     for found in batches:
@@ -78,6 +86,31 @@ def _detect_lines(stream: BinaryIO, jsonl: bool, ctx: Context) -> Iterator[list[
         else:
             yield [(base + f.row + 1, None, f) for f in judged.findings]
         base += judged.n  # every chunk but the last ends with its newline
+
+
+def _compiled_text(ctx: Context) -> bool:
+    """Whether plain text takes the compiled rows path: with the native engine; the Python
+    engine (and any other) keeps the reference path, which the tests hold it to."""
+    return isinstance(ctx.engine, NativeEngine)
+
+
+def _detect_text_native(stream: BinaryIO, ctx: Context) -> Iterator[tuple[int, str]]:
+    """:func:`_detect_lines` on plain text with the compiled engine, rows and all built
+    from the core's flat spans (``jobs.textrows``): the same text, no Python per finding.
+    Record rules never apply to text lines, so the policy's entity rules are all it
+    needs."""
+    rows = TextRows(ctx.engine, ctx.policy, ctx.keys, ctx.source_uri)  # type: ignore[arg-type]
+    base = 0
+    state = StreamState()
+    for chunk in line_chunks(stream):
+        if b"\r" in chunk:  # as scan_line_block: lines are split on LF after CRLF -> LF
+            chunk = chunk.replace(b"\r\n", b"\n")
+        flat = ctx.engine.scan_lines_flat(chunk, state)  # type: ignore[attr-defined]
+        if len(flat.scores):
+            found, text = rows.rows(chunk, flat, base)
+            if found:
+                yield found, text
+        base += line_count(chunk)
 
 
 def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[list[_Found]]:

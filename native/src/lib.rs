@@ -17,6 +17,7 @@ mod operators;
 mod overlaps;
 mod prefilter;
 mod pyre;
+mod rows;
 mod text;
 mod triggers;
 mod urlenc;
@@ -27,7 +28,7 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyDict, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
 
 use engine::{Detector, Engine, Host, Line};
 use overlaps::Span;
@@ -360,6 +361,29 @@ impl Core {
         ))
     }
 
+    /// `scan_buffer`'s spans flat, for `piisweep detect` on text (`rows.rs`): ([`rows::COLS`]
+    /// int64 per span, float64 scores, both as native-endian bytes; PEM block still open).
+    #[pyo3(signature = (data, in_pem=false))]
+    #[allow(clippy::type_complexity)]
+    fn scan_buffer_flat<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        in_pem: bool,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, bool)> {
+        let (mut host, mut cache) = self.session(py)?;
+        let (lines, open) = self
+            .engine
+            .scan_buffer(&mut cache, &mut host, data, None, in_pem);
+        if let Some(err) = PyErr::take(py) {
+            return Err(err);
+        }
+        let (ints, scores) = rows::flatten(data, &lines);
+        let ints = PyBytes::new(py, &rows::ne_bytes(&ints, i64::to_ne_bytes));
+        let scores = PyBytes::new(py, &rows::ne_bytes(&scores, f64::to_ne_bytes));
+        Ok((ints, scores, open))
+    }
+
     /// The compiled trigger database, for a cache; None when there is nothing to keep.
     fn compiled<'py>(&self, py: Python<'py>) -> Option<Bound<'py, pyo3::types::PyBytes>> {
         self.engine
@@ -447,6 +471,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_function(wrap_pyfunction!(set_dictionaries, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprints_previews, m)?)?;
+    m.add_function(wrap_pyfunction!(rows::text_rows, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;
     Ok(())

@@ -1,0 +1,310 @@
+//! `piisweep detect` on plain text without Python per finding: a buffer's spans handed
+//! over flat (no `Span` object per span), and its findings rows written as JSON Lines in
+//! one call, byte for byte the text `jobs.findings.jsonl_rows` gives (the reference).
+//!
+//! Python still decides each span's action (the policy lives there) and the fingerprint
+//! and preview of a value that is not ASCII (`findings.rs` covers ASCII only); it passes
+//! those in, so the value itself never leaves this module except as those two.
+
+use std::collections::HashMap;
+
+use hmac::{Hmac, Mac};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use sha2::Sha256;
+
+use crate::engine::LineSpans;
+use crate::findings;
+use crate::text::{decode, Positions};
+
+/// Columns of a flat span: line index, line byte range (lo, hi), code-point start and
+/// end within the line, span source, and a last column: in [`flatten`]'s output whether
+/// the value is ASCII, in [`text_rows`]' input the action's index.
+pub const COLS: usize = 7;
+
+/// The spans of `scan_buffer`'s lines as [`COLS`] integers each, and their scores, in
+/// the order `scan_buffer` returns them.
+pub fn flatten(data: &[u8], lines: &[LineSpans]) -> (Vec<i64>, Vec<f64>) {
+    let n: usize = lines.iter().map(|l| l.spans.len()).sum();
+    let mut ints = Vec::with_capacity(n * COLS);
+    let mut scores = Vec::with_capacity(n);
+    for l in lines {
+        let raw = &data[l.lo..l.hi];
+        let ascii_line = raw.is_ascii();
+        let text = if ascii_line { None } else { Some(decode(raw)) };
+        let pos = text.as_deref().map(Positions::new);
+        for s in &l.spans {
+            let ascii = match (&text, &pos) {
+                (Some(t), Some(p)) => t[p.byte(s.start)..p.byte(s.end)].is_ascii(),
+                _ => true,
+            };
+            ints.extend_from_slice(&[
+                l.line as i64,
+                l.lo as i64,
+                l.hi as i64,
+                s.start as i64,
+                s.end as i64,
+                s.det as i64,
+                i64::from(ascii),
+            ]);
+            scores.push(s.score);
+        }
+    }
+    (ints, scores)
+}
+
+/// Native-endian bytes of a slice of numbers, for `numpy.frombuffer`.
+pub fn ne_bytes<T: Copy, const N: usize>(values: &[T], to: fn(T) -> [u8; N]) -> Vec<u8> {
+    values.iter().flat_map(|&v| to(v)).collect()
+}
+
+/// Python's `repr(float)` as the JSON encoder writes a finite float (`NaN`, `Infinity`
+/// otherwise): the shortest digits that round-trip, positional from 1e-4 up to 1e16,
+/// else `d.ddde-05` / `de+16`; always a `.0` on a whole number.
+pub fn py_float(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let sci = format!("{x:e}"); // shortest round-trip digits: "-9.5e-1", "1e0", "0e0"
+    let (mantissa, exp) = sci.split_once('e').expect("LowerExp has an exponent");
+    let exp: i32 = exp.parse().expect("LowerExp exponent is a number");
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if !(-4..16).contains(&exp) {
+        let sign_e = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{mantissa}e{sign_e}{:02}", exp.abs());
+    }
+    if exp < 0 {
+        let zeros = "0".repeat((-exp - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let point = exp as usize + 1;
+    if digits.len() <= point {
+        let zeros = "0".repeat(point - digits.len());
+        return format!("{sign}{digits}{zeros}.0");
+    }
+    format!("{sign}{}.{}", &digits[..point], &digits[point..])
+}
+
+/// `json.encoder.encode_basestring` (ensure_ascii off) of a string: quoted, with `"`,
+/// `\`, and control characters escaped the way Python's C encoder writes them.
+pub fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let b = s.as_bytes();
+    let mut from = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[from..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(c >> 4) as usize]);
+            out.push(HEX[(c & 15) as usize]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        from = i + 1;
+    }
+    out.extend_from_slice(&b[from..]);
+    out.push(b'"');
+}
+
+/// What every row of a batch shares: JSON text written once per batch by Python.
+pub struct Template<'a> {
+    /// `{"source_uri": "...", "line_number": `
+    pub lead: &'a [u8],
+    /// Line number of the buffer's first line, minus one.
+    pub base: i64,
+    /// Per span source: `"entity_type": "...", "detector": "...", "score": `
+    pub heads: &'a [Vec<u8>],
+    /// Per span source: its entity type, which the fingerprint and preview depend on.
+    pub entities: &'a [String],
+    /// Per action index: the action as a JSON string.
+    pub actions: &'a [Vec<u8>],
+}
+
+/// Fingerprints and previews given by Python, by row: values that are not ASCII.
+pub type Overrides = HashMap<usize, (String, Vec<u8>)>;
+
+fn bad(what: &str, row: usize) -> String {
+    format!("findings row {row}: {what}")
+}
+
+/// The JSON Lines text of the rows `cols` ([`COLS`] integers each, the last the action)
+/// with `scores`, over the lines of `data`.
+pub fn write_rows(
+    data: &[u8],
+    cols: &[i64],
+    scores: &[f64],
+    t: &Template<'_>,
+    keyed: &Hmac<Sha256>,
+    overrides: &Overrides,
+) -> Result<Vec<u8>, String> {
+    if cols.len() != scores.len() * COLS {
+        return Err("one score per row of columns".into());
+    }
+    let mut out = Vec::with_capacity(scores.len() * 330);
+    let mut line: Option<((i64, i64), String, Positions)> = None;
+    for (row, (c, &score)) in cols.chunks_exact(COLS).zip(scores).enumerate() {
+        let [li, lo, hi, start, end, src, action] = <[i64; COLS]>::try_from(c).expect("COLS");
+        let (lo_u, hi_u) = (lo as usize, hi as usize);
+        if lo < 0 || hi_u > data.len() || lo_u > hi_u || start < 0 || end < start {
+            return Err(bad("bounds outside the buffer", row));
+        }
+        let (Some(head), Some(entity), Some(act)) = (
+            t.heads.get(src as usize),
+            t.entities.get(src as usize),
+            t.actions.get(action as usize),
+        ) else {
+            return Err(bad("unknown source or action", row));
+        };
+        if line.as_ref().is_none_or(|(k, _, _)| *k != (lo, hi)) {
+            let text = decode(&data[lo_u..hi_u]).into_owned();
+            let pos = Positions::new(&text);
+            line = Some(((lo, hi), text, pos));
+        }
+        let (_, text, pos) = line.as_ref().expect("set above");
+        if end as usize > pos.len_cp(text) {
+            return Err(bad("span past the end of its line", row));
+        }
+        out.extend_from_slice(t.lead);
+        write_int(&mut out, t.base + li + 1);
+        out.extend_from_slice(b", \"record_index\": null, \"field_path\": null, \"char_start\": ");
+        write_int(&mut out, start);
+        out.extend_from_slice(b", \"char_end\": ");
+        write_int(&mut out, end);
+        out.extend_from_slice(b", ");
+        out.extend_from_slice(head);
+        out.extend_from_slice(py_float(score).as_bytes());
+        out.extend_from_slice(b", \"action\": ");
+        out.extend_from_slice(act);
+        out.extend_from_slice(b", \"fingerprint\": ");
+        if let Some((fp, preview)) = overrides.get(&row) {
+            json_str(&mut out, fp);
+            out.extend_from_slice(b", \"preview\": ");
+            out.extend_from_slice(preview);
+        } else {
+            let value = &text[pos.byte(start as usize)..pos.byte(end as usize)];
+            if !value.is_ascii() {
+                return Err(bad(
+                    "a value that is not ASCII needs its digests given",
+                    row,
+                ));
+            }
+            json_str(&mut out, &findings::fingerprint(keyed, entity, value));
+            out.extend_from_slice(b", \"preview\": ");
+            json_str(&mut out, &findings::preview(value, entity));
+        }
+        out.extend_from_slice(b"}\n");
+    }
+    Ok(out)
+}
+
+fn write_int(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(v.to_string().as_bytes());
+}
+
+fn ints_of(raw: &[u8]) -> PyResult<Vec<i64>> {
+    if raw.len() % 8 != 0 {
+        return Err(PyValueError::new_err("int64 buffer of a wrong length"));
+    }
+    Ok(raw
+        .chunks_exact(8)
+        .map(|b| i64::from_ne_bytes(b.try_into().expect("8 bytes")))
+        .collect())
+}
+
+fn floats_of(raw: &[u8]) -> PyResult<Vec<f64>> {
+    if raw.len() % 8 != 0 {
+        return Err(PyValueError::new_err("float64 buffer of a wrong length"));
+    }
+    Ok(raw
+        .chunks_exact(8)
+        .map(|b| f64::from_ne_bytes(b.try_into().expect("8 bytes")))
+        .collect())
+}
+
+/// Findings rows of a text buffer as JSON Lines bytes (see `jobs/textrows.py`): `cols` and
+/// `scores` are native-endian int64 and float64 buffers, [`COLS`] integers per row, the last
+/// the index into `actions`; `overrides` maps a row to its (fingerprint, preview as JSON)
+/// where the value is not ASCII. Undecodable bytes come out as they came in.
+#[pyfunction]
+#[pyo3(signature = (data, cols, scores, base, lead, heads, entities, actions, key, overrides))]
+#[allow(clippy::too_many_arguments)]
+pub fn text_rows<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    cols: &[u8],
+    scores: &[u8],
+    base: i64,
+    lead: &[u8],
+    heads: Vec<Vec<u8>>,
+    entities: Vec<String>,
+    actions: Vec<Vec<u8>>,
+    key: &[u8],
+    overrides: Overrides,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let keyed = Hmac::<Sha256>::new_from_slice(key)
+        .map_err(|_| PyValueError::new_err("bad fingerprint key"))?;
+    let (cols, scores) = (ints_of(cols)?, floats_of(scores)?);
+    let t = Template {
+        lead,
+        base,
+        heads: &heads,
+        entities: &entities,
+        actions: &actions,
+    };
+    let out = py
+        .allow_threads(|| write_rows(data, &cols, &scores, &t, &keyed, &overrides))
+        .map_err(PyValueError::new_err)?;
+    Ok(PyBytes::new(py, &out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_floats_are_written_then_python_repr() {
+        let cases = [
+            (0.95, "0.95"),
+            (1.0, "1.0"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (1e16, "1e+16"),
+            (1234.5, "1234.5"),
+            (1e15, "1000000000000000.0"),
+            (1.5e-7, "1.5e-07"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(py_float(x), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn when_strings_have_controls_then_escaped_as_python() {
+        let mut out = Vec::new();
+        json_str(&mut out, "a\"b\\c\n\x01\x7f…");
+        assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0001\x7f…\"".as_bytes());
+    }
+}
