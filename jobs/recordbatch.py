@@ -48,10 +48,6 @@ class LeafFindings:
     def entity_types(self) -> list[str]:
         return self.spans.entity_types()
 
-    def detectors(self) -> list[str]:
-        names = self.spans.names
-        return [names[s][1] for s in self.spans.sources.tolist()]
-
 
 #: ``emit(findings)``: the findings of one leaf of :func:`scan_batch`.
 Emit = Callable[[LeafFindings], None]
@@ -161,16 +157,14 @@ def _scan_leaf(
     typed = not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type))
     rows, bounds = flat.row_bounds()
     values = text.take(pa.array(rows, pa.int64())).to_pylist()
-    new_values: list[str | None] = list(values)
+    new_values = policy.redact_cells(values, flat, keys) if redact or typed else values
     nulled = np.zeros(len(rows), dtype=bool)
-    if redact or typed:
-        new_values = policy.redact_cells(values, flat, keys)
-        if typed:
-            for j, new in enumerate(new_values):
-                if new is not None and to_value(new, value_type) is None:
-                    new_values[j], nulled[j] = None, True
+    if typed:
+        for j, new in enumerate(new_values):
+            if new is not None and to_value(new, value_type) is None:
+                new_values[j], nulled[j] = None, True
     if emit is not None:
-        emit(_leaf_findings(leaf, flat, rows, bounds, values, nulled, policy))
+        emit(_leaf_findings(leaf, flat, bounds, values, nulled, policy))
     if not redact:
         return None
     row_list = rows.tolist()
@@ -185,15 +179,14 @@ def _scan_leaf(
 def _leaf_findings(
     leaf: Leaf,
     flat: ColumnSpans,
-    rows: np.ndarray,
     bounds: np.ndarray,
     values: Sequence[str | None],
     nulled: np.ndarray,
     policy: Policy,
 ) -> LeafFindings:
-    """The findings of a leaf's kept spans (``rows``/``bounds``: :meth:`ColumnSpans.row_bounds`),
-    with batch rows and field paths in place of the leaf's own value indexes."""
-    counts = np.diff(bounds)
+    """The findings of a leaf's kept spans (``bounds``: :meth:`ColumnSpans.row_bounds`;
+    ``values`` and ``nulled`` are per row with a span), with batch rows and field paths in
+    place of the leaf's own value indexes."""
     texts: list[str] = []
     starts, ends = flat.starts.tolist(), flat.ends.tolist()
     b = bounds.tolist()
@@ -203,7 +196,7 @@ def _leaf_findings(
     by_source = [policy.action_for(entity) for entity, _ in flat.names]
     actions = [by_source[s] for s in flat.sources.tolist()]
     if nulled.any():
-        for k in np.flatnonzero(np.repeat(nulled, counts)).tolist():
+        for k in np.flatnonzero(np.repeat(nulled, np.diff(bounds))).tolist():
             actions[k] = "drop"
     if leaf.indexes:
         paths = [leaf.field_path(i) for i in flat.rows.tolist()]
