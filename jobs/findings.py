@@ -188,9 +188,11 @@ def columns_table(
 ) -> Any:
     """Findings rows built as columns, for findings that arrive flat (a leaf's, from the
     column path): ``lead`` gives the columns that are one value for all of them
-    (``unit_id``, ``scan_id``, ``source_uri``, ``line_number``), ``record_index`` one per
-    finding (a list or an int64 array), then the spans, their texts (to ``fingerprint``
-    and ``preview``, never stored) and actions. The table is in ``schema``'s order."""
+    (``unit_id``, ``scan_id``, ``source_uri``, ``line_number``) or, given as a list or an
+    array, one value per finding (a text block's line numbers, a CSV batch's lines);
+    ``record_index`` one per finding (a list or an int64 array; None: all null, as for
+    text), then the spans, their texts (to ``fingerprint`` and ``preview``, never stored)
+    and actions. The table is in ``schema``'s order."""
     import numpy as np
     import pyarrow as pa
 
@@ -200,7 +202,9 @@ def columns_table(
     entities = [entity for entity, _ in names]
     fps, previews = digests(spans.entity_types(), values, key)
     built = {
-        "record_index": pa.array(record_index, pa.int64()),
+        "record_index": (
+            pa.nulls(n, pa.int64()) if record_index is None else pa.array(record_index, pa.int64())
+        ),
         "field_path": pa.array(paths, pa.string()),
         "char_start": pa.array(spans.starts, pa.int32()),
         "char_end": pa.array(spans.ends, pa.int32()),
@@ -215,8 +219,14 @@ def columns_table(
     for f in schema:
         if f.name in built:
             arrays.append(built[f.name])
+            continue
+        value = lead[f.name]
+        if isinstance(value, pa.Array):
+            arrays.append(value.cast(f.type))
+        elif isinstance(value, (list, np.ndarray)):
+            arrays.append(pa.array(value, f.type))
         else:
-            arrays.append(pa.array([lead[f.name]] * n, f.type))
+            arrays.append(pa.array([value] * n, f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
