@@ -539,8 +539,9 @@ class Policy:
 
 
 # The actions the compiled ``redact_cells`` applies itself; a rule with another action
-# (tokenize, encrypt, generalize) sends its spans' rows to Python.
-_NATIVE_ACTIONS = frozenset({"mask", "replace", "hash", "drop", "keep"})
+# (tokenize, encrypt) sends its spans' rows to Python, and so does ``generalize`` for the
+# forms only ``ipaddress`` parses (an embedded IPv4, a zone id).
+_NATIVE_ACTIONS = frozenset({"mask", "replace", "hash", "drop", "keep", "generalize"})
 
 #: A rule as the compiled ``redact_cells`` takes it (see ``Policy._native_rule``).
 NativeRule = tuple[str, str, int | None, int | None, str | None, int | None, bool, str, str]

@@ -10,6 +10,7 @@ mod column;
 mod context;
 mod engine;
 mod findings;
+mod generalize;
 #[cfg(feature = "hyperscan")]
 mod hs;
 mod masked;
@@ -474,5 +475,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rows::text_rows, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;
+    m.add_function(wrap_pyfunction!(generalize::generalize_py, m)?)?;
     Ok(())
 }

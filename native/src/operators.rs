@@ -6,8 +6,8 @@
 //! sixth of a Parquet scan. Only ASCII values are handled here, as in `findings.rs`, so
 //! Unicode `str.isalnum`, `\w` and `str.strip` stay in Python: a row whose value is not
 //! ASCII, whose spans do not all fit it (Python raises, with its message), or whose operator
-//! has no port (`tokenize`, `encrypt`, `generalize`) is answered "fall back", and the caller
-//! runs `redact_value` on it.
+//! has no port (`tokenize`, `encrypt`; `generalize` of a form only `ipaddress` parses) is
+//! answered "fall back", and the caller runs `redact_value` on it.
 
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::PyValueError;
@@ -16,6 +16,7 @@ use pyo3::types::{PyList, PyString};
 use sha2::Sha256;
 
 use crate::findings::{fingerprint, split_at};
+use crate::generalize::{generalize, Generalized};
 
 const FULLY_MASKED: &[&str] = &[
     "AWS_ACCESS_KEY",
@@ -45,6 +46,8 @@ pub enum Action {
     Hash,
     Drop,
     Keep,
+    /// `generalize` (`crate::generalize`); a form only Python parses goes back to it.
+    Generalize,
     /// An operator without a port: the row goes back to Python.
     Python,
 }
@@ -283,6 +286,11 @@ fn replacement(value: &str, rule: &Rule, keyed: &Hmac<Sha256>) -> Option<String>
         ),
         Action::Drop => String::new(),
         Action::Keep => value.to_string(),
+        Action::Generalize => match generalize(value, &rule.entity) {
+            Generalized::Text(t) => t,
+            Generalized::Refused => rule.replaced.clone(),
+            Generalized::Fallback => return None,
+        },
         Action::Python => return None,
     })
 }
@@ -388,6 +396,7 @@ fn rule_of(entry: PlanEntry) -> Rule {
         "hash" => Action::Hash,
         "drop" => Action::Drop,
         "keep" => Action::Keep,
+        "generalize" => Action::Generalize,
         _ => Action::Python,
     };
     Rule {
