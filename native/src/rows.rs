@@ -62,6 +62,42 @@ pub fn ne_bytes<T: Copy, const N: usize>(values: &[T], to: fn(T) -> [u8; N]) -> 
 /// Python's `repr(float)` as the JSON encoder writes a finite float (`NaN`, `Infinity`
 /// otherwise): the shortest digits that round-trip, positional from 1e-4 up to 1e16,
 /// else `d.ddde-05` / `de+16`; always a `.0` on a whole number.
+/// `x` in `LowerExp` form with the shortest digits that read back as `x`, chosen as
+/// Python's `repr` chooses them: Rust's formatter gives the shortest digits too, but where
+/// two of that length are equally near `x` (70368744177664.125 -> ...64.12 or ...64.13) it
+/// may take the odd one, and Python takes the even one.
+fn shortest(x: f64) -> String {
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').expect("LowerExp has an exponent");
+    let last = mantissa.as_bytes()[mantissa.len() - 1];
+    if last % 2 == 0 || !mantissa.contains('.') {
+        return sci; // even already, or one digit (a tie there would need two)
+    }
+    for step in [-1i8, 1] {
+        let mut alt = mantissa.as_bytes().to_vec();
+        let n = alt.len();
+        alt[n - 1] = (last as i8 + step) as u8;
+        if !alt[n - 1].is_ascii_digit() {
+            continue;
+        }
+        let alt = String::from_utf8(alt).expect("ASCII digits");
+        let other = format!("{alt}e{exp}");
+        if other.parse::<f64>() != Ok(x) {
+            continue;
+        }
+        // Both read back as x: a tie when x lies exactly half way between them, i.e. its
+        // exact expansion is the shorter digits' midpoint: "...5" then zeros only.
+        let digits = mantissa.len() - mantissa.starts_with('-') as usize - 1;
+        let exact = format!("{:.*e}", 1100, x);
+        let (exact_m, _) = exact.split_once('e').expect("LowerExp has an exponent");
+        let tail = &exact_m[exact_m.len() - (1100 - (digits - 1))..];
+        if tail.starts_with('5') && tail[1..].bytes().all(|b| b == b'0') {
+            return other;
+        }
+    }
+    sci
+}
+
 pub fn py_float(x: f64) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -69,7 +105,7 @@ pub fn py_float(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
-    let sci = format!("{x:e}"); // shortest round-trip digits: "-9.5e-1", "1e0", "0e0"
+    let sci = shortest(x); // shortest round-trip digits: "-9.5e-1", "1e0", "0e0"
     let (mantissa, exp) = sci.split_once('e').expect("LowerExp has an exponent");
     let exp: i32 = exp.parse().expect("LowerExp exponent is a number");
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
@@ -295,6 +331,10 @@ mod tests {
             (1234.5, "1234.5"),
             (1e15, "1000000000000000.0"),
             (1.5e-7, "1.5e-07"),
+            // Two shortest forms equally near: Python takes the even digit.
+            (70368744177664.125, "70368744177664.12"),
+            (-70368744177664.125, "-70368744177664.12"),
+            (281474976710656.5, "281474976710656.5"),
         ];
         for (x, want) in cases {
             assert_eq!(py_float(x), want, "{x}");
