@@ -1,8 +1,9 @@
 """Where `piisweep detect`'s time goes on the corpus, stage by stage.
 
-The engine has two halves of very different kinds: the multi-pattern trigger pass (compiled
-code, Hyperscan) and the per-candidate work in Python (precise regex, validators, context,
-overlaps), followed by the findings rows (fingerprint, preview, JSON). Timing each on the
+The engine has two halves of very different kinds: the multi-pattern trigger pass
+(Hyperscan) and the per-candidate work (precise regex, validators, context, overlaps: in the
+compiled core with the native engine, in Python with the reference engine), followed by the
+actions and the findings rows (fingerprint, preview, JSON). Timing each on the
 same bytes says which half a throughput target depends on, and what each finding may cost
 at that target: a budget that is below what one Python call costs cannot be met by tuning.
 
@@ -20,8 +21,10 @@ from typing import Any
 
 from bench.generate import MB
 from detectors.config import load_engine
+from detectors.native import NativeEngine
 from jobs.blocks import Shared, scan_line_block
 from jobs.localfiles import line_chunks
+from jobs.textrows import TextRows, reported
 
 
 def _best_of(runs: int, fn: Any) -> float:
@@ -57,11 +60,24 @@ def breakdown(
     findings = sum(len(spans) for c in chunks for _, _, spans in engine.scan_lines(c))
 
     trigger_s = _best_of(runs, lambda: [engine.trigger_pass(c) for c in chunks])
-    engine_s = _best_of(runs, lambda: [sum(1 for _ in engine.scan_lines(c)) for c in chunks])
     shared = _shared(engine)
-    judge_s = _best_of(
-        runs, lambda: [scan_line_block(c, None, False, shared, redact=False) for c in chunks]
-    )
+    if isinstance(engine, NativeEngine):
+        # The stages of detect's compiled path (local_detect._detect_text_native): flat
+        # spans from the core, then the actions decided on arrays (TextRows.rows before
+        # the core writes the rows); the rows are the rest.
+        rows = TextRows(engine, shared.policy, shared.keys, "bench")
+
+        def actions(chunk: bytes, flat: Any) -> Any:
+            cols, _ = reported(flat, shared.policy.threshold)
+            return rows._actions(chunk, cols)
+
+        engine_s = _best_of(runs, lambda: [engine.scan_lines_flat(c) for c in chunks])
+        judge_s = _best_of(runs, lambda: [actions(c, engine.scan_lines_flat(c)) for c in chunks])
+    else:
+        engine_s = _best_of(runs, lambda: [sum(1 for _ in engine.scan_lines(c)) for c in chunks])
+        judge_s = _best_of(
+            runs, lambda: [scan_line_block(c, None, False, shared, redact=False) for c in chunks]
+        )
     stages: dict[str, Any] = {
         "trigger_pass": _stage(trigger_s, mb),
         "engine": _stage(engine_s, mb),
