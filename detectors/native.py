@@ -49,6 +49,7 @@ PORTED: dict[Any, str] = {
     payment._iban: "iban",
     payment._ssn: "ssn",
     network._ipv4: "ipv4",
+    network._ipv6: "ipv6",
     network._mac: "mac",
     network._device: "device",
     secrets._not_placeholder: "not_placeholder",

@@ -1,6 +1,6 @@
 //! Validators of the built-in detectors, ported from their Python modules. A detector whose
 //! validator has no port here calls its Python hook (phone numbers through libphonenumber,
-//! JWT headers through `json`, IPv6 through `ipaddress`, custom detectors' hooks).
+//! JWT headers through `json`, custom detectors' hooks).
 //!
 //! Each port returns exactly what its Python function returns, for any value and line:
 //! offsets are bytes here and code points there, `\d` is any decimal digit, `\s` and
@@ -62,6 +62,7 @@ pub fn builtin(name: &str) -> Option<Check> {
         "card" => card,
         "aadhaar" => aadhaar,
         "ipv4" => ipv4,
+        "ipv6" => ipv6,
         "person_pair" => person_pair,
         "address_free" => address_free,
         "person_key_value" => person_key_value,
@@ -639,6 +640,84 @@ fn ifsc(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
 // ---------------------------------------------------------------- network.py
 
 /// `_ipv4`.
+/// `network._ipv6`: an address `ipaddress.IPv6Address` accepts, neither loopback,
+/// unspecified nor multicast. The detector's pattern gives only hex digits and colons, so
+/// the embedded-IPv4 and zone-id forms `ipaddress` also parses never reach it; a value
+/// with any other character is rejected here rather than guessed at.
+fn ipv6(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
+    if value.matches(':').count() < 2 || !value.chars().any(is_digit) {
+        return None;
+    }
+    let ip = ipv6_int(value)?;
+    if ip == 0 || ip == 1 || ip >> 120 == 0xff {
+        return None;
+    }
+    Some(0.0)
+}
+
+/// `IPv6Address._ip_int_from_string` for hex-and-colon text: None where it raises.
+fn ipv6_int(text: &str) -> Option<u128> {
+    if !text.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+        return None;
+    }
+    let parts: Vec<&str> = text.split(':').collect();
+    let n = parts.len();
+    if !(3..=9).contains(&n) {
+        return None;
+    }
+    let mut skip = None;
+    for (i, p) in parts.iter().enumerate().take(n - 1).skip(1) {
+        if p.is_empty() {
+            if skip.is_some() {
+                return None; // two `::`
+            }
+            skip = Some(i);
+        }
+    }
+    let (hi, lo, skipped) = match skip {
+        Some(i) => {
+            let (mut hi, mut lo) = (i, n - i - 1);
+            if parts[0].is_empty() {
+                hi -= 1;
+                if hi > 0 {
+                    return None; // a leading `:` only as part of `::`
+                }
+            }
+            if parts[n - 1].is_empty() {
+                lo -= 1;
+                if lo > 0 {
+                    return None;
+                }
+            }
+            if hi + lo >= 8 {
+                return None;
+            }
+            (hi, lo, 8 - hi - lo)
+        }
+        None => {
+            if n != 8 || parts[0].is_empty() || parts[n - 1].is_empty() {
+                return None;
+            }
+            (n, 0, 0)
+        }
+    };
+    let hextet = |p: &str| -> Option<u128> {
+        if p.is_empty() || p.len() > 4 {
+            return None; // int("", 16) raises, as does a fifth digit
+        }
+        u128::from_str_radix(p, 16).ok()
+    };
+    let mut ip: u128 = 0;
+    for p in &parts[..hi] {
+        ip = ip << 16 | hextet(p)?;
+    }
+    ip = ip.checked_shl(16 * skipped as u32).unwrap_or(0); // `::` alone skips all 128 bits
+    for p in &parts[n - lo..] {
+        ip = ip << 16 | hextet(p)?;
+    }
+    Some(ip)
+}
+
 fn ipv4(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
     let text = line.text;
     if char_before(text, start) == Some('/') {
