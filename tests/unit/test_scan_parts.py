@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobs.commit import line_offsets, redacted_uri
 from jobs.formats import (
@@ -288,3 +290,27 @@ def test_partition_count_follows_the_work_not_the_cores() -> None:
     assert partition_count(units, cores=8, partition_bytes=total) == 16
     assert partition_count(units[:3], cores=8, partition_bytes=1) == 3  # no empty tasks
     assert partition_count([], cores=2, partition_bytes=10) == 1
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*b"a\n\x80\xbf\xc0\xc2\xdf\xe0\xed\xa0\xef\xf0\xf4\xf5\x90\x8f", *"é€😀".encode()]
+        ),
+        max_size=12,
+    ).map(bytes)
+)
+def test_utf8_check_judges_as_python_decodes(block: bytes) -> None:
+    """The vectorised check (Arrow's validator) against ``bytes.decode``: surrogates,
+    overlong forms, truncated sequences, code points above U+10FFFF."""
+    try:
+        block.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    fixed, bad = valid_utf8(block)
+    assert (bad == 0) == expected
+    fixed.decode("utf-8")  # whatever came in, what goes on is UTF-8 (else this raises)
+    if expected:
+        assert fixed == block
