@@ -434,15 +434,15 @@ def batch_findings(
 
 
 def _span_texts(flat: ColumnSpans, values: Sequence[str | None]) -> list[str]:
-    """Each span's text, ``values`` being the values of ``flat.row_bounds()``'s rows."""
+    """Each span's text, ``values`` being the values of ``flat.row_bounds()``'s rows (a
+    missing cell holds no span). One comprehension over the spans, each paired with its
+    row's value by ``repeat``: a generator per row cost three times as much."""
     _, bounds = flat.row_bounds()
-    b = bounds.tolist()
-    starts, ends = flat.starts.tolist(), flat.ends.tolist()
-    out: list[str] = []
-    for j, value in enumerate(values):
-        assert value is not None  # a missing cell (a short row) holds no span
-        out += (value[starts[k] : ends[k]] for k in range(b[j], b[j + 1]))
-    return out
+    owner = np.repeat(np.arange(len(values)), np.diff(bounds)).tolist()
+    return [
+        values[j][a:b]  # type: ignore[index]
+        for j, a, b in zip(owner, flat.starts.tolist(), flat.ends.tolist(), strict=True)
+    ]
 
 
 def column_names(header: Sequence[str]) -> list[str]:
