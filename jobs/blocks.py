@@ -29,9 +29,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.colspans import ColumnSpans
 from detectors.recordrules import RecordRules
 from detectors.records import process_json_text, process_record, process_row
 from detectors.spans import Span
+from jobs.recordbatch import LeafFindings
 
 if TYPE_CHECKING:
     from detectors.engine import Engine, StreamState
@@ -246,11 +248,13 @@ def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
 @dataclass
 class CsvBatch:
     """A judged batch of rows: ``cells`` column by column (None: no cell, or a value a
-    ``drop`` emptied), ``pii`` per row (None without record rules) and the findings."""
+    ``drop`` emptied), ``pii`` per row (None without record rules) and the findings, flat
+    (:class:`LeafFindings`: batch rows, the column's unique name as field path), in row
+    order and, within a row, column by column, each cell's spans in the engine's order."""
 
     cells: list[list[str | None]]
     pii: list[bool] | None
-    findings: list[Found]
+    found: LeafFindings
 
 
 class CsvTable:
@@ -304,48 +308,141 @@ class CsvTable:
                 return [*row[: self.width - 1], self.delimiter.join(row[self.width - 1 :])]
         return row
 
-    def judge(self, rows: Iterable[Sequence[str | None]]) -> CsvBatch:
+    def judge(self, rows: Iterable[Sequence[str | None]], *, redact: bool = True) -> CsvBatch:
         """Scan the rows (fitted: :meth:`fit`) column by column, each cell with its column
         name as context, and redact them: span by span, or under the record rules row by
-        row (a row is judged when it has a span or a column a rule is about)."""
-        engine, policy, keys = self.ctx.engine, self.ctx.policy, self.ctx.keys
+        row (a row is judged when it has a span or a column a rule is about).
+
+        Without record rules this is the column path (``jobs.recordbatch._scan_leaf``'s):
+        each column is scanned whole into flat spans, the cells with a kept span are
+        redacted in one call (:meth:`Policy.redact_cells`) and the findings stay arrays, so
+        Python walks the cells with a span, never builds an object per finding. Spans under
+        the threshold are dropped first: they neither report nor redact (``Policy._groups``).
+        ``redact`` False (``piisweep detect``, validate's residual check: findings only)
+        skips the redaction there, whose actions do not depend on the value; under record
+        rules the row is still judged, which decides its actions."""
         rows = list(rows)
         width = self.width
         cells = [[r[col] if col < len(r) else None for r in rows] for col in range(width)]
+        if self.records_on:
+            return self._judge_records(cells, len(rows))
+        policy, threshold = self.ctx.policy, self.ctx.policy.threshold
+        parts: list[tuple[int, ColumnSpans, list[str]]] = []
+        for col in range(width):
+            flat = column_spans(self.ctx.engine, cells[col], self.header[col])
+            if len(flat):
+                flat = flat.select(flat.scores >= threshold)
+            if not len(flat):
+                continue
+            column = cells[col]
+            at, _ = flat.row_bounds()
+            picked = at.tolist()
+            values = [column[r] for r in picked]
+            if redact:
+                new = policy.redact_cells(values, flat, self.ctx.keys)
+                for r, value in zip(picked, new, strict=True):
+                    column[r] = value
+            parts.append((col, flat, values))  # type: ignore[arg-type]
+        return CsvBatch(cells, None, batch_findings(parts, self.names, policy))
+
+    def _judge_records(self, cells: list[list[str | None]], n: int) -> CsvBatch:
+        """:meth:`judge` under the record rules: each column scanned whole, then the rows
+        that need it judged one by one (``process_row``, given every span of the row,
+        those under the threshold too, as the rules see them)."""
+        engine, policy, keys = self.ctx.engine, self.ctx.policy, self.ctx.keys
+        width = self.width
         spans_at: dict[tuple[int, int], list[Span]] = {}
         for col in range(width):
-            field_name = self.header[col] if col < len(self.header) else self.names[col]
-            for ri, spans in engine.scan_values(cells[col], field=field_name):
+            for ri, spans in column_spans(engine, cells[col], self.header[col]).by_row():
                 if cells[col][ri] is not None:
                     spans_at[(ri, col)] = spans
         threshold = policy.threshold
-        findings: list[Found] = []
-        if not self.records_on:
-            for (ri, col), spans in sorted(spans_at.items()):
-                value = cells[col][ri]
-                assert value is not None
-                findings += (
-                    Found(ri, self.names[col], value, s, policy.action_for(s.entity_type))
-                    for s in spans
-                    if s.score >= threshold
-                )
-                cells[col][ri] = policy.redact_value(value, spans, keys)
-            return CsvBatch(cells, None, findings)
-        pii = [False] * len(rows)
-        judged = range(len(rows)) if self._keyed else sorted({ri for ri, _ in spans_at})
+        found: list[tuple[int, Span]] = []
+        paths: list[str] = []
+        texts: list[str] = []
+        actions: list[str] = []
+        pii = [False] * n
+        judged = range(n) if self._keyed else sorted({ri for ri, _ in spans_at})
         for ri in judged:
             values = [cells[col][ri] for col in range(width)]
             spans = [spans_at.get((ri, col), []) for col in range(width)]
             res = process_row(engine, self.names, values, policy, keys, self.ctx.rules, spans=spans)
-            findings += (
-                Found(ri, f.field_path, f.text, f.span, f.action)
-                for f in res.findings
-                if f.span.score >= threshold
-            )
+            for f in res.findings:
+                if f.span.score >= threshold:
+                    found.append((ri, f.span))
+                    paths.append(f.field_path)
+                    texts.append(f.text[f.span.start : f.span.end])
+                    actions.append(f.action or policy.action_for(f.span.entity_type))
             for col, new in enumerate(res.record):
                 cells[col][ri] = new
             pii[ri] = res.is_pii
-        return CsvBatch(cells, pii, findings)
+        spans_found = ColumnSpans.from_hits((row, [span]) for row, span in found)
+        return CsvBatch(cells, pii, LeafFindings(spans_found, paths, texts, actions))
+
+
+def column_spans(engine: Engine, values: Sequence[str | None], field: str | None) -> ColumnSpans:
+    """A column's spans as flat arrays (``Engine.scan_arrow_flat``). A value holding a lone
+    surrogate (``redact`` keeps undecodable bytes that way) cannot become an Arrow string;
+    such a column is scanned from its Python values, the same bytes to the engine."""
+    try:
+        array = pa.array(values, pa.string())
+    except UnicodeEncodeError:
+        return ColumnSpans.from_hits(engine.scan_values(values, field=field))
+    return engine.scan_arrow_flat(array, field=field)
+
+
+def batch_findings(
+    parts: Sequence[tuple[int, ColumnSpans, Sequence[str]]], names: Sequence[str], policy: Policy
+) -> LeafFindings:
+    """The kept spans of a batch's columns (``parts``: column, its spans, the values of its
+    rows with a span in ``row_bounds`` order) as one :class:`LeafFindings` in the order the
+    findings of a batch have always had: by row, then by column, each cell's spans in the
+    engine's order. Columns may number their span sources differently (the Python engine's
+    do): they are renumbered into one list."""
+    if not parts:
+        return LeafFindings(ColumnSpans.empty(), [], [], [])
+    index: dict[tuple[str, str], int] = {}
+    rows, cols, starts, ends, sources, scores, texts = [], [], [], [], [], [], []
+    for col, flat, values in parts:
+        remap = np.array([index.setdefault(n, len(index)) for n in flat.names], dtype=np.int32)
+        rows.append(flat.rows)
+        cols.append(np.full(len(flat), col, dtype=np.int64))
+        starts.append(flat.starts)
+        ends.append(flat.ends)
+        sources.append(remap[flat.sources] if len(remap) else flat.sources)
+        scores.append(flat.scores)
+        texts += _span_texts(flat, values)
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    order = np.lexsort((col, row))  # stable: a cell's spans keep the engine's order
+    known = list(index)
+    spans = ColumnSpans(
+        row[order],
+        np.concatenate(starts)[order],
+        np.concatenate(ends)[order],
+        np.concatenate(sources)[order].astype(np.int32),
+        np.concatenate(scores)[order],
+        known,
+    )
+    by_source = [policy.action_for(entity) for entity, _ in known]
+    picks = order.tolist()
+    return LeafFindings(
+        spans,
+        [names[c] for c in col[order].tolist()],
+        [texts[k] for k in picks],
+        [by_source[s] for s in spans.sources.tolist()],
+    )
+
+
+def _span_texts(flat: ColumnSpans, values: Sequence[str | None]) -> list[str]:
+    """Each span's text, ``values`` being the values of ``flat.row_bounds()``'s rows (a
+    missing cell holds no span). One comprehension over the spans, each paired with its
+    row's value by ``repeat``: a generator per row cost three times as much."""
+    _, bounds = flat.row_bounds()
+    owner = np.repeat(np.arange(len(values)), np.diff(bounds)).tolist()
+    return [
+        values[j][a:b]  # type: ignore[index]
+        for j, a, b in zip(owner, flat.starts.tolist(), flat.ends.tolist(), strict=True)
+    ]
 
 
 def column_names(header: Sequence[str]) -> list[str]:

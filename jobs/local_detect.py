@@ -27,6 +27,7 @@ from detectors.keys import KeyRing
 from detectors.native import NativeEngine
 from detectors.policy import Policy
 from detectors.records import rules_of
+from detectors.spans import Span
 from jobs.blocks import (
     CsvBatch,
     CsvTable,
@@ -39,6 +40,7 @@ from jobs.blocks import (
 )
 from jobs.findings import digests, jsonl_rows
 from jobs.localfiles import line_chunks, read_document, text_reader
+from jobs.recordbatch import LeafFindings
 from jobs.textrows import TextRows
 
 CSV_BATCH_ROWS = 5000
@@ -62,8 +64,9 @@ def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[tuple[int, str]
     """The findings of ``stream`` (what ``piisweep scan`` reports for the same object) as
     JSON Lines, a batch at a time: (rows, their text)."""
     if fmt in _DELIMITERS:
-        batches = _detect_csv(stream, _DELIMITERS[fmt], ctx)
-    elif fmt == "json":
+        yield from _detect_csv(stream, _DELIMITERS[fmt], ctx)
+        return
+    if fmt == "json":
         batches = _detect_json(stream, ctx)
     elif fmt != "jsonl" and _compiled_text(ctx):
         yield from _detect_text_native(stream, ctx)
@@ -113,13 +116,41 @@ def _detect_text_native(stream: BinaryIO, ctx: Context) -> Iterator[tuple[int, s
         base += line_count(chunk)
 
 
-def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[list[_Found]]:
+def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[tuple[int, str]]:
+    """The findings rows of a CSV/TSV stream: the header's, then each batch's, built from
+    the batch's flat findings (``CsvBatch.found``); the cells are not redacted, ``detect``
+    never writes them."""
     reader = _CsvReader(stream, delimiter, ctx)
     if reader.table is None:
         return
-    yield [(1, None, f) for f in reader.table.header_findings]
-    for starts, first, judged in reader.batches():
-        yield [(starts[f.row], first + f.row, f) for f in judged.findings]
+    header = [(1, None, f) for f in reader.table.header_findings]
+    if header:
+        yield len(header), _rows(ctx, header)
+    for starts, first, judged in reader.batches(redact=False):
+        if len(judged.found):
+            yield len(judged.found), _leaf_rows(ctx, starts, first, judged.found)
+
+
+def _leaf_rows(ctx: Context, starts: list[int], first: int, found: LeafFindings) -> str:
+    """:func:`_rows` for a CSV batch's flat findings: line ``starts[row]``, record
+    ``first + row``, the same text."""
+    spans = found.spans
+    names = spans.names
+    heads = [
+        (starts[row], first + row, path, Span(names[s][0], a, b, score, names[s][1]), action)
+        for row, path, a, b, s, score, action in zip(
+            spans.rows.tolist(),
+            found.paths,
+            spans.starts.tolist(),
+            spans.ends.tolist(),
+            spans.sources.tolist(),
+            spans.scores.tolist(),
+            found.actions,
+            strict=True,
+        )
+    ]
+    fps, previews = digests(found.entity_types(), found.values, ctx.keys.fingerprint_key)
+    return jsonl_rows(ctx.source_uri, heads, fps, previews)
 
 
 def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[list[_Found]]:
@@ -239,9 +270,10 @@ class _CsvReader:
         self.table = None if header is None else CsvTable(header, delimiter, ctx.shared())
         self.last_rows: list[list[str]] = []
 
-    def batches(self) -> Iterator[tuple[list[int], int, CsvBatch]]:
+    def batches(self, *, redact: bool = True) -> Iterator[tuple[list[int], int, CsvBatch]]:
         """(1-based physical line where each record starts, 0-based index of the batch's
-        first record, the judged batch), ``CSV_BATCH_ROWS`` records at a time."""
+        first record, the judged batch), ``CSV_BATCH_ROWS`` records at a time; ``redact``
+        False: see ``CsvTable.judge``."""
         assert self.table is not None
         reader = self._reader
         index = 0
@@ -258,5 +290,5 @@ class _CsvReader:
             if not rows:
                 return
             self.last_rows = rows
-            yield starts, index, self.table.judge(rows)
+            yield starts, index, self.table.judge(rows, redact=redact)
             index += len(rows)

@@ -510,8 +510,7 @@ class _UnitScan:
             if not rows:
                 break
             judged = table.judge(rows)
-            for f in judged.findings:
-                self._emit(starts[f.row], index + f.row, f.field_path, f.text, f.span, f.action)
+            self._emit_csv_batch(judged.found, starts, index)
             columns = [pa.array(values, pa.string()) for values in judged.cells]
             if judged.pii is not None:
                 columns.append(pa.array(judged.pii, pa.bool_()))
@@ -520,6 +519,29 @@ class _UnitScan:
         self.status.records = index
         self.status.lines = reader.line_num - header_lines
         return self.schema
+
+    def _emit_csv_batch(self, found: LeafFindings, starts: list[int], first: int) -> None:
+        """A CSV batch's findings (``CsvBatch.found``) into the sink as one table: each
+        finding's line is where its record starts (``starts``, per batch row), its record
+        index counts from ``first``, the batch's first record in the unit."""
+        if not len(found):
+            return
+        rows = found.spans.rows
+        lines = np.asarray(starts, dtype=np.int64)[rows]
+        lead = {"unit_id": self.unit_id, "source_uri": self.unit.uri, "line_number": lines}
+        table = columns_table(
+            STAGED_FINDINGS_SCHEMA,
+            lead,
+            rows + first,
+            found.paths,
+            found.spans,
+            found.values,
+            found.actions,
+            self.job.keys.fingerprint_key,
+        )
+        self.sink.add_table(table)
+        self.status.findings += len(found)
+        self.status.entities.update(found.entity_types())
 
     def _csv_text(self, stream: BinaryIO, start: int, end: int, counted: bool = True) -> Any:
         """The lines of ``[start, end)`` as text for the csv reader: repaired to UTF-8

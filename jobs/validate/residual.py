@@ -187,11 +187,18 @@ def _residual_rows(
     columns = [batch.column(n).cast(pa.string()).to_pylist() for n in names]
     rows = list(zip(*columns, strict=True)) if columns else []
     at = table.names  # the names findings carry (a name holding PII comes back redacted)
-    for f in table.judge(rows).findings:
-        column = f.field_path
+    found = table.judge(rows, redact=False).found
+    for row, column, entity, action, score in zip(
+        found.spans.rows.tolist(),
+        found.paths,
+        found.entity_types(),
+        found.actions,
+        found.spans.scores.tolist(),
+        strict=True,
+    ):
         if positional:
             column = f"#{at.index(column)}" if column in at else "#?"
-        hit(f.span.entity_type, f.action, f.span.score, f"row {first + f.row} column {column}")
+        hit(entity, action, score, f"row {first + row} column {column}")
 
 
 RESIDUAL_SCHEMA = pa.schema(
