@@ -8,20 +8,32 @@ buffer's spans over as arrays (``NativeEngine.scan_lines_flat``), the actions
 rows (``_native.text_rows``). Python still runs per value only where the answer needs it:
 an operator that may refuse a value (``FALLIBLE_ACTIONS``) and the fingerprint and preview
 of a value that is not ASCII. The tests hold the output to the reference byte for byte.
+
+``piisweep scan`` on plain text (``jobs.unit_scan``) takes the same arrays further
+(:meth:`TextRows.redact`): the lines with a span are redacted in one compiled call
+(:meth:`Policy.redact_cells`) and the findings leave as columns (``jobs.findings
+.columns_table``), where the reference builds a ``Span``, redacts its line
+(``Policy.redact_text_with_actions``) and adds a row per finding.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from detectors.colspans import ColumnSpans
 from detectors.keys import KeyRing
 from detectors.native import FLAT_COLUMNS, FlatSpans, NativeEngine
 from detectors.normalize import fingerprint
 from detectors.operators import FALLIBLE_ACTIONS, preview
 from detectors.policy import Policy
+from detectors.spans import Span
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 LINE, LO, HI, START, END, SOURCE, LAST = range(len(FLAT_COLUMNS))
 _MEMO_LIMIT = 1 << 16  # (source, value) -> action of operators that may refuse a value
@@ -91,6 +103,43 @@ class TextRows:
         )
         return len(scores), text.decode("utf-8", "surrogateescape")
 
+    def redact(self, data: bytes, flat: FlatSpans, lines: pa.Array) -> RedactedBlock | None:
+        """The findings and redacted lines of the buffer ``data`` (whole lines, LF, valid
+        UTF-8), ``flat`` its spans and ``lines`` its lines as a string array: what
+        ``judge_lines`` gives for text, as arrays. None when no span is reported."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        cols, scores = reported(flat, self.policy.threshold)
+        if len(cols) and cols[-1, LINE] >= len(lines):  # judge_lines skips such lines
+            keep = cols[:, LINE] < len(lines)
+            cols, scores = cols[keep], scores[keep]
+        if not len(cols):
+            return None
+        line = cols[:, LINE]
+        first = np.r_[True, line[1:] != line[:-1]]
+        with_spans = line[first]
+        row = np.cumsum(first) - 1  # each finding's index among the lines with a span
+        texts = lines.take(pa.array(with_spans)).to_pylist()
+        starts, ends = cols[:, START].copy(), cols[:, END].copy()
+        spans = ColumnSpans(
+            row, starts, ends, cols[:, SOURCE].astype(np.int32), scores, self.engine.span_names
+        )
+        new = self.policy.redact_cells(texts, spans, self.keys)
+        for j, value in enumerate(new):
+            if value is None:  # a value a drop empties is null there, a shorter line here
+                new[j] = self.policy.redact_text(texts[j], _spans_of(spans, row == j), self.keys)
+        mask = np.zeros(len(lines), dtype=bool)
+        mask[with_spans] = True
+        redacted = pc.replace_with_mask(lines, pa.array(mask), pa.array(new, pa.string()))
+        codes = self._actions(data, cols)
+        values = [
+            texts[r][a:b]
+            for r, a, b in zip(row.tolist(), starts.tolist(), ends.tolist(), strict=True)
+        ]
+        actions = self.actions
+        return RedactedBlock(line, spans, values, [actions[c] for c in codes.tolist()], redacted)
+
     def _actions(self, data: bytes, cols: np.ndarray) -> np.ndarray:
         """Each reported span's action index: its source's, ``replace`` in a run of
         overlapping spans, and what the operator reports where it may refuse the value."""
@@ -132,6 +181,49 @@ class TextRows:
             value = values.of(row)
             out[k] = (fingerprint(entity, value, key), _json(preview(value, entity)))
         return out
+
+
+@dataclass
+class RedactedBlock:
+    """A text block judged on arrays (:meth:`TextRows.redact`), per reported finding in
+    the reference's order: its line in the block, its span (``spans.rows`` index the
+    lines with a span), its value (to fingerprint and preview, never stored) and its
+    action; and the block's lines with the redacted ones replaced."""
+
+    lines: np.ndarray
+    spans: ColumnSpans
+    values: list[str]
+    actions: list[str]
+    redacted: pa.Array
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def entity_counts(self) -> dict[str, int]:
+        """Findings per entity type, counted on the source indexes."""
+        names = self.spans.names
+        counts = np.bincount(self.spans.sources, minlength=len(names)).tolist()
+        out: dict[str, int] = {}
+        for (entity, _), n in zip(names, counts, strict=True):
+            if n:
+                out[entity] = out.get(entity, 0) + n
+        return out
+
+
+def _spans_of(spans: ColumnSpans, pick: np.ndarray) -> list[Span]:
+    """The ``Span`` objects of the entries ``pick`` selects, in order: for the rare line
+    the compiled redaction leaves to the reference."""
+    names = spans.names
+    return [
+        Span(names[src][0], a, b, score, names[src][1])
+        for a, b, src, score in zip(
+            spans.starts[pick].tolist(),
+            spans.ends[pick].tolist(),
+            spans.sources[pick].tolist(),
+            spans.scores[pick].tolist(),
+            strict=True,
+        )
+    ]
 
 
 class _Values:

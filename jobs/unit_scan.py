@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from detectors.engine import Engine, StreamState
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
+from detectors.native import NativeEngine
 from detectors.policy import Policy
 from detectors.records import rules_of
 from detectors.spans import Span
@@ -57,6 +58,7 @@ from jobs.readers import (
     valid_utf8,
 )
 from jobs.recordbatch import LeafFindings, scan_batch
+from jobs.textrows import TextRows
 
 TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
@@ -415,6 +417,7 @@ class _UnitScan:
         start, end = (self.unit.start, self.unit.end) if ranged else (0, -1)
         state = StreamState()
         base = 0
+        rows = self._text_rows() if not jsonl else None
         for raw_block in line_blocks(
             stream, start, end, self.job.chunk_bytes, self.job.max_line_bytes, self._long_line
         ):
@@ -423,19 +426,62 @@ class _UnitScan:
                 self.status.flags["lines_decoded_as_cp1252"] += bad
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
-            judged = scan_line_block(block, state, jsonl, self.shared)
-            for f in judged.findings:
-                n = base + f.row
-                self._emit(n + 1, n if jsonl else None, f.field_path, f.text, f.span, f.action)
-            lines = judged.redacted(line_array(block))
-            numbers = pa.array(np.arange(base + 1, base + len(lines) + 1, dtype=np.int64))
-            columns = [numbers, lines]
-            if schema is TEXT_PII_SCHEMA:
-                columns.append(pa.array(judged.pii))
+            if rows is not None:
+                lines = self._text_block(rows, block, state, base)
+                columns = [_numbers(base, len(lines)), lines]
+            else:
+                judged = scan_line_block(block, state, jsonl, self.shared)
+                for f in judged.findings:
+                    n = base + f.row
+                    self._emit(n + 1, n if jsonl else None, f.field_path, f.text, f.span, f.action)
+                lines = judged.redacted(line_array(block))
+                columns = [_numbers(base, len(lines)), lines]
+                if schema is TEXT_PII_SCHEMA:
+                    columns.append(pa.array(judged.pii))
             self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
             base += len(lines)
             self.status.lines = self.status.records = base
         return schema
+
+    def _text_rows(self) -> TextRows | None:
+        """The array path's tables for plain text (``jobs.textrows``), with the compiled
+        engine; None for another engine (the Python one is the reference the tests hold
+        the array path to). Record rules never apply to text lines."""
+        job = self.job
+        if not isinstance(job.engine, NativeEngine):
+            return None
+        return TextRows(job.engine, job.policy, job.keys, self.unit.uri)
+
+    def _text_block(self, rows: TextRows, block: bytes, state: StreamState, base: int) -> pa.Array:
+        """One block of plain text (whole LF lines, valid UTF-8) whose first line is line
+        ``base + 1``: its findings into the sink as one table, its lines redacted. The
+        same findings, in the same order, and the same lines as ``scan_line_block``."""
+        lines = line_array(block)
+        flat = self.job.engine.scan_lines_flat(block, state)  # type: ignore[attr-defined]
+        if not len(flat.scores):
+            return lines
+        judged = rows.redact(block, flat, lines)
+        if judged is None:
+            return lines
+        lead = {
+            "unit_id": self.unit_id,
+            "source_uri": self.unit.uri,
+            "line_number": judged.lines + (base + 1),
+        }
+        table = columns_table(
+            STAGED_FINDINGS_SCHEMA,
+            lead,
+            None,
+            [None] * len(judged),
+            judged.spans,
+            judged.values,
+            judged.actions,
+            self.job.keys.fingerprint_key,
+        )
+        self.sink.add_table(table)
+        self.status.findings += len(judged)
+        self.status.entities.update(judged.entity_counts())
+        return judged.redacted
 
     # ----------------------------------------------------------------- JSON document
     def _json(self, stream: BinaryIO) -> pa.Schema:
@@ -616,6 +662,11 @@ class _UnitScan:
 
 
 # ------------------------------------------------------------------------- helpers
+def _numbers(base: int, n: int) -> pa.Array:
+    """The line numbers of a block of ``n`` lines whose first is line ``base + 1``."""
+    return pa.array(np.arange(base + 1, base + n + 1, dtype=np.int64))
+
+
 class _Counting:
     """Counts decompressed bytes as they are read, for the unit's ``bytes_read``."""
 

@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.native import NativeEngine
 from detectors.policy import Policy
@@ -58,17 +59,19 @@ def scan_path(
     seq: int = 0,
     parts: int = 1,
     pin: storage.ObjectInfo | None = None,
+    engine_: Engine | None = None,
     **job_args: Any,
 ) -> Scanned:
     """Scan ``path`` as one unit (or one byte range of it); the kind comes from its name.
     With ``pin`` (the crawl's entry of ``path``) the unit carries its real path and inode,
-    as a scan's units of local files do."""
+    as a scan's units of local files do. ``engine_``: another engine than the shared
+    native one (the Python reference)."""
     kind = from_name(path.name)
     staging = work / "staging"
     tmp = work / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     job = ScanJob(
-        engine=engine(),
+        engine=engine_ or engine(),
         policy=policy or Policy.default(),
         keys=KEYS,
         s3=storage.S3Settings.from_env({}),

@@ -119,6 +119,27 @@ def test_when_a_test_file_is_detected_and_redacted_with_either_engine_then_outpu
     assert outputs["native"][1] == outputs["python"][1]
 
 
+@pytest.mark.parametrize("path", [p for p in INPUTS if p.suffix == ".txt"], ids=lambda p: p.name)
+def test_when_a_text_file_is_scanned_as_a_unit_with_either_engine_then_outputs_are_identical(
+    path: Path, tmp_path: Path
+) -> None:
+    """The scan task's text path: the native engine's array path (``jobs.textrows``)
+    against the Python engine's reference, small blocks included."""
+    from tests.unit.hostile import scan_path
+
+    for chunk in (4096, 8 << 20):
+        outputs = []
+        for kind in ENGINE_KINDS:
+            engine = load_engine(None, engine=kind)
+            scanned = scan_path(
+                path, tmp_path / f"{kind}{chunk}", fmt="text", engine_=engine, chunk_bytes=chunk
+            )
+            assert scanned.copy is not None
+            outputs.append((scanned.findings.to_pylist(), scanned.copy.to_pylist()))
+        assert outputs[0][0]  # every test file holds PII
+        assert outputs[0] == outputs[1]
+
+
 def test_when_records_are_redacted_with_either_engine_then_the_outputs_are_identical(
     tmp_path: Path,
 ) -> None:
