@@ -48,10 +48,21 @@ class Leaf:
     spans: list[Span]
 
 
-def leaves(engine: Engine, record: Any) -> list[Leaf]:
+def leaves(engine: Engine, record: Any, spans: Iterator[list[Span]] | None = None) -> list[Leaf]:
     """Every non-identifier key and every string or number of ``record``, in document
-    order, with its spans and the path ``scan_record`` gives it."""
+    order, with its spans and the path ``scan_record`` gives it.
+
+    ``spans`` gives each leaf's spans, in :func:`leaf_texts` order, when the caller scanned
+    them already (a block of JSON Lines scans all its records' leaves column by column):
+    then nothing is scanned here."""
     out: list[Leaf] = []
+    if spans is None:
+        scan = engine.scan_text
+    else:
+        given = spans
+
+        def scan(text: str, field: str | None = None) -> list[Span]:
+            return next(given)
 
     def walk(value: Any, path: str, key: str | None) -> None:
         if isinstance(value, dict):
@@ -60,7 +71,7 @@ def leaves(engine: Engine, record: Any) -> list[Leaf]:
                 if _PLAIN_KEY.match(k):
                     member = f"{path}.{k}"
                 else:
-                    key_spans = engine.scan_text(k)
+                    key_spans = scan(k)
                     member = f"{path}[{key_label(engine, k, key_spans)}]"
                     out.append(Leaf(member, k, None, True, key_spans))
                 walk(v, member, k)
@@ -68,9 +79,32 @@ def leaves(engine: Engine, record: Any) -> list[Leaf]:
             for i, v in enumerate(value):
                 walk(v, f"{path}[{i}]", key)
         elif (text := scalar_text(value)) is not None:
-            out.append(Leaf(path, text, key, False, engine.scan_text(text, field=key)))
+            out.append(Leaf(path, text, key, False, scan(text, field=key)))
 
     walk(record, "$", None)
+    return out
+
+
+def leaf_texts(record: Any) -> list[tuple[str, str | None]]:
+    """What :func:`leaves` scans, in its order, without scanning: ``(text, field)`` per
+    leaf, ``field`` being the ``field=`` it passes to ``scan_text`` (None for a key). A
+    caller scans these its own way and hands the spans back to ``leaves(spans=...)``."""
+    out: list[tuple[str, str | None]] = []
+
+    def walk(value: Any, key: str | None) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                k = str(k)
+                if not _PLAIN_KEY.match(k):
+                    out.append((k, None))
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif (text := scalar_text(value)) is not None:
+            out.append((text, key))
+
+    walk(record, None)
     return out
 
 

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from detectors.colspans import ColumnSpans
 from detectors.recordrules import RecordRules
-from detectors.records import process_json_text, process_record, process_row
+from detectors.records import process_json_texts, process_record, process_row
 from detectors.spans import Span
 from jobs.recordbatch import LeafFindings
 
@@ -164,7 +164,9 @@ def judge_lines(
     ``redact`` False (``piisweep detect``, which writes findings only): text lines get
     their findings and actions without their redacted text (``changed`` stays empty), the
     replacements being most of a text line's cost (:meth:`Policy.span_actions`)."""
-    engine, policy, keys, rules = ctx.engine, ctx.policy, ctx.keys, ctx.rules
+    if jsonl:
+        return _judge_json_lines(found, n, ctx)
+    policy, keys = ctx.policy, ctx.keys
     threshold = policy.threshold
     changed: dict[int, str] = {}
     pii = np.zeros(n, dtype=bool)
@@ -173,20 +175,7 @@ def judge_lines(
         if li >= n:
             continue
         line, spans = found[li]
-        if jsonl:
-            res = process_json_text(engine, line, policy, keys, rules)
-            if "too_deep" in res.repairs:
-                ctx.flags["json_lines_too_deep_redacted_as_text"] += 1
-            elif res.status != "ok":
-                ctx.flags[_JSON_FLAGS[res.status]] += 1
-            findings += (
-                Found(li, f.field_path, f.text, f.span, f.action)
-                for f in res.findings
-                if f.span.score >= threshold
-            )
-            new = res.line
-            pii[li] = res.is_pii
-        elif not redact:
+        if not redact:
             applied = policy.span_actions(line, spans, keys)
             findings += (Found(li, None, line, s, action) for s, action in applied)
             continue
@@ -195,6 +184,37 @@ def judge_lines(
             findings += (
                 Found(li, None, line, s, action) for s, action in applied if s.score >= threshold
             )
+        if new != line:
+            changed[li] = new
+    return LineBlock(n, changed, pii, findings)
+
+
+def _judge_json_lines(
+    found: Mapping[int, tuple[str, list[Span]]], n: int, ctx: Shared
+) -> LineBlock:
+    """:func:`judge_lines` for JSON Lines: each line a record, judged by the record rules
+    (``process_json_texts``: the leaves of all the block's records scanned column by
+    column, not one scanner call per leaf). The buffer pass's spans only chose the lines:
+    a record's leaves are scanned as values, each under its key."""
+    threshold = ctx.policy.threshold
+    changed: dict[int, str] = {}
+    pii = np.zeros(n, dtype=bool)
+    findings: list[Found] = []
+    judged = [li for li in sorted(found) if li < n]
+    lines = [found[li][0] for li in judged]
+    results = process_json_texts(ctx.engine, lines, ctx.policy, ctx.keys, ctx.rules)
+    for li, line, res in zip(judged, lines, results, strict=True):
+        if "too_deep" in res.repairs:
+            ctx.flags["json_lines_too_deep_redacted_as_text"] += 1
+        elif res.status != "ok":
+            ctx.flags[_JSON_FLAGS[res.status]] += 1
+        findings += (
+            Found(li, f.field_path, f.text, f.span, f.action)
+            for f in res.findings
+            if f.span.score >= threshold
+        )
+        pii[li] = res.is_pii
+        new = res.line
         if new != line:
             changed[li] = new
     return LineBlock(n, changed, pii, findings)

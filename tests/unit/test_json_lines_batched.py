@@ -1,0 +1,67 @@
+"""The batched JSON Lines path (``process_json_texts``: every record's leaves scanned column
+by column) held to the per-leaf reference (``process_json_text``, one ``scan_text`` per
+leaf) on hostile lines, under the default policy and the ``iscp`` record rules (#14)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detectors.engine import Engine
+from detectors.keys import KeyRing
+from detectors.policy import Policy
+from detectors.records import process_json_text, process_json_texts, scan_leaf_texts
+
+ISCP = Path(__file__).resolve().parents[2] / "conf" / "policies" / "iscp.yaml"
+KEYS = KeyRing(fingerprint_key=b"f" * 32, token_key=b"t" * 32)
+LINES = [
+    '{"name": "Rahul Sharma", "phone": "9876543210", "email": "rahul.s@gmail.com"}',
+    '{"c": {"name": "Jos\\u00e9 M\\u00fcller", "note": "say \\"hi\\" to 9876543210"}}',
+    '{"upi": "priya92@paytm", "aadhar": "1234 5678 9012", "aadhar": 123456789012}',
+    "{'name': 'Anita Johnson', 'phone': '9876543210',}",
+    '{name: "Anita Johnson", phone: 9876543210, ok: True}',
+    '{"name": "Anita Johnson", "phone": 98765 43210}',
+    "[" * 3000 + '"9876543210"' + "]" * 3000,
+    '{"rahul.s@gmail.com": {"phone": "9876543210"}, "9876543210": "x", "a b": "c"}',
+    '{"k": "line1\\nphone 9876543210\\r\\nemail rahul.s@gmail.com", "n": null, "f": 1.5}',
+    '{"k": "-----BEGIN RSA PRIVATE KEY-----", "k2": "MIIEowIBAAKCAQEA", "k3": "abc"}',
+    '{"ip": "49.36.112.7", "device_id": "abcdef123456", "user_id": "u1", "pin": "411001"}',
+    json.dumps([{"phone": "9876543210"}, "rahul.s@gmail.com", 9876543210, None]),
+    '{"": "9876543210", "__": "rahul.s@gmail.com", "x": "raw \udcff 9876543210"}',
+    "not json at all, phone 9876543210",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(engine_class: type[Engine]) -> Engine:
+    return engine_class.default()
+
+
+@pytest.mark.parametrize("policy", [Policy.default(), Policy.load(ISCP)], ids=["default", "iscp"])
+def test_when_lines_are_judged_in_a_batch_then_results_equal_the_per_leaf_path(engine, policy):
+    batched = process_json_texts(engine, LINES, policy, KEYS)
+    for line, got in zip(LINES, batched, strict=True):
+        want = process_json_text(engine, line, policy, KEYS)
+        assert (got.line, got.is_pii, got.status, got.repairs, got.reasons) == (
+            want.line,
+            want.is_pii,
+            want.status,
+            want.repairs,
+            want.reasons,
+        )
+        assert got.findings == want.findings
+
+
+def test_when_leaves_are_scanned_as_columns_then_spans_equal_scan_text(engine):
+    items = [
+        ("9876543210", "phone"),
+        ("Rahul Sharma", "name"),
+        ("a\nrahul.s@gmail.com", "note"),
+        ("-----BEGIN RSA PRIVATE KEY-----", "note"),
+        ("MIIEowIBAAKCAQEA", "note"),
+        ("rahul.s@gmail.com", None),
+        ("x \udcff 9876543210", ""),
+    ]
+    assert scan_leaf_texts(engine, items) == [engine.scan_text(t, field=f) for t, f in items]
