@@ -248,12 +248,54 @@ def loads(text: str, strict: bool = True) -> Any:
 def repair_json(text: str) -> tuple[Any, tuple[str, ...]]:
     """Parse JSON text, repairing only what has one obvious fix: trailing commas, single
     quotes when the text has no double quote at all, unquoted keys, Python's
-    True/False/None, closing brackets missing at the end after a complete value, and raw
-    control characters (a line break) inside strings.
+    True/False/None, closing brackets missing at the end after a complete value, raw
+    control characters (a line break) inside strings, and lone surrogate escapes
+    (:func:`without_lone_surrogates`).
 
     Returns ``(value, repairs)``; raises :class:`Unrepairable` otherwise (an unterminated
     string, mixed quotes, an unquoted value, text after the value, a truncated pair).
     """
+    value, repairs = _repair_json(text)
+    value, replaced = without_lone_surrogates(value, text)
+    return value, (*repairs, "lone_surrogates") if replaced else repairs
+
+
+# A ``\uD800``-``\uDFFF`` escape: JSON allows one alone (JavaScript writes a string cut
+# inside a pair so), but no UTF-8 text, Parquet string or scanner input can hold it.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# Lone surrogates but those ``surrogateescape`` gives undecodable bytes (U+DC80-U+DCFF),
+# which ``detect`` and ``redact`` keep on purpose so that such bytes go out as they came.
+_LONE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
+def without_lone_surrogates(value: Any, text: str) -> tuple[Any, bool]:
+    """``value`` (parsed from ``text``) with every lone surrogate in its strings and keys
+    replaced by U+FFFD, and whether any was: a record holding ``"\\ud800"`` failed its
+    whole object with UnicodeEncodeError when a leaf was scanned. Pairs were joined by the
+    parser; only text with a surrogate escape is walked."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return value, False
+    replaced = False
+
+    def fix(s: str) -> str:
+        nonlocal replaced
+        new = _LONE_SURROGATE.sub("\ufffd", s)
+        replaced = replaced or new != s
+        return new
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            return fix(v)
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            return {fix(k): walk(x) for k, x in v.items()}
+        return v
+
+    return walk(value), replaced
+
+
+def _repair_json(text: str) -> tuple[Any, tuple[str, ...]]:
     try:
         return loads(text), ()
     except ValueError:

@@ -31,7 +31,12 @@ import pyarrow.compute as pc
 
 from detectors.colspans import ColumnSpans
 from detectors.recordrules import RecordRules
-from detectors.records import process_json_texts, process_record, process_row
+from detectors.records import (
+    process_json_texts,
+    process_record,
+    process_row,
+    without_lone_surrogates,
+)
 from detectors.spans import Span
 from jobs.recordbatch import LeafFindings
 
@@ -249,6 +254,10 @@ def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
         doc = json.loads(text)
     except ValueError:
         return None
+    raw = text if isinstance(text, str) else text.decode("utf-8", "surrogateescape")
+    doc, replaced = without_lone_surrogates(doc, raw)
+    if replaced:
+        ctx.flags["json_lone_surrogates_replaced"] += 1
     array = isinstance(doc, list)
     threshold = ctx.policy.threshold
     out = JsonDocument([], [], [], array)

@@ -363,3 +363,29 @@ def test_a_link_or_file_swapped_after_the_crawl_is_never_read(tmp_path: Path) ->
         assert got.status.reason.startswith("file changed since the crawl: "), name
         assert got.copy is None or got.copy.num_rows == 0, name
         _raw_free(got, tmp_path / f"w{name}", EMAIL)
+
+
+@pytest.mark.parametrize("name", ["events.jsonl", "events.json"])
+def test_a_lone_surrogate_escape_is_replaced_and_the_object_still_scans(
+    tmp_path: Path, name: str
+) -> None:
+    """``"\\ud800"`` is valid JSON (JavaScript writes a string cut inside a pair so) but no
+    UTF-8 text can hold it: it failed the whole object with UnicodeEncodeError. It becomes
+    U+FFFD, flagged, and the record's PII is still found and redacted."""
+    record = '{"name": "Ravi Kumar", "note": "cut \\ud800 here", "\\udfff": "' + EMAIL + '"}'
+    text = record + "\n" + json.dumps({"mail": EMAIL}) + "\n"
+    if name.endswith(".json"):
+        text = "[" + text.replace("\n", ",", 1).rstrip("\n") + "]\n"
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    got = scan_path(src, tmp_path / "w")
+    assert got.status.status == "ok", got.status.reason
+    flag = (
+        "malformed_json_lines_repaired" if name.endswith("l") else "json_lone_surrogates_replaced"
+    )
+    assert got.status.flags[flag] == 1
+    entities = got.findings.column("entity_type").to_pylist()
+    assert entities.count("EMAIL_ADDRESS") == 2 and "PERSON" in entities
+    assert got.copy is not None
+    copied = "\n".join(str(v) for v in got.copy.column(1).to_pylist())
+    assert "\ufffd" in copied and EMAIL not in copied
