@@ -93,6 +93,18 @@ class ColumnSpans:
         first = np.flatnonzero(np.r_[True, self.rows[1:] != self.rows[:-1]])
         return self.rows[first], np.r_[first, len(self.rows)].astype(np.int64)
 
+    def texts(self, values: Sequence[str | None]) -> list[str]:
+        """Each span's text, ``values`` being the values of :meth:`row_bounds`' rows in
+        order (a missing value holds no span). One comprehension over the spans, each
+        paired with its row's value by ``repeat``: a generator per row costs three times
+        as much."""
+        _, bounds = self.row_bounds()
+        owner = np.repeat(np.arange(len(values)), np.diff(bounds)).tolist()
+        return [
+            values[j][a:b]  # type: ignore[index]
+            for j, a, b in zip(owner, self.starts.tolist(), self.ends.tolist(), strict=True)
+        ]
+
     def by_row(self) -> Iterator[tuple[int, list[Span]]]:
         """``(row, spans)`` per row with a span: the form ``Engine.scan_arrow`` yields."""
         rows, bounds = self.row_bounds()

@@ -440,7 +440,7 @@ def batch_findings(
         ends.append(flat.ends)
         sources.append(remap[flat.sources] if len(remap) else flat.sources)
         scores.append(flat.scores)
-        texts += _span_texts(flat, values)
+        texts += flat.texts(values)
     row, col = np.concatenate(rows), np.concatenate(cols)
     order = np.lexsort((col, row))  # stable: a cell's spans keep the engine's order
     known = list(index)
@@ -460,18 +460,6 @@ def batch_findings(
         [texts[k] for k in picks],
         [by_source[s] for s in spans.sources.tolist()],
     )
-
-
-def _span_texts(flat: ColumnSpans, values: Sequence[str | None]) -> list[str]:
-    """Each span's text, ``values`` being the values of ``flat.row_bounds()``'s rows (a
-    missing cell holds no span). One comprehension over the spans, each paired with its
-    row's value by ``repeat``: a generator per row cost three times as much."""
-    _, bounds = flat.row_bounds()
-    owner = np.repeat(np.arange(len(values)), np.diff(bounds)).tolist()
-    return [
-        values[j][a:b]  # type: ignore[index]
-        for j, a, b in zip(owner, flat.starts.tolist(), flat.ends.tolist(), strict=True)
-    ]
 
 
 def column_names(header: Sequence[str]) -> list[str]:

@@ -187,12 +187,7 @@ def _leaf_findings(
     """The findings of a leaf's kept spans (``bounds``: :meth:`ColumnSpans.row_bounds`;
     ``values`` and ``nulled`` are per row with a span), with batch rows and field paths in
     place of the leaf's own value indexes."""
-    texts: list[str] = []
-    starts, ends = flat.starts.tolist(), flat.ends.tolist()
-    b = bounds.tolist()
-    for j, value in enumerate(values):
-        assert value is not None  # an empty line (a null) holds no span
-        texts += (value[starts[k] : ends[k]] for k in range(b[j], b[j + 1]))
+    texts = flat.texts(values)
     by_source = [policy.action_for(entity) for entity, _ in flat.names]
     actions = [by_source[s] for s in flat.sources.tolist()]
     if nulled.any():
