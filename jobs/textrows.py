@@ -120,7 +120,10 @@ class TextRows:
         first = np.r_[True, line[1:] != line[:-1]]
         with_spans = line[first]
         row = np.cumsum(first) - 1  # each finding's index among the lines with a span
-        texts = lines.take(pa.array(with_spans)).to_pylist()
+        raw = lines.take(pa.array(with_spans)).to_pylist()
+        # The text judge_lines redacts: scan_lines leaves a line's last CR out (a CR before
+        # CRLF survives the CRLF -> LF step), so a line redaction changes ends without it.
+        texts = [t[:-1] if t.endswith("\r") else t for t in raw]
         starts, ends = cols[:, START].copy(), cols[:, END].copy()
         spans = ColumnSpans(
             row, starts, ends, cols[:, SOURCE].astype(np.int32), scores, self.engine.span_names
@@ -129,6 +132,7 @@ class TextRows:
         for j, value in enumerate(new):
             if value is None:  # a value a drop empties is null there, a shorter line here
                 new[j] = self.policy.redact_text(texts[j], _spans_of(spans, row == j), self.keys)
+        new = [t if n == c else n for n, c, t in zip(new, texts, raw, strict=True)]
         mask = np.zeros(len(lines), dtype=bool)
         mask[with_spans] = True
         redacted = pc.replace_with_mask(lines, pa.array(mask), pa.array(new, pa.string()))

@@ -44,6 +44,8 @@ HOSTILE = b"".join(
         b"dob 1990-05-04 dob 31/02/1990 ip ::1 address: 12 MG Road, Bengaluru 560001\n",
         b"\n",
         b"user Ravi Kumar pan ABCPE1234F aadhaar 2345 6789 0124 \xff\xfe end\n",
+        b"9876543210 \r\r\n",  # a CR before CRLF: hypothesis found the paths disagreed
+        b"keep as is 10.0.0.1\r\r\n",
     ]
 )
 
