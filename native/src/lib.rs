@@ -20,6 +20,8 @@ mod prefilter;
 mod pyre;
 mod rows;
 mod text;
+#[cfg(feature = "hyperscan")]
+mod tiered;
 mod triggers;
 mod urlenc;
 mod validators;
@@ -393,7 +395,7 @@ impl Core {
             .map(|b| pyo3::types::PyBytes::new(py, &b))
     }
 
-    /// The trigger scanner in use: "hyperscan" or "anchored".
+    /// The trigger scanner in use: "tiered", "hyperscan" or "anchored".
     #[getter]
     fn scanner(&self) -> &'static str {
         self.engine.triggers.name()

@@ -10,7 +10,9 @@ is a bug in the port, whichever engine is right about the data.
 from __future__ import annotations
 
 import functools
+import gzip
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -330,3 +332,38 @@ def test_when_findings_are_digested_in_a_batch_then_fingerprints_and_previews_eq
     fps, previews = digests(entities, values, key)
     assert fps == [fingerprint(e, v, key) for e, v in pairs]
     assert previews == [preview(v, e) for e, v in pairs]
+
+
+def _read(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    """A generated log (every entity, their look-alikes, names in prose and in JSON) and
+    the real logs of tests/data/reallogs, each as one buffer."""
+    from bench.generate import generate
+    from bench.reallogs import DATA
+
+    tmp = tmp_path_factory.mktemp("scanners")
+    generate(5, tmp / "corpus.log", tmp / "corpus.labels", lines=6000)
+    real = sorted(p for p in DATA.rglob("*") if p.is_file() and p.name != "SOURCES.md")
+    return [(tmp / "corpus.log").read_bytes(), *map(_read, real)]
+
+
+def test_when_logs_are_scanned_then_every_trigger_scanner_gives_the_same_hits(
+    logs: list[bytes],
+) -> None:
+    """The tiered pass (the default), one Hyperscan database of all triggers (what the
+    Python engine runs) and the anchored scanner count the same trigger hits, and the
+    same hits past the checksum prefilters, on every log."""
+    detectors = builtin_detectors()
+    cores = [NativeEngine(detectors, scanner=s)._core for s in ("auto", "hyperscan", "anchored")]
+    assert [c.scanner for c in cores] == ["tiered", "hyperscan", "anchored"]
+    hits = []
+    for data in logs:
+        counts = [c.trigger_pass(data) for c in cores]
+        assert counts[0] == counts[1] == counts[2]
+        hits.append(counts[0][0])
+    assert hits[0] > 2_000 and sum(hits[1:]) > 5_000, hits
