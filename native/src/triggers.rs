@@ -52,7 +52,8 @@ pub enum Caches {
 impl Triggers {
     /// `scanner`: "hyperscan", "anchored" or "auto" (the tiered pass when Hyperscan is
     /// compiled in, else the anchored scanner).
-    /// `compiled`: a Hyperscan database serialised from the same triggers, if cached.
+    /// `compiled`: the Hyperscan database (of all triggers, or of the tiered pass's
+    /// Hyperscan tier) serialised from the same triggers by the same scanner, if cached.
     pub fn new(
         triggers: &[(u32, String, bool)],
         scanner: &str,
@@ -61,7 +62,7 @@ impl Triggers {
         match scanner {
             #[cfg(feature = "hyperscan")]
             "auto" => Ok(Triggers::Tiered(crate::tiered::TieredScanner::new(
-                triggers,
+                triggers, compiled,
             )?)),
             #[cfg(feature = "hyperscan")]
             "hyperscan" => {
@@ -89,7 +90,7 @@ impl Triggers {
             #[cfg(feature = "hyperscan")]
             Triggers::Hyperscan(db) => db.serialize().ok(),
             #[cfg(feature = "hyperscan")]
-            Triggers::Tiered(_) => None,
+            Triggers::Tiered(t) => t.serialized(),
             Triggers::Anchored(_) => None,
         }
     }
@@ -1281,7 +1282,7 @@ mod profile {
             }
             want.sort_unstable_by_key(|h| (h.end, h.id));
             want.dedup();
-            let tiered = crate::tiered::TieredScanner::new(&triggers).unwrap();
+            let tiered = crate::tiered::TieredScanner::new(&triggers, None).unwrap();
             let mut tc = tiered.cache().unwrap();
             let mut split = Vec::new();
             let cold = time(|| {

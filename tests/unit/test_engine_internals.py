@@ -102,6 +102,25 @@ def test_when_the_scanner_cache_is_warm_then_a_new_engine_finds_the_same_spans(
     assert cold == warm and len(cold) == 3
 
 
+def test_when_the_native_scanner_cache_is_warm_or_corrupt_then_spans_stay_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tiered pass keeps its Hyperscan tier on disk (compiling it costs ~0.2 s a
+    process); a new engine loads it, and a damaged file is compiled over, not trusted."""
+    from detectors.native import NativeEngine
+
+    monkeypatch.setenv("PIISWEEP_CACHE_DIR", str(tmp_path))
+    text = "otp 482913 for Rahul Sharma, upi: rahul@okaxis, card 4111 1111 1111 1111"
+    cold = NativeEngine.default().scan_text(text)
+    (cached,) = tmp_path.glob("native-triggers-*.hsdb")
+    warm = NativeEngine.default().scan_text(text)
+    cached.write_bytes(b"not a database")
+    recompiled = NativeEngine.default().scan_text(text)
+    assert cold == warm == recompiled
+    assert cached.read_bytes() != b"not a database"  # the compiled database replaced it
+    assert {s.entity_type for s in cold} >= {"OTP_CODE", "PERSON", "IN_UPI_ID", "CREDIT_CARD"}
+
+
 def test_when_the_name_lists_are_cached_then_a_new_process_reads_the_same_lists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
