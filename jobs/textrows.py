@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from detectors import _native
 from detectors.colspans import ColumnSpans
 from detectors.keys import KeyRing
 from detectors.native import FLAT_COLUMNS, FlatSpans, NativeEngine
@@ -82,8 +83,6 @@ class TextRows:
         """(findings, their JSON Lines) of the buffer ``data`` whose first line is line
         ``base + 1``; ``flat`` its spans. The text equals ``local_detect._rows`` on the
         findings ``judge_lines(..., redact=False)`` gives."""
-        from detectors import _native
-
         cols, scores = reported(flat, self.policy.threshold)
         ascii_value = cols[:, LAST].copy()
         actions = self._actions(data, cols)
@@ -161,14 +160,22 @@ class TextRows:
     def _fallible(self, source: int, value: str) -> int:
         """The action index :meth:`Policy.replacement` reports for ``value``, remembered per
         (source, value): IPs and dates repeat across a log, and the answer depends on
-        nothing else. The memory is bounded; past it, it starts again."""
+        nothing else. The memory is bounded; past it, it starts again. ``generalize`` asks
+        the core first for an ASCII value (a log's IPs are mostly distinct, so the memory
+        seldom answers); it leaves the forms only ``ipaddress`` parses to the operator."""
         memo = self._memo
         found = memo.get((source, value))
         if found is None:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             entity = self.entities[source]
-            found = self.code(self.policy.replacement(value, entity, self.keys)[1])
+            status = 2
+            if self.actions[self.by_source[source]] == "generalize" and value.isascii():
+                status = _native.generalize(value, entity)[0]
+            if status == 2:
+                found = self.code(self.policy.replacement(value, entity, self.keys)[1])
+            else:
+                found = self.code("generalize" if status == 0 else "replace")
             memo[(source, value)] = found
         return found
 
