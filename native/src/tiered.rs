@@ -120,6 +120,8 @@ pub struct TieredScanner {
 pub struct TieredCaches {
     dfa: Option<Cache>,
     literal: Option<hs::Scratch>,
+    /// Each tier's hits of the current scan, kept between scans for their capacity.
+    tiers: [Vec<Hit>; 3],
 }
 
 impl TieredScanner {
@@ -180,36 +182,80 @@ impl TieredScanner {
         Ok(TieredCaches {
             dfa: self.dfa.as_ref().map(|(d, _)| d.create_cache()),
             literal: self.literal.as_ref().map(|g| g.scratch()).transpose()?,
+            tiers: Default::default(),
         })
     }
 
     /// All hits in `data`, ordered by end offset, then detector; one per (detector, end).
     /// An input Hyperscan refuses (over 4 GiB) gives no hits, as the one-database pass.
     pub fn scan(&self, caches: &mut TieredCaches, data: &[u8], out: &mut Vec<Hit>) {
-        let start = out.len();
+        let mut tiers: [Vec<Hit>; 3] = std::mem::take(&mut caches.tiers);
+        for t in tiers.iter_mut() {
+            t.clear();
+        }
         if let (Some(g), Some(s)) = (&self.literal, caches.literal.as_mut()) {
-            if g.scan(s, data, out).is_err() {
-                out.truncate(start);
+            if g.scan(s, data, &mut tiers[0]).is_err() {
+                caches.tiers = tiers;
                 return;
             }
         }
         if let (Some((dfa, ids)), Some(cache)) = (&self.dfa, caches.dfa.as_mut()) {
-            search_all(dfa, cache, data, 0, data.len(), ids, out);
+            search_all(dfa, cache, data, 0, data.len(), ids, &mut tiers[1]);
         }
         if let Some(w) = &self.words {
-            w.scan(data, out);
+            w.scan(data, &mut tiers[2]);
         }
-        let mine = &mut out[start..];
-        mine.sort_unstable_by_key(|h| (h.end, h.id));
-        let mut kept = start;
-        for k in start..out.len() {
-            if kept == start || out[kept - 1] != out[k] {
+        merge(&mut tiers, out);
+        caches.tiers = tiers;
+    }
+}
+
+/// The tiers' hits in one run ordered by (end, detector), one per (detector, end). Each
+/// tier gives its hits in order of their ends (Hyperscan documents it; the DFA and the
+/// word lookup walk forward), so a merge does it in one pass where a sort of a dense
+/// buffer's millions of hits cost a tenth of the scan; a tier out of order is sorted.
+fn merge(tiers: &mut [Vec<Hit>; 3], out: &mut Vec<Hit>) {
+    for t in tiers.iter_mut() {
+        if !t.is_sorted_by_key(|h| h.end) {
+            t.sort_unstable_by_key(|h| h.end);
+        }
+    }
+    let start = out.len();
+    out.reserve(tiers.iter().map(Vec::len).sum());
+    let mut at = [0usize; 3];
+    loop {
+        let mut best: Option<usize> = None;
+        for k in 0..3 {
+            if let Some(h) = tiers[k].get(at[k]) {
+                if best.is_none_or(|b| h.end < tiers[b][at[b]].end) {
+                    best = Some(k);
+                }
+            }
+        }
+        let Some(k) = best else { break };
+        out.push(tiers[k][at[k]]);
+        at[k] += 1;
+    }
+    // Hits with the same end: by detector, once each.
+    let mut kept = start;
+    let mut i = start;
+    while i < out.len() {
+        let mut j = i + 1;
+        while j < out.len() && out[j].end == out[i].end {
+            j += 1;
+        }
+        if j - i > 1 {
+            out[i..j].sort_unstable_by_key(|h| h.id);
+        }
+        for k in i..j {
+            if k == i || out[k] != out[k - 1] {
                 out[kept] = out[k];
                 kept += 1;
             }
         }
-        out.truncate(kept);
+        i = j;
     }
+    out.truncate(kept);
 }
 
 #[cfg(test)]
