@@ -50,6 +50,31 @@ pub struct Detector {
 pub struct Scratch {
     pub triggers: crate::triggers::Caches,
     pub locs: Vec<pcre2::bytes::CaptureLocations>,
+    /// The value starts one detector's search has taken (see [`Taken`]).
+    taken: Vec<usize>,
+}
+
+/// The value starts a detector's search has reported, so that a start found twice is
+/// scored once (as Python's `seen` set). Starts come in increasing order unless a value
+/// group captures inside a look-behind, so a set is built only when one does not.
+struct Taken<'a> {
+    order: &'a mut Vec<usize>,
+    set: Option<HashSet<usize>>,
+}
+
+impl Taken<'_> {
+    /// True the first time `start` is seen.
+    fn first(&mut self, start: usize) -> bool {
+        if self.set.is_none() && self.order.last().is_none_or(|&m| start > m) {
+            self.order.push(start);
+            return true;
+        }
+        let order = &self.order;
+        let set = self
+            .set
+            .get_or_insert_with(|| order.iter().copied().collect());
+        set.insert(start)
+    }
 }
 
 impl Engine {
@@ -61,6 +86,7 @@ impl Engine {
                 .iter()
                 .map(|d| d.pattern.capture_locations())
                 .collect(),
+            taken: Vec::new(),
         })
     }
 }
@@ -209,7 +235,11 @@ impl Engine {
                 .collect();
             merged_ranges(&mut ws, d.reach, n)
         };
-        let mut seen: HashSet<usize> = HashSet::new();
+        scratch.taken.clear();
+        let mut taken = Taken {
+            order: &mut scratch.taken,
+            set: None,
+        };
         let locs = &mut scratch.locs[id];
         for (pos, endpos) in ranges {
             let pb = line.pos.byte(pos);
@@ -237,7 +267,7 @@ impl Engine {
                     }
                 };
                 let (vs, ve) = group.unwrap_or((0, 0)); // a value group that took no part: empty
-                if vs == ve || !seen.insert(vs) {
+                if vs == ve || !taken.first(vs) {
                     continue;
                 }
                 if let Some(mut span) = self.score(host, id, line, vs, ve, field) {
@@ -569,5 +599,34 @@ impl Engine {
             lj += 1;
         }
         (n_lines as isize - 1, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_starts_repeat_or_go_back_then_each_is_taken_once() {
+        let mut order = Vec::new();
+        let mut taken = Taken {
+            order: &mut order,
+            set: None,
+        };
+        let got: Vec<bool> = [3, 5, 9, 7, 9, 5, 12, 7, 13]
+            .iter()
+            .map(|&s| taken.first(s))
+            .collect();
+        assert_eq!(
+            got,
+            [true, true, true, true, false, false, true, false, true]
+        );
+        let mut order = Vec::new();
+        let mut taken = Taken {
+            order: &mut order,
+            set: None,
+        };
+        assert!([1, 2, 4, 8].iter().all(|&s| taken.first(s)));
+        assert!(!taken.first(8) && taken.set.is_some());
     }
 }

@@ -21,8 +21,8 @@ use crate::context::key_before;
 use crate::engine::Line;
 use crate::text::{back_chars, char_at, char_before, py_lower};
 use pychars::{
-    base36_digit, caseless_prefix, decimal_value, distinct, int, is_decimal, is_digit, is_space,
-    is_word, str_is_digit, strip, upper,
+    base36_digit, caseless_prefix, decimal_value, distinct_at_least, int, is_decimal, is_digit,
+    is_space, is_word, str_is_digit, strip, upper,
 };
 
 /// Word lists the validators read (`first_names`, `last_names`, `all_first_names`), given
@@ -467,7 +467,7 @@ fn card(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
     if sep.is_some() && !CARD_GROUPS.contains(&groups.as_slice()) {
         return None;
     }
-    if !luhn_chars(&digits) || distinct(digits.iter().copied()) < 2 {
+    if !luhn_chars(&digits) || !distinct_at_least(digits.iter().copied(), 2) {
         return None;
     }
     if inside_number_run(value, line.text, start, end) {
@@ -535,7 +535,7 @@ fn ssn(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
         return None;
     }
     if ["078051120", "219099999", "123456789"].contains(&digits.as_str())
-        || distinct(digits.chars()) == 1
+        || (distinct_at_least(digits.chars(), 1) && !distinct_at_least(digits.chars(), 2))
     {
         return None;
     }
@@ -568,7 +568,7 @@ fn aadhaar(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !valid || distinct(digits.iter().copied()) < 4 {
+    if !valid || !distinct_at_least(digits.iter().copied(), 4) {
         return None;
     }
     if inside_number_run(value, line.text, start, end) {
@@ -774,7 +774,7 @@ fn mac(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> {
     if value.contains('.') && !digits.is_empty() && digits.iter().all(|c| c.is_ascii_digit()) {
         return None; // a CalVer build
     }
-    if distinct(digits.iter().copied()) < 2 {
+    if !distinct_at_least(digits.iter().copied(), 2) {
         return None;
     }
     Some(0.0)
@@ -788,7 +788,7 @@ fn device(value: &str, _line: &Line, _start: usize, _end: usize) -> Option<f64> 
             return None;
         }
     }
-    if distinct(value.chars().filter(|&c| c != '-')) < 3 {
+    if !distinct_at_least(value.chars().filter(|&c| c != '-'), 3) {
         return None;
     }
     Some(0.0)
