@@ -87,24 +87,29 @@ pub fn merged_ranges(
     windows: &mut [(usize, usize)],
     reach: (usize, usize),
     n: usize,
-) -> Vec<(usize, usize)> {
+    merged: &mut Vec<(usize, usize)>,
+) {
     let (before, after) = reach;
     if windows.len() == 1 {
         let (start, end) = windows[0];
         if end == usize::MAX {
-            return vec![(0, n)];
+            merged.push((0, n));
+        } else {
+            merged.push((start.saturating_sub(before), n.min(end + after + 8)));
         }
-        return vec![(start.saturating_sub(before), n.min(end + after + 8))];
+        return;
     }
     windows.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::new();
+    let first = merged.len();
     for &(start, end) in windows.iter() {
         if end == usize::MAX {
-            return vec![(0, n)];
+            merged.truncate(first);
+            merged.push((0, n));
+            return;
         }
         let lo = start.saturating_sub(before);
         let hi = n.min(end + after + 8);
-        match merged.last_mut() {
+        match merged[first..].last_mut() {
             Some(last) if lo <= last.1 => {
                 if hi > last.1 {
                     last.1 = hi;
@@ -113,7 +118,6 @@ pub fn merged_ranges(
             _ => merged.push((lo, hi)),
         }
     }
-    merged
 }
 
 #[cfg(test)]
@@ -148,12 +152,14 @@ mod tests {
 
     #[test]
     fn when_windows_overlap_then_merged() {
-        let mut w = vec![(10, 12), (0, 2), (14, 15)];
-        assert_eq!(merged_ranges(&mut w, (2, 1), 100), vec![(0, 24)]);
-        let mut apart = vec![(50, 52), (0, 2)];
-        assert_eq!(
-            merged_ranges(&mut apart, (2, 1), 100),
-            vec![(0, 11), (48, 61)]
-        );
+        let ranges = |w: &mut [(usize, usize)]| {
+            let mut out = vec![(7, 7)]; // a buffer's earlier contents stay
+            merged_ranges(w, (2, 1), 100, &mut out);
+            out
+        };
+        assert_eq!(ranges(&mut [(10, 12), (0, 2), (14, 15)]), [(7, 7), (0, 24)]);
+        assert_eq!(ranges(&mut [(50, 52), (0, 2)]), [(7, 7), (0, 11), (48, 61)]);
+        assert_eq!(ranges(&mut [(50, 52), (0, usize::MAX)]), [(7, 7), (0, 100)]);
+        assert_eq!(ranges(&mut [(95, 99)]), [(7, 7), (93, 100)]);
     }
 }
