@@ -147,7 +147,7 @@ class NativeEngine(Engine):
     """:class:`Engine` with the hot path in the Rust core; same API, same spans.
 
     ``scanner`` picks the trigger pass: "auto" (the tiered pass: name pairs by a word
-    lookup, triggers with a wide gap by Hyperscan, the rest by one lazy DFA; ~1.4x one
+    lookup, keyword and wide-gap triggers by Hyperscan, the rest by one lazy DFA; ~1.7x one
     Hyperscan database of all triggers), "hyperscan" (that one database, as the Python
     engine runs it) or "anchored" (the pure-Rust scanner, for platforms without Hyperscan).
     All three give the same hits; the tests hold each to the reference.
