@@ -22,6 +22,13 @@ export PATH := $(CARGO_HOME)/bin:$(PATH)
 NATIVE_SO  := detectors/_native.abi3.so
 NATIVE_SRC := native/Cargo.toml native/Cargo.lock $(shell find native/src -name '*.rs' 2>/dev/null)
 
+# maturin stages cargo's output (target/release/lib_native.so, moved to target/maturin/ and
+# back) outside cargo's lock on the target dir: two maturin runs at once in one target dir
+# fail with "Failed to stage/restore ... No such file or directory" (seen in CI, `make -j2`:
+# `maturin develop` and the Airflow venv's editable build). Every maturin run after .venv
+# exists takes this lock (flock, util-linux).
+MATURIN_LOCK := flock $(abspath $(VENV))/.maturin.lock
+
 .PHONY: venv demo test test-setup lint unit bench clean check-java check-chromium check-hyperscan check-rust dist native native-test airflow-venv cluster-test airflow-test bench-cluster
 
 venv: $(STAMP) $(NATIVE_SO)
@@ -37,7 +44,7 @@ $(STAMP): pyproject.toml | check-rust check-hyperscan
 native: $(NATIVE_SO)
 
 $(NATIVE_SO): $(NATIVE_SRC) | $(STAMP)
-	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop --release --skip-install --quiet
+	VIRTUAL_ENV=$(abspath $(VENV)) $(MATURIN_LOCK) $(BIN)/maturin develop --release --skip-install --quiet
 	touch $(NATIVE_SO)
 
 check-java:
@@ -82,8 +89,8 @@ unit: venv
 # The main suite (unit, spark, cluster tiers) runs in .venv; the Airflow tier runs in its own
 # venv because Airflow pins many dependencies (pyproject.toml keeps tests/airflow out of the first).
 # The set-up steps run two at a time once .venv exists (cargo serialises its own builds on
-# the target dir's lock; pip's downloads for the Airflow venv overlap the crate's test
-# build). The suite runs in $(TEST_WORKERS) pytest-xdist workers, a test file per worker at a
+# the target dir's lock, MATURIN_LOCK the maturin runs; pip's downloads for the Airflow venv
+# overlap the crate's test build). The suite runs in $(TEST_WORKERS) pytest-xdist workers, a test file per worker at a
 # time (--dist loadfile: a file's module fixtures, the standalone cluster among them, are
 # set up once); each worker has its own Spark session and moto server.
 TEST_WORKERS ?= 2
@@ -113,7 +120,7 @@ airflow-test: airflow-venv check-java dist
 # build, or cargo sees a new PYO3_PYTHON and compiles everything again.
 dist: venv
 	rm -rf $(DIST)/piisweep-*.whl $(DIST)/.linux
-	$(BIN)/maturin build --release --quiet --interpreter $(BIN)/python \
+	$(MATURIN_LOCK) $(BIN)/maturin build --release --quiet --interpreter $(BIN)/python \
 		--compatibility linux --auditwheel skip --out $(DIST)/.linux
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/auditwheel repair --wheel-dir $(DIST) $(DIST)/.linux/piisweep-*.whl
 	rm -rf $(DIST)/.linux
@@ -142,14 +149,15 @@ dist: venv
 # older release, so pyspark is reinstalled last. maturin builds the editable install's
 # module for .venv's Python (MATURIN_PEP517_ARGS): the same abi3 module, so cargo finds the
 # crate up to date, where another interpreter path would make pyo3 and the crate compile
-# again, here and in the next build for .venv.
+# again, here and in the next build for .venv. The install holds the maturin lock (pip runs
+# maturin after its downloads; the lock cannot be taken for that step alone).
 airflow-venv: $(AIRFLOW_STAMP)
 
 $(AIRFLOW_STAMP): pyproject.toml tests/airflow/requirements.txt tests/airflow/constraints.txt | $(STAMP)
 	$(PYTHON) -m venv $(AIRFLOW_VENV)
 	$(AIRFLOW_BIN)/pip install --quiet --upgrade pip
 	PYTHONWARNINGS=ignore MATURIN_PEP517_ARGS="--interpreter $(abspath $(BIN))/python" \
-		$(AIRFLOW_BIN)/pip install --quiet -r tests/airflow/requirements.txt -c tests/airflow/constraints.txt -e '.[samples]'
+		$(MATURIN_LOCK) $(AIRFLOW_BIN)/pip install --quiet -r tests/airflow/requirements.txt -c tests/airflow/constraints.txt -e '.[samples]'
 	$(AIRFLOW_BIN)/pip install --quiet --force-reinstall --no-deps -c tests/airflow/constraints.txt pyspark
 	$(AIRFLOW_BIN)/python -c "import importlib.metadata as m, pyspark; assert pyspark.__version__ == m.version('pyspark'), pyspark.__version__"
 	touch $(AIRFLOW_STAMP)
