@@ -61,11 +61,12 @@ def scan_once(path: Path, work: Path) -> tuple[float, dict[str, Any]]:
         keys=KeyRing(fingerprint_key=b"f" * 32, token_key=b"t" * 32),
         s3=storage.S3Settings.from_env({}),
         staging=str(work / "staging"),
+        scan_id="bench",
     )
     kind = from_name(path.name)
     size = path.stat().st_size
     unit = Unit(path.resolve().as_uri(), kind.fmt, kind.compression, 0, 1, 0, -1, size)
-    sink = FindingsSink(str(work / "tmp"), job.keys.fingerprint_key)
+    sink = FindingsSink(str(work / "tmp"), job.keys.fingerprint_key, job.scan_id)
     t0 = time.process_time()
     status = scan_unit(unit, job, sink, str(work / "tmp"))
     sink.close()

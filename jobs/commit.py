@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from jobs import storage
-from jobs.findings import arrow_schema
+from jobs.findings import FINDINGS_WRITE, arrow_schema, final_findings
 from jobs.storage import S3Settings, Sse, parse_uri
 
 MANIFEST_SCHEMA = pa.schema(
@@ -140,36 +140,56 @@ def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
     return {u: lines for u, (lines, _) in unit_offsets(statuses).items() if lines}
 
 
+def findings_part_name(dest_dir: str, scan_id: str, attempt: str, n: int) -> str:
+    """Where the commit puts findings part ``n`` (the attempt keeps a crashed run's parts
+    apart)."""
+    return f"{dest_dir}/part-{scan_id}-{attempt}-{n:05d}.parquet"
+
+
+def move_findings_part(uri: str, dest: str, s3: S3Settings, sse: Sse | None) -> str | None:
+    """A part a task staged in the table's own form (``scan_id`` set, no unit to renumber),
+    moved to ``dest``: a rename, or an S3 server-side copy, where rewriting it cost a read
+    and a zstd write of every finding. None when it holds no rows. A retried commit task
+    that finds the part already moved takes the moved file."""
+    try:
+        source = storage.open_input(uri, s3)
+    except storage.StorageError:
+        if storage.exists(dest, s3):
+            return dest
+        raise
+    try:
+        rows = pq.ParquetFile(source).metadata.num_rows
+    finally:
+        source.close()
+    if rows == 0:
+        return None
+    storage.move(uri, dest, s3, sse)
+    return dest
+
+
 def finalize_findings_part(
     uri: str,
-    n: int,
+    dest: str,
     offsets: dict[str, tuple[int, int]],
     scan_id: str,
-    attempt: str,
-    dest_dir: str,
     s3: S3Settings,
     sse: Sse | None,
 ) -> str | None:
-    """One staged findings part, with absolute line numbers and record indexes (``offsets``:
-    :func:`unit_offsets`) and ``scan_id``, written under
-    ``dest_dir`` (``findings/scan_date=…``) as ``part-<scan_id>-<attempt>-<n>.parquet``
-    (the attempt keeps a crashed run's parts apart); None when the part is empty. Streams
-    in batches, so memory stays bounded by a batch, not a part."""
-    schema = arrow_schema()
+    """A part a task staged with ``unit_id`` (findings of byte ranges after their object's
+    first), rewritten to ``dest`` in the table's form with absolute line numbers and record
+    indexes (``offsets``: :func:`unit_offsets`); None when it is empty. Streams in batches,
+    so memory stays bounded by a batch, not a part."""
     source = pq.ParquetFile(storage.open_input(uri, s3))
     if source.metadata.num_rows == 0:
         return None
-    dest = f"{dest_dir}/part-{scan_id}-{attempt}-{n:05d}.parquet"
     with tempfile.TemporaryDirectory(prefix="piisweep-findings-") as tmp:
         path = os.path.join(tmp, "part.parquet")
-        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        with pq.ParquetWriter(path, arrow_schema(), **FINDINGS_WRITE) as writer:
             for batch in source.iter_batches(batch_size=65536, use_threads=False):
                 table = pa.Table.from_batches([batch])
                 if offsets:
                     table = _shift(table, offsets)
-                table = table.drop_columns(["unit_id"])
-                column = pa.array([scan_id] * table.num_rows, pa.string())
-                writer.write_table(table.add_column(0, "scan_id", column).cast(schema))
+                writer.write_table(final_findings(table, scan_id))
         storage.write_file(path, dest, s3, sse)
     return dest
 

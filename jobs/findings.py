@@ -252,3 +252,22 @@ def arrow_schema(with_scan_id: bool = True) -> Any:
     }
     names = (("scan_id",) if with_scan_id else ()) + COLUMNS
     return pa.schema([pa.field(n, types[n]) for n in names])
+
+
+# How findings parts are written, by the scan's tasks and its commit alike. The fingerprint
+# is a hash and the preview nearly unique: a dictionary for either only costs CPU (Parquet
+# builds it, then falls back to plain pages once it grows past its limit).
+FINDINGS_WRITE: dict[str, Any] = {
+    "compression": "zstd",
+    "use_dictionary": ["scan_id", "source_uri", "field_path", "entity_type", "detector", "action"],
+}
+
+
+def final_findings(table: Any, scan_id: str) -> Any:
+    """Staged findings rows (``unit_id`` first, numbered as the commit wants them) in the
+    table's own form: ``unit_id`` replaced by ``scan_id``, the contract's types."""
+    import pyarrow as pa
+
+    table = table.drop_columns(["unit_id"])
+    column = pa.array([scan_id] * table.num_rows, pa.string())
+    return table.add_column(0, "scan_id", column).cast(arrow_schema())

@@ -91,6 +91,12 @@ class Unit:
         return self.fmt != "parquet" and self.parts > 1
 
     @property
+    def renumbered(self) -> bool:
+        """Whether the commit adds the earlier ranges' lines and records to its findings: a
+        byte range after its object's first (a Parquet unit carries its record offset)."""
+        return self.byte_range and self.seq > 0
+
+    @property
     def cost(self) -> int:
         """Estimated scan cost, in plain-log bytes (at least 1, so empty objects count)."""
         return max(self.size, 1) * weight(self.fmt, self.compression)

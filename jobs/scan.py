@@ -199,6 +199,7 @@ def _locked_scan(
         keys=keys,
         s3=s3,
         staging=staging,
+        scan_id=scan_id,
         sse=sse,
         chunk_bytes=int(cfg.chunk_mb * MB),
         max_json_bytes=int(cfg.max_json_mb * MB),
@@ -462,7 +463,7 @@ def _run_partition(
     job.engine = worker_engine(job.token, job.engine)
     tmp = temp_dir()
     try:
-        sink = FindingsSink(tmp, job.keys.fingerprint_key)
+        sink = FindingsSink(tmp, job.keys.fingerprint_key, job.scan_id)
         rows: list[dict[str, Any]] = []
         partition = -1
         for batch in batches:
@@ -484,9 +485,12 @@ def _run_partition(
                     ):
                         raise RuntimeError("injected task failure (first attempt)")
         if partition >= 0:
-            path = sink.close()
+            path, renumbered = sink.close()
             dest = f"{job.staging}/findings/part-{partition:05d}.parquet"
             storage.write_file(path, dest, job.s3, job.sse)
+            if renumbered is not None:
+                dest = f"{job.staging}/findings/renumber-{partition:05d}.parquet"
+                storage.write_file(renumbered, dest, job.s3, job.sse)
         yield pa.RecordBatch.from_pylist(rows, schema=STATUS_SCHEMA)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -540,20 +544,25 @@ def _finalize_objects(spark: Any, plans: list[commit.ObjectPlan], job: ScanJob) 
 def _finalize_findings(
     spark: Any,
     staged: list[str],
-    offsets: dict[str, int],
+    offsets: dict[str, tuple[int, int]],
     scan_id: str,
     attempt: str,
     dest_dir: str,
     job: ScanJob,
 ) -> None:
-    """Every staged findings part renumbered and written under ``dest_dir``, as Spark tasks:
-    a scan's findings can outgrow the driver, and one process rewriting them all would be
-    the serial tail of every scan."""
+    """Every staged findings part put under ``dest_dir``, as Spark tasks: moved when a task
+    staged it in the table's form, renumbered and rewritten when it holds byte ranges after
+    their object's first (``renumber-*``). A scan's findings can outgrow the driver, and one
+    process doing them all would be the serial tail of every scan."""
     s3, sse = job.s3, job.sse
 
     def finalize(item: list[Any]) -> None:
         n, uri = item
-        commit.finalize_findings_part(uri, n, offsets, scan_id, attempt, dest_dir, s3, sse)
+        dest = commit.findings_part_name(dest_dir, scan_id, attempt, n)
+        if uri.rsplit("/", 1)[-1].startswith("renumber-"):
+            commit.finalize_findings_part(uri, dest, offsets, scan_id, s3, sse)
+        else:
+            commit.move_findings_part(uri, dest, s3, sse)
 
     items = [[n, uri] for n, uri in enumerate(sorted(staged))]
     _foreach(spark, items, finalize, f"{len(staged)} findings parts")
@@ -634,8 +643,15 @@ def _commit(
         raise ScanError(f"{len(lost)} staged findings parts missing; scan {scan_id} not committed")
     findings_dir = f"{out}/findings/scan_date={scan_date}"
     lock.check()
+    renumbered = sorted(u for u in present if u.startswith(f"{job.staging}/findings/renumber-"))
     _finalize_findings(
-        spark, staged, commit.unit_offsets(statuses), scan_id, attempt, findings_dir, job
+        spark,
+        staged + renumbered,
+        commit.unit_offsets(statuses),
+        scan_id,
+        attempt,
+        findings_dir,
+        job,
     )
     own_parts = f"part-{scan_id}-{attempt}-"
     findings_parts = sorted(

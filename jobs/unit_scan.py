@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from detectors.engine import Engine, StreamState
@@ -43,7 +44,15 @@ from detectors.spans import Span
 from jobs import storage
 from jobs.blocks import CsvTable, Shared, judge_json_document, line_array, scan_line_block
 from jobs.fieldnames import RenamedSchema, redact_field_names
-from jobs.findings import arrow_schema, columns_table, digests, finding_head, rows_table
+from jobs.findings import (
+    FINDINGS_WRITE,
+    arrow_schema,
+    columns_table,
+    digests,
+    final_findings,
+    finding_head,
+    rows_table,
+)
 from jobs.formats import binary_reason, content_format
 from jobs.plan import Unit
 from jobs.readers import (
@@ -86,6 +95,7 @@ class ScanJob:
     keys: KeyRing
     s3: storage.S3Settings
     staging: str
+    scan_id: str  # the findings rows' scan_id, set by the tasks (jobs.findings.final_findings)
     sse: storage.Sse | None = None
     chunk_bytes: int = CHUNK_BYTES
     max_json_bytes: int = 256 << 20
@@ -148,15 +158,25 @@ STATUS_FIELDS = tuple(STATUS_SCHEMA.names)
 
 
 class FindingsSink:
-    """Findings of a partition, spilled to a local Parquet file in bounded batches.
+    """Findings of a partition, spilled to local Parquet files in bounded batches.
 
     Rows arrive as tuples in ``STAGED_FINDINGS_SCHEMA`` order (``unit_id`` first, then the
     columns of ``jobs.findings.finding_values``), turned into Arrow column by column, or as
     whole tables (:meth:`add_table`, the column path's); they are written in arrival order.
+
+    Two files: the rows of units the commit renumbers (:attr:`Unit.renumbered`, byte
+    ranges after their object's first) keep ``unit_id`` for it; all others are written in
+    the findings table's own form (``scan_id`` for ``unit_id``, its compression), so the
+    commit moves that file instead of rewriting every finding.
     """
 
-    def __init__(self, tmpdir: str, fingerprint_key: bytes, flush_rows: int = 50_000) -> None:
+    def __init__(
+        self, tmpdir: str, fingerprint_key: bytes, scan_id: str, flush_rows: int = 50_000
+    ) -> None:
         self.path = os.path.join(tmpdir, "findings.parquet")
+        self.renumbered_path = os.path.join(tmpdir, "findings-renumbered.parquet")
+        self._scan_id = scan_id
+        self._renumbered: set[str] = set()  # unit ids whose rows go to renumbered_path
         self._rows: list[tuple[Any, ...]] = []
         # Rows added by add_value: their index in _rows, entity type and value; their
         # fingerprint (under _key) and preview are derived for the whole batch at flush.
@@ -165,8 +185,14 @@ class FindingsSink:
         self._buffered = 0
         self._key = fingerprint_key
         self._writer: pq.ParquetWriter | None = None
+        self._renumbered_writer: pq.ParquetWriter | None = None
         self._flush_rows = flush_rows
         self.count = 0
+
+    def start_unit(self, unit: Unit) -> None:
+        """Called before ``unit``'s rows arrive: where they go depends on the unit."""
+        if unit.renumbered:
+            self._renumbered.add(unit.unit_id)
 
     def add(self, row: tuple[Any, ...]) -> None:
         self._rows.append(row)
@@ -206,18 +232,32 @@ class FindingsSink:
 
     def flush(self) -> None:
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, STAGED_FINDINGS_SCHEMA)
+            self._writer = pq.ParquetWriter(self.path, arrow_schema(), **FINDINGS_WRITE)
         self._seal_rows()
         if self._tables:
-            self._writer.write_table(pa.concat_tables(self._tables))
+            table = pa.concat_tables(self._tables)
             self._tables = []
+            if self._renumbered:
+                later = pc.is_in(table.column("unit_id"), pa.array(sorted(self._renumbered)))
+                if self._renumbered_writer is None:
+                    self._renumbered_writer = pq.ParquetWriter(
+                        self.renumbered_path, STAGED_FINDINGS_SCHEMA
+                    )
+                self._renumbered_writer.write_table(table.filter(later))
+                table = table.filter(pc.invert(later))
+            self._writer.write_table(final_findings(table, self._scan_id))
         self._buffered = 0
 
-    def close(self) -> str:
+    def close(self) -> tuple[str, str | None]:
+        """The two files: the table's own form (always written, maybe empty) and the rows
+        to renumber (None when no unit needed it)."""
         self.flush()
         assert self._writer is not None
         self._writer.close()
-        return self.path
+        if self._renumbered_writer is None:
+            return self.path, None
+        self._renumbered_writer.close()
+        return self.path, self.renumbered_path
 
 
 class PartWriter:
@@ -254,6 +294,7 @@ def scan_unit(unit: Unit, job: ScanJob, sink: FindingsSink, tmpdir: str) -> Unit
     """Scan ``unit`` completely; never raises for anything about the object itself."""
     status = UnitStatus(unit.unit_id, unit.uri, unit.seq, unit.parts, fmt=unit.fmt)
     started = time.perf_counter()
+    sink.start_unit(unit)
     part = PartWriter(tmpdir, unit, job)
     schema: pa.Schema | None = None
     scan = _UnitScan(unit, job, sink, part, status)

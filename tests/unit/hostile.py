@@ -16,6 +16,7 @@ from detectors.keys import KeyRing
 from detectors.native import NativeEngine
 from detectors.policy import Policy
 from jobs import storage
+from jobs.findings import final_findings
 from jobs.formats import from_name
 from jobs.plan import Unit
 from jobs.unit_scan import FindingsSink, ScanJob, UnitStatus, scan_unit
@@ -76,6 +77,7 @@ def scan_path(
         keys=KEYS,
         s3=storage.S3Settings.from_env({}),
         staging=str(staging),
+        scan_id="hostile",
         **job_args,
     )
     size = pin.size if pin is not None else path.stat().st_size
@@ -92,9 +94,13 @@ def scan_path(
         dev=pin.dev if pin is not None else None,
         ino=pin.ino if pin is not None else None,
     )
-    sink = FindingsSink(str(tmp), job.keys.fingerprint_key)
+    sink = FindingsSink(str(tmp), job.keys.fingerprint_key, job.scan_id)
     status = scan_unit(unit, job, sink, str(tmp))
-    findings = pq.read_table(sink.close())
+    path_, renumbered = sink.close()
+    findings = pq.read_table(path_)
+    if renumbered is not None:  # a byte range after the first: numbered from its own start
+        later = final_findings(pq.read_table(renumbered), job.scan_id)
+        findings = pa.concat_tables([findings, later])
     part = staging / "redacted" / f"{unit.unit_id}.parquet"
     copy = pq.read_table(part) if part.exists() else None
     return Scanned(status, copy, findings)

@@ -9,6 +9,7 @@ import dataclasses
 import io
 import itertools
 import json
+import os
 import random
 import re
 from collections import Counter
@@ -293,12 +294,22 @@ def _scan(units: list[Any], path: Path, work: Path, policy: Policy) -> dict[str,
         keys=KEYS,
         s3=storage.S3Settings.from_env({}),
         staging=str(staging),
+        scan_id="split",
         chunk_bytes=4096,  # several blocks per unit
     )
-    sink = FindingsSink(str(tmp), KEYS.fingerprint_key, flush_rows=100)
+    sink = FindingsSink(str(tmp), KEYS.fingerprint_key, job.scan_id, flush_rows=100)
     statuses = [scan_unit(u, job, sink, str(tmp)).as_row() for u in units]
-    staged = pq.read_table(sink.close())
-    found = commit._shift(staged, commit.unit_offsets(statuses)).drop_columns(["unit_id"])
+    tables = []
+    for n, path in enumerate(sink.close()):  # as the commit does: moved, or renumbered
+        dest = str(work / "findings" / f"part-{n}.parquet")
+        if path is not None and n == 0:
+            commit.move_findings_part(path, dest, job.s3, None)
+        elif path is not None:
+            offsets = commit.unit_offsets(statuses)
+            commit.finalize_findings_part(path, dest, offsets, job.scan_id, job.s3, None)
+        if os.path.exists(dest):
+            tables.append(pq.read_table(dest))
+    found = pa.concat_tables(tables).drop_columns(["scan_id"])
     [plan] = commit.object_plans(statuses, str(staging), str(work / "redacted"))
     commit.finalize_object(plan.parts, plan.dest, job.s3, None)
     flags: Counter[str] = Counter()
