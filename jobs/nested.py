@@ -10,6 +10,8 @@ keeps the source schema exactly.
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,15 +35,18 @@ class Leaf:
     # nulled in the copy and counted, never passed through unread (``opaque``).
     opaque: bool = False
 
-    def field_path(self, i: int) -> str:
-        """The concrete path of value ``i``: ``items[3].phone``."""
+    def field_paths(self, values: np.ndarray) -> list[str]:
+        """The concrete path of each value index in ``values`` (``items[3].phone``), built
+        level by level over the whole list: a dense export's list leaves have a finding in
+        most values."""
         if not self.indexes:
-            return self.path
+            return [self.path] * len(values)
         parts = self.path.split("[]")
-        out = [parts[0]]
+        out = [parts[0]] * len(values)
         for level, rest in enumerate(parts[1:]):
-            out.append(f"[{int(self.indexes[level][i])}]{rest}")
-        return "".join(out)
+            indexes = self.indexes[level][values].tolist()
+            out = [f"{head}[{i}]{rest}" for head, i in zip(out, indexes, strict=True)]
+        return out
 
 
 def scannable(t: pa.DataType) -> bool:
@@ -213,6 +218,17 @@ def from_text(
     return array, nulled
 
 
+# ASCII characters ``int()`` never accepts (it takes digits, whitespace, signs and '_', and
+# non-ASCII digits and spaces, which this leaves to it).
+_NOT_AN_INT = re.compile(r"[\x00-\x08\x0e-\x1f!-*,./:-^`-~]")
+
+
+@functools.cache
+def _int_range(t: pa.DataType) -> tuple[int, int]:
+    info = np.iinfo(t.to_pandas_dtype())
+    return int(info.min), int(info.max)
+
+
 def to_value(text: str, t: pa.DataType, original: Any = None) -> Any:
     """``text`` as a Python value of type ``t``, or None when it does not fit."""
     if _binary(t):
@@ -222,12 +238,14 @@ def to_value(text: str, t: pa.DataType, original: Any = None) -> Any:
                 data = text.encode("latin-1")
         return None if pa.types.is_fixed_size_binary(t) and len(data) != t.byte_width else data
     if pa.types.is_integer(t):
+        if _NOT_AN_INT.search(text):  # a masked number ("98XXXXXX10"): no int() to raise
+            return None
         try:
             n = int(text)
         except ValueError:
             return None
-        info = np.iinfo(t.to_pandas_dtype())
-        return n if info.min <= n <= info.max else None
+        low, high = _int_range(t)
+        return n if low <= n <= high else None
     try:
         return pc.cast(pa.array([text], pa.string()), t)[0].as_py()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):

@@ -193,10 +193,7 @@ def _leaf_findings(
     if nulled.any():
         for k in np.flatnonzero(np.repeat(nulled, np.diff(bounds))).tolist():
             actions[k] = "drop"
-    if leaf.indexes:
-        paths = [leaf.field_path(i) for i in flat.rows.tolist()]
-    else:
-        paths = [leaf.path] * len(flat)
+    paths = leaf.field_paths(flat.rows)
     batch_rows = leaf.rows[flat.rows]
     spans = ColumnSpans(
         np.asarray(batch_rows, dtype=np.int64),
