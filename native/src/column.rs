@@ -166,9 +166,62 @@ impl Engine {
     }
 }
 
+/// The column buffer `scan_column` reads (`detectors.columns.joined_buffer`): the values of
+/// a string array, given as its data and the value offsets `offsets` (the array's `len + 1`
+/// of them, already read from its offsets buffer), joined by `\n`, each value's own `\n` and
+/// `\r` made a space so a value stays one line. One pass and one copy, written into `out`
+/// (exactly [`joined_len`] bytes). Offsets must ascend within `data`: checked by the caller.
+pub fn join_values(data: &[u8], offsets: &[usize], out: &mut [u8]) {
+    let mut at = 0;
+    for (i, pair) in offsets.windows(2).enumerate() {
+        if i > 0 {
+            out[at] = b'\n';
+            at += 1;
+        }
+        let value = &data[pair[0]..pair[1]];
+        let dest = &mut out[at..at + value.len()];
+        dest.copy_from_slice(value);
+        if memchr::memchr2(b'\n', b'\r', value).is_some() {
+            for b in dest.iter_mut() {
+                if *b == b'\n' || *b == b'\r' {
+                    *b = b' ';
+                }
+            }
+        }
+        at += value.len();
+    }
+}
+
+/// The length of [`join_values`]' output: the values' bytes and a separator between two.
+pub fn joined_len(offsets: &[usize]) -> usize {
+    match (offsets.first(), offsets.last()) {
+        (Some(&a), Some(&b)) if offsets.len() > 1 => b - a + offsets.len() - 2,
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{py_space, py_strip};
+    use super::{join_values, joined_len, py_space, py_strip};
+
+    fn joined(values: &[&str]) -> Vec<u8> {
+        let data: String = values.concat();
+        let mut cuts = vec![0];
+        for v in values {
+            cuts.push(cuts.last().unwrap() + v.len());
+        }
+        let mut out = vec![0u8; joined_len(&cuts)];
+        join_values(data.as_bytes(), &cuts, &mut out);
+        out
+    }
+
+    #[test]
+    fn when_values_are_joined_then_each_is_one_line() {
+        assert_eq!(joined(&["a\nb", "", "c\r\n"]), b"a b\n\nc  ".to_vec());
+        assert_eq!(joined(&["", ""]), b"\n".to_vec());
+        assert_eq!(joined(&["x"]), b"x".to_vec());
+        assert!(joined(&[]).is_empty());
+    }
 
     #[test]
     fn when_python_whitespace_then_stripped() {

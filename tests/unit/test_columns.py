@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from detectors.columns import joined_buffer
+from detectors.columns import joined_buffer, joined_buffer_native
 from detectors.engine import Engine
 
 VALUES = [
@@ -45,3 +47,35 @@ def test_when_an_arrow_column_is_scanned_then_spans_equal_the_python_list_path(
 def test_when_values_hold_newlines_then_the_joined_buffer_keeps_one_line_per_row() -> None:
     data = joined_buffer(pa.array(["a\nb", None, "c\r"]))
     assert data == b"a b\n\nc "
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.none() | st.text(alphabet="ab\n\r é₹\x00", max_size=6), max_size=12),
+    st.sampled_from([pa.string(), pa.large_string()]),
+    st.integers(0, 4),
+    st.integers(0, 4),
+)
+def test_the_core_joins_a_column_into_the_bytes_the_reference_joins(
+    values: list[str | None], kind: pa.DataType, head: int, tail: int
+) -> None:
+    """The native column scan reads ``joined_buffer_native``; the reference engine reads
+    ``joined_buffer``: slices (an offset into shared buffers), nulls, wide offsets and line
+    breaks inside values must give the same bytes."""
+    array = pa.array(values, kind)
+    array = array.slice(min(head, len(array)), max(0, len(array) - head - tail))
+    assert joined_buffer_native(array) == joined_buffer(array)
+
+
+def test_when_offsets_do_not_ascend_then_the_core_refuses_them() -> None:
+    import numpy as np
+
+    from detectors import _native
+
+    offsets = np.array([0, 3, 1], dtype=np.int32).tobytes()
+    with pytest.raises(ValueError, match="ascend"):
+        _native.joined_values(b"abc", offsets, False, 0, 2)
+    with pytest.raises(ValueError, match="ascend"):  # past the data
+        _native.joined_values(b"ab", np.array([0, 3], dtype=np.int32).tobytes(), False, 0, 1)
+    with pytest.raises(ValueError, match="short"):
+        _native.joined_values(b"ab", offsets, False, 1, 2)
