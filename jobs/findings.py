@@ -109,6 +109,60 @@ def digests(
     return fps, previews  # type: ignore[return-value]
 
 
+# Values per core call of :func:`digest_arrays`: its int32 offsets hold 2 GiB.
+_DIGEST_BATCH = 1 << 20
+
+
+def digest_arrays(
+    sources: Any, entities: Sequence[str], values: Sequence[str], key: bytes
+) -> tuple[Any, Any]:
+    """:func:`digests` as two Arrow string arrays, for findings that leave as columns:
+    ``sources`` (an int array) picks each value's entity type from ``entities``. The core
+    writes the arrays' buffers (no Python string per fingerprint or preview); the values
+    it leaves to Python (not ASCII) are filled in by the functions that define both."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sources = np.ascontiguousarray(sources, dtype=np.int32)
+    try:
+        from detectors import _native
+    except ImportError:
+        fps, previews = digests([entities[s] for s in sources.tolist()], values, key)
+        return pa.array(fps, pa.string()), pa.array(previews, pa.string())
+    if len(values) > _DIGEST_BATCH:
+        cuts = range(0, len(values), _DIGEST_BATCH)
+        parts = [
+            digest_arrays(
+                sources[i : i + _DIGEST_BATCH], entities, values[i : i + _DIGEST_BATCH], key
+            )
+            for i in cuts
+        ]
+        return (
+            pa.concat_arrays([p[0] for p in parts]),
+            pa.concat_arrays([p[1] for p in parts]),
+        )
+    values = values if isinstance(values, list) else list(values)
+    n = len(values)
+    data, offsets, text, missing = _native.digest_columns(
+        sources.tobytes(), list(entities), values, key
+    )
+    step = pa.py_buffer(np.arange(0, 64 * (n + 1), 64, dtype=np.int32))
+    fps = pa.Array.from_buffers(pa.string(), n, [None, step, pa.py_buffer(data)])
+    previews = pa.Array.from_buffers(
+        pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
+    )
+    if missing:
+        mask = np.zeros(n, dtype=bool)
+        mask[missing] = True
+        pairs = [(entities[sources[i]], values[i]) for i in missing]
+        fixed_fps = pa.array([fingerprint(e, v, key) for e, v in pairs], pa.string())
+        fixed_previews = pa.array([preview(v, e) for e, v in pairs], pa.string())
+        fps = pc.replace_with_mask(fps, pa.array(mask), fixed_fps)
+        previews = pc.replace_with_mask(previews, pa.array(mask), fixed_previews)
+    return fps, previews
+
+
 def jsonl_rows(
     source_uri: str,
     heads: Sequence[tuple[int | None, int | None, str | None, Span, str]],
@@ -200,7 +254,7 @@ def columns_table(
     names = spans.names
     sources = pa.array(spans.sources, pa.int32())
     entities = [entity for entity, _ in names]
-    fps, previews = digests(spans.entity_types(), values, key)
+    fps, previews = digest_arrays(spans.sources, entities, values, key)
     built = {
         "record_index": (
             pa.nulls(n, pa.int64()) if record_index is None else pa.array(record_index, pa.int64())
@@ -212,8 +266,8 @@ def columns_table(
         "detector": pa.array([d for _, d in names], pa.string()).take(sources),
         "score": pa.array(np.asarray(spans.scores, dtype=np.float64)),
         "action": pa.array(actions, pa.string()),
-        "fingerprint": pa.array(fps, pa.string()),
-        "preview": pa.array(previews, pa.string()),
+        "fingerprint": fps,
+        "preview": previews,
     }
     arrays = []
     for f in schema:

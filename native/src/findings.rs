@@ -74,22 +74,23 @@ fn normalize_phone(value: &str) -> String {
     format!("+{digits}") // 91 and ten digits, or anything else: the digits as written
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
-    out
-}
-
 /// `fingerprint`: hex HMAC-SHA256 of the normalised value under `keyed` (a MAC already
 /// keyed once for the whole batch: a copy of its state per value, not a key schedule).
 pub fn fingerprint(keyed: &Hmac<Sha256>, entity: &str, value: &str) -> String {
+    let mut out = [0u8; 64];
+    fingerprint_into(keyed, entity, value, &mut out);
+    String::from_utf8(out.to_vec()).expect("hex is ASCII")
+}
+
+/// [`fingerprint`] written as 64 hex bytes into `out`, for a column of them.
+pub fn fingerprint_into(keyed: &Hmac<Sha256>, entity: &str, value: &str, out: &mut [u8; 64]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut mac = keyed.clone();
     mac.update(normalize(entity, value).as_bytes());
-    hex(&mac.finalize().into_bytes())
+    for (i, b) in mac.finalize().into_bytes().iter().enumerate() {
+        out[2 * i] = HEX[(b >> 4) as usize];
+        out[2 * i + 1] = HEX[(b & 15) as usize];
+    }
 }
 
 /// `_split_at`: (local part, `@domain`) at the last `@`, `%40` or `%2540` of an e-mail or

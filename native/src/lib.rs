@@ -434,6 +434,52 @@ fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
     );
 }
 
+/// `detectors.columns.joined_buffer` in one pass (`column::join_values`): a string array's
+/// `len` values from its value offsets buffer (int64 when `wide`, else int32; read from the
+/// array's `offset`) and `data`, the data buffer from the first value's start on, joined by
+/// `\n`, line breaks inside a value made spaces. Offsets that do not ascend, or reach past
+/// `data`, are refused.
+#[pyfunction]
+fn joined_values<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    offsets: &[u8],
+    wide: bool,
+    offset: usize,
+    len: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let width = if wide { 8 } else { 4 };
+    if offsets.len() < (offset + len + 1) * width {
+        return Err(PyValueError::new_err("offsets buffer too short"));
+    }
+    let at = |i: usize| -> i64 {
+        let raw = &offsets[i * width..(i + 1) * width];
+        if wide {
+            i64::from_ne_bytes(raw.try_into().unwrap())
+        } else {
+            i64::from(i32::from_ne_bytes(raw.try_into().unwrap()))
+        }
+    };
+    let first = at(offset);
+    let mut cuts = Vec::with_capacity(len + 1);
+    for i in offset..=offset + len {
+        let v = at(i) - first;
+        let ok = v >= 0
+            && (v as usize) <= data.len()
+            && cuts.last().is_none_or(|&p: &usize| p <= v as usize);
+        if !ok {
+            return Err(PyValueError::new_err(
+                "offsets do not ascend within the data",
+            ));
+        }
+        cuts.push(v as usize);
+    }
+    PyBytes::new_with(py, column::joined_len(&cuts), |out| {
+        column::join_values(data, &cuts, out);
+        Ok(())
+    })
+}
+
 /// Fingerprints and previews of a batch of findings, `None` where a value is not ASCII
 /// (or not valid Unicode: a surrogate-escaped byte) and Python's functions must answer.
 #[pyfunction]
@@ -468,12 +514,81 @@ fn fingerprints_previews(
     Ok((fps, previews))
 }
 
+/// `fingerprints_previews` for a column of findings, as Arrow `string` buffers instead of a
+/// Python string per value and per output: `sources` (int32, native order) picks each
+/// value's entity type from `entities`. Returns the fingerprints' data (64 hex bytes each),
+/// the previews' int32 offsets and data, and the indexes of the values left to Python
+/// (not ASCII, or not valid Unicode), whose slots hold zeros and an empty preview.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn digest_columns<'py>(
+    py: Python<'py>,
+    sources: &[u8],
+    entities: Vec<String>,
+    values: &Bound<'py, PyList>,
+    key: &[u8],
+) -> PyResult<(
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Vec<usize>,
+)> {
+    use hmac::Mac;
+    let n = values.len();
+    if sources.len() != n * 4 {
+        return Err(PyValueError::new_err("one source per value"));
+    }
+    let keyed = hmac::Hmac::<sha2::Sha256>::new_from_slice(key)
+        .map_err(|_| PyValueError::new_err("bad fingerprint key"))?;
+    let mut fps = vec![b'0'; n * 64];
+    let mut offsets: Vec<i32> = Vec::with_capacity(n + 1);
+    let mut previews: Vec<u8> = Vec::with_capacity(n * 16);
+    let mut missing = Vec::new();
+    offsets.push(0);
+    for (i, value) in values.iter().enumerate() {
+        let source = i32::from_ne_bytes(sources[i * 4..i * 4 + 4].try_into().unwrap());
+        let entity = usize::try_from(source)
+            .ok()
+            .and_then(|s| entities.get(s))
+            .ok_or_else(|| PyValueError::new_err("source out of range"))?;
+        let text = value
+            .downcast::<PyString>()
+            .ok()
+            .and_then(|s| s.to_str().ok())
+            .filter(|t| t.is_ascii());
+        match text {
+            Some(t) => {
+                let slot: &mut [u8; 64] = (&mut fps[i * 64..i * 64 + 64]).try_into().unwrap();
+                findings::fingerprint_into(&keyed, entity, t, slot);
+                previews.extend_from_slice(findings::preview(t, entity).as_bytes());
+            }
+            None => missing.push(i),
+        }
+        let end = i32::try_from(previews.len())
+            .map_err(|_| PyValueError::new_err("previews exceed 2 GiB: pass fewer values"))?;
+        offsets.push(end);
+    }
+    if n * 64 > i32::MAX as usize {
+        return Err(PyValueError::new_err(
+            "fingerprints exceed 2 GiB: pass fewer values",
+        ));
+    }
+    Ok((
+        PyBytes::new(py, &fps),
+        PyBytes::new(py, &rows::ne_bytes(&offsets, i32::to_ne_bytes)),
+        PyBytes::new(py, &previews),
+        missing,
+    ))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Core>()?;
     m.add_function(wrap_pyfunction!(set_dictionaries, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprints_previews, m)?)?;
+    m.add_function(wrap_pyfunction!(joined_values, m)?)?;
+    m.add_function(wrap_pyfunction!(digest_columns, m)?)?;
     m.add_function(wrap_pyfunction!(rows::text_rows, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;

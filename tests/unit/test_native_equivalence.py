@@ -334,6 +334,46 @@ def test_when_findings_are_digested_in_a_batch_then_fingerprints_and_previews_eq
     assert previews == [preview(v, e) for e, v in pairs]
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.integers(0, len(_ENTITIES) - 1),
+            st.lists(_VALUE_CHARS.filter(lambda c: c != "\udc80"), max_size=40).map("".join),
+        ),
+        max_size=20,
+    ),
+    key=st.binary(min_size=32, max_size=64),
+)
+def test_when_findings_are_digested_as_columns_then_they_equal_python_value_by_value(
+    pairs, key
+) -> None:
+    """The core writes a column's fingerprints and previews as Arrow buffers, the entity
+    type of each picked by its source index; non-ASCII values are filled in by Python."""
+    import numpy as np
+
+    from detectors.normalize import fingerprint
+    from detectors.operators import preview
+    from jobs.findings import digest_arrays
+
+    sources = np.array([s for s, _ in pairs], dtype=np.int32)
+    values = [v for _, v in pairs]
+    fps, previews = digest_arrays(sources, _ENTITIES, values, key)
+    assert fps.to_pylist() == [fingerprint(_ENTITIES[s], v, key) for s, v in pairs]
+    assert previews.to_pylist() == [preview(v, _ENTITIES[s]) for s, v in pairs]
+
+
+def test_when_a_digest_column_is_asked_with_a_bad_source_then_the_core_refuses_it() -> None:
+    import numpy as np
+
+    from detectors import _native
+
+    with pytest.raises(ValueError, match="source out of range"):
+        _native.digest_columns(np.array([3], np.int32).tobytes(), ["EMAIL"], ["a"], b"k" * 32)
+    with pytest.raises(ValueError, match="one source per value"):
+        _native.digest_columns(np.array([0, 0], np.int32).tobytes(), ["EMAIL"], ["a"], b"k" * 32)
+
+
 def _read(path: Path) -> bytes:
     data = path.read_bytes()
     return gzip.decompress(data) if path.suffix == ".gz" else data
