@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from detectors.policy import Policy
 
 from detectors.recordrules import RecordRules, RecordVerdict
-from detectors.structured import SAME, Leaf, leaf_texts, leaves, rebuild
+from detectors.structured import SAME, Leaf, leaf_texts, leaves, plain_leaf_texts, rebuild
 
 UNPARSED_KEY = "_unparsed"
 # Conservative redaction of malformed records: runs of ten or more digits.
@@ -150,6 +150,13 @@ def process_record(
     record is then judged and redacted without scanning again."""
     rules = rules if rules is not None else rules_of(policy)
     found = leaves(engine, record, None if spans is None else iter(spans))
+    return _judged_record(record, found, policy, keys, rules)
+
+
+def _judged_record(
+    record: Any, found: list[Leaf], policy: Policy, keys: KeyRing, rules: RecordRules
+) -> RecordResult:
+    """A record judged and redacted from its scanned leaves (:func:`leaves` order)."""
     verdict, new, findings = _judge_leaves(found, policy, keys, rules)
     redacted = rebuild(record, iter(new)) if any(v is not SAME for v in new) else record
     return RecordResult(redacted, verdict.is_pii, findings, "ok", verdict.reasons)
@@ -493,16 +500,19 @@ def process_json_texts(
     A record too deep to walk here is left to :func:`process_json_text` whole, so its
     outcome (walked, or redacted as text) is the reference's."""
     rules = rules if rules is not None else rules_of(policy)
-    read: list[tuple[Any, tuple[str, ...], int, int] | RecordResult] = []
+    read: list[tuple[Any, tuple[str, ...], int, int, list[str] | None] | RecordResult] = []
     items: list[tuple[str, str | None]] = []
     for text in texts:
         try:
             value, repairs = repair_json(text)
-            found = leaf_texts(value)
+            # Keys that are all identifiers (nearly every API payload): the leaves' paths
+            # from this one walk; otherwise the paths wait for the keys' spans.
+            plain = plain_leaf_texts(value)
+            paths, found = (None, leaf_texts(value)) if plain is None else plain
         except (Unrepairable, RecursionError):
             read.append(process_json_text(engine, text, policy, keys, rules))
             continue
-        read.append((value, repairs, len(items), len(found)))
+        read.append((value, repairs, len(items), len(found), paths))
         items += found
     spans = scan_leaf_texts(engine, items)
     out: list[RecordResult] = []
@@ -510,11 +520,17 @@ def process_json_texts(
         if isinstance(entry, RecordResult):
             out.append(entry)
             continue
-        value, repairs, start, count = entry
+        value, repairs, start, count, paths = entry
         try:
-            result = process_record(
-                engine, value, policy, keys, rules, spans[start : start + count]
-            )
+            if paths is None:
+                result = process_record(
+                    engine, value, policy, keys, rules, spans[start : start + count]
+                )
+            else:
+                end = start + count
+                leaf_items = zip(paths, items[start:end], spans[start:end], strict=True)
+                found = [Leaf(p, t, f, False, s) for p, (t, f), s in leaf_items]
+                result = _judged_record(value, found, policy, keys, rules)
         except RecursionError:
             out.append(process_json_text(engine, text, policy, keys, rules))
             continue

@@ -108,6 +108,42 @@ def leaf_texts(record: Any) -> list[tuple[str, str | None]]:
     return out
 
 
+class _KeyNotPlain(Exception):
+    """A key that is not an identifier: its path step waits for its spans."""
+
+
+def plain_leaf_texts(record: Any) -> tuple[list[str], list[tuple[str, str | None]]] | None:
+    """:func:`leaf_texts` and the paths :func:`leaves` gives those leaves, from one walk,
+    for a record whose keys are all identifiers (a caller builds the leaves once their
+    spans are known, where :func:`leaves` walked the record again). None when a key is not
+    an identifier: its label, and so every path under it, depends on what the scan finds
+    in it. Paths and texts are kept apart from ``Leaf`` objects on purpose: a block's
+    records are walked before any is judged, and tens of thousands of live containers make
+    every garbage collection pass slower."""
+    paths: list[str] = []
+    texts: list[tuple[str, str | None]] = []
+
+    def walk(value: Any, path: str, key: str | None) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                k = str(k)
+                if not _PLAIN_KEY.match(k):
+                    raise _KeyNotPlain
+                walk(v, f"{path}.{k}", k)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}[{i}]", key)
+        elif (text := scalar_text(value)) is not None:
+            paths.append(path)
+            texts.append((text, key))
+
+    try:
+        walk(record, "$", None)
+    except _KeyNotPlain:
+        return None
+    return paths, texts
+
+
 def rebuild(record: Any, new: Iterator[Any]) -> Any:
     """``record`` with its leaves (in :func:`leaves` order) replaced by ``new``'s items;
     ``SAME`` keeps a leaf as it was (a number stays a number)."""

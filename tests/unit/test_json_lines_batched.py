@@ -8,11 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.records import process_json_text, process_json_texts, scan_leaf_texts
+from detectors.structured import leaf_texts, leaves, plain_leaf_texts
 
 ISCP = Path(__file__).resolve().parents[2] / "conf" / "policies" / "iscp.yaml"
 KEYS = KeyRing(fingerprint_key=b"f" * 32, token_key=b"t" * 32)
@@ -65,3 +68,28 @@ def test_when_leaves_are_scanned_as_columns_then_spans_equal_scan_text(engine):
         ("x \udcff 9876543210", ""),
     ]
     assert scan_leaf_texts(engine, items) == [engine.scan_text(t, field=f) for t, f in items]
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+_KEYS = st.sampled_from(["name", "phone", "_x", "a1", "a b", "rahul@x.in", "9876543210", ""])
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_one_walk_gives_the_leaves_and_paths_of_a_record_whose_keys_are_identifiers(value):
+    """``plain_leaf_texts`` (the batched path's one walk) must give the texts ``leaf_texts``
+    gives and the paths ``leaves`` gives, and step aside (None) for any key that is not
+    an identifier."""
+    plain = plain_leaf_texts(value)
+    texts = leaf_texts(value)
+    walked = leaves(None, value, iter([[]] * len(texts)))  # type: ignore[arg-type]
+    if any(leaf.is_key for leaf in walked):
+        assert plain is None
+    else:
+        assert plain == ([leaf.path for leaf in walked], texts)
+        assert texts == [(leaf.text, leaf.field) for leaf in walked]
