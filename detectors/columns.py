@@ -83,4 +83,3 @@ def joined_buffer_native(array: Any) -> bytes:
     first, last = int(ends[0]), int(ends[1])
     values = data.slice(first, last - first).to_pybytes() if data is not None else b""
     return _native.joined_values(values, offsets.to_pybytes(), wide, array.offset, len(array))
-
