@@ -220,7 +220,7 @@ def _locked_scan(
     mark = time.time()
     if request.before_scan is not None:
         request.before_scan()
-    statuses, partitions = _scan_units(spark, units, job, cfg, request, scan_id)
+    statuses, partitions, renumbering = _scan_units(spark, units, job, cfg, request, scan_id)
     phases["scan"] = time.time() - mark
     missing = {u.unit_id for u in units} - {s["unit_id"] for s in statuses}
     if missing:  # cannot happen unless Spark lost output; never commit a partial scan
@@ -243,6 +243,7 @@ def _locked_scan(
         phases,
         attempt,
         partitions,
+        renumbering,
         lock,
     )
     storage.delete_tree(f"{out}/_staging/{scan_id}", s3)
@@ -415,11 +416,12 @@ def _scan_units(
     cfg: ScanConfig,
     request: ScanRequest,
     scan_id: str,
-) -> tuple[list[dict[str, Any]], int]:
-    """Every unit's status row, and the number of partitions (each stages one findings
-    part, ``part-<partition>.parquet``)."""
+) -> tuple[list[dict[str, Any]], int, list[int]]:
+    """Every unit's status row, the number of partitions (each stages one findings part,
+    ``part-<partition>.parquet``) and those that also stage ``renumber-<partition>.parquet``
+    (they hold a unit whose findings the commit renumbers, :attr:`Unit.renumbered`)."""
     if not units:
-        return [], 0
+        return [], 0, []
     sc = spark.sparkContext
     partitions = cfg.partitions or partition_count(
         units, sc.defaultParallelism, int(cfg.partition_mb * MB)
@@ -442,7 +444,8 @@ def _scan_units(
         table = df.mapInArrow(run, _spark_schema(STATUS_SCHEMA)).toArrow()
     sc.setJobDescription(None)
     sc.setLocalProperty("spark.jobGroup.id", None)
-    return table.to_pylist(), len(bins)
+    renumbering = [i for i, b in enumerate(bins) if any(u.renumbered for u in b)]
+    return table.to_pylist(), len(bins), renumbering
 
 
 def _spark_schema(schema: pa.Schema) -> str:
@@ -621,6 +624,7 @@ def _commit(
     phases: dict[str, float],
     attempt: str,
     partitions: int,
+    renumbering: list[int],
     lock: ScanLock,
 ) -> dict[str, Any]:
     """Only this attempt's staged parts are committed, and only those its statuses name:
@@ -638,15 +642,15 @@ def _commit(
     unwritten = _finalize_objects(spark, plans, job)
     scan_date = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d")
     staged = [f"{job.staging}/findings/part-{p:05d}.parquet" for p in range(partitions)]
+    staged += [f"{job.staging}/findings/renumber-{p:05d}.parquet" for p in renumbering]
     lost = [uri for uri in staged if uri not in present]
     if lost:  # cannot happen unless a task's output vanished; never commit partial findings
         raise ScanError(f"{len(lost)} staged findings parts missing; scan {scan_id} not committed")
     findings_dir = f"{out}/findings/scan_date={scan_date}"
     lock.check()
-    renumbered = sorted(u for u in present if u.startswith(f"{job.staging}/findings/renumber-"))
     _finalize_findings(
         spark,
-        staged + renumbered,
+        staged,
         commit.unit_offsets(statuses),
         scan_id,
         attempt,

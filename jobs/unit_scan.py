@@ -239,23 +239,28 @@ class FindingsSink:
             self._tables = []
             if self._renumbered:
                 later = pc.is_in(table.column("unit_id"), pa.array(sorted(self._renumbered)))
-                if self._renumbered_writer is None:
-                    self._renumbered_writer = pq.ParquetWriter(
-                        self.renumbered_path, STAGED_FINDINGS_SCHEMA
-                    )
-                self._renumbered_writer.write_table(table.filter(later))
+                self._write_renumbered(table.filter(later))
                 table = table.filter(pc.invert(later))
-            self._writer.write_table(final_findings(table, self._scan_id))
+            if table.num_rows:  # an empty write would add an empty row group
+                self._writer.write_table(final_findings(table, self._scan_id))
         self._buffered = 0
 
+    def _write_renumbered(self, table: pa.Table) -> None:
+        if self._renumbered_writer is None:
+            self._renumbered_writer = pq.ParquetWriter(self.renumbered_path, STAGED_FINDINGS_SCHEMA)
+        if table.num_rows:
+            self._renumbered_writer.write_table(table)
+
     def close(self) -> tuple[str, str | None]:
-        """The two files: the table's own form (always written, maybe empty) and the rows
-        to renumber (None when no unit needed it)."""
+        """The two files, each written even when empty so the commit can tell a lost one:
+        the table's own form, and the rows to renumber (None when no unit was renumbered)."""
         self.flush()
         assert self._writer is not None
         self._writer.close()
-        if self._renumbered_writer is None:
+        if not self._renumbered:
             return self.path, None
+        self._write_renumbered(STAGED_FINDINGS_SCHEMA.empty_table())
+        assert self._renumbered_writer is not None
         self._renumbered_writer.close()
         return self.path, self.renumbered_path
 

@@ -90,3 +90,19 @@ def test_renumbered_rows_get_the_earlier_ranges_lines_and_the_scan_id(tmp_path: 
     assert table.column("line_number").to_pylist() == [121, 122, 123]
     assert table.column("record_index").to_pylist() == [None] * 3  # text: no record
     assert set(table.column("scan_id").to_pylist()) == {"scan-1"}
+
+
+def test_a_partition_of_later_ranges_only_stages_an_empty_part_and_its_renumber_file(
+    tmp_path: Path,
+) -> None:
+    final, renumbered = _sink(tmp_path, [LATER]).close()
+    staged = pq.ParquetFile(final)
+    assert staged.metadata.num_rows == 0 and staged.metadata.num_row_groups == 0
+    assert renumbered is not None and pq.read_table(renumbered).num_rows == 3
+
+
+def test_a_renumbered_unit_without_findings_still_stages_its_file(tmp_path: Path) -> None:
+    """The commit requires a renumber file from every partition that held such a unit, so a
+    lost one stops the commit instead of dropping findings silently."""
+    _, renumbered = _sink(tmp_path, [WHOLE, LATER], rows_each=0).close()
+    assert renumbered is not None and pq.read_table(renumbered).num_rows == 0
