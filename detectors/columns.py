@@ -78,8 +78,10 @@ def joined_buffer_native(array: Any) -> bytes:
         return b""
     wide = pa.types.is_large_string(array.type)
     _, offsets, data = array.buffers()
-    width = np.int64 if wide else np.int32
-    ends = np.frombuffer(offsets, dtype=width)[[array.offset, array.offset + len(array)]]
+    width = 8 if wide else 4
+    # Only this array's offsets and values: a slice of a batch shares the batch's buffers.
+    own = offsets.slice(array.offset * width, (len(array) + 1) * width)
+    ends = np.frombuffer(own, dtype=np.int64 if wide else np.int32)[[0, -1]]
     first, last = int(ends[0]), int(ends[1])
     values = data.slice(first, last - first).to_pybytes() if data is not None else b""
-    return _native.joined_values(values, offsets.to_pybytes(), wide, array.offset, len(array))
+    return _native.joined_values(values, own.to_pybytes(), wide, 0, len(array))

@@ -449,7 +449,11 @@ fn joined_values<'py>(
     len: usize,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let width = if wide { 8 } else { 4 };
-    if offsets.len() < (offset + len + 1) * width {
+    let need = offset
+        .checked_add(len)
+        .and_then(|n| n.checked_add(1))
+        .and_then(|n| n.checked_mul(width));
+    if need.is_none_or(|need| offsets.len() < need) {
         return Err(PyValueError::new_err("offsets buffer too short"));
     }
     let at = |i: usize| -> i64 {

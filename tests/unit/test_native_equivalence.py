@@ -363,6 +363,23 @@ def test_when_findings_are_digested_as_columns_then_they_equal_python_value_by_v
     assert previews.to_pylist() == [preview(v, _ENTITIES[s]) for s, v in pairs]
 
 
+def test_when_a_digest_column_is_longer_than_a_core_call_then_the_batches_are_joined(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    import jobs.findings
+    from jobs.findings import digest_arrays
+
+    values = [f"user{i}@example.com" for i in range(7)] + ["zoë@example.com"]
+    sources = np.zeros(len(values), dtype=np.int32)
+    whole = digest_arrays(sources, ["EMAIL_ADDRESS"], values, b"k" * 32)
+    monkeypatch.setattr(jobs.findings, "_DIGEST_BATCH", 3)
+    batched = digest_arrays(sources, ["EMAIL_ADDRESS"], values, b"k" * 32)
+    assert batched[0].equals(whole[0]) and batched[1].equals(whole[1])
+    assert len(batched[0]) == len(values)
+
+
 def test_when_a_digest_column_is_asked_with_a_bad_source_then_the_core_refuses_it() -> None:
     import numpy as np
 
