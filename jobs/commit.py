@@ -140,6 +140,12 @@ def line_offsets(statuses: Sequence[dict[str, Any]]) -> dict[str, int]:
     return {u: lines for u, (lines, _) in unit_offsets(statuses).items() if lines}
 
 
+def staged_findings(staging: str, partition: int, renumber: bool = False) -> str:
+    """Where a scan task stages its partition's findings: ``part-<p>`` in the table's own
+    form, ``renumber-<p>`` for those of byte ranges after their object's first."""
+    return f"{staging}/findings/{'renumber' if renumber else 'part'}-{partition:05d}.parquet"
+
+
 def findings_part_name(dest_dir: str, scan_id: str, attempt: str, n: int) -> str:
     """Where the commit puts findings part ``n`` (the attempt keeps a crashed run's parts
     apart)."""

@@ -489,10 +489,10 @@ def _run_partition(
                         raise RuntimeError("injected task failure (first attempt)")
         if partition >= 0:
             path, renumbered = sink.close()
-            dest = f"{job.staging}/findings/part-{partition:05d}.parquet"
+            dest = commit.staged_findings(job.staging, partition)
             storage.write_file(path, dest, job.s3, job.sse)
             if renumbered is not None:
-                dest = f"{job.staging}/findings/renumber-{partition:05d}.parquet"
+                dest = commit.staged_findings(job.staging, partition, renumber=True)
                 storage.write_file(renumbered, dest, job.s3, job.sse)
         yield pa.RecordBatch.from_pylist(rows, schema=STATUS_SCHEMA)
     finally:
@@ -546,28 +546,28 @@ def _finalize_objects(spark: Any, plans: list[commit.ObjectPlan], job: ScanJob) 
 
 def _finalize_findings(
     spark: Any,
-    staged: list[str],
+    staged: list[tuple[str, bool]],
     offsets: dict[str, tuple[int, int]],
     scan_id: str,
     attempt: str,
     dest_dir: str,
     job: ScanJob,
 ) -> None:
-    """Every staged findings part put under ``dest_dir``, as Spark tasks: moved when a task
-    staged it in the table's form, renumbered and rewritten when it holds byte ranges after
-    their object's first (``renumber-*``). A scan's findings can outgrow the driver, and one
-    process doing them all would be the serial tail of every scan."""
+    """Every staged findings part ``(uri, renumber)`` put under ``dest_dir``, as Spark
+    tasks: moved when a task staged it in the table's form, renumbered and rewritten when
+    it holds byte ranges after their object's first. A scan's findings can outgrow the
+    driver, and one process doing them all would be the serial tail of every scan."""
     s3, sse = job.s3, job.sse
 
     def finalize(item: list[Any]) -> None:
-        n, uri = item
+        n, uri, renumber = item
         dest = commit.findings_part_name(dest_dir, scan_id, attempt, n)
-        if uri.rsplit("/", 1)[-1].startswith("renumber-"):
+        if renumber:
             commit.finalize_findings_part(uri, dest, offsets, scan_id, s3, sse)
         else:
             commit.move_findings_part(uri, dest, s3, sse)
 
-    items = [[n, uri] for n, uri in enumerate(sorted(staged))]
+    items = [[n, uri, renumber] for n, (uri, renumber) in enumerate(sorted(staged))]
     _foreach(spark, items, finalize, f"{len(staged)} findings parts")
 
 
@@ -641,9 +641,9 @@ def _commit(
     lock.check()
     unwritten = _finalize_objects(spark, plans, job)
     scan_date = dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d")
-    staged = [f"{job.staging}/findings/part-{p:05d}.parquet" for p in range(partitions)]
-    staged += [f"{job.staging}/findings/renumber-{p:05d}.parquet" for p in renumbering]
-    lost = [uri for uri in staged if uri not in present]
+    staged = [(commit.staged_findings(job.staging, p), False) for p in range(partitions)]
+    staged += [(commit.staged_findings(job.staging, p, True), True) for p in renumbering]
+    lost = [uri for uri, _ in staged if uri not in present]
     if lost:  # cannot happen unless a task's output vanished; never commit partial findings
         raise ScanError(f"{len(lost)} staged findings parts missing; scan {scan_id} not committed")
     findings_dir = f"{out}/findings/scan_date={scan_date}"

@@ -190,9 +190,15 @@ class FindingsSink:
         self.count = 0
 
     def start_unit(self, unit: Unit) -> None:
-        """Called before ``unit``'s rows arrive: where they go depends on the unit."""
+        """Called before ``unit``'s rows arrive: where they go depends on the unit. A
+        renumbered unit opens the second file even if it finds nothing, so the commit can
+        tell a lost file from an empty one."""
         if unit.renumbered:
             self._renumbered.add(unit.unit_id)
+            if self._renumbered_writer is None:
+                self._renumbered_writer = pq.ParquetWriter(
+                    self.renumbered_path, STAGED_FINDINGS_SCHEMA
+                )
 
     def add(self, row: tuple[Any, ...]) -> None:
         self._rows.append(row)
@@ -237,19 +243,14 @@ class FindingsSink:
         if self._tables:
             table = pa.concat_tables(self._tables)
             self._tables = []
-            if self._renumbered:
+            if self._renumbered_writer is not None:
                 later = pc.is_in(table.column("unit_id"), pa.array(sorted(self._renumbered)))
-                self._write_renumbered(table.filter(later))
+                if pc.any(later).as_py():
+                    self._renumbered_writer.write_table(table.filter(later))
                 table = table.filter(pc.invert(later))
             if table.num_rows:  # an empty write would add an empty row group
                 self._writer.write_table(final_findings(table, self._scan_id))
         self._buffered = 0
-
-    def _write_renumbered(self, table: pa.Table) -> None:
-        if self._renumbered_writer is None:
-            self._renumbered_writer = pq.ParquetWriter(self.renumbered_path, STAGED_FINDINGS_SCHEMA)
-        if table.num_rows:
-            self._renumbered_writer.write_table(table)
 
     def close(self) -> tuple[str, str | None]:
         """The two files, each written even when empty so the commit can tell a lost one:
@@ -257,10 +258,8 @@ class FindingsSink:
         self.flush()
         assert self._writer is not None
         self._writer.close()
-        if not self._renumbered:
+        if self._renumbered_writer is None:
             return self.path, None
-        self._write_renumbered(STAGED_FINDINGS_SCHEMA.empty_table())
-        assert self._renumbered_writer is not None
         self._renumbered_writer.close()
         return self.path, self.renumbered_path
 
