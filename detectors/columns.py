@@ -84,4 +84,4 @@ def joined_buffer_native(array: Any) -> bytes:
     ends = np.frombuffer(own, dtype=np.int64 if wide else np.int32)[[0, -1]]
     first, last = int(ends[0]), int(ends[1])
     values = data.slice(first, last - first).to_pybytes() if data is not None else b""
-    return _native.joined_values(values, own.to_pybytes(), wide, 0, len(array))
+    return _native.joined_values(values, own.to_pybytes(), wide, len(array))

@@ -435,9 +435,9 @@ fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
 }
 
 /// `detectors.columns.joined_buffer` in one pass (`column::join_values`): a string array's
-/// `len` values from its value offsets buffer (int64 when `wide`, else int32; read from the
-/// array's `offset`) and `data`, the data buffer from the first value's start on, joined by
-/// `\n`, line breaks inside a value made spaces. Offsets that do not ascend, or reach past
+/// `len` values from its `len + 1` value offsets (int64 when `wide`, else int32, native
+/// order) and `data`, the data buffer from the first value's start on, joined by `\n`,
+/// line breaks inside a value made spaces. Offsets that do not ascend, or reach past
 /// `data`, are refused.
 #[pyfunction]
 fn joined_values<'py>(
@@ -445,14 +445,10 @@ fn joined_values<'py>(
     data: &[u8],
     offsets: &[u8],
     wide: bool,
-    offset: usize,
     len: usize,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let width = if wide { 8 } else { 4 };
-    let need = offset
-        .checked_add(len)
-        .and_then(|n| n.checked_add(1))
-        .and_then(|n| n.checked_mul(width));
+    let need = len.checked_add(1).and_then(|n| n.checked_mul(width));
     if need.is_none_or(|need| offsets.len() < need) {
         return Err(PyValueError::new_err("offsets buffer too short"));
     }
@@ -464,9 +460,9 @@ fn joined_values<'py>(
             i64::from(i32::from_ne_bytes(raw.try_into().unwrap()))
         }
     };
-    let first = at(offset);
+    let first = at(0);
     let mut cuts = Vec::with_capacity(len + 1);
-    for i in offset..=offset + len {
+    for i in 0..=len {
         let v = at(i) - first;
         let ok = v >= 0
             && (v as usize) <= data.len()
@@ -484,6 +480,16 @@ fn joined_values<'py>(
     })
 }
 
+/// A finding's value as the core digests it: an ASCII `str`; None leaves it to Python
+/// (non-ASCII, whose normalisation is Python's, or not valid Unicode: a surrogate escape).
+fn ascii_text<'a>(value: &'a Bound<'_, PyAny>) -> Option<&'a str> {
+    value
+        .downcast::<PyString>()
+        .ok()
+        .and_then(|s| s.to_str().ok())
+        .filter(|t| t.is_ascii())
+}
+
 /// Fingerprints and previews of a batch of findings, `None` where a value is not ASCII
 /// (or not valid Unicode: a surrogate-escaped byte) and Python's functions must answer.
 #[pyfunction]
@@ -499,12 +505,7 @@ fn fingerprints_previews(
     let mut fps = Vec::with_capacity(values.len());
     let mut previews = Vec::with_capacity(values.len());
     for (entity, value) in entities.iter().zip(&values) {
-        let text = value
-            .downcast::<pyo3::types::PyString>()
-            .ok()
-            .and_then(|s| s.to_str().ok())
-            .filter(|t| t.is_ascii());
-        match text {
+        match ascii_text(value) {
             Some(t) => {
                 fps.push(Some(findings::fingerprint(&keyed, entity, t)));
                 previews.push(Some(findings::preview(t, entity)));
@@ -555,12 +556,7 @@ fn digest_columns<'py>(
             .ok()
             .and_then(|s| entities.get(s))
             .ok_or_else(|| PyValueError::new_err("source out of range"))?;
-        let text = value
-            .downcast::<PyString>()
-            .ok()
-            .and_then(|s| s.to_str().ok())
-            .filter(|t| t.is_ascii());
-        match text {
+        match ascii_text(&value) {
             Some(t) => {
                 let slot: &mut [u8; 64] = (&mut fps[i * 64..i * 64 + 64]).try_into().unwrap();
                 findings::fingerprint_into(&keyed, entity, t, slot);

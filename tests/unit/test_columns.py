@@ -74,8 +74,10 @@ def test_when_offsets_do_not_ascend_then_the_core_refuses_them() -> None:
 
     offsets = np.array([0, 3, 1], dtype=np.int32).tobytes()
     with pytest.raises(ValueError, match="ascend"):
-        _native.joined_values(b"abc", offsets, False, 0, 2)
+        _native.joined_values(b"abc", offsets, False, 2)
     with pytest.raises(ValueError, match="ascend"):  # past the data
-        _native.joined_values(b"ab", np.array([0, 3], dtype=np.int32).tobytes(), False, 0, 1)
+        _native.joined_values(b"ab", np.array([0, 3], dtype=np.int32).tobytes(), False, 1)
     with pytest.raises(ValueError, match="short"):
-        _native.joined_values(b"ab", offsets, False, 1, 2)
+        _native.joined_values(b"ab", offsets, False, 3)
+    with pytest.raises(ValueError, match="short"):  # a length whose byte count wraps
+        _native.joined_values(b"ab", offsets, True, 2**64 - 1)
