@@ -29,7 +29,7 @@ from detectors.engine import Engine, StreamState, _joined_lines
 from detectors.errors import ConfigError
 from detectors.overlaps import resolve
 from detectors.prefilter import aadhaar_hits, luhn_plain_hits
-from detectors.registry import Detector, Trigger
+from detectors.registry import CONTEXT_JOINERS, NEGATIVE_JOINERS, Detector, Trigger
 from detectors.scanner import _max_width as max_width
 from detectors.spans import Span
 
@@ -70,6 +70,13 @@ def _triggers(d: Detector) -> list[Trigger]:
     return [*d.triggers, *(d.more_triggers() if d.more_triggers is not None else ())]
 
 
+def _words(words: Sequence[str], joiners: str) -> tuple[list[str], str] | None:
+    """A word list as the core matches it (``native/src/words.rs``), the one
+    ``registry._words_regex`` compiles for the Python engine: lower-cased words and what
+    glues a word to the one before it."""
+    return ([w.lower() for w in words], joiners) if words else None
+
+
 def _spec(d: Detector) -> dict[str, object]:
     triggers = _triggers(d)
     ported = PORTED.get(d.validate) if d.validate is not None else None
@@ -82,9 +89,9 @@ def _spec(d: Detector) -> dict[str, object]:
         "score": d.score,
         "validator": None if d.validate is None else (ported or "python"),
         "hook": d.validate,
-        "context_re": d.context_re.pattern if d.context_re is not None else None,
-        "negative_re": d.negative_re.pattern if d.negative_re is not None else None,
-        "negative_keys_re": d.negative_keys_re.pattern if d.negative_keys_re else None,
+        "context_words": _words(d.context, CONTEXT_JOINERS),
+        "negative_words": _words(d.negative_context, NEGATIVE_JOINERS),
+        "negative_key_words": _words(d.negative_keys, NEGATIVE_JOINERS),
         "field_hints": list(d.field_hints),
         "context_required": d.context_required,
         "reach": tuple(d.reach),

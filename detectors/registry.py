@@ -65,9 +65,13 @@ class Detector:
     def __post_init__(self) -> None:
         groups = tuple(g for g in self.pattern.groupindex if g.startswith("v"))
         object.__setattr__(self, "_value_groups", groups)
-        object.__setattr__(self, "_context_re", _words_regex(self.context))
-        object.__setattr__(self, "_negative_re", _words_regex(self.negative_context, "-"))
-        object.__setattr__(self, "_negative_keys_re", _words_regex(self.negative_keys, "-"))
+        object.__setattr__(self, "_context_re", _words_regex(self.context, CONTEXT_JOINERS))
+        object.__setattr__(
+            self, "_negative_re", _words_regex(self.negative_context, NEGATIVE_JOINERS)
+        )
+        object.__setattr__(
+            self, "_negative_keys_re", _words_regex(self.negative_keys, NEGATIVE_JOINERS)
+        )
 
     @property
     def value_groups(self) -> tuple[str, ...]:
@@ -87,12 +91,19 @@ class Detector:
         return self._negative_re
 
 
-def _words_regex(words: Sequence[str], joiners: str = "/-") -> re.Pattern[str] | None:
+#: What glues a word to the one before it into a name: context words (``user-service``
+#: is no "user"), and negative words, which may follow a ``/`` (a REST path's segment).
+CONTEXT_JOINERS = "/-"
+NEGATIVE_JOINERS = "-"
+
+
+def _words_regex(words: Sequence[str], joiners: str) -> re.Pattern[str] | None:
     """One regex for a word list. A word must stand alone or as a snake_case part, so ``otp``
     hits ``otp_code`` and ``OTP:`` but not ``footprint``, and ``id`` does not hit ``idle``.
     A word glued to its neighbour by ``-`` or ``/`` is part of a name (``Go-http-client``,
     ``user-service``), not context. A plural counts: ``orders`` is ``order``. Negative
-    words may follow a ``/``: ``/orders/8745123698`` is an order id in a REST path."""
+    words may follow a ``/``: ``/orders/8745123698`` is an order id in a REST path.
+    The native core matches the same lists without a regex (``native/src/words.rs``)."""
     if not words:
         return None
     alternation = "|".join(sorted((re.escape(w.lower()) for w in words), key=len, reverse=True))

@@ -14,7 +14,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
     let mut steps = 0;
     while steps < 6 {
         match it.peek() {
-            Some(&(_, c)) if " \t\"'([".contains(c) => {
+            Some(&(_, c)) if matches!(c, ' ' | '\t' | '"' | '\'' | '(' | '[') => {
                 it.next();
                 steps += 1;
             }
@@ -22,7 +22,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
         }
     }
     let (i, c) = it.next()?;
-    if !"=:>".contains(c) {
+    if !matches!(c, '=' | ':' | '>') {
         return None;
     }
     let mut j = i;
@@ -36,7 +36,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
     steps = 0;
     while steps < 4 {
         match it.peek() {
-            Some(&(i, c)) if " \t\"']".contains(c) => {
+            Some(&(i, c)) if matches!(c, ' ' | '\t' | '"' | '\'' | ']') => {
                 j = i;
                 it.next();
                 steps += 1;
@@ -48,7 +48,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
     steps = 0;
     while steps < 49 {
         match it.peek() {
-            Some(&(i, c)) if is_alnum(c) || "_.-".contains(c) => {
+            Some(&(i, c)) if is_alnum(c) || matches!(c, '_' | '.' | '-') => {
                 j = i;
                 it.next();
                 steps += 1;
@@ -107,10 +107,18 @@ fn is_py_digit(c: char) -> bool {
     c.is_ascii_digit() || (!c.is_ascii() && c.to_digit(10).is_some())
 }
 
-/// The lower-cased `WINDOW` code points before byte `start`.
-pub fn window_before(line: &str, ascii: bool, start: usize) -> String {
+/// The lower-cased `WINDOW` code points before byte `start`, into `out` (a buffer kept
+/// across candidates: one allocation per candidate was a visible share of a dense scan).
+pub fn window_before(line: &str, ascii: bool, start: usize, out: &mut String) {
     let lo = crate::text::back_chars(line, ascii, start, WINDOW);
-    crate::text::py_lower(&line[lo..start])
+    out.clear();
+    let head = &line[lo..start];
+    if head.is_ascii() {
+        out.push_str(head);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&crate::text::py_lower(head));
+    }
 }
 
 /// A hint matches a whole underscore-separated run of the field's parts.

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::pyre::{is_match, Pattern as Regex};
+use crate::pyre::Pattern as Regex;
 
 use crate::context::{field_matches, key_before, window_before};
 use crate::masked::looks_masked;
@@ -14,6 +14,7 @@ use crate::prefilter::Prefilter;
 use crate::text::Positions;
 use crate::triggers::{Hit, Triggers};
 use crate::validators::Validator;
+use crate::words::Words;
 
 pub const CONTEXT_BOOST: f64 = 0.3;
 pub const FIELD_BOOST: f64 = 0.35;
@@ -30,9 +31,9 @@ pub struct Detector {
     pub groups: Vec<usize>,
     pub score: f64,
     pub validator: Validator,
-    pub context_re: Option<Regex>,
-    pub negative_re: Option<Regex>,
-    pub negative_keys_re: Option<Regex>,
+    pub context: Option<Words>,
+    pub negative: Option<Words>,
+    pub negative_keys: Option<Words>,
     pub field_hints: Vec<String>,
     pub context_required: bool,
     pub reach: (usize, usize),
@@ -59,6 +60,11 @@ pub struct Scratch {
     sorted: Vec<Hit>,
     windows: Vec<(usize, usize)>,
     ranges: Vec<(usize, usize)>,
+    /// The lower-cased text before the candidate being scored.
+    window: String,
+    /// A buffer's trigger hits and the line of each.
+    hits: Vec<Hit>,
+    lines_of: Vec<usize>,
 }
 
 /// Trigger hits grouped by detector: `ids[k]` owns `windows[k]`, ascending ids, a
@@ -123,6 +129,9 @@ impl Engine {
             sorted: Vec::new(),
             windows: Vec::new(),
             ranges: Vec::new(),
+            window: String::new(),
+            hits: Vec::new(),
+            lines_of: Vec::new(),
         })
     }
 }
@@ -337,7 +346,9 @@ impl Engine {
                 if vs == ve || !taken.first(vs) {
                     continue;
                 }
-                if let Some(mut span) = self.score(host, id, line, vs, ve, field) {
+                if let Some(mut span) =
+                    self.score(host, id, line, vs, ve, field, &mut scratch.window)
+                {
                     if let Some(o) = origin {
                         span.start = o[span.start];
                         span.end = o[span.end];
@@ -349,6 +360,7 @@ impl Engine {
         scratch.ranges = ranges;
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
         host: &mut dyn Host,
@@ -357,6 +369,7 @@ impl Engine {
         start: usize,
         end: usize,
         field: Option<&str>,
+        window: &mut String,
     ) -> Option<Span> {
         let d = &self.detectors[id];
         let text = line.text;
@@ -378,18 +391,15 @@ impl Engine {
             .as_deref()
             .filter(|k| !k.is_empty())
             .or(field.filter(|f| !f.is_empty()));
-        let window = if start > 0 {
-            window_before(text, line.pos.is_ascii(), start)
-        } else {
-            String::new()
-        };
+        window_before(text, line.pos.is_ascii(), start, window);
+        let window = window.as_str();
         let key_has_hint =
             key.is_some_and(|k| !d.field_hints.is_empty() && field_matches(k, &d.field_hints));
         if key_has_hint {
             score += FIELD_BOOST;
-        } else if let Some(ctx) = &d.context_re {
+        } else if let Some(ctx) = &d.context {
             let spaced = key.map(|k| k.replace('_', " "));
-            let hit = spaced.as_deref().is_some_and(|k| is_match(ctx, k)) || is_match(ctx, &window);
+            let hit = spaced.as_deref().is_some_and(|k| ctx.is_match(k)) || ctx.is_match(window);
             if hit {
                 score += CONTEXT_BOOST;
             } else if d.context_required {
@@ -398,21 +408,20 @@ impl Engine {
         } else if d.context_required {
             return None;
         }
-        let key_neg =
-            key.is_some_and(|k| d.negative_keys_re.as_ref().is_some_and(|r| is_match(r, k)));
-        if key.is_some() && d.negative_keys_re.is_some() && key_neg {
+        let key_neg = key.is_some_and(|k| d.negative_keys.as_ref().is_some_and(|r| r.is_match(k)));
+        if key.is_some() && d.negative_keys.is_some() && key_neg {
             score -= KEY_PENALTY;
-        } else if let Some(neg) = &d.negative_re {
-            if key.is_some_and(|k| is_match(neg, k)) {
+        } else if let Some(neg) = &d.negative {
+            if key.is_some_and(|k| neg.is_match(k)) {
                 score -= KEY_PENALTY;
             } else {
                 let tail_start = crate::text::back_chars(
-                    &window,
+                    window,
                     window.is_ascii(),
                     window.len(),
                     NEGATIVE_WINDOW,
                 );
-                if is_match(neg, &window[tail_start..]) {
+                if neg.is_match(&window[tail_start..]) {
                     score -= WINDOW_PENALTY;
                 }
             }
@@ -567,18 +576,20 @@ impl Engine {
             covered = c;
             still_open = open;
         }
-        let mut hits = Vec::new();
+        // The buffer's hits and their lines, in vectors kept in the scratch for their
+        // capacity: a dense 8 MiB block has millions of hits, and fresh vectors that size
+        // cost their page faults on every call.
+        let mut hits = std::mem::take(&mut scratch.hits);
+        let mut lines_of = std::mem::take(&mut scratch.lines_of);
+        hits.clear();
+        lines_of.clear();
         self.triggers.scan(&mut scratch.triggers, data, &mut hits);
         hits.retain(|h| {
             let d = self.detectors.get(h.id as usize);
             d.is_none_or(|d| d.prefilter.keep(data, h.end))
         });
-        if hits.is_empty() {
-            return (out, still_open);
-        }
         // Line of each hit: the number of newlines before its last byte (hits come in
         // order of their ends).
-        let mut lines_of = Vec::with_capacity(hits.len());
         let mut nl = 0usize;
         for h in &hits {
             let last = h.end.saturating_sub(1);
@@ -625,6 +636,8 @@ impl Engine {
                 still_open = open;
             }
         }
+        scratch.hits = hits;
+        scratch.lines_of = lines_of;
         (out, still_open)
     }
 

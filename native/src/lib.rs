@@ -25,6 +25,7 @@ mod tiered;
 mod triggers;
 mod urlenc;
 mod validators;
+mod words;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -43,10 +44,13 @@ fn compile(pattern: &str, flags: u32) -> PyResult<pyre::Pattern> {
     pyre::compile(pattern, flags).map_err(PyValueError::new_err)
 }
 
-fn opt_regex(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<pyre::Pattern>> {
-    match spec.get_item(key)? {
-        Some(v) if !v.is_none() => Ok(Some(compile(&v.extract::<String>()?, 0)?)),
-        _ => Ok(None),
+/// A word list of the spec (`(lower-cased words, joiners)` or None), see [`words::Words`].
+fn opt_words(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<words::Words>> {
+    match get::<Option<(Vec<String>, String)>>(spec, key)? {
+        Some((list, joiners)) => Ok(Some(
+            words::Words::new(&list, &joiners).map_err(PyValueError::new_err)?,
+        )),
+        None => Ok(None),
     }
 }
 
@@ -228,9 +232,9 @@ impl Core {
                 groups,
                 score: get(spec, "score")?,
                 validator,
-                context_re: opt_regex(spec, "context_re")?,
-                negative_re: opt_regex(spec, "negative_re")?,
-                negative_keys_re: opt_regex(spec, "negative_keys_re")?,
+                context: opt_words(spec, "context_words")?,
+                negative: opt_words(spec, "negative_words")?,
+                negative_keys: opt_words(spec, "negative_key_words")?,
                 field_hints: get(spec, "field_hints")?,
                 context_required: get(spec, "context_required")?,
                 reach: get(spec, "reach")?,
@@ -354,13 +358,12 @@ impl Core {
         if let Some(err) = PyErr::take(py) {
             return Err(err);
         }
-        let bytes = |raw: Vec<u8>| PyByteArray::new(py, &raw);
         Ok((
-            bytes(flat.rows.iter().flat_map(|x| x.to_ne_bytes()).collect()),
-            bytes(flat.starts.iter().flat_map(|x| x.to_ne_bytes()).collect()),
-            bytes(flat.ends.iter().flat_map(|x| x.to_ne_bytes()).collect()),
-            bytes(flat.sources.iter().flat_map(|x| x.to_ne_bytes()).collect()),
-            bytes(flat.scores.iter().flat_map(|x| x.to_ne_bytes()).collect()),
+            rows::ne_bytearray(py, &flat.rows, i64::to_ne_bytes)?,
+            rows::ne_bytearray(py, &flat.starts, i64::to_ne_bytes)?,
+            rows::ne_bytearray(py, &flat.ends, i64::to_ne_bytes)?,
+            rows::ne_bytearray(py, &flat.sources, i32::to_ne_bytes)?,
+            rows::ne_bytearray(py, &flat.scores, f64::to_ne_bytes)?,
         ))
     }
 
@@ -381,9 +384,7 @@ impl Core {
         if let Some(err) = PyErr::take(py) {
             return Err(err);
         }
-        let (ints, scores) = rows::flatten(data, &lines);
-        let ints = PyBytes::new(py, &rows::ne_bytes(&ints, i64::to_ne_bytes));
-        let scores = PyBytes::new(py, &rows::ne_bytes(&scores, f64::to_ne_bytes));
+        let (ints, scores) = rows::flatten(py, data, &lines)?;
         Ok((ints, scores, open))
     }
 
@@ -439,6 +440,15 @@ fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
 /// order) and `data`, the data buffer from the first value's start on, joined by `\n`,
 /// line breaks inside a value made spaces. Offsets that do not ascend, or reach past
 /// `data`, are refused.
+/// Whether a context word list (`detectors.registry._words_regex`'s words and joiners)
+/// matches in `text`, as the engine scores with it: for the tests that hold it to the regex.
+#[pyfunction]
+fn words_match(words: Vec<String>, joiners: &str, text: &str) -> PyResult<bool> {
+    Ok(words::Words::new(&words, joiners)
+        .map_err(PyValueError::new_err)?
+        .is_match(text))
+}
+
 #[pyfunction]
 fn joined_values<'py>(
     py: Python<'py>,
@@ -575,7 +585,7 @@ fn digest_columns<'py>(
     }
     Ok((
         PyBytes::new(py, &fps),
-        PyBytes::new(py, &rows::ne_bytes(&offsets, i32::to_ne_bytes)),
+        rows::ne_bytes(py, &offsets, i32::to_ne_bytes)?,
         PyBytes::new(py, &previews),
         missing,
     ))
@@ -588,6 +598,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_dictionaries, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprints_previews, m)?)?;
     m.add_function(wrap_pyfunction!(joined_values, m)?)?;
+    m.add_function(wrap_pyfunction!(words_match, m)?)?;
     m.add_function(wrap_pyfunction!(digest_columns, m)?)?;
     m.add_function(wrap_pyfunction!(rows::text_rows, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;

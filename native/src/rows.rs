@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use hmac::{Hmac, Mac};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyByteArray, PyBytes};
 use sha2::Sha256;
 
 use crate::engine::LineSpans;
@@ -23,40 +23,84 @@ use crate::text::{decode, Positions};
 /// the value is ASCII, in [`text_rows`]' input the action's index.
 pub const COLS: usize = 7;
 
-/// The spans of `scan_buffer`'s lines as [`COLS`] integers each, and their scores, in
-/// the order `scan_buffer` returns them.
-pub fn flatten(data: &[u8], lines: &[LineSpans]) -> (Vec<i64>, Vec<f64>) {
+/// The spans of `scan_buffer`'s lines as [`COLS`] native-endian int64 each, and their
+/// float64 scores, in the order `scan_buffer` returns them: two Python `bytes` for
+/// `numpy.frombuffer`, written in place (see [`ne_bytes`]).
+pub fn flatten<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    lines: &[LineSpans],
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let n: usize = lines.iter().map(|l| l.spans.len()).sum();
-    let mut ints = Vec::with_capacity(n * COLS);
-    let mut scores = Vec::with_capacity(n);
-    for l in lines {
-        let raw = &data[l.lo..l.hi];
-        let ascii_line = raw.is_ascii();
-        let text = if ascii_line { None } else { Some(decode(raw)) };
-        let pos = text.as_deref().map(Positions::new);
-        for s in &l.spans {
-            let ascii = match (&text, &pos) {
-                (Some(t), Some(p)) => t[p.byte(s.start)..p.byte(s.end)].is_ascii(),
-                _ => true,
+    let ints = PyBytes::new_with(py, n * COLS * 8, |buf| {
+        let mut cells = buf.chunks_exact_mut(8);
+        for l in lines {
+            let raw = &data[l.lo..l.hi];
+            let text = if raw.is_ascii() {
+                None
+            } else {
+                Some(decode(raw))
             };
-            ints.extend_from_slice(&[
-                l.line as i64,
-                l.lo as i64,
-                l.hi as i64,
-                s.start as i64,
-                s.end as i64,
-                s.det as i64,
-                i64::from(ascii),
-            ]);
-            scores.push(s.score);
+            let pos = text.as_deref().map(Positions::new);
+            for s in &l.spans {
+                let ascii = match (&text, &pos) {
+                    (Some(t), Some(p)) => t[p.byte(s.start)..p.byte(s.end)].is_ascii(),
+                    _ => true,
+                };
+                let row = [
+                    l.line as i64,
+                    l.lo as i64,
+                    l.hi as i64,
+                    s.start as i64,
+                    s.end as i64,
+                    s.det as i64,
+                    i64::from(ascii),
+                ];
+                // The row first: zip stops on it without taking the next row's cell.
+                for (v, cell) in row.into_iter().zip(cells.by_ref()) {
+                    cell.copy_from_slice(&v.to_ne_bytes());
+                }
+            }
         }
-    }
-    (ints, scores)
+        Ok(())
+    })?;
+    let scores: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.spans.iter().map(|s| s.score))
+        .collect();
+    Ok((ints, ne_bytes(py, &scores, f64::to_ne_bytes)?))
 }
 
-/// Native-endian bytes of a slice of numbers, for `numpy.frombuffer`.
-pub fn ne_bytes<T: Copy, const N: usize>(values: &[T], to: fn(T) -> [u8; N]) -> Vec<u8> {
-    values.iter().flat_map(|&v| to(v)).collect()
+/// Native-endian bytes of a slice of numbers, for `numpy.frombuffer`, written straight
+/// into a new Python `bytes`: a dense buffer's spans are tens of megabytes, and a
+/// collected `Vec<u8>` copied into Python doubled them (and their page faults).
+pub fn ne_bytes<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    values: &[T],
+    to: fn(T) -> [u8; N],
+) -> PyResult<Bound<'py, PyBytes>> {
+    PyBytes::new_with(py, values.len() * N, |buf| {
+        fill_ne(buf, values, to);
+        Ok(())
+    })
+}
+
+/// [`ne_bytes`] as a `bytearray` (a writable buffer for numpy).
+pub fn ne_bytearray<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    values: &[T],
+    to: fn(T) -> [u8; N],
+) -> PyResult<Bound<'py, PyByteArray>> {
+    PyByteArray::new_with(py, values.len() * N, |buf| {
+        fill_ne(buf, values, to);
+        Ok(())
+    })
+}
+
+fn fill_ne<T: Copy, const N: usize>(buf: &mut [u8], values: &[T], to: fn(T) -> [u8; N]) {
+    for (chunk, &v) in buf.chunks_exact_mut(N).zip(values) {
+        chunk.copy_from_slice(&to(v));
+    }
 }
 
 /// Python's `repr(float)` as the JSON encoder writes a finite float (`NaN`, `Infinity`
