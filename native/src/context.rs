@@ -121,13 +121,25 @@ pub fn window_before(line: &str, ascii: bool, start: usize, out: &mut String) {
     }
 }
 
-/// A hint matches a whole underscore-separated run of the field's parts.
+/// A hint matches a whole underscore-separated run of the field's parts: `_{hint}_` is in
+/// `_{field}_` (Python's test), checked in place. It runs for every candidate of a column
+/// with hints, and the two strings formatted per hint were a seventh of a column scan.
 pub fn field_matches(field: &str, hints: &[String]) -> bool {
-    if field.is_empty() || hints.is_empty() {
+    if field.is_empty() {
         return false;
     }
-    let padded = format!("_{field}_");
-    hints.iter().any(|h| padded.contains(&format!("_{h}_")))
+    let f = field.as_bytes();
+    hints.iter().any(|hint| {
+        let h = hint.as_bytes();
+        // `_{hint}_` at padded offset i: the hint at field offset i, with the padding or an
+        // underscore on either side.
+        h.len() <= f.len()
+            && (0..=f.len() - h.len()).any(|i| {
+                (i == 0 || f[i - 1] == b'_')
+                    && (i + h.len() == f.len() || f[i + h.len()] == b'_')
+                    && f[i..].starts_with(h)
+            })
+    })
 }
 
 #[cfg(test)]
@@ -159,5 +171,16 @@ mod tests {
         let hints = vec!["phone".to_string()];
         assert!(field_matches("customer_phone", &hints));
         assert!(!field_matches("headphones", &hints));
+        assert!(field_matches("phone", &hints));
+        assert!(field_matches("phone_no", &hints));
+        assert!(!field_matches("phone2", &hints));
+        assert!(!field_matches("", &hints));
+        assert!(!field_matches("phone", &[]));
+        // as `"_" + hint + "_" in "_" + field + "_"` with odd hints
+        let odd = |h: &str, f: &str| field_matches(f, &[h.to_string()]);
+        assert!(odd("", "a__b") && odd("", "_a") && odd("", "a_") && !odd("", "a_b"));
+        assert!(odd("_x", "a__x") && odd("_x", "_x") && !odd("_x", "a_x"));
+        assert!(odd("x_", "x__a") && !odd("x_", "x_a"));
+        assert!(!odd("long_hint", "long"));
     }
 }
