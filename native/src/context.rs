@@ -14,7 +14,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
     let mut steps = 0;
     while steps < 6 {
         match it.peek() {
-            Some(&(_, c)) if matches!(c, ' ' | '\t' | '"' | '\'' | '(' | '[') => {
+            Some(&(_, ' ' | '\t' | '"' | '\'' | '(' | '[')) => {
                 it.next();
                 steps += 1;
             }
@@ -36,7 +36,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
     steps = 0;
     while steps < 4 {
         match it.peek() {
-            Some(&(i, c)) if matches!(c, ' ' | '\t' | '"' | '\'' | ']') => {
+            Some(&(i, ' ' | '\t' | '"' | '\'' | ']')) => {
                 j = i;
                 it.next();
                 steps += 1;
