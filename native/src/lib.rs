@@ -435,11 +435,6 @@ fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
     );
 }
 
-/// `detectors.columns.joined_buffer` in one pass (`column::join_values`): a string array's
-/// `len` values from its `len + 1` value offsets (int64 when `wide`, else int32, native
-/// order) and `data`, the data buffer from the first value's start on, joined by `\n`,
-/// line breaks inside a value made spaces. Offsets that do not ascend, or reach past
-/// `data`, are refused.
 /// Whether a context word list (`detectors.registry._words_regex`'s words and joiners)
 /// matches in `text`, as the engine scores with it: for the tests that hold it to the regex.
 #[pyfunction]
@@ -449,6 +444,11 @@ fn words_match(words: Vec<String>, joiners: &str, text: &str) -> PyResult<bool> 
         .is_match(text))
 }
 
+/// `detectors.columns.joined_buffer` in one pass (`column::join_values`): a string array's
+/// `len` values from its `len + 1` value offsets (int64 when `wide`, else int32, native
+/// order) and `data`, the data buffer from the first value's start on, joined by `\n`,
+/// line breaks inside a value made spaces. Offsets that do not ascend, or reach past
+/// `data`, are refused.
 #[pyfunction]
 fn joined_values<'py>(
     py: Python<'py>,
