@@ -409,7 +409,7 @@ impl Engine {
             return None;
         }
         let key_neg = key.is_some_and(|k| d.negative_keys.as_ref().is_some_and(|r| r.is_match(k)));
-        if key.is_some() && d.negative_keys.is_some() && key_neg {
+        if key_neg {
             score -= KEY_PENALTY;
         } else if let Some(neg) = &d.negative {
             if key.is_some_and(|k| neg.is_match(k)) {
