@@ -103,9 +103,6 @@ fn fill_ne<T: Copy, const N: usize>(buf: &mut [u8], values: &[T], to: fn(T) -> [
     }
 }
 
-/// Python's `repr(float)` as the JSON encoder writes a finite float (`NaN`, `Infinity`
-/// otherwise): the shortest digits that round-trip, positional from 1e-4 up to 1e16,
-/// else `d.ddde-05` / `de+16`; always a `.0` on a whole number.
 /// `x` in `LowerExp` form with the shortest digits that read back as `x`, chosen as
 /// Python's `repr` chooses them: Rust's formatter gives the shortest digits too, but where
 /// two of that length are equally near `x` (70368744177664.125 -> ...64.12 or ...64.13) it
@@ -142,6 +139,9 @@ fn shortest(x: f64) -> String {
     sci
 }
 
+/// Python's `repr(float)` as the JSON encoder writes a finite float (`NaN`, `Infinity`
+/// otherwise): the shortest digits that round-trip, positional from 1e-4 up to 1e16,
+/// else `d.ddde-05` / `de+16`; always a `.0` on a whole number.
 pub fn py_float(x: f64) -> String {
     if x.is_nan() {
         return "NaN".into();
