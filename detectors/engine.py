@@ -22,6 +22,7 @@ from detectors.builtin import builtin_detectors
 from detectors.colspans import ColumnSpans
 from detectors.columns import joined_buffer
 from detectors.context import field_matches, key_before, normalize_field, window_before
+from detectors.jsonwalk import JsonLeaves, walk_block
 from detectors.overlaps import merged_ranges, resolve
 from detectors.registry import Detector, Trigger
 from detectors.scanner import TriggerScanner
@@ -179,6 +180,11 @@ class Engine:
         that feeds one stream in several buffers (chunks, or a pipe line by line) passes the
         same ``state`` to each, so a private key split across them is still covered."""
         yield from self._scan_buffer(data, None, state)
+
+    def json_leaves(self, block: bytes) -> JsonLeaves:
+        """The leaves of the JSON Lines records of a block of ``\\n``-separated lines, and
+        which lines were walked (``detectors.jsonwalk``; the core walks them natively)."""
+        return walk_block(block)
 
     def scan_values(
         self, values: Sequence[str | None], field: str | None = None

@@ -27,6 +27,7 @@ from detectors.columns import broken_values, joined_buffer_native
 from detectors.context import normalize_field
 from detectors.engine import Engine, StreamState, _joined_lines
 from detectors.errors import ConfigError
+from detectors.jsonwalk import JsonLeaves, from_core
 from detectors.overlaps import resolve
 from detectors.prefilter import aadhaar_hits, luhn_plain_hits
 from detectors.registry import CONTEXT_JOINERS, NEGATIVE_JOINERS, Detector, Trigger
@@ -295,6 +296,11 @@ class NativeEngine(Engine):
             np.frombuffer(scores, dtype=np.float64),
             self._names,
         )
+
+    def json_leaves(self, block: bytes) -> JsonLeaves:
+        from detectors import _native
+
+        return from_core(_native.json_leaves(bytes(block)))
 
     def trigger_pass(self, data: bytes) -> tuple[int, int]:
         hits, kept = self._core.trigger_pass(bytes(data))

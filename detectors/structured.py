@@ -14,14 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from detectors.engine import Engine
-from detectors.keys import KeyRing
 from detectors.normalize import scalar_text
 from detectors.operators import preview
-from detectors.policy import Policy
 from detectors.spans import Span
+
+if TYPE_CHECKING:
+    from detectors.engine import Engine
+    from detectors.keys import KeyRing
+    from detectors.policy import Policy
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

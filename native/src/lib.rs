@@ -13,6 +13,7 @@ mod findings;
 mod generalize;
 #[cfg(feature = "hyperscan")]
 mod hs;
+mod jsonwalk;
 mod masked;
 mod operators;
 mod overlaps;
@@ -490,6 +491,39 @@ fn joined_values<'py>(
     })
 }
 
+/// The leaves of a block of JSON Lines records (`jsonwalk`): per line whether it was
+/// walked (uint8), per leaf its line and field (int32, -1 for none), the fields' names, and
+/// the leaves' texts and paths as Arrow `large_string` data and int64 offsets.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn json_leaves<'py>(
+    py: Python<'py>,
+    block: &[u8],
+) -> PyResult<(
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Vec<String>,
+    (Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+    (Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+)> {
+    let out = jsonwalk::walk_block(block);
+    Ok((
+        PyBytes::new(py, &out.walked),
+        rows::ne_bytes(py, &out.line, i32::to_ne_bytes)?,
+        rows::ne_bytes(py, &out.field, i32::to_ne_bytes)?,
+        out.fields,
+        (
+            PyBytes::new(py, &out.texts),
+            rows::ne_bytes(py, &out.text_offsets, i64::to_ne_bytes)?,
+        ),
+        (
+            PyBytes::new(py, &out.paths),
+            rows::ne_bytes(py, &out.path_offsets, i64::to_ne_bytes)?,
+        ),
+    ))
+}
+
 /// A finding's value as the core digests it: an ASCII `str`; None leaves it to Python
 /// (non-ASCII, whose normalisation is Python's, or not valid Unicode: a surrogate escape).
 fn ascii_text<'a>(value: &'a Bound<'_, PyAny>) -> Option<&'a str> {
@@ -599,6 +633,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprints_previews, m)?)?;
     m.add_function(wrap_pyfunction!(joined_values, m)?)?;
     m.add_function(wrap_pyfunction!(words_match, m)?)?;
+    m.add_function(wrap_pyfunction!(json_leaves, m)?)?;
     m.add_function(wrap_pyfunction!(digest_columns, m)?)?;
     m.add_function(wrap_pyfunction!(rows::text_rows, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;

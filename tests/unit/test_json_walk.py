@@ -1,0 +1,190 @@
+"""The JSON Lines walk (``detectors.jsonwalk``, the core's ``jsonwalk.rs``): which lines
+are walked and the leaves they give, the core held to the Python reference on generated
+and mutated records, and both held to ``structured.plain_leaf_texts`` (#14)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from detectors.engine import Engine
+from detectors.jsonwalk import MAX_DEPTH, JsonLeaves, walk_block, walk_line
+from detectors.native import NativeEngine
+from detectors.structured import plain_leaf_texts
+
+_KEYS = st.one_of(
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True),
+    st.sampled_from(["a\n", "a b", "é", "", "9x", "rahul@x.com", "a\n\n", "_"]),
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(["9876543210", "rahul.s@gmail.com", "line\nbreak", "\u00e9\u4e2d"]),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+_SEPARATORS = st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")])
+# Pieces a mutation splices into a serialised record: each one a way strict JSON breaks or
+# bends (an escape cut short, a lone surrogate, a duplicate key, a constant, a leading
+# zero, an exponent without digits, raw control bytes, invalid UTF-8, a trailing comma).
+_PIECES = st.sampled_from(
+    [
+        b'"',
+        b"\\",
+        b",",
+        b"}",
+        b"]",
+        b"[",
+        b"{",
+        b":",
+        b"\\u",
+        b"\\ud800",
+        b"\\udc00",
+        b"\\ud83d\\ude00",
+        b'"a": 1, "a": 2',
+        b"NaN",
+        b"-Infinity",
+        b"01",
+        b"-0",
+        b"1e",
+        b"1.",
+        b"1e999",
+        b"-0.0",
+        b"\t",
+        b"\r",
+        b"\x00",
+        b"\xff",
+        b"\xc3",
+        b" ",
+        b"true",
+        b"nul",
+        b",]",
+        b"\xef\xbb\xbf",
+    ]
+)
+
+
+def _leaves(walk: JsonLeaves) -> list[tuple[int, str | None, str, str]]:
+    """(line, field name, text, path) per leaf: field ids are each walker's own."""
+    texts, paths = walk.texts.to_pylist(), walk.paths.to_pylist()
+    return [(int(walk.line[i]), walk.field_name(i), texts[i], paths[i]) for i in range(len(texts))]
+
+
+def _both(block: bytes) -> tuple[JsonLeaves, JsonLeaves]:
+    return walk_block(block), NativeEngine.default().json_leaves(block)
+
+
+def _assert_same(block: bytes) -> JsonLeaves:
+    ref, core = _both(block)
+    assert core.walked.tolist() == ref.walked.tolist()
+    assert _leaves(core) == _leaves(ref)
+    return ref
+
+
+@st.composite
+def _lines(draw: st.DrawFn) -> bytes:
+    value = draw(_VALUES)
+    line = json.dumps(value, ensure_ascii=draw(st.booleans()), separators=draw(_SEPARATORS)).encode(
+        "utf-8", "surrogatepass"
+    )
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(line)))
+        cut = draw(st.integers(0, 3))
+        line = line[:at] + draw(_PIECES) + line[at + cut :]
+    return line.replace(b"\n", b" ")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_lines(), min_size=1, max_size=6), st.booleans())
+@example([b'{"a": 1, "a": 2}', b'{"a": "\\ud800"}', b'{"a": 1e400}', b'{"k\\n": "v"}'], True)
+@example([b"70368744177664.125", b"[1e16, 1e15, 0.0001, 0.00001, -0.0, 5e-324]"], False)
+def test_when_lines_are_generated_or_mutated_then_the_core_walks_them_as_the_reference(
+    lines: list[bytes], trailing_newline: bool
+) -> None:
+    block = b"\n".join(lines) + (b"\n" if trailing_newline else b"")
+    _assert_same(block)
+
+
+@given(_VALUES)
+@settings(max_examples=200, deadline=None)
+def test_when_a_record_is_walked_then_its_leaves_are_plain_leaf_texts(value: object) -> None:
+    line = json.dumps(value).encode()
+    got = walk_line(line)
+    want = plain_leaf_texts(json.loads(line))
+    if got is not None:
+        assert got == want
+    plain_keys = want is not None
+    assert (got is not None) == plain_keys, line  # generated JSON: only keys stop the walk
+
+
+@pytest.mark.parametrize(
+    ("line", "walked"),
+    [
+        (b'{"name": "Rahul", "phone": 9876543210, "f": 1.0, "ok": true}', True),
+        (b'  ["x", {"y": null}]  ', True),
+        (b'{"a": 1, "a": 2}', False),  # json.loads keeps 2 at the first key's place
+        (b'{"a b": "x"}', False),  # the key's label waits for its spans
+        (b'{"a": "\\udc00"}', False),  # a lone surrogate is repaired (and flagged)
+        (b"{'a': 1}", False),
+        (b'{"a": 1,}', False),
+        (b'{"a": Infinity}', False),
+        (b'{"a": 1e400}', False),
+        (b'{"a": "\xff"}', False),
+        (b"1" * 4300, True),
+        (b"1" * 4301, False),  # CPython refuses to read an integer this long
+        (b"[" * MAX_DEPTH + b"]" * MAX_DEPTH, True),
+        (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), False),
+        (b"", False),
+    ],
+)
+def test_when_a_line_is_walked_or_not_then_both_walkers_agree(line: bytes, walked: bool) -> None:
+    ref = _assert_same(line + b"\n")
+    assert ref.walked.tolist() == [walked]
+
+
+def test_when_numbers_are_leaves_then_their_text_is_pythons_str() -> None:
+    numbers = [
+        0.1,
+        1e16,
+        1e15,
+        1e-5,
+        1e-4,
+        -0.0,
+        123456789012345678.0,
+        5e-324,
+        1.7976931348623157e308,
+    ]
+    line = json.dumps({"n": numbers, "i": [-0, 10**20]}).encode()
+    ref = _assert_same(line)
+    texts = ref.texts.to_pylist()
+    assert texts == [repr(x) for x in numbers] + ["0", str(10**20)]
+    assert all(math.isfinite(float(t)) for t in texts)
+
+
+def test_when_a_line_is_not_walked_then_it_adds_no_leaf_and_later_lines_keep_their_numbers() -> (
+    None
+):
+    block = b'{"a": "x"}\n{"a": 1,}\n\n{"b": ["y", "z"]}'
+    ref, core = _both(block)
+    assert core.walked.tolist() == [True, False, False, True]
+    assert _leaves(core) == [
+        (0, "a", "x", "$.a"),
+        (3, "b", "y", "$.b[0]"),
+        (3, "b", "z", "$.b[1]"),
+    ]
+    assert _leaves(ref) == _leaves(core)
+
+
+def test_when_the_python_engine_walks_then_it_uses_the_reference() -> None:
+    block = b'{"a": [1, "2"]}\n'
+    assert _leaves(Engine.default().json_leaves(block)) == _leaves(walk_block(block))
