@@ -256,11 +256,22 @@ class RecordRules(_Strict):
         return info
 
     def relevant_key(self, key: str | None) -> bool:
-        """Whether the value under ``key`` matters to the rules even without a span."""
+        """Whether the value under ``key`` matters to the rules even without a span;
+        decided once per raw key (a record asks for each of its leaves)."""
         if not key:
             return False
-        info = self._key_info(normalize_field(key))
-        return bool(info.rules) or info.user
+        cache = self._relevant_cache
+        answer = cache.get(key)
+        if answer is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            info = self._key_info(normalize_field(key))
+            answer = cache[key] = bool(info.rules) or info.user
+        return answer
+
+    @cached_property
+    def _relevant_cache(self) -> dict[str, bool]:
+        return {}
 
     # ------------------------------------------------------------------ per field
     def field_spans(self, key: str | None, text: str, spans: Sequence[Span]) -> list[Span]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from detectors.context import key_before, normalize_field
 from detectors.overlaps import resolve
@@ -150,16 +152,47 @@ def process_record(
     record is then judged and redacted without scanning again."""
     rules = rules if rules is not None else rules_of(policy)
     found = leaves(engine, record, None if spans is None else iter(spans))
-    return _judged_record(record, found, policy, keys, rules)
+    return judged_record(record, found, policy, keys, rules)
 
 
-def _judged_record(
+def judged_record(
     record: Any, found: list[Leaf], policy: Policy, keys: KeyRing, rules: RecordRules
 ) -> RecordResult:
     """A record judged and redacted from its scanned leaves (:func:`leaves` order)."""
     verdict, new, findings = _judge_leaves(found, policy, keys, rules)
     redacted = rebuild(record, iter(new)) if any(v is not SAME for v in new) else record
     return RecordResult(redacted, verdict.is_pii, findings, "ok", verdict.reasons)
+
+
+def judged_walked_record(
+    record: Any, found: list[Leaf], policy: Policy, keys: KeyRing, rules: RecordRules
+) -> RecordResult:
+    """:func:`judged_record` for a record the JSON Lines walk took (``detectors.jsonwalk``:
+    identifier keys only, so every path names its place) and that the caller owns:
+    ``found`` need only hold the leaves with a span or a key the rules are about (no other
+    leaf can change the verdict, ``_judge_leaves`` drops them first), and the redacted
+    values are set in place, where ``rebuild`` copies the whole record."""
+    verdict, new, findings = _judge_leaves(found, policy, keys, rules)
+    for leaf, value in zip(found, new, strict=True):
+        if value is not SAME:
+            record = _set_at(record, leaf.path, value)
+    return RecordResult(record, verdict.is_pii, findings, "ok", verdict.reasons)
+
+
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def _set_at(record: Any, path: str, value: Any) -> Any:
+    """``record`` with the leaf at ``path`` (``$.a.b[0]``, identifier keys) set to
+    ``value``; the value itself for ``$``."""
+    steps: list[str | int] = [key or int(index) for key, index in _STEP.findall(path, 1)]
+    if not steps:
+        return value
+    parent = record
+    for step in steps[:-1]:
+        parent = parent[step]
+    parent[steps[-1]] = value
+    return record
 
 
 def redact_record_with_rules(
@@ -530,7 +563,7 @@ def process_json_texts(
                 end = start + count
                 leaf_items = zip(paths, items[start:end], spans[start:end], strict=True)
                 found = [Leaf(p, t, f, False, s) for p, (t, f), s in leaf_items]
-                result = _judged_record(value, found, policy, keys, rules)
+                result = judged_record(value, found, policy, keys, rules)
         except RecursionError:
             out.append(process_json_text(engine, text, policy, keys, rules))
             continue
@@ -591,6 +624,28 @@ def _scan_column(
 
 
 PRIVATE_KEY = "PRIVATE_KEY"
+
+
+def scan_leaf_array(
+    engine: Engine, values: pa.Array, field_name: str | None
+) -> list[tuple[int, list[Span]]]:
+    """:func:`_scan_column` for an Arrow string array (valid UTF-8, so only a line break
+    makes a value odd): (row, spans) of the rows with a span, each equal to
+    ``scan_text(value, field)``."""
+    mask = pc.or_(pc.match_substring(values, "\n"), pc.match_substring(values, "\r"))
+    odd = np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
+    column = pc.if_else(mask, "", values) if odd else values
+    found = engine.scan_arrow_flat(column, field=field_name)
+    if any(found.names[s][0] == PRIVATE_KEY for s in set(found.sources.tolist())):
+        odd = range(len(values))
+        hits: list[tuple[int, list[Span]]] = []
+    else:
+        hits = list(found.by_row())
+    for i in odd:
+        spans = engine.scan_text(values[i].as_py(), field=field_name)
+        if spans:
+            hits.append((i, spans))
+    return hits
 
 
 def _odd_values(values: list[str]) -> list[int]:

@@ -19,6 +19,7 @@ cannot decode (surrogateescape) so that unchanged bytes go out as they came in.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,16 +33,20 @@ import pyarrow.compute as pc
 from detectors.colspans import ColumnSpans
 from detectors.recordrules import RecordRules
 from detectors.records import (
+    judged_walked_record,
     process_json_texts,
     process_record,
     process_row,
+    scan_leaf_array,
     without_lone_surrogates,
 )
 from detectors.spans import Span
+from detectors.structured import Leaf
 from jobs.recordbatch import LeafFindings
 
 if TYPE_CHECKING:
     from detectors.engine import Engine, StreamState
+    from detectors.jsonwalk import JsonLeaves
     from detectors.keys import KeyRing
     from detectors.policy import Policy
 
@@ -144,13 +149,84 @@ def scan_line_block(
     ``redact`` False: see :func:`judge_lines`."""
     if b"\r" in block:
         block = block.replace(b"\r\n", b"\n")
+    if jsonl:
+        return _json_line_block(block, state, ctx)
     found = {li: (line, spans) for li, line, spans in ctx.engine.scan_lines(block, state)}
-    if jsonl and ctx.rules.key_pattern:
-        raw = line_array(block, pa.binary())
-        for li in keyed_lines(raw, ctx.rules):
-            if li not in found:
-                found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
     return judge_lines(found, line_count(block), jsonl, ctx, redact=redact)
+
+
+def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> LineBlock:
+    """A block of JSON Lines records, each scanned once, as the leaves it is judged by.
+
+    The records the engine can walk (``Engine.json_leaves``: strict JSON with identifier
+    keys, nearly every API payload) are scanned as their leaves only, column by column
+    under each key, and judged when a leaf has a span or a rule's key is in the line.
+    The others (to be repaired, with keys that need labels, or not JSON) go through the
+    buffer pass and :func:`_judge_json_lines` as before, in a block of their own."""
+    n = line_count(block)
+    walk = ctx.engine.json_leaves(block)
+    raw = line_array(block, pa.binary())
+    keyed = set(keyed_lines(raw, ctx.rules))
+    rest = np.flatnonzero(~walk.walked)
+    found: dict[int, tuple[str, list[Span]]] = {}
+    if len(rest):
+        lines = raw.take(pa.array(rest)).to_pylist()
+        sub = b"\n".join(lines)
+        for li, line, spans in ctx.engine.scan_lines(sub, state):
+            found[int(rest[li])] = (line, spans)
+        for li in rest.tolist():
+            if li in keyed and li not in found:
+                found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
+    judged = _judge_json_lines(found, n, ctx)
+    spans = _leaf_spans(walk, ctx.engine)
+    chosen = sorted({int(walk.line[i]) for i in spans} | (keyed - set(rest.tolist())))
+    if not chosen:
+        return judged
+    threshold = ctx.policy.threshold
+    relevant = np.array([ctx.rules.relevant_key(f) for f in walk.fields] + [False])
+    wanted = relevant[walk.field]  # field -1 picks the trailing False
+    wanted[list(spans)] = True
+    picked = np.flatnonzero(wanted)
+    paths = walk.paths.take(pa.array(picked)).to_pylist()
+    texts = walk.texts.take(pa.array(picked)).to_pylist()
+    per_line: dict[int, list[Leaf]] = {}
+    for n_, i in enumerate(picked.tolist()):
+        leaf = Leaf(paths[n_], texts[n_], walk.field_name(i), False, spans.get(i, []))
+        per_line.setdefault(int(walk.line[i]), []).append(leaf)
+    for li in chosen:
+        line = raw[li].as_py().decode("utf-8")
+        res = judged_walked_record(
+            json.loads(line), per_line.get(li, []), ctx.policy, ctx.keys, ctx.rules
+        )
+        judged.findings += (
+            Found(li, f.field_path, f.text, f.span, f.action)
+            for f in res.findings
+            if f.span.score >= threshold
+        )
+        judged.pii[li] = res.is_pii
+        new = res.line
+        if new != line:
+            judged.changed[li] = new
+    judged.findings.sort(key=lambda f: f.row)  # stable: each line's findings keep their order
+    return judged
+
+
+def _leaf_spans(walk: JsonLeaves, engine: Engine) -> dict[int, list[Span]]:
+    """The spans of each walked leaf that has one, its key's leaves scanned as one column
+    (``scan_leaf_array``, held to ``scan_text(text, field=key)``)."""
+    out: dict[int, list[Span]] = {}
+    if not len(walk.field):
+        return out
+    order = np.argsort(walk.field, kind="stable")
+    keys = walk.field[order]
+    cuts = [0, *(np.flatnonzero(np.diff(keys)) + 1).tolist(), len(keys)]
+    texts = walk.texts.take(pa.array(order))
+    for a, b in itertools.pairwise(cuts):
+        key = int(keys[a])
+        name = None if key < 0 else walk.fields[key]
+        for row, found in scan_leaf_array(engine, texts.slice(a, b - a), name):
+            out[int(order[a + row])] = found
+    return out
 
 
 def judge_lines(

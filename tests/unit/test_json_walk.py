@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -13,8 +14,14 @@ from hypothesis import strategies as st
 
 from detectors.engine import Engine
 from detectors.jsonwalk import MAX_DEPTH, JsonLeaves, walk_block, walk_line
+from detectors.keys import KeyRing
 from detectors.native import NativeEngine
-from detectors.structured import plain_leaf_texts
+from detectors.policy import Policy
+from detectors.records import _set_at, judged_record, judged_walked_record, rules_of
+from detectors.structured import leaves, plain_leaf_texts
+
+ISCP = Path(__file__).resolve().parents[2] / "conf" / "policies" / "iscp.yaml"
+KEYS = KeyRing(b"k" * 32, b"t" * 32)
 
 _KEYS = st.one_of(
     st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True),
@@ -72,6 +79,11 @@ _PIECES = st.sampled_from(
         b"\xef\xbb\xbf",
     ]
 )
+
+
+@pytest.fixture(scope="module")
+def iscp_engine() -> tuple[Engine, Policy]:
+    return NativeEngine.default(), Policy.load(ISCP)
 
 
 def _leaves(walk: JsonLeaves) -> list[tuple[int, str | None, str, str]]:
@@ -188,3 +200,68 @@ def test_when_a_line_is_not_walked_then_it_adds_no_leaf_and_later_lines_keep_the
 def test_when_the_python_engine_walks_then_it_uses_the_reference() -> None:
     block = b'{"a": [1, "2"]}\n'
     assert _leaves(Engine.default().json_leaves(block)) == _leaves(walk_block(block))
+
+
+# Records as API payloads carry them: keys the iscp rules are about (phone, city, names,
+# ids) next to others, values that are PII, look-alikes or neither.
+_RULE_KEYS = st.sampled_from(
+    [
+        *("phone", "city", "pin_code", "first_name", "last_name", "order_id", "user_id"),
+        *("ip", "note", "addr", "email", "x"),
+    ]
+)
+_RULE_VALUES = (
+    st.sampled_from(
+        [
+            *("9876543210", "+91 98765 43210", "Pune", "411001", "Rahul", "Sharma"),
+            *("ORD9876543210", "rahul.s@gmail.com", "10.2.3.4", "hello", ""),
+            *("4111 1111 1111 1111", "ABCPE1234F"),
+        ]
+    )
+    | _SCALARS
+)
+_RECORDS = st.recursive(
+    _RULE_VALUES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_RULE_KEYS, inner, max_size=5),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record=_RECORDS)
+def test_in_place_judging_of_a_walked_record_equals_the_rebuild(
+    record: object, iscp_engine: tuple[Engine, Policy]
+) -> None:
+    """``judged_walked_record`` given only the leaves with a span or a key the rules are
+    about, redacting in place, gives what ``judged_record`` gives from every leaf and a
+    rebuilt copy: the same record, verdict, findings and reasons."""
+    engine, policy = iscp_engine
+    rules = rules_of(policy)
+    text = json.dumps(record)
+    full = judged_record(json.loads(text), leaves(engine, json.loads(text)), policy, KEYS, rules)
+    picked = [
+        leaf
+        for leaf in leaves(engine, json.loads(text))
+        if leaf.spans or rules.relevant_key(leaf.field)
+    ]
+    walked = judged_walked_record(json.loads(text), picked, policy, KEYS, rules)
+    assert walked.record == full.record
+    assert json.dumps(walked.record) == json.dumps(full.record)  # key order kept too
+    assert (walked.is_pii, walked.findings, walked.reasons) == (
+        full.is_pii,
+        full.findings,
+        full.reasons,
+    )
+
+
+@pytest.mark.parametrize(
+    ("record", "path", "expected"),
+    [
+        ({"a": {"b": [1, {"c": 2}]}}, "$.a.b[1].c", {"a": {"b": [1, {"c": "X"}]}}),
+        ([[0, 1], 2], "$[0][1]", [[0, "X"], 2]),
+        ({"a_1": 0}, "$.a_1", {"a_1": "X"}),
+        (5, "$", "X"),
+    ],
+)
+def test_set_at_follows_a_walked_path(record: object, path: str, expected: object) -> None:
+    assert _set_at(record, path, "X") == expected
