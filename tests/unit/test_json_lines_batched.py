@@ -93,3 +93,58 @@ def test_one_walk_gives_the_leaves_and_paths_of_a_record_whose_keys_are_identifi
     else:
         assert plain == ([leaf.path for leaf in walked], texts)
         assert texts == [(leaf.text, leaf.field) for leaf in walked]
+
+
+_WALKED = [
+    json.dumps(r, ensure_ascii=False)
+    for r in [
+        {"name": "Rahul Sharma", "phone": "9876543210", "email": "rahul.s@gmail.com"},
+        {"first_name": "Anita", "last_name": "Johnson", "city": "Pune", "order_id": "x"},
+        {"msg": "paid by 4111 1111 1111 1111 from 49.36.112.7", "n": [1, 2.5, None, True]},
+        {"a": {"b": [{"phone": 9876543210}, "José Müller"]}, "pin_code": "411001"},
+        {"note": "nothing here", "ts": 1700000000123},
+        {"ip": "10.0.0.7", "user_id": "u-77", "upi": "priya92@paytm"},
+    ]
+]
+
+
+@pytest.mark.parametrize("policy", [Policy.default(), Policy.load(ISCP)], ids=["default", "iscp"])
+def test_a_jsonl_block_judges_walked_lines_as_their_records_and_keeps_the_rest_in_place(
+    engine: Engine, policy: Policy
+) -> None:
+    """``scan_line_block`` on JSON Lines mixing lines the walk takes with lines it refuses
+    (repairable, not JSON, keys that need labels, too deep): each walked line is judged
+    exactly as ``process_json_text`` judges it alone, and the refused lines give, at their
+    own line numbers, what a block of only them gives."""
+    from detectors.jsonwalk import walk_line
+    from detectors.records import rules_of
+    from jobs.blocks import Shared, scan_line_block
+
+    pairs = zip(_WALKED, LINES[: len(_WALKED)], strict=True)
+    mixed = [line for pair in pairs for line in pair] + LINES[len(_WALKED) :]
+    raw = [line.encode("utf-8", "surrogateescape") for line in mixed]
+    walked = [walk_line(line) is not None for line in raw]
+    assert any(walked) and not all(walked)
+    shared = Shared(engine, policy, KEYS, rules_of(policy))
+    got = scan_line_block(b"\n".join(raw), None, True, shared)
+    refused = [i for i, w in enumerate(walked) if not w]
+    alone = scan_line_block(b"\n".join(raw[i] for i in refused), None, True, shared)
+    threshold = policy.threshold
+    for i, line in enumerate(mixed):
+        mine = [(f.field_path, f.text, f.span, f.action) for f in got.findings if f.row == i]
+        if walked[i]:
+            want = process_json_text(engine, line, policy, KEYS)
+            wanted = [(f.field_path, f.text, f.span, f.action) for f in want.findings]
+            assert mine == [w for w in wanted if w[2].score >= threshold]
+            assert got.pii[i] == want.is_pii
+            assert got.changed.get(i, line) == want.line
+        else:
+            j = refused.index(i)
+            theirs = [
+                (f.field_path, f.text, f.span, f.action) for f in alone.findings if f.row == j
+            ]
+            assert mine == theirs
+            assert (got.pii[i], got.changed.get(i)) == (alone.pii[j], alone.changed.get(j))
+    assert [f.row for f in got.findings] == sorted(f.row for f in got.findings)
+    assert any(got.pii[i] for i, w in enumerate(walked) if w)
+    assert any(f.row in refused for f in got.findings)
