@@ -354,14 +354,22 @@ def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
 
 
 # ------------------------------------------------------------------------- CSV / TSV
+# A batch's column: Python values (rows the csv module parsed, transposed) or an Arrow
+# string array (the scan's fast path, ``pyarrow.csv``), which is scanned and written as it
+# is, without a Python object per cell.
+CsvColumn = list[str | None] | pa.Array
+
+
 @dataclass
 class CsvBatch:
     """A judged batch of rows: ``cells`` column by column (None: no cell, or a value a
     ``drop`` emptied), ``pii`` per row (None without record rules) and the findings, flat
     (:class:`LeafFindings`: batch rows, the column's unique name as field path), in row
-    order and, within a row, column by column, each cell's spans in the engine's order."""
+    order and, within a row, column by column, each cell's spans in the engine's order.
+    A column is an Arrow array only where :meth:`CsvTable.judge_columns` was given one
+    (and no record rules apply); :meth:`CsvTable.judge` gives lists."""
 
-    cells: list[list[str | None]]
+    cells: list[CsvColumn]
     pii: list[bool] | None
     found: LeafFindings
 
@@ -431,27 +439,40 @@ class CsvTable:
         skips the redaction there, whose actions do not depend on the value; under record
         rules the row is still judged, which decides its actions."""
         rows = list(rows)
-        width = self.width
-        cells = [[r[col] if col < len(r) else None for r in rows] for col in range(width)]
+        cells: list[CsvColumn] = [
+            [r[col] if col < len(r) else None for r in rows] for col in range(self.width)
+        ]
+        return self.judge_columns(cells, len(rows), redact=redact)
+
+    def judge_columns(self, cells: list[CsvColumn], n: int, *, redact: bool = True) -> CsvBatch:
+        """:meth:`judge` of a batch of ``n`` rows given column by column (one entry per
+        column of the header, each as long as the batch): Python lists, or Arrow string
+        arrays as ``pyarrow.csv`` parses them, which the scan hands over without building
+        a Python string per cell (issue #14). An Arrow column is scanned as it is and,
+        where cells redact, replaced by a new array; only the cells with a kept span become
+        Python strings. Under record rules every column becomes a list (each row is judged
+        from its values)."""
         if self.records_on:
-            return self._judge_records(cells, len(rows))
+            lists = [c.to_pylist() if isinstance(c, pa.Array) else c for c in cells]
+            return self._judge_records(lists, n)
         policy, threshold = self.ctx.policy, self.ctx.policy.threshold
         parts: list[tuple[int, ColumnSpans, list[str]]] = []
-        for col in range(width):
-            flat = column_spans(self.ctx.engine, cells[col], self.header[col])
+        for col in range(self.width):
+            column = cells[col]
+            flat = column_spans(self.ctx.engine, column, self.header[col])
             if len(flat):
                 flat = flat.select(flat.scores >= threshold)
             if not len(flat):
                 continue
-            column = cells[col]
             at, _ = flat.row_bounds()
-            picked = at.tolist()
-            values = [column[r] for r in picked]
+            if isinstance(column, pa.Array):
+                values = column.take(at).to_pylist()
+            else:
+                values = [column[r] for r in at.tolist()]
             if redact:
                 new = policy.redact_cells(values, flat, self.ctx.keys)
-                for r, value in zip(picked, new, strict=True):
-                    column[r] = value
-            parts.append((col, flat, values))  # type: ignore[arg-type]
+                cells[col] = _with_cells(column, at, new)
+            parts.append((col, flat, values))
         return CsvBatch(cells, None, batch_findings(parts, self.names, policy))
 
     def _judge_records(self, cells: list[list[str | None]], n: int) -> CsvBatch:
@@ -489,15 +510,32 @@ class CsvTable:
         return CsvBatch(cells, pii, LeafFindings(spans_found, paths, texts, actions))
 
 
-def column_spans(engine: Engine, values: Sequence[str | None], field: str | None) -> ColumnSpans:
-    """A column's spans as flat arrays (``Engine.scan_arrow_flat``). A value holding a lone
-    surrogate (``redact`` keeps undecodable bytes that way) cannot become an Arrow string;
-    such a column is scanned from its Python values, the same bytes to the engine."""
+def column_spans(
+    engine: Engine, values: CsvColumn | Sequence[str | None], field: str | None
+) -> ColumnSpans:
+    """A column's spans as flat arrays (``Engine.scan_arrow_flat``), of an Arrow column as
+    it is. A value holding a lone surrogate (``redact`` keeps undecodable bytes that way)
+    cannot become an Arrow string; such a column is scanned from its Python values, the
+    same bytes to the engine."""
+    if isinstance(values, pa.Array):
+        return engine.scan_arrow_flat(values, field=field)
     try:
         array = pa.array(values, pa.string())
     except UnicodeEncodeError:
         return ColumnSpans.from_hits(engine.scan_values(values, field=field))
     return engine.scan_arrow_flat(array, field=field)
+
+
+def _with_cells(column: CsvColumn, rows: np.ndarray, new: Sequence[str | None]) -> CsvColumn:
+    """``column`` with the cells at ``rows`` (distinct, ascending: ``row_bounds``) set to
+    ``new``: a list in place, an Arrow array as a new array (Arrow arrays are immutable)."""
+    if isinstance(column, pa.Array):
+        mask = np.zeros(len(column), dtype=bool)
+        mask[rows] = True
+        return pc.replace_with_mask(column, pa.array(mask), pa.array(new, pa.string()))
+    for r, value in zip(rows.tolist(), new, strict=True):
+        column[r] = value
+    return column
 
 
 def batch_findings(

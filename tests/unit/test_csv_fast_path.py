@@ -1,0 +1,147 @@
+"""The scan's CSV fast path (issue #14: a batch of plain lines parsed by ``pyarrow.csv``,
+its Arrow columns handed to ``CsvTable.judge_columns``) held to the csv module's path:
+generated CSV/TSV objects mixing plain rows with every case the fast path must leave to
+the csv module (quotes, quoted line breaks, ragged rows, empty lines, CRLF and lone CR,
+invalid UTF-8, over-long lines, a BOM, no final newline), scanned in small batches
+so that some batches take the fast path and others not, must give the same status, flags,
+findings (line numbers and record indexes too) and redacted copy with the fast path as
+without it (``_arrow_columns`` answering None for every batch)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from detectors.policy import Policy
+from jobs import unit_scan
+from tests.unit.hostile import Scanned, scan_path
+from tests.unit.test_csv_column_path import POLICIES
+
+# Synthetic values only (example.in addresses, the Luhn test card, numbers that pass their
+# validators), none holding a quote, a delimiter or a line break.
+PLAIN = [
+    "asha.rao@example.in",
+    "9876543210",
+    "+91 98450 12345",
+    "4111 1111 1111 1111",
+    "2345 6789 0124",
+    "ABCPE1234F",
+    "203.0.113.7",
+    "Asha Rao",
+    "Zoë Ñúñez",
+    "अनिल कुमार",
+    "mail ravi.kumar@example.com or call 9876543210",
+    "",
+    "   ",
+    "ok",
+]
+HEADER = ["name", "email", "phone", "note"]
+KINDS = ["plain", "quoted", "quoted_break", "ragged", "empty", "crlf", "lone_cr", "cp1252", "long"]
+ORIGINAL = unit_scan._arrow_columns
+
+
+def _row(rng: random.Random, kind: str, sep: str) -> bytes:
+    cells = [rng.choice(PLAIN) for _ in HEADER]
+    end = "\n"
+    if kind == "quoted":
+        cells[rng.randrange(len(cells))] = f'"a{sep}b ""{rng.choice(PLAIN)}"""'
+    elif kind == "quoted_break":
+        cells[rng.randrange(len(cells))] = f'"line one\n{rng.choice(PLAIN)}\nthree"'
+    elif kind == "ragged":
+        cells = cells[: rng.choice([1, 2, 3])] if rng.random() < 0.5 else [*cells, "extra", "x"]
+    elif kind == "empty":
+        return b"\n"
+    elif kind == "crlf":
+        end = "\r\n"
+    elif kind == "lone_cr":
+        cells[0] = f"a\r{cells[0]}"
+    elif kind == "long":
+        cells[-1] = "asha.rao@example.in " + "z" * 700  # over max_line_bytes below
+    line = (sep.join(cells) + end).encode()
+    if kind == "cp1252":  # Windows-1252 bytes, invalid UTF-8: repaired and flagged
+        line = b"caf\xe9" + line[:-1] + b"\x92\n"
+    return line
+
+
+def _object(seed: int, sep: str) -> bytes:
+    """A header and runs of rows of one kind each; mostly plain, so whole batches are."""
+    rng = random.Random(seed)
+    out = [b"\xef\xbb\xbf" if rng.random() < 0.2 else b"", sep.join(HEADER).encode() + b"\n"]
+    for _ in range(rng.randrange(1, 12)):
+        kind = "plain" if rng.random() < 0.5 else rng.choice(KINDS)
+        out += [_row(rng, kind, sep) for _ in range(rng.randrange(1, 9))]
+    data = b"".join(out)
+    return data.removesuffix(b"\n") if rng.random() < 0.3 else data
+
+
+def _scan(
+    path: Path, work: Path, policy: Policy, arrow_columns: Any, mp: pytest.MonkeyPatch
+) -> Scanned:
+    """One scan with ``arrow_columns`` as the fast path's parser (None for every batch:
+    the csv module's path alone), in small blocks and with lines over 512 bytes replaced."""
+    mp.setattr(unit_scan, "_arrow_columns", arrow_columns)
+    return scan_path(path, work, policy=policy, chunk_bytes=1024, max_line_bytes=512)
+
+
+def _outputs(s: Scanned) -> tuple[Any, ...]:
+    status = {k: v for k, v in s.status.as_row().items() if k != "seconds"}
+    copy = None if s.copy is None else (s.copy.schema, s.copy.to_pylist())
+    return status, s.findings.to_pylist(), copy
+
+
+@pytest.mark.parametrize("policy_name", sorted(POLICIES))
+@pytest.mark.parametrize("batch_rows", [1, 3, 7, 50])
+def test_fast_path_equals_the_csv_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy_name: str, batch_rows: int
+) -> None:
+    policy = POLICIES[policy_name]()
+    monkeypatch.setattr(unit_scan, "CSV_BATCH_ROWS", batch_rows)
+    taken = {True: 0, False: 0}
+
+    def counted(*args: Any) -> Any:
+        got = ORIGINAL(*args)
+        taken[got is not None] += 1
+        return got
+
+    for seed in range(40):
+        sep, name = ("\t", "t.tsv") if seed % 5 == 4 else (",", "t.csv")
+        path = tmp_path / f"{seed}" / name
+        path.parent.mkdir()
+        path.write_bytes(_object(seed, sep))
+        fast = _scan(path, tmp_path / f"{seed}" / "fast", policy, counted, monkeypatch)
+        slow = _scan(path, tmp_path / f"{seed}" / "slow", policy, lambda *a: None, monkeypatch)
+        assert _outputs(fast) == _outputs(slow), seed
+        assert slow.status.status == "ok", (seed, slow.status.reason)
+    # The objects did exercise both paths (else the comparison proves nothing).
+    assert taken[True] > 0 and taken[False] > 0, taken
+
+
+def test_a_plain_batch_takes_the_fast_path_and_a_quoted_one_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(unit_scan, "CSV_BATCH_ROWS", 4)
+    parsed: list[int] = []
+
+    def counted(lines: Any, width: int, delimiter: str) -> Any:
+        got = ORIGINAL(lines, width, delimiter)
+        parsed.append(-1 if got is None else len(got[0]))
+        return got
+
+    monkeypatch.setattr(unit_scan, "_arrow_columns", counted)
+    rows = [f"{i},Asha Rao,asha.rao@example.in,ok\n" for i in range(10)]
+    rows[6] = '6,"Rao, Asha",asha.rao@example.in,ok\n'  # the second batch: rows 4 to 7
+    path = tmp_path / "t.csv"
+    path.write_text("id,name,email,note\n" + "".join(rows))
+    scanned = scan_path(path, tmp_path / "w")
+    # Batch 1 (4 rows) fast, batch 2 left to the csv module, batch 3 (2 rows) fast, and a
+    # last look at the end of the object.
+    assert parsed == [4, -1, 2, -1]
+    assert scanned.status.records == 10 and scanned.status.lines == 11
+    emails = [r for r in scanned.findings.to_pylist() if r["field_path"] == "email"]
+    assert [(r["line_number"], r["record_index"]) for r in emails] == [
+        (i + 2, i) for i in range(10)
+    ]
+    assert "asha.rao@example.in" not in str(scanned.copy.to_pylist())
