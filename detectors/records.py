@@ -19,7 +19,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.colspans import ColumnSpans
 from detectors.context import key_before, normalize_field
 from detectors.overlaps import resolve
 from detectors.spans import Span
@@ -165,65 +164,19 @@ def judged_record(
     return RecordResult(redacted, verdict.is_pii, findings, "ok", verdict.reasons)
 
 
-def judged_walked_records(
-    records: Sequence[Any],
-    found: Sequence[list[Leaf]],
-    policy: Policy,
-    keys: KeyRing,
-    rules: RecordRules,
-) -> list[RecordResult]:
-    """:func:`judged_record` for records the JSON Lines walk took (``detectors.jsonwalk``:
-    identifier keys only, so every path names its place) and that the caller owns.
-
-    ``found[k]`` need only hold record ``k``'s leaves with a span or a key the rules are
-    about: no other leaf can change the verdict (``_judge_leaves`` drops them first). The
-    records are judged one by one, then every leaf value to redact in them is redacted in
-    one ``Policy.redact_cells`` call (the core, ~1 µs a value, where ``_redact_leaf`` takes
-    10-20) and set in place, where ``rebuild`` copies the whole record. The findings'
-    actions are ``_redact_leaf``'s, taken without the text (``_leaf_actions``)."""
-    threshold = policy.threshold
-    results: list[RecordResult] = []
-    todo: list[tuple[int, Leaf, list[Span]]] = []  # (record, leaf, spans to redact)
-    for k, leaves_k in enumerate(found):
-        for leaf in leaves_k:
-            leaf.spans = [s for s in leaf.spans if s.score >= threshold]
-        chosen = [leaf for leaf in leaves_k if leaf.spans or rules.relevant_key(leaf.field)]
-        verdict = rules.judge(
-            [(leaf.path, leaf.text, leaf.spans) for leaf in chosen],
-            keys=[leaf.field for leaf in chosen],
-        )
-        findings: list[Finding] = []
-        for n, leaf in enumerate(chosen):
-            spans = [s for s in verdict.spans[n] if s.score >= threshold]
-            if not spans:
-                continue
-            redact = verdict.to_redact(n)
-            actions = _leaf_actions(policy, leaf.text, redact, keys) if redact else {}
-            if redact:
-                todo.append((k, leaf, redact))
-            findings += (Finding(leaf.path, leaf.text, s, actions.get(s, "keep")) for s in spans)
-        results.append(RecordResult(records[k], verdict.is_pii, findings, "ok", verdict.reasons))
-    if todo:
-        hits = ColumnSpans.from_hits((row, redact) for row, (_, _, redact) in enumerate(todo))
-        new = policy.redact_cells([leaf.text for _, leaf, _ in todo], hits, keys)
-        for (k, leaf, _), value in zip(todo, new, strict=True):
-            results[k].record = _set_at(results[k].record, leaf.path, value)
-    return results
-
-
-def _leaf_actions(policy: Policy, text: str, spans: list[Span], keys: KeyRing) -> dict[Span, str]:
-    """The actions :func:`_redact_leaf` reports for a value's spans (not a key's), without
-    redacting: every span ``drop`` when a drop covers the whole value, else the policy's
-    ``span_actions``."""
-    for span in spans:
-        if (
-            span.score >= policy.threshold
-            and policy.action_for(span.entity_type) == "drop"
-            and not text[: span.start].strip()
-            and not text[span.end :].strip()
-        ):
-            return {s: "drop" for s in spans}
-    return dict(policy.span_actions(text, spans, keys))
+def judged_walked_record(
+    record: Any, found: list[Leaf], policy: Policy, keys: KeyRing, rules: RecordRules
+) -> RecordResult:
+    """:func:`judged_record` for a record the JSON Lines walk took (``detectors.jsonwalk``:
+    identifier keys only, so every path names its place) and that the caller owns:
+    ``found`` need only hold the leaves with a span or a key the rules are about (no other
+    leaf can change the verdict, ``_judge_leaves`` drops them first), and the redacted
+    values are set in place, where ``rebuild`` copies the whole record."""
+    verdict, new, findings = _judge_leaves(found, policy, keys, rules)
+    for leaf, value in zip(found, new, strict=True):
+        if value is not SAME:
+            record = _set_at(record, leaf.path, value)
+    return RecordResult(record, verdict.is_pii, findings, "ok", verdict.reasons)
 
 
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")

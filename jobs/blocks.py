@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from detectors.colspans import ColumnSpans
 from detectors.recordrules import RecordRules
 from detectors.records import (
-    judged_walked_records,
+    judged_walked_record,
     process_json_texts,
     process_record,
     process_row,
@@ -193,15 +193,11 @@ def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> Li
     for n_, i in enumerate(picked.tolist()):
         leaf = Leaf(paths[n_], texts[n_], walk.field_name(i), False, spans.get(i, []))
         per_line.setdefault(int(walk.line[i]), []).append(leaf)
-    lines = [raw[li].as_py().decode("utf-8") for li in chosen]
-    results = judged_walked_records(
-        [json.loads(line) for line in lines],
-        [per_line.get(li, []) for li in chosen],
-        ctx.policy,
-        ctx.keys,
-        ctx.rules,
-    )
-    for li, line, res in zip(chosen, lines, results, strict=True):
+    for li in chosen:
+        line = raw[li].as_py().decode("utf-8")
+        res = judged_walked_record(
+            json.loads(line), per_line.get(li, []), ctx.policy, ctx.keys, ctx.rules
+        )
         judged.findings += (
             Found(li, f.field_path, f.text, f.span, f.action)
             for f in res.findings

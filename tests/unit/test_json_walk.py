@@ -17,7 +17,7 @@ from detectors.jsonwalk import MAX_DEPTH, JsonLeaves, walk_block, walk_line
 from detectors.keys import KeyRing
 from detectors.native import NativeEngine
 from detectors.policy import Policy
-from detectors.records import _set_at, judged_record, judged_walked_records, rules_of
+from detectors.records import _set_at, judged_record, judged_walked_record, rules_of
 from detectors.structured import leaves, plain_leaf_texts
 
 ISCP = Path(__file__).resolve().parents[2] / "conf" / "policies" / "iscp.yaml"
@@ -258,10 +258,9 @@ _RECORDS = st.recursive(
 def test_judging_walked_records_in_place_equals_the_rebuild(
     records: list[object], iscp_engine: tuple[Engine, Policy]
 ) -> None:
-    """``judged_walked_records`` given only the leaves with a span or a key the rules are
-    about, redacting all records' values in one call and in place, gives what
-    ``judged_record`` gives for each record from every leaf and a rebuilt copy: the same
-    record, verdict, findings (actions included) and reasons."""
+    """``judged_walked_record`` given only the leaves with a span or a key the rules are
+    about, redacting in place, gives what ``judged_record`` gives from every leaf and a
+    rebuilt copy: the same record, verdict, findings (actions included) and reasons."""
     engine, policy = iscp_engine
     rules = rules_of(policy)
     texts = [json.dumps(r) for r in records]
@@ -277,7 +276,10 @@ def test_judging_walked_records_in_place_equals_the_rebuild(
         ]
         for t in texts
     ]
-    walked = judged_walked_records([json.loads(t) for t in texts], picked, policy, KEYS, rules)
+    walked = [
+        judged_walked_record(json.loads(t), found, policy, KEYS, rules)
+        for t, found in zip(texts, picked, strict=True)
+    ]
     for got, want in zip(walked, full, strict=True):
         assert json.dumps(got.record) == json.dumps(want.record)  # key order kept too
         assert (got.is_pii, got.findings, got.reasons) == (
