@@ -858,25 +858,31 @@ def _pending_first(pending: deque[str], source: Iterator[str]) -> Iterator[str]:
 def _arrow_columns(lines: deque[str], width: int, delimiter: str) -> list[pa.Array] | None:
     """The batch's columns parsed by ``pyarrow.csv`` (0.42 µs a record against 3.65 for the
     csv module and the transposition: docs/decisions.md, Formats), or None to leave the
-    batch to the csv module. Only where both read the same: no quote (so no quoted
-    delimiter or line break: each line is one record, cells split at every delimiter), no
-    CR (line ends the two treat differently), no empty line (a record of no cells to the
-    csv module, skipped or one empty cell to pyarrow), each line ending in a newline but
-    the object's last (lines joined are the same lines), and every line of the header's
-    width (pyarrow refuses a ragged row, the scan keeps it: ``CsvTable.fit``). The lines
-    are the repaired text the csv module would read, so the UTF-8 repairs and long-line
-    replacements apply alike."""
+    batch to the csv module. Only where both read the same:
+
+    - every line one record: no quoted line break, which makes fewer records than lines,
+      or at the batch's end a cell ending in the newline, where the csv module reads on
+      (quotes otherwise, stray ones too, are read alike: ``test_csv_fast_path`` holds the
+      two to it on hostile lines);
+    - no CR (line ends the two treat differently), no empty line (a record of no cells to
+      the csv module, skipped or one empty cell to pyarrow), each line ending in a newline
+      but the object's last (lines joined are the same lines);
+    - every line of the header's width (pyarrow refuses a ragged row, the scan keeps it:
+      ``CsvTable.fit``).
+
+    The lines are the repaired text the csv module would read, so the UTF-8 repairs and
+    long-line replacements apply alike."""
     text = "".join(lines)
     if (
         not width
         or not text
-        or '"' in text
         or "\r" in text
         or text.startswith("\n")
         or "\n\n" in text
         or text.count("\n") != len(lines) - (not text.endswith("\n"))
     ):
         return None
+    quoted = '"' in text
     data = text.encode()
     if len(data) >= 1 << 30:  # pyarrow's block size is an int32
         return None
@@ -888,17 +894,27 @@ def _arrow_columns(lines: deque[str], width: int, delimiter: str) -> list[pa.Arr
                 column_names=names, use_threads=False, block_size=len(data) + 1
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char=False, ignore_empty_lines=False
+                delimiter=delimiter,
+                quote_char='"' if quoted else False,
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid:  # a row of another width
         return None
     if table.num_rows != len(lines):
         return None
-    return [column.combine_chunks() for column in table.columns]
+    columns = [column.combine_chunks() for column in table.columns]
+    if quoted and any(pc.any(pc.match_substring(c, "\n")).as_py() for c in columns):
+        return None  # a quote still open at the batch's end: the record goes on after it
+    return columns
 
 
 def _csv_rows(reader: Any, index: int) -> Iterator[list[str]]:

@@ -9,11 +9,15 @@ without it (``_arrow_columns`` answering None for every batch)."""
 
 from __future__ import annotations
 
+import csv
 import random
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.policy import Policy
 from jobs import unit_scan
@@ -39,7 +43,11 @@ PLAIN = [
     "ok",
 ]
 HEADER = ["name", "email", "phone", "note"]
-KINDS = ["plain", "quoted", "quoted_break", "ragged", "empty", "crlf", "lone_cr", "cp1252", "long"]
+KINDS = [
+    *("plain", "quoted", "quoted_break", "ragged", "empty", "crlf", "lone_cr", "cp1252"),
+    *("long", "stray_quote", "after_quote", "open_after_stray", "spaced_quote"),
+    *("quoted_pii", "split_quote"),
+]
 ORIGINAL = unit_scan._arrow_columns
 
 
@@ -48,6 +56,22 @@ def _row(rng: random.Random, kind: str, sep: str) -> bytes:
     end = "\n"
     if kind == "quoted":
         cells[rng.randrange(len(cells))] = f'"a{sep}b ""{rng.choice(PLAIN)}"""'
+    elif kind == "quoted_pii":  # well-formed quoting: the fast path reads these too
+        cells[rng.randrange(len(cells))] = f'"{rng.choice(PLAIN)}"'
+        cells[rng.randrange(len(cells))] = rng.choice(['""', '""""', f'"x{sep}""y"""'])
+    elif kind == "stray_quote":  # a quote inside an unquoted cell is a character
+        cells[rng.randrange(len(cells))] = f'ab"{rng.choice(PLAIN)}"'
+    elif kind == "after_quote":  # text after the closing quote joins the cell
+        cells[rng.randrange(len(cells))] = f'"{rng.choice(PLAIN)}"tail'
+    elif kind == "open_after_stray":  # an even count of quotes, yet a record on two lines
+        cells[0] = 'x"y'
+        cells[-1] = f'"{rng.choice(PLAIN)}\nnext line"'
+    elif kind == "split_quote":  # a quoted break whose two lines each look a full record
+        head = sep.join([*cells[:-1], f'"{cells[-1]}'])
+        tail = sep.join([f'{rng.choice(PLAIN)}"', *cells[1:]])
+        return f"{head}\n{tail}\n".encode()
+    elif kind == "spaced_quote":  # a space before the opening quote: no quoting
+        cells[rng.randrange(len(cells))] = f' "{rng.choice(PLAIN)}"'
     elif kind == "quoted_break":
         cells[rng.randrange(len(cells))] = f'"line one\n{rng.choice(PLAIN)}\nthree"'
     elif kind == "ragged":
@@ -99,11 +123,12 @@ def test_fast_path_equals_the_csv_module(
 ) -> None:
     policy = POLICIES[policy_name]()
     monkeypatch.setattr(unit_scan, "CSV_BATCH_ROWS", batch_rows)
-    taken = {True: 0, False: 0}
+    taken = {True: 0, False: 0, "quoted": 0}
 
-    def counted(*args: Any) -> Any:
-        got = ORIGINAL(*args)
+    def counted(lines: Any, *args: Any) -> Any:
+        got = ORIGINAL(lines, *args)
         taken[got is not None] += 1
+        taken["quoted"] += got is not None and any('"' in line for line in lines)
         return got
 
     for seed in range(40):
@@ -116,10 +141,10 @@ def test_fast_path_equals_the_csv_module(
         assert _outputs(fast) == _outputs(slow), seed
         assert slow.status.status == "ok", (seed, slow.status.reason)
     # The objects did exercise both paths (else the comparison proves nothing).
-    assert taken[True] > 0 and taken[False] > 0, taken
+    assert taken[True] > 0 and taken[False] > 0 and taken["quoted"] > 0, taken
 
 
-def test_a_plain_batch_takes_the_fast_path_and_a_quoted_one_does_not(
+def test_quoted_batches_take_the_fast_path_and_a_crlf_one_does_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(unit_scan, "CSV_BATCH_ROWS", 4)
@@ -132,7 +157,9 @@ def test_a_plain_batch_takes_the_fast_path_and_a_quoted_one_does_not(
 
     monkeypatch.setattr(unit_scan, "_arrow_columns", counted)
     rows = [f"{i},Asha Rao,asha.rao@example.in,ok\n" for i in range(10)]
-    rows[6] = '6,"Rao, Asha",asha.rao@example.in,ok\n'  # the second batch: rows 4 to 7
+    rows[1] = '1,"Rao, Asha","asha.rao@example.in",""\n'  # quoted: the first batch
+    rows[6] = "6,Asha Rao,asha.rao@example.in,ok\r\n"  # a CR: the second batch (rows 4-7)
+    rows[9] = '9,Rao "Asha",asha.rao@example.in,ok\n'  # a stray quote: the third
     path = tmp_path / "t.csv"
     path.write_text("id,name,email,note\n" + "".join(rows))
     scanned = scan_path(path, tmp_path / "w")
@@ -144,4 +171,31 @@ def test_a_plain_batch_takes_the_fast_path_and_a_quoted_one_does_not(
     assert [(r["line_number"], r["record_index"]) for r in emails] == [
         (i + 2, i) for i in range(10)
     ]
-    assert "asha.rao@example.in" not in str(scanned.copy.to_pylist())
+    copy = scanned.copy.to_pylist()
+    assert "asha.rao@example.in" not in str(copy)
+    assert (copy[1]["name"], copy[1]["note"], copy[9]["name"]) == ("Rao, Asha", "", 'Rao "Asha"')
+
+
+# Lines over an alphabet of what CSV quoting turns on: quotes (stray, doubled, opening a
+# cell, after a closing one), both delimiters, spaces and a multi-byte letter.
+_HOSTILE_LINES = st.lists(
+    st.text(alphabet=list('ab,"\t é'), max_size=10).map(lambda t: t + "\n"), min_size=1, max_size=5
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=_HOSTILE_LINES, more=_HOSTILE_LINES, delimiter=st.sampled_from([",", "\t"]))
+def test_a_batch_pyarrow_accepts_is_read_as_the_csv_module_reads_it(
+    lines: list[str], more: list[str], delimiter: str
+) -> None:
+    """Whatever lines ``_arrow_columns`` accepts, the csv module reading those lines and
+    the object's lines after them gives one record per line, the same cells: a quote left
+    open at the batch's end (the csv module reads on into ``more``) is refused."""
+    width = len(next(csv.reader(lines[:1], delimiter=delimiter), []))
+    got = ORIGINAL(deque(lines), width, delimiter)
+    if got is None:
+        return
+    reader = csv.reader(iter(lines + more), delimiter=delimiter)
+    want = [next(reader) for _ in lines]
+    assert reader.line_num == len(lines)
+    assert [list(row) for row in zip(*(c.to_pylist() for c in got), strict=True)] == want
