@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
+import pyarrow as pa
 
 from detectors.engine import Engine, StreamState
 from detectors.keys import KeyRing
@@ -38,6 +39,7 @@ from jobs.blocks import (
     line_count,
     scan_line_block,
 )
+from jobs.csvbatches import CsvReader, CsvRecords
 from jobs.findings import digests, jsonl_rows
 from jobs.localfiles import line_chunks, read_document, text_reader
 from jobs.recordbatch import LeafFindings
@@ -126,9 +128,9 @@ def _detect_csv(stream: BinaryIO, delimiter: str, ctx: Context) -> Iterator[tupl
     header = [(1, None, f) for f in reader.table.header_findings]
     if header:
         yield len(header), _rows(ctx, header)
-    for starts, first, judged in reader.batches(redact=False):
+    for records, first, judged in reader.batches(redact=False):
         if len(judged.found):
-            yield len(judged.found), _leaf_rows(ctx, starts, first, judged.found)
+            yield len(judged.found), _leaf_rows(ctx, records.starts.tolist(), first, judged.found)
 
 
 def _leaf_rows(ctx: Context, starts: list[int], first: int, found: LeafFindings) -> str:
@@ -239,12 +241,14 @@ def _redact_csv(stream: BinaryIO, out: BinaryIO, delimiter: str, ctx: Context) -
     writer_buffer = text_reader(out)  # a text view of the output with the same error rule
     writer = csv.writer(writer_buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(reader.table.header)
-    for _, _, judged in reader.batches():
-        rows = list(zip(*judged.cells, strict=True)) or [() for _ in reader.last_rows]
+    for records, _, judged in reader.batches():
+        cells = [c.to_pylist() if isinstance(c, pa.Array) else c for c in judged.cells]
+        rows = list(zip(*cells, strict=True)) or [() for _ in range(len(records))]
         # A short row is written short again; a drop's null is an empty cell in CSV.
+        widths = [len(r) for r in records.rows] if records.rows is not None else None
         writer.writerows(
-            ["" if cell is None else cell for cell in row[: len(original)]]
-            for row, original in zip(rows, reader.last_rows, strict=True)
+            ["" if cell is None else cell for cell in row[: widths[i] if widths else None]]
+            for i, row in enumerate(rows)
         )
     writer_buffer.flush()
     writer_buffer.detach()
@@ -261,34 +265,20 @@ def _json_document(
 
 
 class _CsvReader:
-    """The records of a CSV/TSV stream in batches, judged by ``jobs.blocks.CsvTable`` as
-    the scan judges them; ``table`` is None for an empty input."""
+    """The records of a CSV/TSV stream in batches (``jobs.csvbatches``, the scan's reader),
+    judged by ``jobs.blocks.CsvTable`` as the scan judges them; ``table`` is None for an
+    empty input."""
 
     def __init__(self, stream: BinaryIO, delimiter: str, ctx: Context) -> None:
-        self._reader = csv.reader(text_reader(stream), delimiter=delimiter)
-        header = next(self._reader, None)
+        self._records = CsvReader(text_reader(stream), delimiter, CSV_BATCH_ROWS)
+        header = self._records.header()
         self.table = None if header is None else CsvTable(header, delimiter, ctx.shared())
-        self.last_rows: list[list[str]] = []
 
-    def batches(self, *, redact: bool = True) -> Iterator[tuple[list[int], int, CsvBatch]]:
-        """(1-based physical line where each record starts, 0-based index of the batch's
-        first record, the judged batch), ``CSV_BATCH_ROWS`` records at a time; ``redact``
-        False: see ``CsvTable.judge``."""
+    def batches(self, *, redact: bool = True) -> Iterator[tuple[CsvRecords, int, CsvBatch]]:
+        """(the batch's records, 0-based index of its first record, the judged batch),
+        ``CSV_BATCH_ROWS`` records at a time; ``redact`` False: see ``CsvTable.judge``."""
         assert self.table is not None
-        reader = self._reader
         index = 0
-        while True:
-            rows: list[list[str]] = []
-            starts: list[int] = []
-            last = reader.line_num
-            for row in reader:
-                starts.append(last + 1)
-                last = reader.line_num
-                rows.append(self.table.fit(row))
-                if len(rows) >= CSV_BATCH_ROWS:
-                    break
-            if not rows:
-                return
-            self.last_rows = rows
-            yield starts, index, self.table.judge(rows, redact=redact)
-            index += len(rows)
+        for records in self._records.batches(self.table):
+            yield records, index, records.judge(self.table, redact=redact)
+            index += len(records)

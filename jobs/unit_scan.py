@@ -24,7 +24,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -32,7 +32,6 @@ from typing import Any, BinaryIO
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from detectors.engine import Engine, StreamState
@@ -44,6 +43,7 @@ from detectors.records import rules_of
 from detectors.spans import Span
 from jobs import storage
 from jobs.blocks import CsvTable, Shared, judge_json_document, line_array, scan_line_block
+from jobs.csvbatches import CsvReader
 from jobs.fieldnames import RenamedSchema, redact_field_names
 from jobs.findings import (
     FINDINGS_WRITE,
@@ -571,19 +571,16 @@ class _UnitScan:
             lines: Iterator[str] = itertools.chain(head, self._csv_text(stream, start, end))
         else:
             lines = self._csv_text(stream, start, end)
-        # Lines the fast path looked at but left to the csv module go back to it first.
-        pending: deque[str] = deque()
-        source = iter(lines)
-        reader = csv.reader(_pending_first(pending, source), delimiter=delimiter)
+        records = CsvReader(lines, delimiter, CSV_BATCH_ROWS)
         try:
-            header = next(reader)
+            header = records.header()
         except csv.Error:
             raise CorruptInput("CSV header cannot be parsed") from None
-        except StopIteration:
+        if header is None:
             self.schema = pa.schema([])
             return self.schema
         if start > 0:
-            header_lines = reader.line_num  # not this range's: its lines start after them
+            header_lines = records.line_num  # not this range's: its lines start after them
         table = CsvTable(header, delimiter, self.shared, report_header=start == 0)
         for f in table.header_findings:
             self._emit(1, None, f.field_path, f.text, f.span, f.action)
@@ -592,45 +589,28 @@ class _UnitScan:
         if self.records_on:  # the copy says which rows the record rules judged PII
             self.schema = self.schema.append(pa.field(_unique("is_pii", names), pa.bool_()))
         index = 0
-        fast_lines = 0  # lines the fast path read, which the reader's line_num leaves out
+        batches = records.batches(table)
         while True:
-            last = reader.line_num + fast_lines - header_lines
-            pending.extend(itertools.islice(source, CSV_BATCH_ROWS - len(pending)))
-            arrow = _arrow_columns(pending, table.width, delimiter)
-            if arrow is not None:  # one line a record: the lines are consecutive
-                n = len(pending)
-                pending.clear()
-                fast_lines += n
-                starts: Any = np.arange(last + 1, last + n + 1, dtype=np.int64)
-                judged = table.judge_columns(arrow, n)
-            else:
-                rows: list[list[str]] = []
-                starts = []
-                for row in _csv_rows(reader, index):
-                    starts.append(last + 1)
-                    last = reader.line_num + fast_lines - header_lines
-                    rows.append(table.fit(row))
-                    if len(rows) >= CSV_BATCH_ROWS:
-                        break
-                if not rows:
-                    break
-                n = len(rows)
-                judged = table.judge(rows)
-            self._emit_csv_batch(judged.found, starts, index)
+            try:
+                batch = next(batches, None)
+            except csv.Error:  # a NUL byte: the records before it are kept
+                raise CorruptInput(f"CSV cannot be parsed after record {index}") from None
+            if batch is None:
+                break
+            judged = batch.judge(table)
+            self._emit_csv_batch(judged.found, batch.starts - header_lines, index)
             columns = [
                 c if isinstance(c, pa.Array) else pa.array(c, pa.string()) for c in judged.cells
             ]
             if judged.pii is not None:
                 columns.append(pa.array(judged.pii, pa.bool_()))
             self.part.write(pa.RecordBatch.from_arrays(columns, schema=self.schema))
-            index += n
+            index += len(batch)
         self.status.records = index
-        self.status.lines = reader.line_num + fast_lines - header_lines
+        self.status.lines = records.line_num - header_lines
         return self.schema
 
-    def _emit_csv_batch(
-        self, found: LeafFindings, starts: list[int] | np.ndarray, first: int
-    ) -> None:
+    def _emit_csv_batch(self, found: LeafFindings, starts: np.ndarray, first: int) -> None:
         """A CSV batch's findings (``CsvBatch.found``) into the sink as one table: each
         finding's line is where its record starts (``starts``, per batch row), its record
         index counts from ``first``, the batch's first record in the unit."""
@@ -840,90 +820,6 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes:
         chunks.append(piece)
         got += len(piece)
     return b"".join(chunks)
-
-
-def _pending_first(pending: deque[str], source: Iterator[str]) -> Iterator[str]:
-    """The csv reader's lines: those the fast path took from ``source`` and left (a batch
-    it could not parse), then ``source`` on. The reader reads a line only to finish a
-    record, so what it leaves in ``pending`` starts the next batch."""
-    while True:
-        while pending:
-            yield pending.popleft()
-        line = next(source, None)
-        if line is None:
-            return
-        yield line
-
-
-def _arrow_columns(lines: deque[str], width: int, delimiter: str) -> list[pa.Array] | None:
-    """The batch's columns parsed by ``pyarrow.csv`` (0.42 µs a record against 3.65 for the
-    csv module and the transposition: docs/decisions.md, Formats), or None to leave the
-    batch to the csv module. Only where both read the same:
-
-    - every line one record: no quoted line break, which makes fewer records than lines,
-      or at the batch's end a cell ending in the newline, where the csv module reads on
-      (quotes otherwise, stray ones too, are read alike: ``test_csv_fast_path`` holds the
-      two to it on hostile lines);
-    - no CR (line ends the two treat differently), no empty line (a record of no cells to
-      the csv module, skipped or one empty cell to pyarrow), each line ending in a newline
-      but the object's last (lines joined are the same lines);
-    - every line of the header's width (pyarrow refuses a ragged row, the scan keeps it:
-      ``CsvTable.fit``).
-
-    The lines are the repaired text the csv module would read, so the UTF-8 repairs and
-    long-line replacements apply alike."""
-    text = "".join(lines)
-    if (
-        not width
-        or not text
-        or "\r" in text
-        or text.startswith("\n")
-        or "\n\n" in text
-        or text.count("\n") != len(lines) - (not text.endswith("\n"))
-    ):
-        return None
-    quoted = '"' in text
-    data = text.encode()
-    if len(data) >= 1 << 30:  # pyarrow's block size is an int32
-        return None
-    names = [str(i) for i in range(width)]
-    try:
-        table = pacsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(
-                column_names=names, use_threads=False, block_size=len(data) + 1
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"' if quoted else False,
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid:  # a row of another width
-        return None
-    if table.num_rows != len(lines):
-        return None
-    columns = [column.combine_chunks() for column in table.columns]
-    if quoted and any(pc.any(pc.match_substring(c, "\n")).as_py() for c in columns):
-        return None  # a quote still open at the batch's end: the record goes on after it
-    return columns
-
-
-def _csv_rows(reader: Any, index: int) -> Iterator[list[str]]:
-    """The reader's rows; a row the csv module cannot parse (a NUL byte) ends the object
-    as corrupt, naming the record, after the rows before it were kept."""
-    try:
-        yield from reader
-    except csv.Error:
-        raise CorruptInput(f"CSV cannot be parsed after record {index}") from None
 
 
 def _read_all(stream: BinaryIO, limit: int) -> bytes:

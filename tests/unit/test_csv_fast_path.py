@@ -5,11 +5,12 @@ the csv module (quotes, quoted line breaks, ragged rows, empty lines, CRLF and l
 invalid UTF-8, over-long lines, a BOM, no final newline), scanned in small batches
 so that some batches take the fast path and others not, must give the same status, flags,
 findings (line numbers and record indexes too) and redacted copy with the fast path as
-without it (``_arrow_columns`` answering None for every batch)."""
+without it (``arrow_columns`` answering None for every batch)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import random
 from collections import deque
 from pathlib import Path
@@ -20,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.policy import Policy
-from jobs import unit_scan
+from jobs import csvbatches, unit_scan
 from tests.unit.hostile import Scanned, scan_path
 from tests.unit.test_csv_column_path import POLICIES
 
@@ -48,7 +49,7 @@ KINDS = [
     *("long", "stray_quote", "after_quote", "open_after_stray", "spaced_quote"),
     *("quoted_pii", "split_quote"),
 ]
-ORIGINAL = unit_scan._arrow_columns
+ORIGINAL = csvbatches.arrow_columns
 
 
 def _row(rng: random.Random, kind: str, sep: str) -> bytes:
@@ -106,7 +107,7 @@ def _scan(
 ) -> Scanned:
     """One scan with ``arrow_columns`` as the fast path's parser (None for every batch:
     the csv module's path alone), in small blocks and with lines over 512 bytes replaced."""
-    mp.setattr(unit_scan, "_arrow_columns", arrow_columns)
+    mp.setattr(csvbatches, "arrow_columns", arrow_columns)
     return scan_path(path, work, policy=policy, chunk_bytes=1024, max_line_bytes=512)
 
 
@@ -155,7 +156,7 @@ def test_quoted_batches_take_the_fast_path_and_a_crlf_one_does_not(
         parsed.append(-1 if got is None else len(got[0]))
         return got
 
-    monkeypatch.setattr(unit_scan, "_arrow_columns", counted)
+    monkeypatch.setattr(csvbatches, "arrow_columns", counted)
     rows = [f"{i},Asha Rao,asha.rao@example.in,ok\n" for i in range(10)]
     rows[1] = '1,"Rao, Asha","asha.rao@example.in",""\n'  # quoted: the first batch
     rows[6] = "6,Asha Rao,asha.rao@example.in,ok\r\n"  # a CR: the second batch (rows 4-7)
@@ -188,7 +189,7 @@ _HOSTILE_LINES = st.lists(
 def test_a_batch_pyarrow_accepts_is_read_as_the_csv_module_reads_it(
     lines: list[str], more: list[str], delimiter: str
 ) -> None:
-    """Whatever lines ``_arrow_columns`` accepts, the csv module reading those lines and
+    """Whatever lines ``arrow_columns`` accepts, the csv module reading those lines and
     the object's lines after them gives one record per line, the same cells: a quote left
     open at the batch's end (the csv module reads on into ``more``) is refused."""
     width = len(next(csv.reader(lines[:1], delimiter=delimiter), []))
@@ -199,3 +200,40 @@ def test_a_batch_pyarrow_accepts_is_read_as_the_csv_module_reads_it(
     want = [next(reader) for _ in lines]
     assert reader.line_num == len(lines)
     assert [list(row) for row in zip(*(c.to_pylist() for c in got), strict=True)] == want
+
+
+@pytest.mark.parametrize("policy_name", sorted(POLICIES))
+def test_detect_and_redact_read_csv_through_the_same_fast_path(
+    monkeypatch: pytest.MonkeyPatch, policy_name: str
+) -> None:
+    """``piisweep detect`` and ``redact`` read CSV/TSV with the scan's reader: their rows
+    and redacted bytes are the same with the fast path as with the csv module alone, on
+    the generated objects (short and long rows written back as they came)."""
+    from detectors.config import load_engine
+    from detectors.keys import KeyRing
+    from jobs import local_detect
+
+    policy = POLICIES[policy_name]()
+    ctx = local_detect.Context(
+        load_engine(None, threshold=policy.threshold), policy, KeyRing(b"f" * 32, b"t" * 32), "in"
+    )
+    monkeypatch.setattr(local_detect, "CSV_BATCH_ROWS", 3)
+    taken = {True: 0, False: 0}
+
+    def counted(*args: Any) -> Any:
+        got = ORIGINAL(*args)
+        taken[got is not None] += 1
+        return got
+
+    def run(arrow_columns: Any, data: bytes, fmt: str) -> tuple[str, bytes]:
+        monkeypatch.setattr(csvbatches, "arrow_columns", arrow_columns)
+        rows = "".join(text for _, text in local_detect.detect(io.BytesIO(data), fmt, ctx))
+        out = io.BytesIO()
+        local_detect.redact(io.BytesIO(data), out, fmt, ctx, False)
+        return rows, out.getvalue()
+
+    for seed in range(20):
+        sep, fmt = ("\t", "tsv") if seed % 5 == 4 else (",", "csv")
+        data = _object(seed, sep)
+        assert run(counted, data, fmt) == run(lambda *a: None, data, fmt), seed
+    assert taken[True] > 0 and taken[False] > 0, taken
