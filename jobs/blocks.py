@@ -31,15 +31,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors.colspans import ColumnSpans
+from detectors.jsonrepair import without_lone_surrogates
+from detectors.leafscan import scan_leaf_array
 from detectors.recordrules import RecordRules
-from detectors.records import (
-    judged_walked_record,
-    process_json_texts,
-    process_record,
-    process_row,
-    scan_leaf_array,
-    without_lone_surrogates,
-)
+from detectors.records import judged_walked_record, process_json_texts, process_record, process_row
 from detectors.spans import Span
 from detectors.structured import Leaf
 from jobs.recordbatch import LeafFindings

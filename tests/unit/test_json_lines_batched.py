@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from detectors.engine import Engine
 from detectors.keys import KeyRing
+from detectors.leafscan import scan_leaf_texts
 from detectors.policy import Policy
-from detectors.records import process_json_text, process_json_texts, scan_leaf_texts
+from detectors.records import process_json_text, process_json_texts
 from detectors.structured import leaf_texts, leaves, plain_leaf_texts
 
 ISCP = Path(__file__).resolve().parents[2] / "conf" / "policies" / "iscp.yaml"

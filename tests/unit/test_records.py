@@ -11,17 +11,16 @@ import pytest
 
 from detectors.engine import Engine
 from detectors.errors import ConfigError
+from detectors.jsonrepair import Unrepairable, repair_json
 from detectors.keys import KeyRing
 from detectors.operators import apply_action, mask, replace
 from detectors.policy import Policy
 from detectors.recordrules import RecordRules
 from detectors.records import (
-    Unrepairable,
     process_json_text,
     process_record,
     process_row,
     redact_record_with_rules,
-    repair_json,
     scan_fields,
 )
 from detectors.spans import Span
