@@ -147,7 +147,7 @@ def scan_line_block(
     if jsonl:
         return _json_line_block(block, state, ctx)
     found = {li: (line, spans) for li, line, spans in ctx.engine.scan_lines(block, state)}
-    return judge_lines(found, line_count(block), jsonl, ctx, redact=redact)
+    return judge_lines(found, line_count(block), ctx, redact=redact)
 
 
 def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> LineBlock:
@@ -227,21 +227,16 @@ def _leaf_spans(walk: JsonLeaves, engine: Engine) -> dict[int, list[Span]]:
 def judge_lines(
     found: Mapping[int, tuple[str, list[Span]]],
     n: int,
-    jsonl: bool,
     ctx: Shared,
     *,
     redact: bool = True,
 ) -> LineBlock:
-    """Judge the lines of a block of ``n`` that need it (``found``: line -> (text, spans);
-    a JSON Lines line with no span but a rule's key has no spans). A text line is redacted
-    span by span; a JSON Lines line is a record (``process_json_text``: judged by the
-    record rules, repaired when the repair is unambiguous, else redacted as text).
+    """Judge the text lines of a block of ``n`` that need it (``found``: line -> (text,
+    spans)), each redacted span by span (JSON Lines: :func:`_json_line_block`).
 
     ``redact`` False (``piisweep detect``, which writes findings only): text lines get
     their findings and actions without their redacted text (``changed`` stays empty), the
     replacements being most of a text line's cost (:meth:`Policy.span_actions`)."""
-    if jsonl:
-        return _judge_json_lines(found, n, ctx)
     policy, keys = ctx.policy, ctx.keys
     threshold = policy.threshold
     changed: dict[int, str] = {}
@@ -268,10 +263,11 @@ def judge_lines(
 def _judge_json_lines(
     found: Mapping[int, tuple[str, list[Span]]], n: int, ctx: Shared
 ) -> LineBlock:
-    """:func:`judge_lines` for JSON Lines: each line a record, judged by the record rules
-    (``process_json_texts``: the leaves of all the block's records scanned column by
-    column, not one scanner call per leaf). The buffer pass's spans only chose the lines:
-    a record's leaves are scanned as values, each under its key."""
+    """The JSON Lines lines the walk refused (``found``: line -> (text, spans), chosen by
+    the buffer pass or a rule's key), each a record judged by the record rules
+    (``process_json_texts``: repaired when the repair is unambiguous, else redacted as
+    text; the leaves of all the block's records scanned column by column, each under its
+    key)."""
     threshold = ctx.policy.threshold
     changed: dict[int, str] = {}
     pii = np.zeros(n, dtype=bool)

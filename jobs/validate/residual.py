@@ -18,7 +18,7 @@ from detectors.operators import PREVIEW_MAX_REVEALED
 from detectors.policy import Policy
 from detectors.records import process_json_text, rules_of
 from jobs import storage
-from jobs.blocks import CsvTable, Shared, judge_lines, keyed_lines
+from jobs.blocks import CsvTable, Shared, judge_lines, scan_line_block
 from jobs.fieldnames import field_names
 from jobs.nested import as_text, leaves
 from jobs.validate.base import JSON_COPY, RESIDUAL_AT_MAX, TEXT_COPY, log
@@ -130,11 +130,12 @@ def residual_scan(copy_uri: str, fmt: str | None, job: ResidualJob) -> dict[str,
                 # the record rules), with the actions the scan would take.
                 numbers, lines = batch.column(0).to_pylist(), batch.column(1)
                 texts = lines.to_pylist()
-                found = {i: (texts[i] or "", sp) for i, sp in engine.scan_arrow(lines)}
-                if fmt == "jsonl":
-                    for i in keyed_lines(lines, rules):
-                        found.setdefault(i, (texts[i] or "", []))
-                judged = judge_lines(found, len(texts), fmt == "jsonl", shared)
+                if fmt == "jsonl":  # each row one record, none holding a line break
+                    block = "\n".join(t or "" for t in texts).encode()
+                    judged = scan_line_block(block, None, True, shared, redact=False)
+                else:
+                    found = {i: (texts[i] or "", sp) for i, sp in engine.scan_arrow(lines)}
+                    judged = judge_lines(found, len(texts), shared)
                 for f in judged.findings:
                     place = f"line {numbers[f.row]}" + (f" {f.field_path}" if f.field_path else "")
                     hit(f.span.entity_type, f.action, f.span.score, place)
