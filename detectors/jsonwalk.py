@@ -25,6 +25,19 @@ from detectors.structured import _PLAIN_KEY, plain_leaf_texts
 
 #: Containers deeper than this leave the line to the Python path (the core's MAX_DEPTH).
 MAX_DEPTH = 64
+#: A line's leaf paths may hold at most ``8 × its bytes + 4096`` bytes, and never past 64
+#: MiB (the core's ``JSON_PATH_BUDGET``): every leaf repeats its whole path, so a long key
+#: over a long array (``{"kk…k": [0,0,…]}``, 200 KB) would otherwise ask gigabytes. A real
+#: record's paths are one to three times its length; a line over it is left to the
+#: Python path, which builds paths only for the lines it judges.
+PATH_BUDGET = (8, 4096, 64 << 20)
+
+
+def path_budget(length: int) -> int:
+    """The path bytes a line of ``length`` bytes may give (:data:`PATH_BUDGET`)."""
+    per_byte, slack, cap = PATH_BUDGET
+    return min(length * per_byte + slack, cap)
+
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -60,6 +73,24 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _paths_fit(value: Any, budget: int) -> bool:
+    """Whether the paths of ``value``'s leaves (strings and numbers) add up to at most
+    ``budget`` bytes, counted without building them (keys are identifiers: one byte a
+    character)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]  # (value, length of its path: "$")
+    while stack:
+        item, length = stack.pop()
+        if isinstance(item, dict):
+            stack += ((v, length + 1 + len(k)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack += ((v, length + 2 + len(str(i))) for i, v in enumerate(item))
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            budget -= length
+            if budget < 0:
+                return False
+    return True
+
+
 def _plain(value: Any, depth: int = 0) -> bool:
     """No container past :data:`MAX_DEPTH`, every key an identifier, no lone surrogate,
     every float finite."""
@@ -82,14 +113,15 @@ def walk_line(raw: bytes) -> tuple[list[str], list[tuple[str, str | None]]] | No
     None when the line is not walked: not UTF-8, not strict JSON (``json.loads`` without
     NaN/Infinity; CPython also refuses an integer of more than 4,300 digits), a key twice
     in an object, a key that is not an identifier, a lone surrogate escape, a float that
-    overflows, or containers nested past :data:`MAX_DEPTH`."""
+    overflows, containers nested past :data:`MAX_DEPTH`, or leaf paths past
+    :func:`path_budget`."""
     try:
         value = json.loads(
             raw.decode("utf-8"), parse_constant=_refuse, object_pairs_hook=_unique_keys
         )
     except (ValueError, RecursionError):
         return None
-    if not _plain(value):
+    if not _plain(value) or not _paths_fit(value, path_budget(len(raw))):
         return None
     return plain_leaf_texts(value)
 

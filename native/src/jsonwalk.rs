@@ -7,9 +7,10 @@
 //! an object (Python keeps the last value at the first key's place), every key a plain
 //! identifier (`structured._PLAIN_KEY`, whose `$` also matches before one final `\n`), no
 //! lone surrogate escape, no integer over 4,300 digits (CPython refuses to read one), no
-//! float that overflows, at most [`MAX_DEPTH`] containers deep. Every other line is left to
-//! the Python path, which repairs, labels keys or redacts it as text; the reference of
-//! this walk is `detectors.jsonwalk.walk_line`, and the tests hold the two to each other.
+//! float that overflows, at most [`MAX_DEPTH`] containers deep, its leaf paths within
+//! [`path_budget`]. Every other line is left to the Python path, which repairs, labels
+//! keys or redacts it as text; the reference of this walk is
+//! `detectors.jsonwalk.walk_line`, and the tests hold the two to each other.
 //!
 //! Leaves follow `structured.plain_leaf_texts`: every string and number in document order,
 //! its path (`$.a.b[0]`), its text (a number as Python's `str` writes it: `-0` is `0`, a
@@ -25,6 +26,22 @@ pub const MAX_DEPTH: usize = 64;
 
 /// CPython's `sys.int_info.default_max_str_digits`: `json.loads` refuses a longer integer.
 const MAX_INT_DIGITS: usize = 4300;
+
+/// The bytes of a line's leaf paths may be at most this many times the line's length,
+/// plus [`PATH_SLACK`], and never past [`MAX_PATH_BYTES`]; a line over it is left to
+/// Python. Every leaf repeats its whole path, so a long key over a long array (`{"kk…k":
+/// [0,0,…]}`, 200 KB) would otherwise ask gigabytes; a real record's paths are one to
+/// three times its length.
+pub const PATH_BYTES_PER_BYTE: usize = 8;
+pub const PATH_SLACK: usize = 4096;
+pub const MAX_PATH_BYTES: usize = 64 << 20;
+
+/// The path budget of a line of `len` bytes.
+pub fn path_budget(len: usize) -> usize {
+    len.saturating_mul(PATH_BYTES_PER_BYTE)
+        .saturating_add(PATH_SLACK)
+        .min(MAX_PATH_BYTES)
+}
 
 /// The leaves of a block's walked lines, flat: per line whether it was walked; per leaf
 /// its line, its field (index into `fields`, -1 for none), its text and its path, as
@@ -97,6 +114,7 @@ pub fn walk_block(block: &[u8]) -> Leaves {
                 pos: 0,
                 line: i as i32,
                 path: String::from("$"),
+                budget: path_budget(line.len()),
                 out: &mut out,
             };
             w.record()
@@ -139,6 +157,8 @@ struct Walker<'a> {
     pos: usize,
     line: i32,
     path: String,
+    /// Path bytes this line may still add ([`path_budget`]).
+    budget: usize,
     out: &'a mut Leaves,
 }
 
@@ -183,10 +203,7 @@ impl Walker<'_> {
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1, field),
             Some(b'"') => match self.string() {
-                Some(text) => {
-                    self.out.push(self.line, field, text.as_bytes(), &self.path);
-                    true
-                }
+                Some(text) => self.leaf(field, text.as_bytes()),
                 None => false,
             },
             Some(b'-' | b'0'..=b'9') => self.number(field),
@@ -195,6 +212,16 @@ impl Walker<'_> {
             Some(b'n') => self.literal(b"null"),
             _ => false,
         }
+    }
+
+    /// A leaf at the current path, within the line's path budget (false past it).
+    fn leaf(&mut self, field: i32, text: &[u8]) -> bool {
+        let Some(left) = self.budget.checked_sub(self.path.len()) else {
+            return false;
+        };
+        self.budget = left;
+        self.out.push(self.line, field, text, &self.path);
+        true
     }
 
     fn literal(&mut self, word: &[u8]) -> bool {
@@ -407,8 +434,7 @@ impl Walker<'_> {
         } else {
             token.to_owned()
         };
-        self.out.push(self.line, field, text.as_bytes(), &self.path);
-        true
+        self.leaf(field, text.as_bytes())
     }
 }
 
@@ -444,6 +470,19 @@ mod tests {
 
     fn leaf(path: &str, text: &str, field: Option<&str>) -> (String, String, Option<String>) {
         (path.into(), text.into(), field.map(Into::into))
+    }
+
+    #[test]
+    fn a_line_whose_paths_would_outgrow_its_budget_is_not_walked() {
+        let key = "k".repeat(10_000);
+        let zeros = vec!["0"; 20_000].join(",");
+        let line = format!("{{\"{key}\":[{zeros}]}}");
+        let out = walk_block(line.as_bytes());
+        assert_eq!(out.walked, vec![0]);
+        assert!(out.paths.is_empty() && out.line.is_empty());
+        // The same shape, short enough: walked.
+        let line = format!("{{\"{}\":[0,0,0]}}", "k".repeat(100));
+        assert_eq!(walk_block(line.as_bytes()).walked, vec![1]);
     }
 
     #[test]

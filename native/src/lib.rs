@@ -634,6 +634,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(joined_values, m)?)?;
     m.add_function(wrap_pyfunction!(words_match, m)?)?;
     m.add_function(wrap_pyfunction!(json_leaves, m)?)?;
+    m.add(
+        "JSON_PATH_BUDGET",
+        (
+            jsonwalk::PATH_BYTES_PER_BYTE,
+            jsonwalk::PATH_SLACK,
+            jsonwalk::MAX_PATH_BYTES,
+        ),
+    )?;
     m.add_function(wrap_pyfunction!(digest_columns, m)?)?;
     m.add_function(wrap_pyfunction!(rows::text_rows, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;

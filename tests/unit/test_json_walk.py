@@ -13,7 +13,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from detectors.engine import Engine
-from detectors.jsonwalk import MAX_DEPTH, JsonLeaves, walk_block, walk_line
+from detectors.jsonwalk import (
+    MAX_DEPTH,
+    PATH_BUDGET,
+    JsonLeaves,
+    path_budget,
+    walk_block,
+    walk_line,
+)
 from detectors.keys import KeyRing
 from detectors.native import NativeEngine
 from detectors.policy import Policy
@@ -300,3 +307,30 @@ def test_judging_walked_records_in_place_equals_the_rebuild(
 )
 def test_set_at_follows_a_walked_path(record: object, path: str, expected: object) -> None:
     assert _set_at(record, path, "X") == expected
+
+
+def test_the_core_and_the_reference_share_the_path_budget() -> None:
+    from detectors import _native
+
+    assert tuple(_native.JSON_PATH_BUDGET) == PATH_BUDGET
+
+
+@pytest.mark.parametrize("key_length", [40, 3000])
+def test_a_line_is_walked_up_to_its_path_budget_and_not_past_it(key_length: int) -> None:
+    """A long key over an array repeats the key in every leaf's path: walked while the
+    paths fit ``path_budget`` (8 × the line + 4096 bytes), refused one leaf past it, by
+    the core and the reference alike (a 200 KB line would otherwise ask gigabytes)."""
+    key = "k" * key_length
+
+    def line(n: int) -> bytes:
+        return json.dumps({key: [0] * n}, separators=(",", ":")).encode()
+
+    n, paths = 0, 0  # n: the first count of leaves whose paths do not fit
+    while paths <= path_budget(len(line(n))):
+        paths += len(f"$.{key}[{n}]")
+        n += 1
+    for count in (n - 1, n):
+        block = line(count)
+        ref, core = walk_block(block), NativeEngine.default().json_leaves(block)
+        assert list(ref.walked) == list(core.walked) == [count < n]
+        assert _leaves(ref) == _leaves(core)
