@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors.colspans import ColumnSpans
+from detectors.context import normalize_field
 from detectors.jsonrepair import without_lone_surrogates
 from detectors.leafscan import scan_leaf_array
 from detectors.recordrules import RecordRules
@@ -141,7 +142,8 @@ def scan_line_block(
 ) -> LineBlock:
     """Scan and judge one block of whole lines (CRLF or LF) of a text or JSON Lines
     object; a caller that feeds one object in several blocks passes the same ``state``.
-    ``redact`` False: see :func:`judge_lines`."""
+    ``redact`` False: see :func:`judge_lines` (text only: a JSON Lines record's actions
+    come from its redaction under the record rules)."""
     if b"\r" in block:
         block = block.replace(b"\r\n", b"\n")
     if jsonl:
@@ -160,9 +162,13 @@ def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> Li
     buffer pass and :func:`_judge_json_lines` as before, in a block of their own."""
     n = line_count(block)
     walk = ctx.engine.json_leaves(block)
+    groups, group_fields = _key_groups(walk)
+    walked = walk.walked
+    if len(group_fields) > MAX_WALKED_KEYS:
+        walked = np.zeros_like(walked)  # one column call a key would cost more than it saves
     raw = line_array(block, pa.binary())
     keyed = set(keyed_lines(raw, ctx.rules))
-    rest = np.flatnonzero(~walk.walked)
+    rest = np.flatnonzero(~walked)
     found: dict[int, tuple[str, list[Span]]] = {}
     if len(rest):
         lines = raw.take(pa.array(rest)).to_pylist()
@@ -173,7 +179,9 @@ def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> Li
             if li in keyed and li not in found:
                 found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
     judged = _judge_json_lines(found, n, ctx)
-    spans = _leaf_spans(walk, ctx.engine)
+    if not walked.any():
+        return judged
+    spans = _leaf_spans(walk, groups, group_fields, ctx.engine)
     chosen = sorted({int(walk.line[i]) for i in spans} | (keyed - set(rest.tolist())))
     if not chosen:
         return judged
@@ -206,19 +214,43 @@ def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> Li
     return judged
 
 
-def _leaf_spans(walk: JsonLeaves, engine: Engine) -> dict[int, list[Span]]:
-    """The spans of each walked leaf that has one, its key's leaves scanned as one column
-    (``scan_leaf_array``, held to ``scan_text(text, field=key)``)."""
+# Distinct keys (after ``normalize_field``) past which a block's JSON Lines are not walked:
+# its leaves are scanned one column call a key, tens of µs each, so a block of records
+# keyed by ids (``{"u10231": …}``) or one line of 100,000 keys would cost seconds; the
+# buffer pass reads such a block at its own speed.
+MAX_WALKED_KEYS = 2048
+
+
+def _key_groups(walk: JsonLeaves) -> tuple[np.ndarray, list[str]]:
+    """Per leaf, its key's group (-1 for no key): keys alike after ``normalize_field``
+    are scanned as one column, as ``scan_text`` scans them alike; and the first raw key
+    of each group, which the column is scanned under."""
+    index: dict[str, int] = {}
+    first: list[str] = []
+    of_field = np.full(len(walk.fields) + 1, -1, dtype=np.int32)  # [-1]: no key
+    for i, name in enumerate(walk.fields):
+        group = index.setdefault(normalize_field(name), len(index))
+        if group == len(first):
+            first.append(name)
+        of_field[i] = group
+    return of_field[walk.field], first
+
+
+def _leaf_spans(
+    walk: JsonLeaves, groups: np.ndarray, group_fields: list[str], engine: Engine
+) -> dict[int, list[Span]]:
+    """The spans of each walked leaf that has one, the leaves of each key group scanned as
+    one column (``scan_leaf_array``, held to ``scan_text(text, field=key)``)."""
     out: dict[int, list[Span]] = {}
-    if not len(walk.field):
+    if not len(groups):
         return out
-    order = np.argsort(walk.field, kind="stable")
-    keys = walk.field[order]
+    order = np.argsort(groups, kind="stable")
+    keys = groups[order]
     cuts = [0, *(np.flatnonzero(np.diff(keys)) + 1).tolist(), len(keys)]
     texts = walk.texts.take(pa.array(order))
     for a, b in itertools.pairwise(cuts):
         key = int(keys[a])
-        name = None if key < 0 else walk.fields[key]
+        name = None if key < 0 else group_fields[key]
         for row, found in scan_leaf_array(engine, texts.slice(a, b - a), name):
             out[int(order[a + row])] = found
     return out

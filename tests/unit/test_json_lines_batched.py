@@ -105,6 +105,9 @@ _WALKED = [
         {"a": {"b": [{"phone": 9876543210}, "José Müller"]}, "pin_code": "411001"},
         {"note": "nothing here", "ts": 1700000000123},
         {"ip": "10.0.0.7", "user_id": "u-77", "upi": "priya92@paytm"},
+        # keys alike after normalize_field, scanned as one column under the first
+        {"phoneNumber": "9876543210", "phone_number": "98765 43210", "PHONE_NUMBER": "x"},
+        {"Email": "rahul.s@gmail.com", "email": "ravi@example.in", "e_mail": "9876543210"},
     ]
 ]
 
@@ -123,6 +126,7 @@ def test_a_jsonl_block_judges_walked_lines_as_their_records_and_keeps_the_rest_i
 
     pairs = zip(_WALKED, LINES[: len(_WALKED)], strict=True)
     mixed = [line for pair in pairs for line in pair] + LINES[len(_WALKED) :]
+    assert len(LINES) >= len(_WALKED)
     raw = [line.encode("utf-8", "surrogateescape") for line in mixed]
     walked = [walk_line(line) is not None for line in raw]
     assert any(walked) and not all(walked)
@@ -149,3 +153,43 @@ def test_a_jsonl_block_judges_walked_lines_as_their_records_and_keeps_the_rest_i
     assert [f.row for f in got.findings] == sorted(f.row for f in got.findings)
     assert any(got.pii[i] for i, w in enumerate(walked) if w)
     assert any(f.row in refused for f in got.findings)
+
+
+@pytest.mark.parametrize("policy", [Policy.default(), Policy.load(ISCP)], ids=["default", "iscp"])
+def test_a_block_with_too_many_keys_is_read_as_if_no_line_were_walked(
+    engine: Engine, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``MAX_WALKED_KEYS`` distinct keys a block is not walked (one column call a
+    key): it gives exactly what it gives when the walk refuses every line."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from detectors.records import rules_of
+    from jobs import blocks
+
+    block = "\n".join(_WALKED + LINES).encode("utf-8", "surrogateescape")
+    shared = blocks.Shared(engine, policy, KEYS, rules_of(policy))
+    scanned: list[int] = []  # lines the buffer pass read, call by call
+    buffer_pass = engine.scan_lines
+
+    def counted(data: bytes, state: object) -> object:
+        scanned.append(data.count(b"\n") + 1)
+        return buffer_pass(data, state)
+
+    monkeypatch.setattr(engine, "scan_lines", counted)
+    monkeypatch.setattr(blocks, "MAX_WALKED_KEYS", 3)
+    capped = blocks.scan_line_block(block, None, True, shared)
+    assert scanned == [block.count(b"\n") + 1]  # every line, as if none were walked
+    monkeypatch.setattr(blocks, "MAX_WALKED_KEYS", 10**6)
+    walk = engine.json_leaves(block)
+    assert walk.walked.sum() >= len(_WALKED) and len(walk.fields) > 3
+    refused = replace(walk, walked=np.zeros_like(walk.walked))
+    monkeypatch.setattr(engine, "json_leaves", lambda _block: refused)
+    unwalked = blocks.scan_line_block(block, None, True, shared)
+    assert (capped.changed, list(capped.pii), capped.findings) == (
+        unwalked.changed,
+        list(unwalked.pii),
+        unwalked.findings,
+    )
+    assert capped.findings
