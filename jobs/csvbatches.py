@@ -119,7 +119,9 @@ def arrow_columns(lines: deque[str], width: int, delimiter: str) -> list[pa.Arra
       two to it on hostile lines);
     - no CR (line ends the two treat differently), no empty line (a record of no cells to
       the csv module, skipped or one empty cell to pyarrow), each line ending in a newline
-      but the object's last (lines joined are the same lines);
+      but the object's last (lines joined are the same lines), no NUL (the csv module
+      refuses one before Python 3.11), no BOM starting the batch (pyarrow drops it: a
+      line of a second export appended to a first);
     - every line of the header's width (pyarrow refuses a ragged row, the scan keeps it:
       ``CsvTable.fit``).
 
@@ -130,6 +132,8 @@ def arrow_columns(lines: deque[str], width: int, delimiter: str) -> list[pa.Arra
         not width
         or not text
         or "\r" in text
+        or "\x00" in text  # the csv module refuses a NUL before Python 3.11
+        or text.startswith("\ufeff")  # pyarrow drops a BOM that starts its input
         or text.startswith("\n")
         or "\n\n" in text
         or text.count("\n") != len(lines) - (not text.endswith("\n"))

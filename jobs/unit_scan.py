@@ -593,7 +593,7 @@ class _UnitScan:
         while True:
             try:
                 batch = next(batches, None)
-            except csv.Error:  # a NUL byte: the records before it are kept
+            except csv.Error:  # a row it refuses (a NUL before Python 3.11): earlier ones kept
                 raise CorruptInput(f"CSV cannot be parsed after record {index}") from None
             if batch is None:
                 break

@@ -47,7 +47,7 @@ HEADER = ["name", "email", "phone", "note"]
 KINDS = [
     *("plain", "quoted", "quoted_break", "ragged", "empty", "crlf", "lone_cr", "cp1252"),
     *("long", "stray_quote", "after_quote", "open_after_stray", "spaced_quote"),
-    *("quoted_pii", "split_quote"),
+    *("quoted_pii", "split_quote", "bom_line"),
 ]
 ORIGINAL = csvbatches.arrow_columns
 
@@ -81,6 +81,8 @@ def _row(rng: random.Random, kind: str, sep: str) -> bytes:
         return b"\n"
     elif kind == "crlf":
         end = "\r\n"
+    elif kind == "bom_line":  # a second export appended: its BOM starts a line
+        cells[0] = "\ufeff" + cells[0]
     elif kind == "lone_cr":
         cells[0] = f"a\r{cells[0]}"
     elif kind == "long":
@@ -178,9 +180,11 @@ def test_quoted_batches_take_the_fast_path_and_a_crlf_one_does_not(
 
 
 # Lines over an alphabet of what CSV quoting turns on: quotes (stray, doubled, opening a
-# cell, after a closing one), both delimiters, spaces and a multi-byte letter.
+# cell, after a closing one), both delimiters, spaces, a multi-byte letter, a BOM, a NUL.
 _HOSTILE_LINES = st.lists(
-    st.text(alphabet=list('ab,"\t é'), max_size=10).map(lambda t: t + "\n"), min_size=1, max_size=5
+    st.text(alphabet=list('ab,"\t é\ufeff\x00'), max_size=10).map(lambda t: t + "\n"),
+    min_size=1,
+    max_size=5,
 )
 
 
