@@ -21,10 +21,11 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -348,20 +349,33 @@ class JsonDocument:
 def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
     """Parse, scan and judge a whole JSON document record by record (``process_record``,
     the record rules included); None when it is not JSON, which the callers then redact
-    as plain text rather than pass through."""
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return None
-    raw = text if isinstance(text, str) else text.decode("utf-8", "surrogateescape")
-    doc, replaced = without_lone_surrogates(doc, raw)
-    if replaced:
-        ctx.flags["json_lone_surrogates_replaced"] += 1
-    array = isinstance(doc, list)
+    as plain text rather than pass through.
+
+    A top-level array is read an element at a time (:func:`_array_elements`), so only one
+    record is a Python value at once, never the whole document (up to ``max_json_mb``,
+    256 MiB, which as Python objects would take gigabytes)."""
+    if isinstance(text, bytes):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads
+    elements = _array_elements(text)
     threshold = ctx.policy.threshold
-    out = JsonDocument([], [], [], array)
-    for i, record in enumerate(doc if array else [doc]):
+    out = JsonDocument([], [], [], elements is not None)
+    replaced = False
+    if elements is None:
+        try:
+            elements = iter([(json.loads(text), text)])
+        except ValueError:
+            return None
+    while True:
+        try:
+            record, source = next(elements)
+        except StopIteration:
+            break
+        except ValueError:  # an element, or what follows the array, is not JSON
+            return None
+        record, fixed = without_lone_surrogates(record, source)
+        replaced |= fixed
         res = process_record(ctx.engine, record, ctx.policy, ctx.keys, ctx.rules)
+        i = len(out.records)
         out.findings += (
             Found(i, f.field_path, f.text, f.span, f.action)
             for f in res.findings
@@ -369,7 +383,44 @@ def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
         )
         out.records.append(res.json())
         out.pii.append(res.is_pii)
+    if replaced:
+        ctx.flags["json_lone_surrogates_replaced"] += 1
     return out
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _array_elements(text: str) -> Iterator[tuple[Any, str]] | None:
+    """(value, its text) of each element of ``text`` when it is a JSON array, decoded one
+    at a time as ``json.loads`` decodes them (``JSONDecoder.raw_decode``: its scanner);
+    None when it is not an array. Iterating raises ValueError where ``json.loads(text)``
+    would: an element that is not JSON, a missing comma, text after the closing bracket."""
+    start = _WHITESPACE.match(text).end()
+    if not text.startswith("[", start):
+        return None
+
+    def elements() -> Iterator[tuple[Any, str]]:
+        pos = _WHITESPACE.match(text, start + 1).end()
+        if text.startswith("]", pos):
+            pos += 1
+        else:
+            while True:
+                value, end = _DECODER.raw_decode(text, pos)
+                yield value, text[pos:end]
+                pos = _WHITESPACE.match(text, end).end()
+                if text.startswith(",", pos):
+                    pos = _WHITESPACE.match(text, pos + 1).end()
+                    continue
+                if not text.startswith("]", pos):
+                    raise ValueError("expected ',' or ']' in the array")
+                pos += 1
+                break
+        if _WHITESPACE.match(text, pos).end() != len(text):
+            raise ValueError("text after the array")
+
+    return elements()
 
 
 # ------------------------------------------------------------------------- CSV / TSV

@@ -15,7 +15,7 @@ from detectors.engine import Engine
 from detectors.keys import KeyRing
 from detectors.leafscan import scan_leaf_texts
 from detectors.policy import Policy
-from detectors.records import process_json_text, process_json_texts
+from detectors.records import process_json_text, process_json_texts, process_record
 from detectors.structured import leaf_texts, leaves, plain_leaf_texts
 
 ISCP = Path(__file__).resolve().parents[2] / "conf" / "policies" / "iscp.yaml"
@@ -193,3 +193,87 @@ def test_a_block_with_too_many_keys_is_read_as_if_no_line_were_walked(
         unwalked.findings,
     )
     assert capped.findings
+
+
+def _reference_document(text: str | bytes, shared: object) -> object:
+    """``judge_json_document`` as it was: ``json.loads`` of the whole document, then each
+    record judged (the element-at-a-time reading is held to it)."""
+    from detectors.jsonrepair import without_lone_surrogates
+    from jobs.blocks import JsonDocument
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    # (It decoded bytes as UTF-8 here, so a UTF-16 document with "\ud800" in it reached
+    # the scanner with a lone surrogate and failed; the element reader fixed that.)
+    raw = (
+        text if isinstance(text, str) else text.decode(json.detect_encoding(text), "surrogatepass")
+    )
+    doc, _ = without_lone_surrogates(doc, raw)
+    array = isinstance(doc, list)
+    out = JsonDocument([], [], [], array)
+    ctx = shared
+    for i, record in enumerate(doc if array else [doc]):
+        res = process_record(ctx.engine, record, ctx.policy, ctx.keys, ctx.rules)  # type: ignore[attr-defined]
+        out.findings += [
+            (i, f.field_path, f.text, f.span, f.action)
+            for f in res.findings
+            if f.span.score >= ctx.policy.threshold
+        ]  # type: ignore[attr-defined]
+        out.records.append(res.json())
+        out.pii.append(res.is_pii)
+    return out
+
+
+_DOC_VALUES = st.recursive(
+    st.sampled_from(["9876543210", "rahul.s@gmail.com", "Pune", 9876543210, 1.5, None, True])
+    | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["phone", "email", "name", "a b", "x"]), inner, max_size=3
+        )
+    ),
+    max_leaves=10,
+)
+_DOC_PIECES = st.sampled_from(
+    ["", " ", "\n", ",", "]", "[", "}", "x", "\ufeff", "\\ud800", '"', "1", "NaN", "[]"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.lists(_DOC_VALUES, max_size=4) | _DOC_VALUES,
+    indent=st.sampled_from([None, 1]),
+    piece=_DOC_PIECES,
+    where=st.floats(0, 1),
+    encoding=st.sampled_from(["str", "utf-8", "utf-16"]),
+)
+def test_a_json_document_read_element_by_element_equals_the_whole_parse(
+    value: object, indent: int | None, piece: str, where: float, encoding: str
+) -> None:
+    """``judge_json_document`` reads a top-level array an element at a time: records,
+    verdicts, findings and the not-JSON answer (None) are those of parsing the whole
+    document first, on generated documents with a piece spliced in (a stray comma or
+    bracket, a BOM, a lone surrogate escape, NaN, text after the value) and in bytes."""
+    from detectors.records import rules_of
+    from jobs.blocks import Shared, judge_json_document
+
+    text = json.dumps(value, indent=indent)
+    cut = int(where * len(text))
+    text = text[:cut] + piece + text[cut:]
+    data: str | bytes = text if encoding == "str" else text.encode(encoding, "surrogatepass")
+    policy = Policy.default()
+    shared = Shared(_ENGINE, policy, KEYS, rules_of(policy))
+    got = judge_json_document(data, shared)
+    want = _reference_document(data, shared)
+    if want is None:
+        assert got is None
+        return
+    assert got is not None
+    assert (got.array, got.records, got.pii) == (want.array, want.records, want.pii)  # type: ignore[attr-defined]
+    assert [(f.row, f.field_path, f.text, f.span, f.action) for f in got.findings] == want.findings  # type: ignore[attr-defined]
+
+
+_ENGINE = Engine.default()
