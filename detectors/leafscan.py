@@ -5,7 +5,7 @@ body) scanned one by one."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING
 
@@ -57,17 +57,8 @@ def _scan_column(
         column = list(values)
         for i in odd:
             column[i] = ""
-    found = engine.scan_arrow_flat(pa.array(column, pa.string()), field=field_name)
-    if any(found.names[s][0] == PRIVATE_KEY for s in set(found.sources.tolist())):
-        odd = range(len(values))
-        hits: list[tuple[int, list[Span]]] = []
-    else:
-        hits = list(found.by_row())
-    for i in odd:
-        spans = engine.scan_text(values[i], field=field_name)
-        if spans:
-            hits.append((i, spans))
-    return hits
+    array = pa.array(column, pa.string())
+    return _column_hits(engine, array, odd, values.__getitem__, field_name)
 
 
 PRIVATE_KEY = "PRIVATE_KEY"
@@ -82,14 +73,28 @@ def scan_leaf_array(
     mask = pc.or_(pc.match_substring(values, "\n"), pc.match_substring(values, "\r"))
     odd = np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
     column = pc.if_else(mask, "", values) if odd else values
+    return _column_hits(engine, column, odd, lambda i: values[i].as_py(), field_name)
+
+
+def _column_hits(
+    engine: Engine,
+    column: pa.Array,
+    odd: Sequence[int],
+    value_at: Callable[[int], str],
+    field_name: str | None,
+) -> list[tuple[int, list[Span]]]:
+    """(row, spans) of ``column`` scanned whole, its ``odd`` rows (blanked in ``column``)
+    scanned one by one from ``value_at(row)``; every row one by one when the column holds
+    a private key (a column scan reads the lines after a PEM BEGIN line as the key's body,
+    a value on its own never does)."""
     found = engine.scan_arrow_flat(column, field=field_name)
     if any(found.names[s][0] == PRIVATE_KEY for s in set(found.sources.tolist())):
-        odd = range(len(values))
+        odd = range(len(column))
         hits: list[tuple[int, list[Span]]] = []
     else:
         hits = list(found.by_row())
     for i in odd:
-        spans = engine.scan_text(values[i].as_py(), field=field_name)
+        spans = engine.scan_text(value_at(i), field=field_name)
         if spans:
             hits.append((i, spans))
     return hits
