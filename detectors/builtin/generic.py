@@ -58,11 +58,13 @@ EMAIL = detector(
     "email",
     "EMAIL_ADDRESS",
     [r"[A-Za-z0-9._+\-]@[A-Za-z0-9\-]+\.[A-Za-z0-9.\-]*[A-Za-z]{2}"],
-    # Not after an `@`, and followed by an `@` only when a host follows: in a URL's userinfo
-    # (`https://98xxxxxx00%40163.com@contacts.example.com/`, decoded) the mailbox is the
-    # address, never `163.com@contacts.example.com`. After a `+` only where the `+` starts
-    # a word (`Embedly +support@embed.ly`), not inside a local part (`meera+shop@`).
-    r"(?<![\w.%\-@])(?<![\w.%+\-@]\+)(?P<v>[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}"
+    # Not after an `@` that ends a mailbox, and followed by an `@` only when a host follows:
+    # in a URL's userinfo (`https://98xxxxxx00%40163.com@contacts.example.com/`, decoded)
+    # the mailbox is the address, never `163.com@contacts.example.com`. After an `@` that
+    # starts a word, a mention or fediverse handle (`@meera@example.org`), the address is
+    # the rest. After a `+` only where the `+` starts a word (`Embedly +support@embed.ly`),
+    # not inside a local part (`meera+shop@`).
+    r"(?<![\w.%\-])(?<![\w.%+\-]@)(?<![\w.%+\-@]\+)(?P<v>[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
     r"(?![\w\-]|@(?![A-Za-z0-9])|\.[A-Za-z0-9])",
     0.9,

@@ -344,6 +344,18 @@ EMAIL_CASES = [
         id="email-reply-to-header",
     ),
     pytest.param(
+        "notify @meera.iyer.1990@example.org about the refund",
+        E,
+        "meera.iyer.1990@example.org",
+        id="email-after-a-mention-sigil",
+    ),
+    pytest.param(
+        "follow=@@anil.k@mastodon.social ok",
+        E,
+        "anil.k@mastodon.social",
+        id="email-after-two-at",
+    ),
+    pytest.param(
         "PROPFIND https://13800138000%40163.com@p28-contacts.icloud.com/1234/carddavhome/",
         E,
         "13800138000%40163.com",
