@@ -5,7 +5,6 @@ line-aligned chunks so memory stays bounded by the chunk (or the longest line)."
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import lzma
 import os
@@ -13,8 +12,11 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from isal import igzip
+
 from detectors.errors import PiisweepError
 from jobs.formats import content_format, from_name
+from jobs.readers import DECODE_ERRORS
 
 CHUNK_BYTES = 8 << 20
 FORMATS = ("text", "jsonl", "json", "csv", "tsv")
@@ -50,7 +52,7 @@ def open_input(path: str) -> tuple[BinaryIO, str]:
             raise InputError(f"cannot read input {path}: {exc.strerror}") from None
     head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
     if head[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw), path  # type: ignore[return-value]
+        return igzip.IGzipFile(fileobj=raw), path  # type: ignore[return-value]
     if head[:3] == b"BZh":
         return bz2.BZ2File(raw), path  # type: ignore[return-value]
     if head[:4] == b"\xfd7zX":
@@ -66,7 +68,7 @@ def _peek(stream: BinaryIO, size: int, name: str) -> bytes:
         return b""
     try:
         return stream.peek(size)[:size]
-    except (OSError, EOFError, ValueError) as exc:  # BadGzipFile, ArrowInvalid, …
+    except DECODE_ERRORS as exc:  # BadGzipFile, ArrowInvalid, a broken deflate block, …
         raise InputError(
             f"input is corrupt or not what its header says: {name} ({type(exc).__name__})"
         ) from None
@@ -118,7 +120,7 @@ def line_chunks(stream: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:
     while True:
         try:
             block = stream.read(size)
-        except (OSError, EOFError, ValueError) as exc:  # truncated or corrupt compressed input
+        except DECODE_ERRORS as exc:  # truncated or corrupt compressed input
             if pending:
                 yield b"".join(pending)
             raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None

@@ -58,6 +58,7 @@ from jobs.formats import binary_reason, content_format
 from jobs.plan import Unit
 from jobs.readers import (
     CHUNK_BYTES,
+    DECODE_ERRORS,
     MAX_LINE_BYTES,
     CorruptInput,
     ExpandedSizeLimit,
@@ -753,7 +754,7 @@ class _Counting:
 def _peek(stream: Any, size: int = 65536) -> bytes:
     try:
         return stream.peek(size)[:size]  # type: ignore[no-any-return]
-    except (OSError, EOFError, ValueError) as exc:
+    except DECODE_ERRORS as exc:
         raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
 
 
@@ -813,7 +814,7 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes:
     while got < n:
         try:
             piece = stream.read(min(n - got, 1 << 20))
-        except (OSError, EOFError, ValueError) as exc:
+        except DECODE_ERRORS as exc:
             raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
         if not piece:
             raise CorruptInput("object is shorter than when the scan was planned")
@@ -828,7 +829,7 @@ def _read_all(stream: BinaryIO, limit: int) -> bytes:
     while True:
         try:
             block = stream.read(8 << 20)
-        except (OSError, EOFError, ValueError) as exc:
+        except DECODE_ERRORS as exc:
             raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
         if not block:
             return b"".join(chunks)

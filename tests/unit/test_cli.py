@@ -308,6 +308,17 @@ def test_when_gzip_is_truncated_then_exit_2_and_a_reason_without_traceback(
     assert code == 2 and "ends early or is corrupt" in err and "Traceback" not in err
 
 
+def test_when_a_gzip_block_is_broken_then_exit_2_and_a_reason_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.test_hostile_inputs import broken_deflate
+
+    path = tmp_path / "broken.log.gz"
+    path.write_bytes(broken_deflate((TEXT * 2000).encode()))
+    code, _, err = run(["detect", str(path), "-o", str(tmp_path / "f.jsonl")], capsys)
+    assert code == 2 and "ends early or is corrupt" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("suffix", ["bin", "log.gz"])
 def test_when_input_is_binary_then_exit_2_naming_it_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str

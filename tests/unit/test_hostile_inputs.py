@@ -187,6 +187,33 @@ def test_expanded_size_limit_fails_the_unit_and_keeps_the_redacted_prefix(
     _raw_free(got, tmp_path / "w", EMAIL)
 
 
+def broken_deflate(data: bytes) -> bytes:
+    """A gzip member holding ``data`` in stored deflate blocks, then a block of the reserved
+    type 3: every inflater stops there with its own error class (zlib's ``error``, ISA-L's
+    ``IsalError``), neither an OSError nor an EOFError, after giving all of ``data``."""
+    import struct
+
+    out = bytearray(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff")  # header, no name
+    for i in range(0, len(data), 0xFFFF):
+        piece = data[i : i + 0xFFFF]
+        out += b"\x00" + struct.pack("<HH", len(piece), len(piece) ^ 0xFFFF) + piece
+    return bytes(out + b"\x07" + b"\x00" * 32)  # BFINAL=1, BTYPE=11: invalid
+
+
+def test_a_broken_deflate_block_fails_the_unit_as_corrupt_and_keeps_the_prefix(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "broken.log.gz"
+    src.write_bytes(broken_deflate(b"".join(f"{i} {EMAIL}\n".encode() for i in range(20000))))
+    got = scan_path(src, tmp_path / "w", chunk_bytes=64 << 10)
+    assert got.status.status == "failed"
+    assert got.status.error_class == "CorruptInput"  # not an engine bug's "unexpected error"
+    assert "corrupt" in (got.status.reason or "") and EMAIL not in (got.status.reason or "")
+    assert got.copy is not None and got.copy.num_rows >= 19000
+    assert got.status.findings >= 19000
+    _raw_free(got, tmp_path / "w", EMAIL)
+
+
 def _typed_batch() -> object:
     import datetime as dt
     from decimal import Decimal
