@@ -17,6 +17,7 @@ mod jsonwalk;
 mod masked;
 mod operators;
 mod overlaps;
+mod pqmerge;
 mod prefilter;
 mod pyre;
 mod rows;
@@ -625,6 +626,22 @@ fn digest_columns<'py>(
     ))
 }
 
+/// The parts `(path, offset)` of a split object's copy merged into the Parquet file `out`,
+/// column chunks kept as they are, the top-level INT64 leaf `shift` (the line numbers)
+/// moved by each part's offset (`pqmerge`). Returns the rows; ValueError when the parts
+/// cannot be merged that way (the caller decodes and writes them instead).
+#[pyfunction]
+#[pyo3(signature = (parts, out, shift=None))]
+fn merge_parquet(
+    py: Python<'_>,
+    parts: Vec<(String, i64)>,
+    out: String,
+    shift: Option<String>,
+) -> PyResult<u64> {
+    py.allow_threads(|| pqmerge::merge(&parts, shift.as_deref(), &out))
+        .map_err(PyValueError::new_err)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -647,5 +664,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;
     m.add_function(wrap_pyfunction!(generalize::generalize_py, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_parquet, m)?)?;
     Ok(())
 }
