@@ -640,6 +640,176 @@ fn walk(
     Some(())
 }
 
+/// Streams of [`search_interleaved`]: one DFA walk waits on each transition's load (the
+/// next state depends on it), so independent walks over different parts of a buffer,
+/// stepped together, fill that wait.
+const STREAMS: usize = 4;
+/// Bytes after a stream's start over which the stream before it may still differ (a match
+/// begun before the start); a stream that has not met its successor's state by then runs
+/// on to the end of the buffer.
+const SYNC: usize = 512;
+
+/// [`search_all`] over the whole of `data`, walked as [`STREAMS`] streams stepped in
+/// lockstep: the same hits, in order of their ends, possibly some twice at a seam (the
+/// tiered pass merges equal hits). Stream `k + 1` starts in the unanchored start state at
+/// its offset (look-behind sees the byte before), so it finds every match that starts
+/// there or later; stream `k` runs past that offset until its state equals stream `k +
+/// 1`'s after the same byte, from where both walks are the same walk, so it finds the
+/// matches begun before. A lazy DFA state has one id while the cache is not cleared; a
+/// clear (never with the tiered pass's 32 MiB) makes the ids stale, and the buffer is
+/// then walked again as one stream.
+pub(crate) fn search_interleaved(
+    dfa: &DFA,
+    cache: &mut Cache,
+    data: &[u8],
+    ids: &[u32],
+    out: &mut Vec<Hit>,
+) {
+    let start = out.len();
+    if data.len() < STREAMS * 16 * SYNC || interleaved(dfa, cache, data, ids, out).is_none() {
+        out.truncate(start);
+        search_all(dfa, cache, data, 0, data.len(), ids, out);
+    }
+}
+
+fn interleaved(
+    dfa: &DFA,
+    cache: &mut Cache,
+    data: &[u8],
+    ids: &[u32],
+    out: &mut Vec<Hit>,
+) -> Option<()> {
+    let clears = cache.clear_count();
+    let n = data.len();
+    let bounds: [usize; STREAMS + 1] = std::array::from_fn(|k| n * k / STREAMS);
+    let mut found: [Vec<Hit>; STREAMS] = Default::default();
+    let report = |cache: &Cache, sid: LazyStateID, end: usize, hits: &mut Vec<Hit>| {
+        for k in 0..dfa.match_len(cache, sid) {
+            let id = ids[dfa.match_pattern(cache, sid, k).as_usize()];
+            hits.push(Hit { id, end });
+        }
+    };
+    // One byte through the general transition, which computes a state not yet built.
+    let step = |cache: &mut Cache, sid: LazyStateID, at: usize, hits: &mut Vec<Hit>| {
+        let next = dfa.next_state(cache, sid, data[at]).ok()?;
+        if cache.clear_count() != clears || next.is_dead() || next.is_quit() {
+            return None;
+        }
+        if next.is_match() {
+            report(cache, next, at, hits);
+        }
+        Some(next)
+    };
+    cache.search_start(0);
+    let mut sid = [dfa.start_state_forward(cache, &Input::new(data)).ok()?; STREAMS];
+    let mut at = bounds;
+    // Each later stream's first SYNC states, which the stream before it is compared with.
+    let mut seen: [Vec<LazyStateID>; STREAMS] = Default::default();
+    for k in 1..STREAMS {
+        let input = Input::new(data).range(bounds[k]..n);
+        sid[k] = dfa.start_state_forward(cache, &input).ok()?;
+        if cache.clear_count() != clears {
+            return None;
+        }
+        for _ in 0..SYNC {
+            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
+            seen[k].push(sid[k]);
+            at[k] += 1;
+        }
+    }
+    let end: [usize; STREAMS] = std::array::from_fn(|k| bounds[k + 1]);
+    // Lockstep while every stream has bytes left: the untagged transitions of all while
+    // every state is ordinary (most bytes), else one general step each.
+    loop {
+        let left = (0..STREAMS).map(|k| end[k] - at[k]).min().unwrap_or(0);
+        if left == 0 {
+            break;
+        }
+        let (mut s0, mut s1, mut s2, mut s3) = (sid[0], sid[1], sid[2], sid[3]);
+        let mut i = 0;
+        if !(s0.is_tagged() || s1.is_tagged() || s2.is_tagged() || s3.is_tagged()) {
+            while i < left {
+                let n0 = dfa.next_state_untagged(cache, s0, data[at[0] + i]);
+                let n1 = dfa.next_state_untagged(cache, s1, data[at[1] + i]);
+                let n2 = dfa.next_state_untagged(cache, s2, data[at[2] + i]);
+                let n3 = dfa.next_state_untagged(cache, s3, data[at[3] + i]);
+                if n0.is_tagged() || n1.is_tagged() || n2.is_tagged() || n3.is_tagged() {
+                    break;
+                }
+                (s0, s1, s2, s3) = (n0, n1, n2, n3);
+                i += 1;
+            }
+        }
+        sid = [s0, s1, s2, s3];
+        for a in at.iter_mut() {
+            *a += i;
+        }
+        if i < left {
+            for k in 0..STREAMS {
+                sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
+                at[k] += 1;
+            }
+        }
+    }
+    for k in 0..STREAMS {
+        while at[k] < end[k] {
+            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
+            at[k] += 1;
+        }
+    }
+    // Past its end, each stream runs until it meets the next one's state, or to the end.
+    for k in 0..STREAMS {
+        let last = k + 1 == STREAMS;
+        let mut met = false;
+        while !last && !met && at[k] < n {
+            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
+            let i = at[k] - end[k];
+            at[k] += 1;
+            met = seen[k + 1].get(i) == Some(&sid[k]);
+        }
+        if !met {
+            // The end: the look-ahead past the buffer, as search_all's walk.
+            let eoi = dfa.next_eoi_state(cache, sid[k]).ok()?;
+            if cache.clear_count() != clears {
+                return None;
+            }
+            if eoi.is_match() {
+                report(cache, eoi, n, &mut found[k]);
+            }
+        }
+    }
+    cache.search_finish(n);
+    // Each stream's hits are in order; a stream's hits past its end interleave with the
+    // next stream's: merged pairwise, carrying what lies past each boundary.
+    let mut carry: Vec<Hit> = Vec::new();
+    for (k, hits) in found.iter().enumerate() {
+        let merged = merge_by_end(&carry, hits);
+        let cut = merged.partition_point(|h| h.end < end[k]);
+        out.extend_from_slice(&merged[..cut]);
+        carry = merged[cut..].to_vec();
+    }
+    out.extend_from_slice(&carry);
+    Some(())
+}
+
+/// Two lists in order of their ends, merged in that order.
+fn merge_by_end(a: &[Hit], b: &[Hit]) -> Vec<Hit> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].end <= b[j].end {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// Anchor occurrences widened by the reach of the group's triggers and merged.
 fn merge(ws: &mut [(usize, usize)], reach: Reach, data: &[u8]) -> Vec<(usize, usize)> {
     ws.sort_unstable();
@@ -983,6 +1153,90 @@ mod tests {
 
     fn anchor_of(rx: &str, caseless: bool) -> Anchor {
         choose_anchor(&parse(rx, caseless).unwrap(), caseless)
+    }
+
+    /// The interleaved walk's hits, merged as the tiered pass merges them.
+    fn interleaved_hits(dfa: &DFA, data: &[u8], ids: &[u32]) -> Vec<Hit> {
+        let mut got = Vec::new();
+        search_interleaved(dfa, &mut dfa.create_cache(), data, ids, &mut got);
+        assert!(got.is_sorted_by_key(|h| h.end), "hits out of order");
+        got.sort_unstable_by_key(|h| (h.end, h.id));
+        got.dedup();
+        got
+    }
+
+    fn one_walk(dfa: &DFA, data: &[u8], ids: &[u32]) -> Vec<Hit> {
+        let mut want = Vec::new();
+        search_all(
+            dfa,
+            &mut dfa.create_cache(),
+            data,
+            0,
+            data.len(),
+            ids,
+            &mut want,
+        );
+        want.sort_unstable_by_key(|h| (h.end, h.id));
+        want.dedup();
+        want
+    }
+
+    #[test]
+    fn when_matches_cross_the_seams_then_interleaved_streams_find_what_one_walk_finds() {
+        // Long matches begun before a seam (an e-mail's domain, a digit run that keeps the
+        // stream before in its own state for longer than SYNC: it must run to the end),
+        // matches at the very start and end, and look-behind at each seam.
+        let pats: Vec<String> = [
+            r"[A-Za-z0-9._+\-]@[A-Za-z0-9\-]+\.[A-Za-z0-9.\-]*[A-Za-z]{2}",
+            r"\b\d{3}-\d{2}-\d{4}\b",
+            r"(?:^|[^\w.\-])[6-9]\d{9}(?:$|[^\w.\-])",
+            r"x[0-9]{0,5000}y",
+            r"\bab",
+        ]
+        .iter()
+        .map(|p| pattern(p, false))
+        .collect();
+        let dfa = build_dfa(&pats, false).unwrap();
+        let ids = [0, 1, 2, 3, 4];
+        let unit: &[u8] = b"ab 123-45-6789 call 9876543210 at x@y.example.com; x0123y\n";
+        let mut x: u64 = 11;
+        for size in [0usize, 100, 32 * 1024, 40_000, 100_000, 333_333] {
+            let mut data = Vec::with_capacity(size + 64);
+            while data.len() < size {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                match (x >> 33) % 4 {
+                    0 => data.extend_from_slice(unit),
+                    1 => data.extend_from_slice(b"x"),
+                    2 => data.extend(std::iter::repeat_n(b'7', ((x >> 40) % 3000) as usize)),
+                    _ => data.extend_from_slice(b"ab@cd.efg-hi "),
+                }
+            }
+            data.extend_from_slice(b"y ab");
+            let want = one_walk(&dfa, &data, &ids);
+            assert!(
+                size < 1000 || want.len() > 100,
+                "{size}: {} hits",
+                want.len()
+            );
+            let got = interleaved_hits(&dfa, &data, &ids);
+            let extra: Vec<_> = got.iter().filter(|h| !want.contains(h)).collect();
+            let missed: Vec<_> = want.iter().filter(|h| !got.contains(h)).collect();
+            assert!(
+                extra.is_empty() && missed.is_empty(),
+                "size {size} n {}: extra {extra:?} missed {missed:?}",
+                data.len()
+            );
+            // A seam inside a run that never syncs: x, then digits past every seam.
+            let mut run = b"x".to_vec();
+            run.extend(std::iter::repeat_n(b'1', size));
+            run.push(b'y');
+            assert_eq!(
+                interleaved_hits(&dfa, &run, &ids),
+                one_walk(&dfa, &run, &ids)
+            );
+        }
     }
 
     #[test]
