@@ -69,6 +69,7 @@ class TextRows:
         # that operator may refuse a value and fall back to replace.
         self.by_source = np.array([self.code(self.policy.action_for(e)) for e in self.entities])
         self.fallible = np.array([self.actions[c] in FALLIBLE_ACTIONS for c in self.by_source])
+        self.generalizing = np.array([self.actions[c] == "generalize" for c in self.by_source])
         self._memo: dict[tuple[int, str], int] = {}
 
     def code(self, action: str) -> int:
@@ -152,6 +153,18 @@ class TextRows:
         if runs.any():
             codes[runs] = self.code("replace")
         asked = np.flatnonzero(self.fallible[sources] & ~runs)
+        batch = asked[self.generalizing[sources[asked]]]
+        if len(batch):
+            # generalize answered by the core for the whole buffer at once; 2: Python's.
+            statuses = np.frombuffer(
+                _native.generalize_statuses(
+                    data, np.ascontiguousarray(cols[batch], dtype=np.int64).tobytes(), self.entities
+                ),
+                dtype=np.uint8,
+            )
+            codes[batch[statuses == 0]] = self.code("generalize")
+            codes[batch[statuses == 1]] = self.code("replace")
+            asked = np.union1d(np.setdiff1d(asked, batch), batch[statuses == 2])
         values = _Values(data)
         for k, row in zip(asked.tolist(), cols[asked].tolist(), strict=True):
             codes[k] = self._fallible(row[SOURCE], values.of(row))

@@ -664,6 +664,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;
     m.add_function(wrap_pyfunction!(generalize::generalize_py, m)?)?;
+    m.add_function(wrap_pyfunction!(generalize::generalize_statuses, m)?)?;
     m.add_function(wrap_pyfunction!(merge_parquet, m)?)?;
     Ok(())
 }

@@ -301,7 +301,7 @@ fn write_int(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(v.to_string().as_bytes());
 }
 
-fn ints_of(raw: &[u8]) -> PyResult<Vec<i64>> {
+pub(crate) fn ints_of(raw: &[u8]) -> PyResult<Vec<i64>> {
     if raw.len() % 8 != 0 {
         return Err(PyValueError::new_err("int64 buffer of a wrong length"));
     }
