@@ -648,6 +648,9 @@ const STREAMS: usize = 4;
 /// begun before the start); a stream that has not met its successor's state by then runs
 /// on to the end of the buffer.
 const SYNC: usize = 512;
+/// Buffers shorter than this are walked as one stream: the streams' first SYNC bytes go
+/// through the general transition, a few percent of a walk from this size on.
+const INTERLEAVE_BYTES: usize = 256 << 10;
 
 /// [`search_all`] over the whole of `data`, walked as [`STREAMS`] streams stepped in
 /// lockstep: the same hits, in order of their ends, possibly some twice at a seam (the
@@ -666,7 +669,7 @@ pub(crate) fn search_interleaved(
     out: &mut Vec<Hit>,
 ) {
     let start = out.len();
-    if data.len() < STREAMS * 16 * SYNC || interleaved(dfa, cache, data, ids, out).is_none() {
+    if data.len() < INTERLEAVE_BYTES || interleaved(dfa, cache, data, ids, out).is_none() {
         out.truncate(start);
         search_all(dfa, cache, data, 0, data.len(), ids, out);
     }
@@ -1200,7 +1203,7 @@ mod tests {
         let ids = [0, 1, 2, 3, 4];
         let unit: &[u8] = b"ab 123-45-6789 call 9876543210 at x@y.example.com; x0123y\n";
         let mut x: u64 = 11;
-        for size in [0usize, 100, 32 * 1024, 40_000, 100_000, 333_333] {
+        for size in [0usize, 100, INTERLEAVE_BYTES, 300_000, 777_777] {
             let mut data = Vec::with_capacity(size + 64);
             while data.len() < size {
                 x = x
