@@ -721,8 +721,14 @@ fn interleaved(
         }
     }
     let end: [usize; STREAMS] = std::array::from_fn(|k| bounds[k + 1]);
-    // Lockstep while every stream has bytes left: the untagged transitions of all while
-    // every state is ordinary (most bytes), else one general step each.
+    // Lockstep while every stream has bytes left: the untagged transitions of all four
+    // while every state is ordinary (most bytes of a log). Where a stream meets a tagged
+    // state (a match to report, a state to build) each stream takes one byte, through the
+    // general transition only where it needs it. Such bytes cost several ordinary ones:
+    // where they are frequent (a dense export: a match every few bytes) one walk is
+    // faster, so past a sixteenth of the buffer a walk that has met one every 32 bytes
+    // of a stream or more gives up, and the buffer is walked as one stream.
+    let (mut stepped, mut tagged, mut judged) = (0usize, 0usize, false);
     loop {
         let left = (0..STREAMS).map(|k| end[k] - at[k]).min().unwrap_or(0);
         if left == 0 {
@@ -747,10 +753,26 @@ fn interleaved(
         for a in at.iter_mut() {
             *a += i;
         }
+        stepped += i + 1;
         if i < left {
             for k in 0..STREAMS {
+                if !sid[k].is_tagged() {
+                    let next = dfa.next_state_untagged(cache, sid[k], data[at[k]]);
+                    if !next.is_tagged() {
+                        sid[k] = next;
+                        at[k] += 1;
+                        continue;
+                    }
+                }
+                tagged += 1;
                 sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
                 at[k] += 1;
+            }
+        }
+        if !judged && stepped * STREAMS * 16 >= n {
+            judged = true;
+            if tagged * 32 >= stepped * STREAMS {
+                return None;
             }
         }
     }
@@ -782,14 +804,21 @@ fn interleaved(
         }
     }
     cache.search_finish(n);
-    // Each stream's hits are in order; a stream's hits past its end interleave with the
-    // next stream's: merged pairwise, carrying what lies past each boundary.
+    // Each stream's hits are in order; a stream's hits past its end (few, unless it never
+    // met the next stream) interleave with the next stream's first ones: only those are
+    // merged, the rest is copied once.
     let mut carry: Vec<Hit> = Vec::new();
     for (k, hits) in found.iter().enumerate() {
-        let merged = merge_by_end(&carry, hits);
-        let cut = merged.partition_point(|h| h.end < end[k]);
-        out.extend_from_slice(&merged[..cut]);
-        carry = merged[cut..].to_vec();
+        let p = carry
+            .last()
+            .map_or(0, |c| hits.partition_point(|h| h.end <= c.end));
+        let head = merge_by_end(&carry, &hits[..p]);
+        let rest = &hits[p..];
+        let cut = rest.partition_point(|h| h.end < end[k]);
+        let head_cut = head.partition_point(|h| h.end < end[k]);
+        out.extend_from_slice(&head[..head_cut]);
+        out.extend_from_slice(&rest[..cut]);
+        carry = merge_by_end(&head[head_cut..], &rest[cut..]);
     }
     out.extend_from_slice(&carry);
     Some(())
