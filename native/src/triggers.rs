@@ -1269,6 +1269,11 @@ mod tests {
                 one_walk(&dfa, &run, &ids)
             );
         }
+        // A match every three bytes: the streams give up for one walk, with the same hits.
+        let dense = b"ab ".repeat(INTERLEAVE_BYTES / 2);
+        let want = one_walk(&dfa, &dense, &ids);
+        assert_eq!(want.len(), INTERLEAVE_BYTES / 2);
+        assert_eq!(interleaved_hits(&dfa, &dense, &ids), want);
     }
 
     #[test]
