@@ -70,6 +70,9 @@ pub fn generalize_statuses<'py>(
     }
     let at = |x: i64| usize::try_from(x).ok();
     let mut out = Vec::with_capacity(cols.len() / COLS);
+    // Whether the current line is ASCII, checked once a line: spans come line by line,
+    // and a 64 MiB line may hold hundreds of thousands of them.
+    let mut seen: Option<((i64, i64), bool)> = None;
     for row in cols.chunks_exact(COLS) {
         let line = at(row[1]).zip(at(row[2])).and_then(|(a, b)| data.get(a..b));
         let entity = at(row[5]).and_then(|s| entities.get(s));
@@ -78,11 +81,17 @@ pub fn generalize_statuses<'py>(
                 "a span out of the buffer or entities",
             ));
         };
+        let ascii = match seen {
+            Some((bounds, ascii)) if bounds == (row[1], row[2]) => ascii,
+            _ => {
+                let ascii = line.is_ascii();
+                seen = Some(((row[1], row[2]), ascii));
+                ascii
+            }
+        };
         let value = at(row[3]).zip(at(row[4])).and_then(|(a, b)| line.get(a..b));
         out.push(match value {
-            Some(v) if line.is_ascii() => {
-                generalize_py(std::str::from_utf8(v).unwrap_or(""), entity).0
-            }
+            Some(v) if ascii => generalize_py(std::str::from_utf8(v).unwrap_or(""), entity).0,
             _ => 2,
         });
     }

@@ -645,8 +645,8 @@ fn walk(
 /// stepped together, fill that wait.
 const STREAMS: usize = 4;
 /// Bytes after a stream's start over which the stream before it may still differ (a match
-/// begun before the start); a stream that has not met its successor's state by then runs
-/// on to the end of the buffer.
+/// begun before the start); a stream that has not met its successor's state by then gives
+/// the buffer back to one walk.
 const SYNC: usize = 512;
 /// Buffers shorter than this are walked as one stream: the streams' first SYNC bytes go
 /// through the general transition, a few percent of a walk from this size on.
@@ -657,8 +657,8 @@ const INTERLEAVE_BYTES: usize = 256 << 10;
 /// tiered pass merges equal hits). Stream `k + 1` starts in the unanchored start state at
 /// its offset (look-behind sees the byte before), so it finds every match that starts
 /// there or later; stream `k` runs past that offset until its state equals stream `k +
-/// 1`'s after the same byte, from where both walks are the same walk, so it finds the
-/// matches begun before. A lazy DFA state has one id while the cache is not cleared; a
+/// 1`'s after the same byte (within [`SYNC`] bytes, else one walk does the buffer), from
+/// where both walks are the same walk, so it finds the matches begun before. A lazy DFA state has one id while the cache is not cleared; a
 /// clear (never with the tiered pass's 32 MiB) makes the ids stale, and the buffer is
 /// then walked again as one stream.
 pub(crate) fn search_interleaved(
@@ -782,15 +782,21 @@ fn interleaved(
             at[k] += 1;
         }
     }
-    // Past its end, each stream runs until it meets the next one's state, or to the end.
+    // Past its end, each stream runs until it meets the next one's state.
+    // One that has not met it within SYNC bytes (a match open across the seam, an
+    // e-mail's domain run on for a page) gives up: walking on to the end one general step
+    // at a time would cost more than one walk of the whole buffer.
     for k in 0..STREAMS {
         let last = k + 1 == STREAMS;
         let mut met = false;
         while !last && !met && at[k] < n {
-            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
             let i = at[k] - end[k];
+            if i >= SYNC {
+                return None;
+            }
+            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
             at[k] += 1;
-            met = seen[k + 1].get(i) == Some(&sid[k]);
+            met = seen[k + 1][i] == sid[k];
         }
         if !met {
             // The end: the look-ahead past the buffer, as search_all's walk.
