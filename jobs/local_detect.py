@@ -14,6 +14,7 @@ column in batches of rows, its header too.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -41,7 +42,8 @@ from jobs.blocks import (
 )
 from jobs.csvbatches import CsvReader, CsvRecords
 from jobs.findings import digests, jsonl_rows
-from jobs.localfiles import line_chunks, read_document, text_reader
+from jobs.localfiles import InputError, line_chunks, read_document, text_reader
+from jobs.readers import DECODE_ERRORS
 from jobs.recordbatch import LeafFindings
 from jobs.textrows import TextRows
 
@@ -271,7 +273,8 @@ class _CsvReader:
 
     def __init__(self, stream: BinaryIO, delimiter: str, ctx: Context) -> None:
         self._records = CsvReader(text_reader(stream), delimiter, CSV_BATCH_ROWS)
-        header = self._records.header()
+        with _corrupt_as_input_error():
+            header = self._records.header()
         self.table = None if header is None else CsvTable(header, delimiter, ctx.shared())
 
     def batches(self, *, redact: bool = True) -> Iterator[tuple[CsvRecords, int, CsvBatch]]:
@@ -279,6 +282,17 @@ class _CsvReader:
         ``CSV_BATCH_ROWS`` records at a time; ``redact`` False: see ``CsvTable.judge``."""
         assert self.table is not None
         index = 0
-        for records in self._records.batches(self.table):
-            yield records, index, records.judge(self.table, redact=redact)
-            index += len(records)
+        with _corrupt_as_input_error():
+            for records in self._records.batches(self.table):
+                yield records, index, records.judge(self.table, redact=redact)
+                index += len(records)
+
+
+@contextlib.contextmanager
+def _corrupt_as_input_error() -> Iterator[None]:
+    """A compressed CSV that ends early or does not decompress, met while the csv reader
+    reads on: the error ``line_chunks`` gives for lines, not a traceback."""
+    try:
+        yield
+    except DECODE_ERRORS as exc:
+        raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None

@@ -102,7 +102,10 @@ def infer_format(name: str, stream: BinaryIO, requested: str = "auto") -> str:
 def read_document(stream: BinaryIO, limit: int) -> bytes:
     """A whole JSON document (it is parsed whole, as the scan parses it), refused above
     ``limit`` bytes with the advice the scan gives for such an object."""
-    data = stream.read(limit + 1)
+    try:
+        data = stream.read(limit + 1)
+    except DECODE_ERRORS as exc:
+        raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None
     if len(data) > limit:
         raise InputError(
             f"JSON document larger than {limit >> 20} MiB; store it as JSON Lines "

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
-from isal import igzip, isal_zlib
+from isal import igzip, igzip_lib, isal_zlib
 
 from detectors.errors import PiisweepError
 
@@ -55,7 +55,9 @@ def decompressed(raw: Any, compression: str | None) -> BinaryIO:
 
 # What a decompressor raises on bytes that are not what they claim: the gzip module's
 # BadGzipFile is an OSError, but a broken deflate block is zlib's or ISA-L's own error.
-DECODE_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, isal_zlib.error)
+DECODE_ERRORS = (
+    OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, isal_zlib.error, igzip_lib.IsalError
+)  # fmt: skip
 
 
 def _read(stream: BinaryIO, size: int) -> bytes:

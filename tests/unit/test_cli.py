@@ -308,13 +308,19 @@ def test_when_gzip_is_truncated_then_exit_2_and_a_reason_without_traceback(
     assert code == 2 and "ends early or is corrupt" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("name", ["broken.log.gz", "broken.csv.gz", "broken.json.gz"])
 def test_when_a_gzip_block_is_broken_then_exit_2_and_a_reason_without_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     from tests.unit.test_hostile_inputs import broken_deflate
 
-    path = tmp_path / "broken.log.gz"
-    path.write_bytes(broken_deflate((TEXT * 2000).encode()))
+    body = {
+        "broken.log.gz": TEXT * 2000,
+        "broken.csv.gz": "name,phone\n" + "Ravi,9876543210\n" * 20000,
+        "broken.json.gz": '[{"phone": "9876543210"}' + ', {"phone": "9876543210"}' * 20000,
+    }[name]
+    path = tmp_path / name
+    path.write_bytes(broken_deflate(body.encode()))
     code, _, err = run(["detect", str(path), "-o", str(tmp_path / "f.jsonl")], capsys)
     assert code == 2 and "ends early or is corrupt" in err and "Traceback" not in err
 
