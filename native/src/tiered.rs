@@ -452,24 +452,10 @@ mod profile {
     #[test]
     #[ignore]
     fn profile_tiers() {
-        let (Ok(tpath), Ok(cpath)) = (
-            std::env::var("PIISWEEP_TRIGGERS"),
-            std::env::var("PIISWEEP_CORPUS"),
-        ) else {
+        let Some((triggers, data)) = crate::triggers::profile::load() else {
+            eprintln!("set PIISWEEP_TRIGGERS and PIISWEEP_CORPUS");
             return;
         };
-        let text = std::fs::read_to_string(tpath).unwrap();
-        let triggers: Vec<(u32, String, bool)> = text
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                let mut it = l.splitn(3, '\t');
-                let id = it.next().unwrap().parse().unwrap();
-                let c = it.next().unwrap() == "1";
-                (id, it.next().unwrap().to_string(), c)
-            })
-            .collect();
-        let data = std::fs::read(cpath).unwrap();
         let mb = data.len() as f64 / 1e6;
         let t = super::TieredScanner::new(&triggers, None).unwrap();
         let mut c = t.cache().unwrap();

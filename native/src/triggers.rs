@@ -578,6 +578,15 @@ pub(crate) fn search_all(
     let _ = walk(dfa, cache, data, lo, hi, ids, out);
 }
 
+/// The hits of the match state `sid` entered at `end`: one per pattern it matches.
+#[inline]
+fn report(dfa: &DFA, cache: &Cache, sid: LazyStateID, end: usize, ids: &[u32], out: &mut Vec<Hit>) {
+    for k in 0..dfa.match_len(cache, sid) {
+        let id = ids[dfa.match_pattern(cache, sid, k).as_usize()];
+        out.push(Hit { id, end });
+    }
+}
+
 /// [`search_all`]: the lazy DFA walked byte by byte, as its documentation shows, through
 /// the untagged transition while the state is an ordinary one (most bytes). The library's
 /// overlapping search, one call per match and a general transition per byte, caps near
@@ -592,12 +601,6 @@ fn walk(
     ids: &[u32],
     out: &mut Vec<Hit>,
 ) -> Option<()> {
-    let mut report = |cache: &Cache, sid: LazyStateID, end: usize| {
-        for k in 0..dfa.match_len(cache, sid) {
-            let id = ids[dfa.match_pattern(cache, sid, k).as_usize()];
-            out.push(Hit { id, end });
-        }
-    };
     let input = Input::new(data).range(lo..hi);
     let mut sid = dfa.start_state_forward(cache, &input).ok()?;
     cache.search_start(lo);
@@ -621,7 +624,7 @@ fn walk(
             }
         }
         if sid.is_match() {
-            report(cache, sid, at - 1);
+            report(dfa, cache, sid, at - 1, ids, out);
         } else if sid.is_dead() || sid.is_quit() {
             cache.search_finish(at);
             return Some(());
@@ -634,7 +637,7 @@ fn walk(
         dfa.next_eoi_state(cache, sid).ok()?
     };
     if sid.is_match() {
-        report(cache, sid, hi);
+        report(dfa, cache, sid, hi, ids, out);
     }
     cache.search_finish(hi);
     Some(())
@@ -686,12 +689,6 @@ fn interleaved(
     let n = data.len();
     let bounds: [usize; STREAMS + 1] = std::array::from_fn(|k| n * k / STREAMS);
     let mut found: [Vec<Hit>; STREAMS] = Default::default();
-    let report = |cache: &Cache, sid: LazyStateID, end: usize, hits: &mut Vec<Hit>| {
-        for k in 0..dfa.match_len(cache, sid) {
-            let id = ids[dfa.match_pattern(cache, sid, k).as_usize()];
-            hits.push(Hit { id, end });
-        }
-    };
     // One byte through the general transition, which computes a state not yet built.
     let step = |cache: &mut Cache, sid: LazyStateID, at: usize, hits: &mut Vec<Hit>| {
         let next = dfa.next_state(cache, sid, data[at]).ok()?;
@@ -699,7 +696,7 @@ fn interleaved(
             return None;
         }
         if next.is_match() {
-            report(cache, next, at, hits);
+            report(dfa, cache, next, at, ids, hits);
         }
         Some(next)
     };
@@ -805,7 +802,7 @@ fn interleaved(
                 return None;
             }
             if eoi.is_match() {
-                report(cache, eoi, n, &mut found[k]);
+                report(dfa, cache, eoi, n, ids, &mut found[k]);
             }
         }
     }
@@ -1451,11 +1448,11 @@ mod tests {
 /// PIISWEEP_CORPUS=bench/data/corpus-50mb-42.log cargo test --release --lib profile_corpus
 /// -- --ignored --nocapture` (the corpus comes from `python -m bench.engine`).
 #[cfg(test)]
-mod profile {
+pub(crate) mod profile {
     use super::*;
     use std::time::Instant;
 
-    fn load() -> Option<(Vec<(u32, String, bool)>, Vec<u8>)> {
+    pub(crate) fn load() -> Option<(Vec<(u32, String, bool)>, Vec<u8>)> {
         let tpath = std::env::var("PIISWEEP_TRIGGERS").ok()?;
         let cpath = std::env::var("PIISWEEP_CORPUS").ok()?;
         let text = std::fs::read(tpath).ok()?;
