@@ -14,7 +14,6 @@ column in batches of rows, its header too.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -42,8 +41,7 @@ from jobs.blocks import (
 )
 from jobs.csvbatches import CsvReader, CsvRecords
 from jobs.findings import digests, jsonl_rows
-from jobs.localfiles import InputError, line_chunks, read_document, text_reader
-from jobs.readers import DECODE_ERRORS
+from jobs.localfiles import corrupt_as_input_error, line_chunks, read_document, text_reader
 from jobs.recordbatch import LeafFindings
 from jobs.textrows import TextRows
 
@@ -273,7 +271,7 @@ class _CsvReader:
 
     def __init__(self, stream: BinaryIO, delimiter: str, ctx: Context) -> None:
         self._records = CsvReader(text_reader(stream), delimiter, CSV_BATCH_ROWS)
-        with _corrupt_as_input_error():
+        with corrupt_as_input_error():
             header = self._records.header()
         self.table = None if header is None else CsvTable(header, delimiter, ctx.shared())
 
@@ -282,17 +280,7 @@ class _CsvReader:
         ``CSV_BATCH_ROWS`` records at a time; ``redact`` False: see ``CsvTable.judge``."""
         assert self.table is not None
         index = 0
-        with _corrupt_as_input_error():
+        with corrupt_as_input_error():
             for records in self._records.batches(self.table):
                 yield records, index, records.judge(self.table, redact=redact)
                 index += len(records)
-
-
-@contextlib.contextmanager
-def _corrupt_as_input_error() -> Iterator[None]:
-    """A compressed CSV that ends early or does not decompress, met while the csv reader
-    reads on: the error ``line_chunks`` gives for lines, not a traceback."""
-    try:
-        yield
-    except DECODE_ERRORS as exc:
-        raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None

@@ -5,6 +5,7 @@ line-aligned chunks so memory stays bounded by the chunk (or the longest line)."
 from __future__ import annotations
 
 import bz2
+import contextlib
 import io
 import lzma
 import os
@@ -99,13 +100,21 @@ def infer_format(name: str, stream: BinaryIO, requested: str = "auto") -> str:
     return content_format(named, _peek(stream, 65536, name))
 
 
+@contextlib.contextmanager
+def corrupt_as_input_error() -> Iterator[None]:
+    """A compressed input that ends early or does not decompress, met while a reader
+    reads it (a JSON document, the csv module's rows): one clear error, not a traceback."""
+    try:
+        yield
+    except DECODE_ERRORS as exc:
+        raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None
+
+
 def read_document(stream: BinaryIO, limit: int) -> bytes:
     """A whole JSON document (it is parsed whole, as the scan parses it), refused above
     ``limit`` bytes with the advice the scan gives for such an object."""
-    try:
+    with corrupt_as_input_error():
         data = stream.read(limit + 1)
-    except DECODE_ERRORS as exc:
-        raise InputError(f"input ends early or is corrupt: {type(exc).__name__}") from None
     if len(data) > limit:
         raise InputError(
             f"JSON document larger than {limit >> 20} MiB; store it as JSON Lines "
