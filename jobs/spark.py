@@ -4,6 +4,8 @@ Local masters get task retries (``local[N]`` becomes ``local[N,2]``: Spark ignor
 ``spark.task.maxFailures`` in local mode otherwise), Python workers run the driver's own
 interpreter (a virtualenv's packages, not the system's), and Spark's console progress bar
 is off because the scan draws its own. Under ``spark-submit`` the master comes from there.
+The driver JVM a session starts maps its classes from an archive written by the first such
+start (``jobs.driver_archive``): 4 s less start-up a scan on one core.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
+
+from jobs import driver_archive
 
 DEFAULT_MASTER = "local[*]"
 #: Set once Ctrl-C reached a process whose session was made here (the CLI quiets Py4J's
@@ -56,9 +60,19 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
         "spark.sql.session.timeZone": "UTC",
         **(conf or {}),
     }
+    archive = driver_archive.plan(settings)
+    if archive is not None:
+        settings = driver_archive.with_option(settings, archive)
     for key, value in settings.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except BaseException:
+        if archive is not None:
+            driver_archive.release(archive)
+        raise
+    if archive is not None:
+        driver_archive.write_at_exit(spark, archive)
     spark.sparkContext.setLogLevel("WARN")
     _cancel_on_interrupt(spark.sparkContext)
     return spark

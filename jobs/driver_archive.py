@@ -1,0 +1,199 @@
+"""A class-data archive (AppCDS) for the driver JVM that the CLI, notebooks and tests start.
+
+A local scan spends most of its fixed cost starting Spark's driver: loading, parsing and
+verifying some 15,000 classes of Spark's jars. On one core that was 9–10 s before the session
+existed and ~13 CPU s of JVM in all; with the classes mapped from an archive, 5.7 s and 7.5
+CPU s (docs/performance.md). Java 13+ writes such an archive of the classes a run loaded
+when it exits (``-XX:ArchiveClassesAtExit``) and maps it on later starts
+(``-XX:SharedArchiveFile``). Nothing else changes: the same classes, the same bytecode.
+
+The archive is kept with the engine's other cached files (``detectors.cache``:
+``PIISWEEP_CACHE_DIR``, ``off`` keeps nothing), named by a digest of the JVM and the driver's
+classpath, so a new JDK, Spark or jar list writes a new one. The first session without one
+writes it: when that process exits, the session is stopped, the JVM is asked to exit and
+waited for while it writes (a few seconds, once), and the file is renamed into place only
+when the JVM exited cleanly, so a reader sees a whole archive or none. An archive the JVM
+cannot use (another JDK build, a changed jar) is ignored by the JVM itself (``-Xshare`` is
+``auto``), and CDS's log lines are switched off: the JVM's stdout is the CLI's.
+
+Under ``spark-submit`` the driver JVM already runs, so nothing is done; nor when the session's
+configuration already names archive options, or for a JVM older than 13 or one that cannot
+be identified (an option it does not know would stop it from starting).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from detectors.cache import cache_file
+
+log = logging.getLogger(__name__)
+
+OPTIONS_KEY = "spark.driver.extraJavaOptions"
+#: CDS's log lines (which classes it skipped) would land on the CLI's stdout.
+QUIET = "-Xlog:cds*=off"
+#: How long an exiting process waits for the JVM to write the archive.
+DUMP_TIMEOUT_S = 120.0
+#: Unfinished archives of processes that died while writing are removed after this long.
+STALE_S = 3600.0
+
+_CLASSPATH_KEYS = ("spark.jars", "spark.jars.packages", "spark.driver.extraClassPath")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The driver's archive option for one session: map ``archive``, or write it (to
+    ``partial`` first) when the session's process exits."""
+
+    archive: Path
+    partial: Path | None
+
+    @property
+    def option(self) -> str:
+        if self.partial is None:
+            return f"-XX:SharedArchiveFile={self.archive} {QUIET}"
+        return f"-XX:ArchiveClassesAtExit={self.partial} {QUIET}"
+
+
+def java_home(env: Mapping[str, str]) -> Path | None:
+    """The JDK Spark's launcher runs: ``JAVA_HOME``, else the ``java`` on the PATH."""
+    if env.get("JAVA_HOME"):
+        return Path(env["JAVA_HOME"])
+    found = shutil.which("java", path=env.get("PATH"))
+    return Path(os.path.realpath(found)).parent.parent if found else None
+
+
+def java_major(home: Path) -> int | None:
+    """The JDK's major version from its ``release`` file (no JVM started to ask)."""
+    try:
+        text = (home / "release").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    m = re.search(r'^JAVA_VERSION="(?:1\.)?(\d+)', text, re.MULTILINE)
+    return int(m.group(1)) if m else None
+
+
+def _identity(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+def _spark_jars() -> list[tuple[str, int, int]]:
+    import pyspark
+
+    jars = Path(pyspark.__file__).parent / "jars"
+    return sorted(filter(None, (_identity(p) for p in jars.glob("*.jar"))))
+
+
+def plan(settings: Mapping[str, str], env: Mapping[str, str] | None = None) -> Plan | None:
+    """The archive option for a session configured with ``settings``, or None."""
+    env = os.environ if env is None else env
+    if env.get("PYSPARK_GATEWAY_PORT"):  # spark-submit started the driver already
+        return None
+    if re.search(r"SharedArchive|ArchiveClasses|-Xshare", settings.get(OPTIONS_KEY, "")):
+        return None  # the operator chose the driver's CDS options
+    home = java_home(env)
+    major = java_major(home) if home else None
+    if home is None or major is None or major < 13:
+        return None
+    key = (
+        "spark-driver-cds",
+        (home / "release").read_text(encoding="utf-8", errors="replace"),
+        _identity(home / "lib" / "modules"),
+        _spark_jars(),
+        {k: settings.get(k) for k in _CLASSPATH_KEYS},
+    )
+    archive = cache_file("spark-driver", key, suffix=".jsa")
+    if archive is None or re.search(r"[\s\"'\\]", str(archive)):
+        return None  # Spark splits the options on blanks: such a path would not reach Java
+    if archive.is_file():
+        return Plan(archive, None)
+    return _claim(archive)
+
+
+def _claim(archive: Path) -> Plan | None:
+    """A plan to write ``archive``, unless another process is writing it: its claim (the
+    empty file its JVM will write the archive to) is there. Only one process pays for the
+    write; the others start without an archive until it lands."""
+    root = archive.parent
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_stale(root)
+        if any(root.glob(f".tmp-{archive.stem}-*.jsa")):
+            return None
+        partial = root / f".tmp-{archive.stem}-{os.getpid()}.jsa"
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:
+        return None  # a read-only home is no reason to fail a scan
+    return Plan(archive, partial)
+
+
+def release(chosen: Plan) -> None:
+    """Give up ``chosen``'s claim (the session did not start)."""
+    if chosen.partial is not None:
+        chosen.partial.unlink(missing_ok=True)
+
+
+def _remove_stale(root: Path) -> None:
+    now = time.time()
+    for p in root.glob(".tmp-spark-driver-*.jsa"):
+        with contextlib.suppress(OSError):
+            if now - p.stat().st_mtime > STALE_S:
+                p.unlink()
+
+
+def with_option(settings: dict[str, str], chosen: Plan) -> dict[str, str]:
+    """``settings`` with the archive option added to the driver's Java options."""
+    given = settings.get(OPTIONS_KEY, "").strip()
+    return {**settings, OPTIONS_KEY: f"{given} {chosen.option}".strip()}
+
+
+def write_at_exit(spark: Any, chosen: Plan) -> None:
+    """When this process exits, let the driver JVM write ``chosen``'s archive and move it
+    into place."""
+    if chosen.partial is None:
+        return
+    proc = getattr(spark.sparkContext._gateway, "proc", None)
+    if proc is None or proc.stdin is None:
+        release(chosen)  # not a JVM this process started and can wait for
+        return
+    atexit.register(_finish, spark, proc, chosen)
+
+
+def _finish(spark: Any, proc: subprocess.Popen[bytes], chosen: Plan) -> None:
+    partial = chosen.partial
+    assert partial is not None
+    with contextlib.suppress(Exception):  # stopped already, or the JVM is gone
+        spark.stop()
+    with contextlib.suppress(OSError):
+        proc.stdin.close()  # type: ignore[union-attr]  # the gateway exits on EOF
+    from jobs.spark import interrupted
+
+    if interrupted.is_set():
+        proc.kill()  # Ctrl-C: no one waits for an archive on the way out
+    try:
+        code = proc.wait(timeout=DUMP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        code = None
+    try:
+        if code == 0 and partial.is_file() and partial.stat().st_size > 0:
+            os.replace(partial, chosen.archive)
+            log.debug("driver class archive written: %s", chosen.archive)
+        else:
+            partial.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("driver class archive not kept: %s", exc)
