@@ -16,9 +16,12 @@ when the JVM exited cleanly, so a reader sees a whole archive or none. An archiv
 cannot use (another JDK build, a changed jar) is ignored by the JVM itself (``-Xshare`` is
 ``auto``), and CDS's log lines are switched off: the JVM's stdout is the CLI's.
 
-Under ``spark-submit`` the driver JVM already runs, so nothing is done; nor when the session's
-configuration already names archive options, or for a JVM older than 13 or one that cannot
-be identified (an option it does not know would stop it from starting).
+The options go to the launcher through ``SPARK_SUBMIT_OPTS``, which it puts before
+``spark.driver.extraJavaOptions``: a value of that key in ``spark-defaults.conf`` or the
+session's configuration is kept, and wins where the two disagree. Under ``spark-submit``, or
+when this process's JVM is running already, nothing is done; nor when the operator's options
+already name CDS, or for a JVM older than 13 or one that cannot be identified (an option it
+does not know would stop it from starting).
 """
 
 from __future__ import annotations
@@ -31,22 +34,26 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from detectors.cache import cache_file
 
 log = logging.getLogger(__name__)
 
 OPTIONS_KEY = "spark.driver.extraJavaOptions"
+#: Where the launcher takes the driver JVM's options from besides the configuration.
+ENV_KEY = "SPARK_SUBMIT_OPTS"
+#: Options an operator may already have set CDS in.
+_OPERATOR_OPTIONS = (ENV_KEY, "JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "PYSPARK_SUBMIT_ARGS")
 #: CDS's log lines (which classes it skipped) would land on the CLI's stdout.
 QUIET = "-Xlog:cds*=off"
 #: How long an exiting process waits for the JVM to write the archive.
 DUMP_TIMEOUT_S = 120.0
-#: Unfinished archives of processes that died while writing are removed after this long.
-STALE_S = 3600.0
+#: A claim whose process is gone is removed; one this old too (another host's, on a shared
+#: cache directory, whose process cannot be asked).
+STALE_S = 86400.0
 
 _CLASSPATH_KEYS = ("spark.jars", "spark.jars.packages", "spark.driver.extraClassPath")
 
@@ -104,7 +111,9 @@ def plan(settings: Mapping[str, str], env: Mapping[str, str] | None = None) -> P
     env = os.environ if env is None else env
     if env.get("PYSPARK_GATEWAY_PORT"):  # spark-submit started the driver already
         return None
-    if re.search(r"SharedArchive|ArchiveClasses|-Xshare", settings.get(OPTIONS_KEY, "")):
+    given = [settings.get(OPTIONS_KEY, ""), settings.get("spark.driver.defaultJavaOptions", "")]
+    given += [env.get(k, "") for k in _OPERATOR_OPTIONS]
+    if any(re.search(r"SharedArchive|ArchiveClasses|-Xshare", g) for g in given):
         return None  # the operator chose the driver's CDS options
     home = java_home(env)
     major = java_major(home) if home else None
@@ -120,6 +129,7 @@ def plan(settings: Mapping[str, str], env: Mapping[str, str] | None = None) -> P
     archive = cache_file("spark-driver", key, suffix=".jsa")
     if archive is None or re.search(r"[\s\"'\\]", str(archive)):
         return None  # Spark splits the options on blanks: such a path would not reach Java
+    archive = archive.absolute()  # the JVM and the exit may see different working directories
     if archive.is_file():
         return Plan(archive, None)
     return _claim(archive)
@@ -149,46 +159,92 @@ def release(chosen: Plan) -> None:
 
 
 def _remove_stale(root: Path) -> None:
+    """Remove the claims of processes that are gone (a crash, a kill, a Ctrl-C: their JVM
+    wrote there, or is writing, and nobody will move it into place)."""
     now = time.time()
     for p in root.glob(".tmp-spark-driver-*.jsa"):
-        with contextlib.suppress(OSError):
-            if now - p.stat().st_mtime > STALE_S:
+        with contextlib.suppress(OSError, ValueError):
+            if not _alive(int(p.stem.rsplit("-", 1)[1])) or now - p.stat().st_mtime > STALE_S:
                 p.unlink()
 
 
-def with_option(settings: dict[str, str], chosen: Plan) -> dict[str, str]:
-    """``settings`` with the archive option added to the driver's Java options."""
-    given = settings.get(OPTIONS_KEY, "").strip()
-    return {**settings, OPTIONS_KEY: f"{given} {chosen.option}".strip()}
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
-def write_at_exit(spark: Any, chosen: Plan) -> None:
-    """When this process exits, let the driver JVM write ``chosen``'s archive and move it
-    into place."""
+@contextlib.contextmanager
+def launching(chosen: Plan | None) -> Iterator[None]:
+    """Within: a JVM the launcher starts gets ``chosen``'s options (``SPARK_SUBMIT_OPTS``)."""
+    if chosen is None:
+        yield
+        return
+    before = os.environ.get(ENV_KEY)
+    os.environ[ENV_KEY] = f"{before or ''} {chosen.option}".strip()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV_KEY, None)
+        else:
+            os.environ[ENV_KEY] = before
+
+
+def write_at_exit(chosen: Plan) -> None:
+    """After a session was started under ``chosen`` (or failed to start): when this process
+    exits, let the driver JVM write the archive and move it into place. Without a JVM this
+    process launched, the claim is given up."""
+    from pyspark import SparkContext
+
     if chosen.partial is None:
         return
-    proc = getattr(spark.sparkContext._gateway, "proc", None)
-    if proc is None or proc.stdin is None:
-        release(chosen)  # not a JVM this process started and can wait for
+    gateway = SparkContext._gateway
+    # JavaGateway answers any missing attribute from the JVM: look in the instance only
+    proc = vars(gateway).get("proc") if gateway is not None else None
+    if not isinstance(proc, subprocess.Popen) or proc.stdin is None:
+        release(chosen)
         return
-    atexit.register(_finish, spark, proc, chosen)
+    if not _pending:
+        atexit.register(write_now)
+    _pending.append((proc, chosen))
 
 
-def _finish(spark: Any, proc: subprocess.Popen[bytes], chosen: Plan) -> None:
-    partial = chosen.partial
-    assert partial is not None
-    with contextlib.suppress(Exception):  # stopped already, or the JVM is gone
-        spark.stop()
-    with contextlib.suppress(OSError):
-        proc.stdin.close()  # type: ignore[union-attr]  # the gateway exits on EOF
+#: The archives this process's JVMs are to write, for :func:`write_now`.
+_pending: list[tuple[subprocess.Popen[bytes], Plan]] = []
+
+
+def write_now() -> None:
+    """Stop this process's session and let its JVM write the pending archive now, not at
+    exit: for a test session's teardown (pytest-xdist cuts a worker's exit short after
+    10 s, before a JVM may have written it). Runs at exit otherwise; nothing to do twice."""
+    while _pending:
+        _finish(*_pending.pop())
+
+
+def _finish(proc: subprocess.Popen[bytes], chosen: Plan) -> None:
     from jobs.spark import interrupted
 
+    partial = chosen.partial
+    assert partial is not None
     if interrupted.is_set():
-        proc.kill()  # Ctrl-C: no one waits for an archive on the way out
+        # Ctrl-C: no waiting on the way out. The JVM exits on EOF as it always did (its
+        # shutdown hooks run) and writes to the claim; the next plan() removes both.
+        return
     try:
-        code = proc.wait(timeout=DUMP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        code = None
+        _stop_session()
+        with contextlib.suppress(OSError):
+            proc.stdin.close()  # type: ignore[union-attr]  # the gateway exits on EOF
+        try:
+            code = proc.wait(timeout=DUMP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            code = None
+    except KeyboardInterrupt:
+        return  # a Ctrl-C while waiting: as above
     try:
         if code == 0 and partial.is_file() and partial.stat().st_size > 0:
             os.replace(partial, chosen.archive)
@@ -197,3 +253,12 @@ def _finish(spark: Any, proc: subprocess.Popen[bytes], chosen: Plan) -> None:
             partial.unlink(missing_ok=True)
     except OSError as exc:
         log.debug("driver class archive not kept: %s", exc)
+
+
+def _stop_session() -> None:
+    from pyspark import SparkContext
+
+    sc = SparkContext._active_spark_context
+    if sc is not None:
+        with contextlib.suppress(Exception):  # the JVM may be gone already
+            sc.stop()

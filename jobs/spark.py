@@ -42,6 +42,7 @@ def under_spark_submit() -> bool:
 
 def session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
     """The active session, or a new one on ``master`` (default ``local[*]``)."""
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -60,19 +61,16 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
         "spark.sql.session.timeZone": "UTC",
         **(conf or {}),
     }
-    archive = driver_archive.plan(settings)
-    if archive is not None:
-        settings = driver_archive.with_option(settings, archive)
+    # A JVM this process runs already (a stopped session's) takes no new options.
+    archive = driver_archive.plan(settings) if SparkContext._gateway is None else None
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        spark = builder.getOrCreate()
-    except BaseException:
+        with driver_archive.launching(archive):
+            spark = builder.getOrCreate()
+    finally:
         if archive is not None:
-            driver_archive.release(archive)
-        raise
-    if archive is not None:
-        driver_archive.write_at_exit(spark, archive)
+            driver_archive.write_at_exit(archive)
     spark.sparkContext.setLogLevel("WARN")
     _cancel_on_interrupt(spark.sparkContext)
     return spark

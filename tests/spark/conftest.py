@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from s3server import moto_endpoint, moto_s3_env  # noqa: F401 - session fixture
 
-from jobs import storage
+from jobs import driver_archive, storage
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +52,7 @@ def spark(s3_env: dict[str, str]) -> Iterator[Any]:
     )
     yield spark
     spark.stop()
+    driver_archive.write_now()  # a worker's exit may be cut short before its JVM wrote it
 
 
 @pytest.fixture

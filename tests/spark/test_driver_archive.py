@@ -48,7 +48,6 @@ def test_the_first_session_writes_the_archive_and_the_next_loads_spark_from_it(t
     assert second.returncode == 0, second.stderr[-2000:]
     assert second.stdout == '{"count": 100}\n'
     assert sorted(cache.glob("spark-driver-*.jsa")) == archives  # mapped, not written again
-    spark_context = [
-        line for line in loaded.read_text().splitlines() if " org.apache.spark.SparkContext " in line
-    ]
+    lines = loaded.read_text().splitlines()
+    spark_context = [line for line in lines if " org.apache.spark.SparkContext " in line]
     assert spark_context and "shared objects file (top)" in spark_context[0], spark_context

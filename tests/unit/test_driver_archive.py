@@ -5,6 +5,9 @@ JVM alone (``jobs.driver_archive``). These tests start no JVM: a JDK is a folder
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -63,18 +66,31 @@ def test_a_released_claim_lets_the_next_session_write(env):
     assert da.plan({}, env) is not None
 
 
-def test_a_stale_claim_of_a_dead_process_is_removed(env):
+def test_the_claims_of_gone_processes_are_removed(env):
+    first = da.plan({}, env)
+    assert first is not None and first.partial is not None
+    da.release(first)
+    root, stem = first.archive.parent, first.archive.stem
+    live = root / f".tmp-{stem}-{os.getppid()}.jsa"  # a running process writing it
+    live.touch()
+    assert da.plan({}, env) is None and live.exists()
+    live.unlink()
+    gone = root / f".tmp-{stem}-{2**22 + 1}.jsa"  # above Linux's pid_max: no such process
+    gone.touch()
+    second = da.plan({}, env)
+    assert second is not None and second.partial is not None and second.partial.is_file()
+    assert not gone.exists()
+
+
+def test_a_claim_a_day_old_is_removed_even_if_its_pid_runs(env):
     first = da.plan({}, env)
     assert first is not None
     da.release(first)
-    dead = first.archive.parent / f".tmp-{first.archive.stem}-999999.jsa"
-    dead.touch()  # a claim another process holds now
-    assert da.plan({}, env) is None
+    other_host = first.archive.parent / f".tmp-{first.archive.stem}-{os.getppid()}.jsa"
+    other_host.touch()
     old = time.time() - da.STALE_S - 60
-    os.utime(dead, (old, old))  # ... or held an hour ago, then died
-    second = da.plan({}, env)
-    assert second is not None and second.partial is not None and second.partial.is_file()
-    assert not dead.exists()
+    os.utime(other_host, (old, old))
+    assert da.plan({}, env) is not None and not other_host.exists()
 
 
 def test_another_jdk_or_classpath_gets_another_archive(env, tmp_path):
@@ -108,16 +124,35 @@ def test_a_jdk_older_than_13_gets_no_option_it_would_refuse(env, tmp_path):
 def test_the_operators_own_cds_options_are_left_alone(env):
     for given in ("-Xshare:off", "-XX:SharedArchiveFile=/srv/app.jsa"):
         assert da.plan({da.OPTIONS_KEY: given}, env) is None
+        assert da.plan({"spark.driver.defaultJavaOptions": given}, env) is None
+        for var in ("SPARK_SUBMIT_OPTS", "JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS"):
+            assert da.plan({}, {**env, var: f"-Dx=1 {given}"}) is None
 
 
-def test_the_option_is_added_after_the_operators_java_options(env):
+def test_the_options_reach_the_launcher_beside_the_operators_and_only_while_launching(
+    env, monkeypatch
+):
     chosen = da.plan({}, env)
     assert chosen is not None
-    settings = {da.OPTIONS_KEY: "-Dfoo=bar -Xss4m", "spark.ui.enabled": "false"}
-    out = da.with_option(settings, chosen)
-    assert out[da.OPTIONS_KEY] == f"-Dfoo=bar -Xss4m {chosen.option}"
-    assert out["spark.ui.enabled"] == "false"
-    assert da.with_option({}, chosen)[da.OPTIONS_KEY] == chosen.option
+    monkeypatch.setenv(da.ENV_KEY, "-Dfoo=bar")
+    with da.launching(chosen):
+        assert os.environ[da.ENV_KEY] == f"-Dfoo=bar {chosen.option}"
+    assert os.environ[da.ENV_KEY] == "-Dfoo=bar"
+    monkeypatch.delenv(da.ENV_KEY)
+    with pytest.raises(RuntimeError), da.launching(chosen):
+        assert os.environ[da.ENV_KEY] == chosen.option
+        raise RuntimeError("the session failed to start")
+    assert da.ENV_KEY not in os.environ
+    with da.launching(None):
+        assert da.ENV_KEY not in os.environ
+
+
+def test_a_relative_cache_directory_gives_an_absolute_archive_path(env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PIISWEEP_CACHE_DIR", "rel-cache")
+    chosen = da.plan({}, {**env, "PIISWEEP_CACHE_DIR": "rel-cache"})
+    assert chosen is not None and chosen.archive.is_absolute()
+    assert chosen.archive.parent == tmp_path / "rel-cache"
 
 
 def test_a_cache_path_with_blanks_gets_no_option(env, tmp_path, monkeypatch):
@@ -125,3 +160,85 @@ def test_a_cache_path_with_blanks_gets_no_option(env, tmp_path, monkeypatch):
     monkeypatch.setenv("PIISWEEP_CACHE_DIR", str(spaced))
     assert da.plan({}, {**env, "PIISWEEP_CACHE_DIR": str(spaced)}) is None
     assert not spaced.exists()
+
+
+# ------------------------------------------------------------------ the exit: _finish
+# A stand-in for the gateway JVM: it waits for EOF on stdin (as the gateway does), then
+# writes what a dump would have written to the claim and exits with the given code.
+FAKE_JVM = """
+import sys
+sys.stdin.read()
+with open(sys.argv[1], "wb") as f:
+    f.write(b"x" * int(sys.argv[2]))
+sys.exit(int(sys.argv[3]))
+"""
+
+
+def _fake_jvm(partial: Path, size: int, code: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", FAKE_JVM, str(partial), str(size), str(code)],
+        stdin=subprocess.PIPE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "code", "kept"),
+    [(4096, 0, True), (4096, 1, False), (0, 0, False)],
+    ids=["clean-exit", "failed-exit", "empty-file"],
+)
+def test_the_archive_is_moved_into_place_only_after_a_clean_write(env, size, code, kept):
+    chosen = da.plan({}, env)
+    assert chosen is not None and chosen.partial is not None
+    proc = _fake_jvm(chosen.partial, size, code)
+    da._finish(proc, chosen)
+    assert proc.returncode == code  # it was waited for
+    assert chosen.archive.is_file() is kept
+    assert not chosen.partial.exists()
+    if kept:
+        assert chosen.archive.stat().st_size == size
+
+
+def test_a_jvm_that_does_not_exit_in_time_leaves_no_archive(env, monkeypatch):
+    chosen = da.plan({}, env)
+    assert chosen is not None and chosen.partial is not None
+    hung = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE
+    )
+    monkeypatch.setattr(da, "DUMP_TIMEOUT_S", 0.5)
+    try:
+        da._finish(hung, chosen)
+        assert hung.poll() is None and not chosen.archive.exists()
+        assert not chosen.partial.exists()
+    finally:
+        hung.kill()
+        hung.wait()
+
+
+def test_after_ctrl_c_the_exit_does_not_wait_and_the_next_plan_clears_the_claim(env, monkeypatch):
+    from jobs import spark
+
+    chosen = da.plan({}, env)
+    assert chosen is not None and chosen.partial is not None
+    proc = _fake_jvm(chosen.partial, 4096, 0)
+    monkeypatch.setattr(spark, "interrupted", threading.Event())
+    spark.interrupted.set()
+    da._finish(proc, chosen)
+    assert proc.poll() is None  # not waited for: stdin still open
+    proc.stdin.close()  # type: ignore[union-attr]  # this process exiting, as far as it knows
+    proc.wait(timeout=30)
+    assert not chosen.archive.exists()  # never moved into place
+    # the claim's process is gone (a claim named for a dead pid, as after the exit)
+    dead = chosen.partial.with_name(chosen.partial.name.replace(f"-{os.getpid()}.", "-4194305."))
+    chosen.partial.rename(dead)
+    assert da.plan({}, env) is not None and not dead.exists()
+
+
+def test_write_now_finishes_the_pending_archive_once(env, monkeypatch):
+    chosen = da.plan({}, env)
+    assert chosen is not None and chosen.partial is not None
+    proc = _fake_jvm(chosen.partial, 4096, 0)
+    monkeypatch.setattr(da, "_pending", [(proc, chosen)])
+    da.write_now()
+    assert chosen.archive.stat().st_size == 4096 and da._pending == []
+    da.write_now()  # at exit, again: nothing left to do
+    assert chosen.archive.is_file()
