@@ -1,6 +1,6 @@
 """The driver JVM's class-data archive: when a session maps one, writes one, or leaves the
 JVM alone (``jobs.driver_archive``). These tests start no JVM: a JDK is a folder with a
-``release`` file; tests/spark/test_driver_archive.py starts real ones."""
+``release`` file; tests/spark/test_driver_archive_jvm.py starts real ones."""
 
 from __future__ import annotations
 
