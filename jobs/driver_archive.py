@@ -55,6 +55,9 @@ DUMP_TIMEOUT_S = 120.0
 #: cache directory, whose process cannot be asked).
 STALE_S = 86400.0
 
+#: Archives kept in the cache: one for each of the last few JDKs or Spark installs used.
+KEEP = 3
+
 _CLASSPATH_KEYS = ("spark.jars", "spark.jars.packages", "spark.driver.extraClassPath")
 
 
@@ -131,6 +134,8 @@ def plan(settings: Mapping[str, str], env: Mapping[str, str] | None = None) -> P
         return None  # Spark splits the options on blanks: such a path would not reach Java
     archive = archive.absolute()  # the JVM and the exit may see different working directories
     if archive.is_file():
+        with contextlib.suppress(OSError):
+            os.utime(archive)  # used: the last to be pruned (_prune)
         return Plan(archive, None)
     return _claim(archive)
 
@@ -166,6 +171,25 @@ def _remove_stale(root: Path) -> None:
         with contextlib.suppress(OSError, ValueError):
             if not _alive(int(p.stem.rsplit("-", 1)[1])) or now - p.stat().st_mtime > STALE_S:
                 p.unlink()
+
+
+def _prune(written: Path) -> None:
+    """Keep the :data:`KEEP` archives used last (``written`` among them): each new virtualenv
+    or JDK gets an archive of ~150–190 MB, and CI makes a fresh one every run. A JVM that
+    maps a removed archive keeps its pages."""
+
+    def used(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    others = sorted(
+        (p for p in written.parent.glob("spark-driver-*.jsa") if p != written), key=used
+    )
+    for p in others[: max(0, len(others) - (KEEP - 1))]:
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def _alive(pid: int) -> bool:
@@ -249,6 +273,7 @@ def _finish(proc: subprocess.Popen[bytes], chosen: Plan) -> None:
         if code == 0 and partial.is_file() and partial.stat().st_size > 0:
             os.replace(partial, chosen.archive)
             log.debug("driver class archive written: %s", chosen.archive)
+            _prune(chosen.archive)
         else:
             partial.unlink(missing_ok=True)
     except OSError as exc:

@@ -242,3 +242,28 @@ def test_write_now_finishes_the_pending_archive_once(env, monkeypatch):
     assert chosen.archive.stat().st_size == 4096 and da._pending == []
     da.write_now()  # at exit, again: nothing left to do
     assert chosen.archive.is_file()
+
+
+def test_a_new_archive_leaves_only_the_last_used_ones(env, monkeypatch):
+    chosen = da.plan({}, env)
+    assert chosen is not None and chosen.partial is not None
+    root = chosen.archive.parent
+    old = [root / f"spark-driver-{i:032x}.jsa" for i in range(4)]
+    for age, p in enumerate(old):  # old[0] used last, old[3] longest ago
+        p.write_bytes(b"x")
+        t = time.time() - 3600 * (age + 1)
+        os.utime(p, (t, t))
+    da._finish(_fake_jvm(chosen.partial, 4096, 0), chosen)
+    left = sorted(root.glob("spark-driver-*.jsa"))
+    assert chosen.archive in left and len(left) == da.KEEP
+    assert set(left) - {chosen.archive} == set(old[: da.KEEP - 1])
+
+
+def test_mapping_an_archive_marks_it_used(env):
+    chosen = da.plan({}, env)
+    assert chosen is not None and chosen.partial is not None
+    chosen.partial.replace(chosen.archive)
+    t = time.time() - 86400
+    os.utime(chosen.archive, (t, t))
+    assert da.plan({}, env) == da.Plan(chosen.archive, None)
+    assert chosen.archive.stat().st_mtime > t + 3600
