@@ -260,7 +260,7 @@ def _finish(proc: subprocess.Popen[bytes], chosen: Plan) -> None:
         # shutdown hooks run) and writes to the claim; the next plan() removes both.
         return
     try:
-        _stop_session()
+        _stop_session(proc)
         with contextlib.suppress(OSError):
             proc.stdin.close()  # type: ignore[union-attr]  # the gateway exits on EOF
         try:
@@ -280,10 +280,14 @@ def _finish(proc: subprocess.Popen[bytes], chosen: Plan) -> None:
         log.debug("driver class archive not kept: %s", exc)
 
 
-def _stop_session() -> None:
+def _stop_session(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the active context if it runs on ``proc``'s JVM (and only then: another
+    session of this process is not ours to stop)."""
     from pyspark import SparkContext
 
+    gateway = SparkContext._gateway
     sc = SparkContext._active_spark_context
-    if sc is not None:
-        with contextlib.suppress(Exception):  # the JVM may be gone already
-            sc.stop()
+    if sc is None or gateway is None or vars(gateway).get("proc") is not proc:
+        return
+    with contextlib.suppress(Exception):  # the JVM may be gone already
+        sc.stop()

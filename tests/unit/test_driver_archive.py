@@ -267,3 +267,36 @@ def test_mapping_an_archive_marks_it_used(env):
     os.utime(chosen.archive, (t, t))
     assert da.plan({}, env) == da.Plan(chosen.archive, None)
     assert chosen.archive.stat().st_mtime > t + 3600
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class _Gateway:
+    def __init__(self, proc: object) -> None:
+        self.proc = proc
+
+
+def test_the_exit_stops_only_the_context_on_the_jvm_it_waits_for(env, monkeypatch):
+    from pyspark import SparkContext
+
+    chosen = da.plan({}, env)
+    assert chosen is not None and chosen.partial is not None
+    proc = _fake_jvm(chosen.partial, 4096, 0)
+    context = _Context()
+    monkeypatch.setattr(SparkContext, "_active_spark_context", context)
+    monkeypatch.setattr(SparkContext, "_gateway", _Gateway(object()))  # another JVM's session
+    da._finish(proc, chosen)
+    assert not context.stopped and chosen.archive.is_file()
+
+    again = da.plan({}, {**env, "JAVA_HOME": str(_jdk(Path(env["JAVA_HOME"]).parent, "21.0.1"))})
+    assert again is not None and again.partial is not None
+    ours = _fake_jvm(again.partial, 4096, 0)
+    monkeypatch.setattr(SparkContext, "_gateway", _Gateway(ours))
+    da._finish(ours, again)
+    assert context.stopped
