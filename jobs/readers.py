@@ -60,7 +60,8 @@ DECODE_ERRORS = (
 )  # fmt: skip
 
 
-def _read(stream: BinaryIO, size: int) -> bytes:
+def read_or_corrupt(stream: BinaryIO, size: int) -> bytes:
+    """``stream.read(size)``, a decompressor's error on bad bytes as :class:`CorruptInput`."""
     try:
         return stream.read(size)
     except DECODE_ERRORS as exc:
@@ -112,7 +113,7 @@ def line_blocks(
         stream.seek(start - 1)
         here = start - 1
         while True:  # the first owned line starts after the first newline at >= start-1
-            block = _read(stream, _READ_BYTES)
+            block = read_or_corrupt(stream, _READ_BYTES)
             if not block:
                 return
             cut = block.find(b"\n")
@@ -207,7 +208,7 @@ def _skip_line(stream: BinaryIO, held: int) -> tuple[int, bytes, bool]:
     line (already over the bound) is not yielded: nothing of it was kept."""
     skipped = held
     while True:
-        piece = _read(stream, _READ_BYTES)
+        piece = read_or_corrupt(stream, _READ_BYTES)
         if not piece:
             return skipped, b"", True
         nl = piece.find(b"\n")
@@ -232,7 +233,7 @@ def _fill(stream: BinaryIO, want: int) -> bytes:
     got = 0
     while got < want:
         try:
-            piece = _read(stream, min(_READ_BYTES, want - got))
+            piece = read_or_corrupt(stream, min(_READ_BYTES, want - got))
         except CorruptInput as exc:
             raise _Partial(b"".join(pieces), exc) from None
         if not piece:
@@ -324,7 +325,7 @@ class Utf8Transcoder(io.RawIOBase):
 
     def readinto(self, b: Any) -> int:
         while not self._out and not self._eof:
-            piece = _read(self._stream, _READ_BYTES)
+            piece = read_or_corrupt(self._stream, _READ_BYTES)
             self._eof = not piece
             text = self._decoder.decode(piece, final=self._eof)
             self._out = memoryview(text.encode("utf-8"))

@@ -64,6 +64,7 @@ from jobs.readers import (
     ExpandedSizeLimit,
     decompressed,
     line_blocks,
+    read_or_corrupt,
     transcoded,
     unicode_bom,
     valid_utf8,
@@ -827,10 +828,7 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes:
     """``n`` bytes from ``stream``; an object now shorter than planned is corrupt input."""
     chunks, got = [], 0
     while got < n:
-        try:
-            piece = stream.read(min(n - got, 1 << 20))
-        except DECODE_ERRORS as exc:
-            raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
+        piece = read_or_corrupt(stream, min(n - got, 1 << 20))
         if not piece:
             raise CorruptInput("object is shorter than when the scan was planned")
         chunks.append(piece)
@@ -842,10 +840,7 @@ def _read_all(stream: BinaryIO, limit: int) -> bytes:
     chunks = []
     total = 0
     while True:
-        try:
-            block = stream.read(8 << 20)
-        except DECODE_ERRORS as exc:
-            raise CorruptInput(f"stream ends early or is corrupt ({type(exc).__name__})") from None
+        block = read_or_corrupt(stream, 8 << 20)
         if not block:
             return b"".join(chunks)
         total += len(block)
