@@ -55,6 +55,8 @@ DUMP_TIMEOUT_S = 120.0
 #: cache directory, whose process cannot be asked).
 STALE_S = 86400.0
 
+#: Archives are ``<PREFIX>-<digest>.jsa``, claims ``.tmp-<PREFIX>-<digest>-<pid>.jsa``.
+PREFIX = "spark-driver"
 #: Archives kept in the cache: one for each of the last few JDKs or Spark installs used.
 KEEP = 3
 
@@ -84,13 +86,17 @@ def java_home(env: Mapping[str, str]) -> Path | None:
     return Path(os.path.realpath(found)).parent.parent if found else None
 
 
-def java_major(home: Path) -> int | None:
-    """The JDK's major version from its ``release`` file (no JVM started to ask)."""
+def java_release(home: Path) -> str | None:
+    """The JDK's ``release`` file: its version without starting a JVM to ask."""
     try:
-        text = (home / "release").read_text(encoding="utf-8", errors="replace")
+        return (home / "release").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    m = re.search(r'^JAVA_VERSION="(?:1\.)?(\d+)', text, re.MULTILINE)
+
+
+def java_major(release: str) -> int | None:
+    """The major version a ``release`` file names."""
+    m = re.search(r'^JAVA_VERSION="(?:1\.)?(\d+)', release, re.MULTILINE)
     return int(m.group(1)) if m else None
 
 
@@ -119,17 +125,18 @@ def plan(settings: Mapping[str, str], env: Mapping[str, str] | None = None) -> P
     if any(re.search(r"SharedArchive|ArchiveClasses|-Xshare", g) for g in given):
         return None  # the operator chose the driver's CDS options
     home = java_home(env)
-    major = java_major(home) if home else None
-    if home is None or major is None or major < 13:
+    release = java_release(home) if home else None
+    major = java_major(release) if release else None
+    if home is None or release is None or major is None or major < 13:
         return None
     key = (
         "spark-driver-cds",
-        (home / "release").read_text(encoding="utf-8", errors="replace"),
+        release,
         _identity(home / "lib" / "modules"),
         _spark_jars(),
         {k: settings.get(k) for k in _CLASSPATH_KEYS},
     )
-    archive = cache_file("spark-driver", key, suffix=".jsa")
+    archive = cache_file(PREFIX, key, suffix=".jsa")
     if archive is None or re.search(r"[\s\"'\\]", str(archive)):
         return None  # Spark splits the options on blanks: such a path would not reach Java
     archive = archive.absolute()  # the JVM and the exit may see different working directories
@@ -167,7 +174,7 @@ def _remove_stale(root: Path) -> None:
     """Remove the claims of processes that are gone (a crash, a kill, a Ctrl-C: their JVM
     wrote there, or is writing, and nobody will move it into place)."""
     now = time.time()
-    for p in root.glob(".tmp-spark-driver-*.jsa"):
+    for p in root.glob(f".tmp-{PREFIX}-*.jsa"):
         with contextlib.suppress(OSError, ValueError):
             if not _alive(int(p.stem.rsplit("-", 1)[1])) or now - p.stat().st_mtime > STALE_S:
                 p.unlink()
@@ -184,9 +191,7 @@ def _prune(written: Path) -> None:
         except OSError:
             return 0.0
 
-    others = sorted(
-        (p for p in written.parent.glob("spark-driver-*.jsa") if p != written), key=used
-    )
+    others = sorted((p for p in written.parent.glob(f"{PREFIX}-*.jsa") if p != written), key=used)
     for p in others[: max(0, len(others) - (KEEP - 1))]:
         with contextlib.suppress(OSError):
             p.unlink()
@@ -223,13 +228,9 @@ def write_at_exit(chosen: Plan) -> None:
     """After a session was started under ``chosen`` (or failed to start): when this process
     exits, let the driver JVM write the archive and move it into place. Without a JVM this
     process launched, the claim is given up."""
-    from pyspark import SparkContext
-
     if chosen.partial is None:
         return
-    gateway = SparkContext._gateway
-    # JavaGateway answers any missing attribute from the JVM: look in the instance only
-    proc = vars(gateway).get("proc") if gateway is not None else None
+    proc = _gateway_proc()
     if not isinstance(proc, subprocess.Popen) or proc.stdin is None:
         release(chosen)
         return
@@ -285,9 +286,17 @@ def _stop_session(proc: subprocess.Popen[bytes]) -> None:
     session of this process is not ours to stop)."""
     from pyspark import SparkContext
 
-    gateway = SparkContext._gateway
     sc = SparkContext._active_spark_context
-    if sc is None or gateway is None or vars(gateway).get("proc") is not proc:
+    if sc is None or _gateway_proc() is not proc:
         return
     with contextlib.suppress(Exception):  # the JVM may be gone already
         sc.stop()
+
+
+def _gateway_proc() -> object:
+    """The process of the JVM this process launched for Spark (None without one)."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    # JavaGateway answers any missing attribute from the JVM: look in the instance only
+    return vars(gateway).get("proc") if gateway is not None else None
