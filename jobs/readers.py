@@ -130,17 +130,17 @@ def line_blocks(
             # The last owned line is the one holding byte end-1; finish it and stop.
             if last_nl >= end - 1 - here:
                 nl = buf.find(b"\n", end - 1 - here)
-                yield bounded(bytes(buf[: nl + 1]))
+                yield bounded(_head(buf, nl + 1))
                 return
         elif len(buf) >= chunk_bytes and last_nl >= 0:
-            yield bounded(bytes(buf[: last_nl + 1]))
+            yield bounded(_head(buf, last_nl + 1))
             here += last_nl + 1
             del buf[: last_nl + 1]
             last_nl = -1
             continue
         if len(buf) - (last_nl + 1) > max_line_bytes:
             if last_nl >= 0:  # the whole lines before the long one go first
-                yield bounded(bytes(buf[: last_nl + 1]))
+                yield bounded(_head(buf, last_nl + 1))
                 here += last_nl + 1
                 del buf[: last_nl + 1]
                 last_nl = -1
@@ -155,26 +155,25 @@ def line_blocks(
             if done:
                 return
             continue
+        filled = len(buf)
         try:
-            block = _fill(stream, max(chunk_bytes - len(buf), _READ_BYTES))
-        except _Partial as partial:
+            got = _fill(stream, buf, max(chunk_bytes - filled, _READ_BYTES))
+        except CorruptInput:
             # The whole lines read before the damage are kept; the line the damage cut is
             # not: a value cut in half (``ravi.kum``) no longer matches any detector.
-            tail = bytes(buf) + partial.data
-            cut = tail.rfind(b"\n")
+            cut = buf.rfind(b"\n")
             if cut >= 0:
-                yield bounded(tail[: cut + 1])
-            if cut + 1 < len(tail):
+                yield bounded(_head(buf, cut + 1))
+            if cut + 1 < len(buf):
                 yield CUT_LINE
-            raise partial.error from None
-        if not block:
+            raise
+        if not got:
             if buf:
                 yield bounded(bytes(buf))
             return
-        k = block.rfind(b"\n")
+        k = buf.rfind(b"\n", filled)
         if k >= 0:
-            last_nl = len(buf) + k
-        buf += block
+            last_nl = k
 
 
 def _bound_lines(
@@ -220,27 +219,27 @@ def _skip_line(stream: BinaryIO, held: int) -> tuple[int, bytes, bool]:
 _READ_BYTES = 64 << 10
 
 
-class _Partial(Exception):
-    """What was read before a stream failed, and the error to raise after using it."""
-
-    def __init__(self, data: bytes, error: CorruptInput) -> None:
-        self.data, self.error = data, error
-
-
-def _fill(stream: BinaryIO, want: int) -> bytes:
-    """Up to ``want`` bytes, read in 64 KiB pieces so a failure loses at most one piece."""
-    pieces: list[bytes] = []
+def _fill(stream: BinaryIO, buf: bytearray, want: int) -> int:
+    """Append up to ``want`` bytes of ``stream`` to ``buf`` (how many: 0 at the end), read
+    in 64 KiB pieces so a failure loses at most one piece; the pieces read before it stay
+    in ``buf`` and CorruptInput is raised. Appending in place, not joining the pieces and
+    then appending the join, saves a copy of every block."""
     got = 0
     while got < want:
-        try:
-            piece = read_or_corrupt(stream, min(_READ_BYTES, want - got))
-        except CorruptInput as exc:
-            raise _Partial(b"".join(pieces), exc) from None
+        piece = read_or_corrupt(stream, min(_READ_BYTES, want - got))
         if not piece:
             break
-        pieces.append(piece)
+        buf += piece
         got += len(piece)
-    return b"".join(pieces)
+    return got
+
+
+def _head(buf: bytearray, n: int) -> bytes:
+    """The first ``n`` bytes of ``buf`` as bytes, copied once (``bytes(buf[:n])`` copies
+    twice: the slice is a bytearray of its own). The view is released before returning,
+    so ``buf`` can be resized again."""
+    with memoryview(buf) as view:
+        return view[:n].tobytes()
 
 
 def valid_utf8(block: bytes) -> tuple[bytes, int]:
