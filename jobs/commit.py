@@ -196,7 +196,7 @@ def finalize_findings_part(
                 if offsets:
                     table = _shift(table, offsets)
                 writer.write_table(final_findings(table, scan_id))
-        storage.write_file(path, dest, s3, sse)
+        storage.move_file(path, dest, s3, sse)
     return dest
 
 
@@ -243,7 +243,7 @@ def finalize_object(
         path = os.path.join(tmp, "merged.parquet")
         if not _merge_chunks(parts, path, tmp, s3):
             _merge_decoded(parts, path, s3)
-        storage.write_file(path, dest, s3, sse)
+        storage.move_file(path, dest, s3, sse)
 
 
 def _merge_chunks(parts: Sequence[tuple[str, int]], path: str, tmp: str, s3: S3Settings) -> bool:
@@ -338,7 +338,7 @@ def _write_table(table: pa.Table, dest: str, s3: S3Settings, sse: Sse | None) ->
     with tempfile.TemporaryDirectory(prefix="piisweep-commit-") as tmp:
         path = os.path.join(tmp, "part.parquet")
         pq.write_table(table, path, compression="zstd")
-        storage.write_file(path, dest, s3, sse)
+        storage.move_file(path, dest, s3, sse)
 
 
 def write_manifest(rows: list[dict[str, Any]], dest: str, s3: S3Settings, sse: Sse | None) -> None:

@@ -490,10 +490,10 @@ def _run_partition(
         if partition >= 0:
             path, renumbered = sink.close()
             dest = commit.staged_findings(job.staging, partition)
-            storage.write_file(path, dest, job.s3, job.sse)
+            storage.move_file(path, dest, job.s3, job.sse)
             if renumbered is not None:
                 dest = commit.staged_findings(job.staging, partition, renumber=True)
-                storage.write_file(renumbered, dest, job.s3, job.sse)
+                storage.move_file(renumbered, dest, job.s3, job.sse)
         yield pa.RecordBatch.from_pylist(rows, schema=STATUS_SCHEMA)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -307,8 +307,7 @@ class PartWriter:
             self.write(schema.empty_table())
         assert self._writer is not None
         self._writer.close()
-        storage.write_file(self.path, self.uri, self._job.s3, self._job.sse)
-        os.unlink(self.path)
+        storage.move_file(self.path, self.uri, self._job.s3, self._job.sse)
 
 
 # ------------------------------------------------------------------------- entry point

@@ -54,7 +54,7 @@ from jobs.storage.read import (
     read_bytes,
 )
 from jobs.storage.settings import DEFAULT_READ_BLOCK, READ_BLOCK_ENV, S3Settings, Sse
-from jobs.storage.write import write_bytes, write_file, write_fs_atomic
+from jobs.storage.write import move_file, write_bytes, write_file, write_fs_atomic
 
 __all__ = [
     "CHANGED_SINCE_CRAWL",
@@ -77,6 +77,7 @@ __all__ = [
     "is_bookkeeping",
     "list_files",
     "move",
+    "move_file",
     "open_input",
     "open_pinned",
     "open_sequential",

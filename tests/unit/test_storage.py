@@ -46,6 +46,7 @@ from jobs.storage import (
     filesystem,
     list_files,
     move,
+    move_file,
     open_input,
     parse_uri,
     read_bytes,
@@ -702,6 +703,53 @@ def test_when_writing_locally_then_the_file_appears_atomically_and_is_overwritte
         write_file(str(tmp_path / "missing"), dst, S3Settings())
     with pytest.raises(StorageError, match="not an object location"):
         write_bytes(b"x", "s3://bkt/", S3Settings())
+
+
+def test_when_a_file_is_moved_on_one_filesystem_then_it_is_renamed_not_copied(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "scratch" / "part.parquet"
+    src.parent.mkdir()
+    src.write_bytes(b"PAR1 redacted copy")
+    inode = src.stat().st_ino
+    (tmp_path / "out/deep").mkdir(parents=True)
+    (tmp_path / "out/deep/x.parquet").write_bytes(b"a retried task's earlier attempt")
+    move_file(str(src), f"file://{tmp_path}/out/deep/x.parquet", S3Settings())
+    moved = tmp_path / "out/deep/x.parquet"
+    assert moved.read_bytes() == b"PAR1 redacted copy"
+    assert moved.stat().st_ino == inode  # the same file: no bytes were copied
+    assert not src.exists()
+    assert os.listdir(tmp_path / "out/deep") == ["x.parquet"]
+
+
+def test_when_a_file_is_moved_across_filesystems_then_it_is_copied_and_removed(
+    tmp_path: Path,
+) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs a second filesystem at /dev/shm")
+    src = shm / f"piisweep-move-{uuid.uuid4().hex}.bin"
+    src.write_bytes(b"PAR1 from another filesystem")
+    try:
+        move_file(str(src), f"file://{tmp_path}/out/x.parquet", S3Settings())
+    finally:
+        leftover = src.exists()
+        src.unlink(missing_ok=True)
+    assert (tmp_path / "out/x.parquet").read_bytes() == b"PAR1 from another filesystem"
+    assert not leftover
+    assert os.listdir(tmp_path / "out") == ["x.parquet"]
+
+
+def test_when_a_file_is_moved_to_s3_then_it_is_uploaded_and_removed(
+    tmp_path: Path, s3: S3Settings, bucket: str
+) -> None:
+    src = tmp_path / "part.parquet"
+    src.write_bytes(b"PAR1 for the bucket")
+    move_file(str(src), f"s3://{bucket}/staging/p.parquet", s3)
+    assert read_bytes(f"s3://{bucket}/staging/p.parquet", s3) == b"PAR1 for the bucket"
+    assert not src.exists()
+    with pytest.raises(StorageError, match="local file to upload not found"):
+        move_file(str(src), f"s3://{bucket}/staging/p.parquet", s3)
 
 
 def test_when_writing_through_a_pyarrow_filesystem_then_the_rename_replaces_the_target(
