@@ -184,6 +184,34 @@ def test_a_line_a_drop_empties_is_an_empty_line_not_a_null(tmp_path: Path) -> No
     assert _comparable(fast) == _comparable(ref)
 
 
+@pytest.mark.parametrize(
+    ("data", "rule", "want"),
+    [
+        # A replacement text holding a newline stays inside its line.
+        (
+            b"to ravi@example.com\nkeep\n",
+            {"action": "replace", "text": "[E\nMAIL]"},
+            ["to [E\nMAIL]", "keep"],
+        ),
+        # The last line, without its newline, emptied by a drop stays a line.
+        (b"keep\nravi@example.com", {"action": "drop"}, ["keep", ""]),
+    ],
+)
+def test_a_replacement_that_would_move_line_breaks_keeps_every_line(
+    data: bytes, rule: dict[str, Any], want: list[str], tmp_path: Path
+) -> None:
+    """A changed line is one line of the copy, whatever its new text holds: a newline
+    written by the policy does not split it, and the last line emptied is not lost."""
+    path = tmp_path / "breaks.log"
+    path.write_bytes(data)
+    policy = Policy.from_dict({"version": 1, "entities": {"EMAIL_ADDRESS": rule}})
+    fast = _scan(path, tmp_path / "f", policy, reference=False)
+    ref = _scan(path, tmp_path / "r", policy, reference=True)
+    assert fast.copy is not None
+    assert fast.copy.column("line").to_pylist() == want
+    assert _comparable(fast) == _comparable(ref)
+
+
 # ------------------------------------------------------------------ random lines
 _ending = st.sampled_from([b"\n", b"\r\n"])
 
