@@ -44,6 +44,7 @@ from jobs.storage.housekeeping import (
     exists,
     list_files,
     move,
+    move_file,
 )
 from jobs.storage.locations import Location, parse_uri
 from jobs.storage.read import (
@@ -54,7 +55,7 @@ from jobs.storage.read import (
     read_bytes,
 )
 from jobs.storage.settings import DEFAULT_READ_BLOCK, READ_BLOCK_ENV, S3Settings, Sse
-from jobs.storage.write import move_file, write_bytes, write_file, write_fs_atomic
+from jobs.storage.write import write_bytes, write_file, write_fs_atomic
 
 __all__ = [
     "CHANGED_SINCE_CRAWL",

@@ -98,35 +98,6 @@ def write_file(local_path: str, uri: str, s3: S3Settings, sse: Sse | None = None
     _write(loc, s3, put, copy)
 
 
-def move_file(local_path: str, uri: str, s3: S3Settings, sse: Sse | None = None) -> None:
-    """:func:`write_file`, after which ``local_path`` is gone. A local destination takes the
-    file by a rename when it is on the same filesystem (its bytes synced first, as the copy
-    would be): a scan writes each object's redacted copy to its scratch directory, and
-    copying it into a local staging directory cost another read and write of every byte
-    (~5% of a log's scan). A rename that fails (another filesystem, a permission) falls
-    back to the copy, which reports any error as the copy does."""
-    loc = as_location(uri)
-    require_object(loc)
-    if loc.scheme == "file":
-        try:
-            _rename_local(local_path, loc.path)
-            return
-        except OSError:
-            pass
-    write_file(local_path, uri, s3, sse)
-    os.unlink(local_path)
-
-
-def _rename_local(local_path: str, path: str) -> None:
-    fd = os.open(local_path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    os.replace(local_path, path)
-
-
 def write_bytes(data: bytes, uri: str, s3: S3Settings, sse: Sse | None = None) -> None:
     """Write ``data`` to ``uri`` (overwriting), with the guarantees of :func:`write_file`."""
     loc = as_location(uri)
