@@ -14,6 +14,7 @@ mod generalize;
 #[cfg(feature = "hyperscan")]
 mod hs;
 mod jsonwalk;
+mod lines;
 mod masked;
 mod operators;
 mod overlaps;
@@ -661,6 +662,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_function(wrap_pyfunction!(digest_columns, m)?)?;
     m.add_function(wrap_pyfunction!(rows::text_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(lines::split_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(lines::line_count, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;
     m.add_function(wrap_pyfunction!(generalize::generalize_py, m)?)?;

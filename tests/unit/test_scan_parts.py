@@ -93,6 +93,24 @@ def test_line_blocks_partition_every_line_exactly_once() -> None:
         assert got == data
 
 
+def test_line_array_and_line_count_equal_a_split_on_newlines() -> None:
+    from jobs.blocks import line_array, line_count
+
+    rnd = random.Random(3)
+    pieces = [b"", b"a", b"\xc3\xa9", b"\xff", b"\r", b" ", b"x" * 70]
+    for _ in range(500):
+        lines = [
+            b"".join(rnd.choices(pieces, k=rnd.randint(0, 4))) for _ in range(rnd.randint(0, 9))
+        ]
+        block = b"\n".join(lines) + (b"\n" if lines and rnd.random() < 0.5 else b"")
+        want = block.split(b"\n")
+        if block.endswith(b"\n") or not block:
+            want.pop()
+        assert line_array(block, pa.binary()).to_pylist() == want
+        assert line_count(block) == len(want)
+    assert line_array("é\nb\n".encode()).to_pylist() == ["é", "b"]
+
+
 def test_truncated_stream_yields_its_prefix_then_raises() -> None:
     data = b"".join(b"line %d\n" % i for i in range(200_000))
     gz = gzip.compress(data)
