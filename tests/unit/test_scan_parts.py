@@ -93,6 +93,29 @@ def test_line_blocks_partition_every_line_exactly_once() -> None:
         assert got == data
 
 
+def test_line_blocks_hold_every_line_when_reads_cut_lines_into_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reads of a few bytes put a line's bytes, and a range's first newline, in several
+    pieces: each block is still whole lines, and the ranges still partition the object."""
+    import jobs.readers
+
+    rnd = random.Random(9)
+    for read_bytes in (1, 2, 5, 13):
+        monkeypatch.setattr(jobs.readers, "_READ_BYTES", read_bytes)
+        for _ in range(300):
+            lines = [b"z" * rnd.choice([0, 1, 4, 30]) for _ in range(rnd.randint(0, 25))]
+            data = b"\n".join(lines) + (b"\n" if rnd.random() < 0.5 else b"")
+            cuts = sorted({0, len(data), *(rnd.randint(0, len(data)) for _ in range(3))})
+            blocks = [
+                block
+                for a, b in itertools.pairwise(cuts)
+                for block in line_blocks(io.BytesIO(data), a, b, chunk_bytes=rnd.choice([1, 9, 50]))
+            ]
+            assert b"".join(blocks) == data
+            assert all(block.endswith(b"\n") for block in blocks[:-1])
+
+
 def test_line_array_and_line_count_equal_a_split_on_newlines() -> None:
     from jobs.blocks import line_array, line_count
 
