@@ -97,22 +97,73 @@ impl Words {
     /// and W is the whole run of letters before `i` (a letter before it would break `\b`;
     /// a digit or `_` before it too, being a word byte).
     fn scan(&self, data: &[u8], out: &mut Vec<Hit>) {
-        for i in memchr::memchr2_iter(b' ', b'+', data) {
-            if i == 0 || !data.get(i + 1).is_some_and(|b| b.is_ascii_uppercase()) {
-                continue;
-            }
-            let floor = i.saturating_sub(self.longest);
-            let mut j = i;
-            while j > floor && data[j - 1].is_ascii_alphabetic() {
-                j -= 1;
-            }
-            if i - j < self.shortest || (j > 0 && is_word_byte(data[j - 1])) {
-                continue;
-            }
-            if let Some(ids) = self.ids.get(&data[j..i]) {
-                out.extend(ids.iter().map(|&id| Hit { id, end: i + 2 }));
+        separators_before_capitals(data, |i| self.at(data, i, out));
+    }
+
+    /// The hits of the separator at `i` (followed by a capital).
+    fn at(&self, data: &[u8], i: usize, out: &mut Vec<Hit>) {
+        if i == 0 {
+            return;
+        }
+        let floor = i.saturating_sub(self.longest);
+        let mut j = i;
+        while j > floor && data[j - 1].is_ascii_alphabetic() {
+            j -= 1;
+        }
+        if i - j < self.shortest || (j > 0 && is_word_byte(data[j - 1])) {
+            return;
+        }
+        if let Some(ids) = self.ids.get(&data[j..i]) {
+            out.extend(ids.iter().map(|&id| Hit { id, end: i + 2 }));
+        }
+    }
+}
+
+fn separator_before_capital(data: &[u8], i: usize) -> bool {
+    matches!(data[i], b' ' | b'+') && data.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+}
+
+/// Calls `f(i)`, in order, for each `i` where `data[i]` is a space or `+` and `data[i + 1]`
+/// an ASCII capital. A log has a space every few bytes and a capital after few of them:
+/// stopping at every separator (`memchr2`) cost ~4% of the core's time on logs; here 32
+/// bytes are compared at once and only the pairs are visited.
+fn separators_before_capitals(data: &[u8], mut f: impl FnMut(usize)) {
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SSE2 is part of x86_64: always there.
+        use std::arch::x86_64::*;
+        // SAFETY: every load reads 16 bytes at `i`, `i + 1`, `i + 16` or `i + 17`, and
+        // `i + 33 <= data.len()`; loads are unaligned.
+        unsafe {
+            let pairs = |at: *const u8| -> u32 {
+                let v = _mm_loadu_si128(at as *const __m128i);
+                let next = _mm_loadu_si128(at.add(1) as *const __m128i);
+                let sep = _mm_or_si128(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'+' as i8)),
+                );
+                // A capital: next - 'A' is 0..=25 as an unsigned byte.
+                let t = _mm_sub_epi8(next, _mm_set1_epi8(b'A' as i8));
+                let upper = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
+                _mm_movemask_epi8(_mm_and_si128(sep, upper)) as u32
+            };
+            let base = data.as_ptr();
+            while i + 33 <= data.len() {
+                let mut m = pairs(base.add(i)) | (pairs(base.add(i + 16)) << 16);
+                while m != 0 {
+                    f(i + m.trailing_zeros() as usize);
+                    m &= m - 1;
+                }
+                i += 32;
             }
         }
+    }
+    while i < data.len() {
+        if separator_before_capital(data, i) {
+            f(i);
+        }
+        i += 1;
     }
 }
 
@@ -357,6 +408,26 @@ mod tests {
         s.push((11, r"\bPriya[ +][A-Z]".into(), false));
         s.push((10, r"\bPriya[ +][A-Z]".into(), false));
         s
+    }
+
+    #[test]
+    fn when_separators_and_capitals_fall_anywhere_then_every_pair_is_found_in_order() {
+        let alphabet = b" +AZaz@[`\xc1\xda\n0";
+        let mut x: u64 = 11;
+        for len in (0..200).chain([1000, 4099]) {
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    alphabet[(x >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let want: Vec<usize> = (0..data.len())
+                .filter(|&i| separator_before_capital(&data, i))
+                .collect();
+            let mut got = Vec::new();
+            separators_before_capitals(&data, |i| got.push(i));
+            assert_eq!(got, want, "{len}");
+        }
     }
 
     #[test]
