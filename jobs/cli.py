@@ -134,7 +134,7 @@ def run_detect(args: argparse.Namespace) -> int:
     count = 0
     with _opened(args) as (ctx, stream, fmt, out):
         for rows, text in local_detect.detect(stream, fmt, ctx):
-            out.write(text.encode("utf-8", "surrogateescape"))
+            out.write(text)
             count += rows
     log.info("%d findings in %s (%s)", count, ctx.source_uri, fmt)
     return 0

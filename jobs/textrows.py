@@ -80,8 +80,8 @@ class TextRows:
             self.actions.append(action)
         return found
 
-    def rows(self, data: bytes, flat: FlatSpans, base: int) -> tuple[int, str]:
-        """(findings, their JSON Lines) of the buffer ``data`` whose first line is line
+    def rows(self, data: bytes, flat: FlatSpans, base: int) -> tuple[int, bytes]:
+        """(findings, their JSON Lines as UTF-8) of the buffer ``data`` whose first line is line
         ``base + 1``; ``flat`` its spans. The text equals ``local_detect._rows`` on the
         findings ``judge_lines(..., redact=False)`` gives."""
         cols, scores = reported(flat, self.policy.threshold)
@@ -101,7 +101,7 @@ class TextRows:
             self.keys.fingerprint_key,
             overrides,
         )
-        return len(scores), text.decode("utf-8", "surrogateescape")
+        return len(scores), text
 
     def redact(self, data: bytes, flat: FlatSpans, lines: pa.Array) -> RedactedBlock | None:
         """The findings and redacted lines of the buffer ``data`` (whole lines, LF, valid

@@ -219,10 +219,10 @@ def test_detect_and_redact_read_csv_through_the_same_fast_path(
 
     def run(arrow_columns: Any, data: bytes, fmt: str) -> tuple[str, bytes]:
         monkeypatch.setattr(csvbatches, "arrow_columns", arrow_columns)
-        rows = "".join(text for _, text in local_detect.detect(io.BytesIO(data), fmt, ctx))
+        rows = b"".join(text for _, text in local_detect.detect(io.BytesIO(data), fmt, ctx))
         out = io.BytesIO()
         local_detect.redact(io.BytesIO(data), out, fmt, ctx, False)
-        return rows, out.getvalue()
+        return rows.decode("utf-8", "surrogateescape"), out.getvalue()
 
     for seed in range(20):
         sep, fmt = ("\t", "tsv") if seed % 5 == 4 else (",", "csv")

@@ -226,7 +226,7 @@ def _detect(data: bytes, ctx: local_detect.Context, compiled: bool, chunk: int) 
         texts = [text for _, text in local_detect.detect(io.BytesIO(data), "text", ctx)]
     finally:
         local_detect._compiled_text, local_detect.line_chunks = saved  # type: ignore[assignment]
-    return "".join(texts).encode("utf-8", "surrogateescape")
+    return b"".join(texts)
 
 
 @settings(max_examples=150, deadline=None)
