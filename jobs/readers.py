@@ -99,10 +99,11 @@ def line_blocks(
     If the stream turns out corrupt (a truncated gzip), everything read before the damage
     is yielded first, then CorruptInput is raised: the caller keeps the good prefix.
 
-    The buffer grows in place and a newline is searched for only in the bytes just read,
-    so a single huge line costs linear time. A line longer than ``max_line_bytes`` is
-    consumed without being kept and yielded as :data:`LONG_LINE` (``on_long_line`` is
-    called for each), so memory stays below ``chunk_bytes + max_line_bytes``.
+    The pieces read are kept as they are and a block leaves as one join of them; a
+    newline is searched for only in the bytes just read, so a single huge line costs
+    linear time. A line longer than ``max_line_bytes`` is consumed without being kept and
+    yielded as :data:`LONG_LINE` (``on_long_line`` is called for each), so memory stays
+    below ``chunk_bytes + max_line_bytes``.
     """
 
     def bounded(block: bytes) -> bytes:

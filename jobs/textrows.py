@@ -81,9 +81,10 @@ class TextRows:
         return found
 
     def rows(self, data: bytes, flat: FlatSpans, base: int) -> tuple[int, bytes]:
-        """(findings, their JSON Lines as UTF-8) of the buffer ``data`` whose first line is line
-        ``base + 1``; ``flat`` its spans. The text equals ``local_detect._rows`` on the
-        findings ``judge_lines(..., redact=False)`` gives."""
+        """(findings, their JSON Lines as UTF-8) of the buffer ``data`` whose first line is
+        line ``base + 1``; ``flat`` its spans. The bytes are ``local_detect._rows``' text
+        on the findings ``judge_lines(..., redact=False)`` gives, encoded as ``detect``
+        writes it (surrogateescape)."""
         cols, scores = reported(flat, self.policy.threshold)
         ascii_value = cols[:, LAST].copy()
         actions = self._actions(data, cols)
