@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.colspans import ColumnSpans
 from detectors.context import normalize_field
 from detectors.spans import Span
 
@@ -58,38 +59,46 @@ def _scan_column(
         for i in odd:
             column[i] = ""
     array = pa.array(column, pa.string())
-    return _column_hits(engine, array, odd, values.__getitem__, field_name)
+    found = engine.scan_arrow_flat(array, field=field_name)
+    return _column_hits(engine, found, len(array), odd, values.__getitem__, field_name)
 
 
 PRIVATE_KEY = "PRIVATE_KEY"
 
 
-def scan_leaf_array(
-    engine: Engine, values: pa.Array, field_name: str | None
-) -> list[tuple[int, list[Span]]]:
+def scan_leaf_flat(engine: Engine, values: pa.Array, field_name: str | None) -> ColumnSpans:
     """:func:`_scan_column` for an Arrow string array (valid UTF-8, so only a line break
-    makes a value odd): (row, spans) of the rows with a span, each equal to
-    ``scan_text(value, field)``."""
+    makes a value odd), flat: each row's spans equal to ``scan_text(value, field)``. The
+    column's spans come as the core gives them, without a ``Span`` per finding, unless a
+    value is odd or the column holds a private key."""
     mask = pc.or_(pc.match_substring(values, "\n"), pc.match_substring(values, "\r"))
     odd = np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
     column = pc.if_else(mask, "", values) if odd else values
-    return _column_hits(engine, column, odd, lambda i: values[i].as_py(), field_name)
+    found = engine.scan_arrow_flat(column, field=field_name)
+    if not odd and not _private_key(found):
+        return found
+    hits = _column_hits(engine, found, len(column), odd, lambda i: values[i].as_py(), field_name)
+    return ColumnSpans.from_hits(sorted(hits, key=lambda hit: hit[0]), found.names)
+
+
+def _private_key(found: ColumnSpans) -> bool:
+    return any(found.names[s][0] == PRIVATE_KEY for s in set(found.sources.tolist()))
 
 
 def _column_hits(
     engine: Engine,
-    column: pa.Array,
+    found: ColumnSpans,
+    n: int,
     odd: Sequence[int],
     value_at: Callable[[int], str],
     field_name: str | None,
 ) -> list[tuple[int, list[Span]]]:
-    """(row, spans) of ``column`` scanned whole, its ``odd`` rows (blanked in ``column``)
-    scanned one by one from ``value_at(row)``; every row one by one when the column holds
-    a private key (a column scan reads the lines after a PEM BEGIN line as the key's body,
-    a value on its own never does)."""
-    found = engine.scan_arrow_flat(column, field=field_name)
-    if any(found.names[s][0] == PRIVATE_KEY for s in set(found.sources.tolist())):
-        odd = range(len(column))
+    """(row, spans) of a column of ``n`` values whose scan as a whole gave ``found``, its
+    ``odd`` rows (blanked in that column) scanned one by one from ``value_at(row)``; every
+    row one by one when the column holds a private key (a column scan reads the lines
+    after a PEM BEGIN line as the key's body, a value on its own never does)."""
+    if _private_key(found):
+        odd = range(n)
         hits: list[tuple[int, list[Span]]] = []
     else:
         hits = list(found.by_row())

@@ -172,14 +172,14 @@ def judged_walked_record(
     verdict, new, findings = _judge_leaves(found, policy, keys, rules)
     for leaf, value in zip(found, new, strict=True):
         if value is not SAME:
-            record = _set_at(record, leaf.path, value)
+            record = set_at(record, leaf.path, value)
     return RecordResult(record, verdict.is_pii, findings, "ok", verdict.reasons)
 
 
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
-def _set_at(record: Any, path: str, value: Any) -> Any:
+def set_at(record: Any, path: str, value: Any) -> Any:
     """``record`` with the leaf at ``path`` (``$.a.b[0]``, identifier keys) set to
     ``value``; the value itself for ``$``."""
     steps: list[str | int] = [key or int(index) for key, index in _STEP.findall(path, 1)]

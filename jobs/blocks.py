@@ -35,7 +35,7 @@ from detectors import _native
 from detectors.colspans import ColumnSpans
 from detectors.context import normalize_field
 from detectors.jsonrepair import without_lone_surrogates
-from detectors.leafscan import scan_leaf_array
+from detectors.leafscan import scan_leaf_flat
 from detectors.recordrules import RecordRules
 from detectors.records import judged_walked_record, process_json_texts, process_record, process_row
 from detectors.spans import Span
@@ -92,12 +92,17 @@ class LineBlock:
 
     def redacted(self, lines: pa.Array) -> pa.Array:
         """``lines`` (the block's lines as a string array) with the changed ones replaced."""
-        if not self.changed:
-            return lines
-        mask = np.zeros(len(lines), dtype=bool)
-        mask[list(self.changed)] = True
-        new = pa.array([self.changed[i] for i in sorted(self.changed)], pa.string())
-        return pc.replace_with_mask(lines, pa.array(mask), new)
+        return with_changed(lines, self.changed)
+
+
+def with_changed(lines: pa.Array, changed: Mapping[int, str]) -> pa.Array:
+    """``lines`` with the line at each index of ``changed`` replaced by its new text."""
+    if not changed:
+        return lines
+    mask = np.zeros(len(lines), dtype=bool)
+    mask[list(changed)] = True
+    new = pa.array([changed[i] for i in sorted(changed)], pa.string())
+    return pc.replace_with_mask(lines, pa.array(mask), new)
 
 
 def line_count(block: bytes) -> int:
@@ -146,14 +151,28 @@ def scan_line_block(
     return judge_lines(found, line_count(block), ctx, redact=redact)
 
 
-def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> LineBlock:
-    """A block of JSON Lines records, each scanned once, as the leaves it is judged by.
+@dataclass
+class WalkedBlock:
+    """A block of JSON Lines scanned (:func:`scan_json_lines`): ``judged``, the lines the
+    walk refused, judged; the walk (None when it took no line), its leaves' spans flat
+    (``spans.rows`` are leaf indexes, ascending), and ``chosen``, the walked lines to judge
+    as records (a leaf with a span, or a key a record rule is about)."""
+
+    raw: pa.Array
+    judged: LineBlock
+    walk: JsonLeaves | None = None
+    spans: ColumnSpans = field(default_factory=ColumnSpans.empty)
+    chosen: list[int] = field(default_factory=list)
+
+
+def scan_json_lines(block: bytes, state: StreamState | None, ctx: Shared) -> WalkedBlock:
+    """A block of JSON Lines records scanned, each once, as the leaves it is judged by.
 
     The records the engine can walk (``Engine.json_leaves``: strict JSON with identifier
     keys, nearly every API payload) are scanned as their leaves only, column by column
-    under each key, and judged when a leaf has a span or a rule's key is in the line.
-    The others (to be repaired, with keys that need labels, or not JSON) go through the
-    buffer pass and :func:`_judge_json_lines` as before, in a block of their own."""
+    under each key. The others (to be repaired, with keys that need labels, or not JSON)
+    go through the buffer pass and :func:`_judge_json_lines` as before, in a block of their
+    own, and come back judged."""
     n = line_count(block)
     walk = ctx.engine.json_leaves(block)
     groups, group_fields = _key_groups(walk)
@@ -174,11 +193,23 @@ def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> Li
                 found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
     judged = _judge_json_lines(found, n, ctx)
     if not walked.any():
-        return judged
+        return WalkedBlock(raw, judged)
     spans = _leaf_spans(walk, groups, group_fields, ctx.engine)
-    chosen = sorted({int(walk.line[i]) for i in spans} | (keyed - set(rest.tolist())))
-    if not chosen:
+    lines_with_spans = set(np.unique(walk.line[spans.rows]).tolist())
+    chosen = sorted(lines_with_spans | (keyed - set(rest.tolist())))
+    return WalkedBlock(raw, judged, walk, spans, chosen)
+
+
+def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> LineBlock:
+    """A block of JSON Lines records (:func:`scan_json_lines`), each walked record with a
+    span or a rule's key judged by the record rules one by one
+    (``detectors.records.judged_walked_record``): the reference ``jobs.jsonlrows`` is held
+    to."""
+    scanned = scan_json_lines(block, state, ctx)
+    judged, walk, raw = scanned.judged, scanned.walk, scanned.raw
+    if walk is None or not scanned.chosen:
         return judged
+    spans = dict(scanned.spans.by_row())
     threshold = ctx.policy.threshold
     relevant = np.array([ctx.rules.relevant_key(f) for f in walk.fields] + [False])
     wanted = relevant[walk.field]  # field -1 picks the trailing False
@@ -190,7 +221,7 @@ def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> Li
     for n_, i in enumerate(picked.tolist()):
         leaf = Leaf(paths[n_], texts[n_], walk.field_name(i), False, spans.get(i, []))
         per_line.setdefault(int(walk.line[i]), []).append(leaf)
-    for li in chosen:
+    for li in scanned.chosen:
         line = raw[li].as_py().decode("utf-8")
         res = judged_walked_record(
             json.loads(line), per_line.get(li, []), ctx.policy, ctx.keys, ctx.rules
@@ -232,22 +263,47 @@ def _key_groups(walk: JsonLeaves) -> tuple[np.ndarray, list[str]]:
 
 def _leaf_spans(
     walk: JsonLeaves, groups: np.ndarray, group_fields: list[str], engine: Engine
-) -> dict[int, list[Span]]:
-    """The spans of each walked leaf that has one, the leaves of each key group scanned as
-    one column (``scan_leaf_array``, held to ``scan_text(text, field=key)``)."""
-    out: dict[int, list[Span]] = {}
+) -> ColumnSpans:
+    """The spans of the walked leaves, flat, ``rows`` being leaf indexes (ascending, each
+    leaf's spans in the engine's order); the leaves of each key group scanned as one
+    column (``scan_leaf_flat``, held to ``scan_text(text, field=key)``)."""
     if not len(groups):
-        return out
+        return ColumnSpans.empty()
     order = np.argsort(groups, kind="stable")
     keys = groups[order]
     cuts = [0, *(np.flatnonzero(np.diff(keys)) + 1).tolist(), len(keys)]
     texts = walk.texts.take(pa.array(order))
+    parts: list[tuple[np.ndarray, ColumnSpans]] = []
     for a, b in itertools.pairwise(cuts):
         key = int(keys[a])
         name = None if key < 0 else group_fields[key]
-        for row, found in scan_leaf_array(engine, texts.slice(a, b - a), name):
-            out[int(order[a + row])] = found
-    return out
+        found = scan_leaf_flat(engine, texts.slice(a, b - a), name)
+        if len(found):
+            parts.append((order[a + found.rows], found))
+    return _by_leaf(parts)
+
+
+def _by_leaf(parts: Sequence[tuple[np.ndarray, ColumnSpans]]) -> ColumnSpans:
+    """Column scans' spans as one set, ``rows`` the leaf index given with each part, in
+    leaf order (stable: each leaf's spans keep the engine's order). The parts' sources are
+    renumbered into one list of names (the Python engine numbers each call its own way)."""
+    if not parts:
+        return ColumnSpans.empty()
+    index: dict[tuple[str, str], int] = {}
+    sources = []
+    for _, flat in parts:
+        remap = np.array([index.setdefault(n, len(index)) for n in flat.names], dtype=np.int32)
+        sources.append(remap[flat.sources] if len(remap) else flat.sources)
+    leaf = np.concatenate([rows for rows, _ in parts]).astype(np.int64)
+    order = np.argsort(leaf, kind="stable")
+    return ColumnSpans(
+        leaf[order],
+        np.concatenate([f.starts for _, f in parts])[order],
+        np.concatenate([f.ends for _, f in parts])[order],
+        np.concatenate(sources)[order].astype(np.int32),
+        np.concatenate([f.scores for _, f in parts])[order],
+        list(index),
+    )
 
 
 def judge_lines(

@@ -87,7 +87,7 @@ class TextRows:
         writes it (surrogateescape)."""
         cols, scores = reported(flat, self.policy.threshold)
         ascii_value = cols[:, LAST].copy()
-        actions = self._actions(data, cols)
+        actions = self.action_codes(data, cols)
         cols[:, LAST] = actions
         overrides = self._digests(data, cols, np.flatnonzero(ascii_value == 0))
         text = _native.text_rows(
@@ -137,7 +137,7 @@ class TextRows:
         mask = np.zeros(len(lines), dtype=bool)
         mask[with_spans] = True
         redacted = pc.replace_with_mask(lines, pa.array(mask), pa.array(new, pa.string()))
-        codes = self._actions(data, cols)
+        codes = self.action_codes(data, cols)
         values = [
             texts[r][a:b]
             for r, a, b in zip(row.tolist(), starts.tolist(), ends.tolist(), strict=True)
@@ -145,7 +145,7 @@ class TextRows:
         actions = self.actions
         return RedactedBlock(line, spans, values, [actions[c] for c in codes.tolist()], redacted)
 
-    def _actions(self, data: bytes, cols: np.ndarray) -> np.ndarray:
+    def action_codes(self, data: bytes, cols: np.ndarray) -> np.ndarray:
         """Each reported span's action index: its source's, ``replace`` in a run of
         overlapping spans, and what the operator reports where it may refuse the value."""
         sources = cols[:, SOURCE]
@@ -223,16 +223,6 @@ class RedactedBlock:
 
     def __len__(self) -> int:
         return len(self.lines)
-
-    def entity_counts(self) -> dict[str, int]:
-        """Findings per entity type, counted on the source indexes."""
-        names = self.spans.names
-        counts = np.bincount(self.spans.sources, minlength=len(names)).tolist()
-        out: dict[str, int] = {}
-        for (entity, _), n in zip(names, counts, strict=True):
-            if n:
-                out[entity] = out.get(entity, 0) + n
-        return out
 
 
 def _spans_of(spans: ColumnSpans, pick: np.ndarray) -> list[Span]:

@@ -42,7 +42,15 @@ from detectors.policy import Policy
 from detectors.records import rules_of
 from detectors.spans import Span
 from jobs import storage
-from jobs.blocks import CsvTable, Shared, judge_json_document, line_array, scan_line_block
+from jobs.blocks import (
+    CsvTable,
+    Shared,
+    judge_json_document,
+    line_array,
+    scan_json_lines,
+    scan_line_block,
+    with_changed,
+)
 from jobs.csvbatches import CsvReader
 from jobs.fieldnames import RenamedSchema, redact_field_names
 from jobs.findings import (
@@ -55,6 +63,7 @@ from jobs.findings import (
     rows_table,
 )
 from jobs.formats import binary_reason, content_format
+from jobs.jsonlrows import flat_rules, judge_walked
 from jobs.plan import Unit
 from jobs.readers import (
     CHUNK_BYTES,
@@ -480,6 +489,7 @@ class _UnitScan:
         state = StreamState()
         base = 0
         rows = self._text_rows() if not jsonl else None
+        walked = self._text_rows() if jsonl and flat_rules(self.shared.rules) else None
         for raw_block in line_blocks(
             stream, start, end, self.job.chunk_bytes, self.job.max_line_bytes, self._long_line
         ):
@@ -491,6 +501,11 @@ class _UnitScan:
             if rows is not None:
                 lines = self._text_block(rows, block, state, base)
                 columns = [_numbers(base, len(lines)), lines]
+            elif walked is not None:
+                lines, pii = self._json_block(walked, block, state, base)
+                columns = [_numbers(base, len(lines)), lines]
+                if schema is TEXT_PII_SCHEMA:
+                    columns.append(pa.array(pii))
             else:
                 judged = scan_line_block(block, state, jsonl, self.shared)
                 for f in judged.findings:
@@ -542,8 +557,34 @@ class _UnitScan:
         )
         self.sink.add_table(table)
         self.status.findings += len(judged)
-        self.status.entities.update(judged.entity_counts())
+        self.status.entities.update(judged.spans.entity_counts())
         return judged.redacted
+
+    def _json_block(
+        self, rows: TextRows, block: bytes, state: StreamState, base: int
+    ) -> tuple[pa.Array, np.ndarray]:
+        """One block of JSON Lines (whole LF lines, valid UTF-8) whose first line is line
+        ``base + 1``, judged on arrays (``jobs.jsonlrows``, under rules that judge each span
+        on its own): its findings into the sink as one table; its lines redacted and each
+        record's verdict, the same as ``scan_line_block`` gives."""
+        judged = judge_walked(scan_json_lines(block, state, self.shared), self.shared, rows)
+        if len(judged):
+            line = judged.spans.rows + base
+            lead = {"unit_id": self.unit_id, "source_uri": self.unit.uri, "line_number": line + 1}
+            table = columns_table(
+                STAGED_FINDINGS_SCHEMA,
+                lead,
+                line,
+                judged.paths,
+                judged.spans,
+                judged.values,
+                judged.actions,
+                self.job.keys.fingerprint_key,
+            )
+            self.sink.add_table(table)
+            self.status.findings += len(judged)
+            self.status.entities.update(judged.spans.entity_counts())
+        return with_changed(line_array(block), judged.changed), judged.pii
 
     # ----------------------------------------------------------------- JSON document
     def _json(self, stream: BinaryIO) -> pa.Schema:

@@ -24,7 +24,7 @@ from detectors.jsonwalk import (
 from detectors.keys import KeyRing
 from detectors.native import NativeEngine
 from detectors.policy import Policy
-from detectors.records import _set_at, judged_record, judged_walked_record, rules_of
+from detectors.records import judged_record, judged_walked_record, rules_of, set_at
 from detectors.structured import leaves, plain_leaf_texts
 
 ISCP = Path(__file__).resolve().parents[2] / "conf" / "policies" / "iscp.yaml"
@@ -305,8 +305,8 @@ def test_judging_walked_records_in_place_equals_the_rebuild(
         (5, "$", "X"),
     ],
 )
-def test_set_at_follows_a_walked_path(record: object, path: str, expected: object) -> None:
-    assert _set_at(record, path, "X") == expected
+def testset_at_follows_a_walked_path(record: object, path: str, expected: object) -> None:
+    assert set_at(record, path, "X") == expected
 
 
 def test_the_core_and_the_reference_share_the_path_budget() -> None:

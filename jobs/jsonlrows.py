@@ -1,0 +1,192 @@
+"""``piisweep scan`` on JSON Lines without Python per finding, where the record rules allow.
+
+The reference (``jobs.blocks._json_line_block``) judges each walked record with a span one
+by one: a ``Leaf`` per value, the rules' verdict (``RecordRules.judge``), each value
+redacted on its own (``Policy.redact_text_with_actions``) and a ``Found`` per finding that
+the scan adds to its findings a row at a time. On API payloads that was ~80 µs a finding,
+ten times the cost of a finding in a CSV export.
+
+Most policies have no rule that looks at a record as a whole: no ``records:`` section (every
+value is PII on its own), or one that only names standalone entities. Then the verdict of a
+record is known from its spans alone: every span at or above the threshold is redacted,
+and the record is PII when one of them counts (:func:`flat_rules`). Under such rules the
+walked leaves are judged here as arrays, as ``jobs.textrows`` judges plain text: the values
+with a span redacted in one compiled call (:meth:`Policy.redact_cells`), the actions
+decided on arrays (:meth:`TextRows.actions`) and the findings left as columns. Python still
+parses and writes each record with a finding (its redacted values set at their paths), so
+the copy holds exactly the reference's JSON. Other rules, and the Python engine, take the
+reference; the tests hold this path to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from detectors.colspans import ColumnSpans
+from detectors.native import FLAT_COLUMNS
+from detectors.recordrules import RecordRules
+from detectors.records import set_at
+from jobs.blocks import Found, Shared, WalkedBlock
+from jobs.textrows import TextRows
+
+LINE, LO, HI, START, END, SOURCE, LAST = range(len(FLAT_COLUMNS))
+
+
+def flat_rules(rules: RecordRules) -> bool:
+    """Whether ``rules`` judge every span on its own: no field rule, no key that hides an
+    id, no combination, and spans of other entities redacted (``standalone`` or
+    ``redact``). Then a record's verdict redacts each of its spans at or above the
+    threshold, and the record is PII when one of them is standalone, or is of another
+    entity and ``other_entities`` is ``standalone``."""
+    return (
+        not rules.fields
+        and not rules.not_pii_keys
+        and not rules.combinatorial
+        and rules.other_entities != "keep"
+    )
+
+
+@dataclass
+class JudgedLines:
+    """A block of JSON Lines judged on arrays: the new text of each changed line, ``pii``
+    per line, and per finding, in the reference's order (by line, then leaf, then the
+    engine's order), its span (``spans.rows``: its line in the block), field path, value
+    (to fingerprint and preview, never stored) and action."""
+
+    n: int
+    changed: dict[int, str]
+    pii: np.ndarray
+    spans: ColumnSpans
+    paths: list[str | None]
+    values: list[str]
+    actions: list[str]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+
+def judge_walked(scanned: WalkedBlock, ctx: Shared, text_rows: TextRows) -> JudgedLines:
+    """The block ``scanned`` (``jobs.blocks.scan_json_lines``) judged as the reference
+    judges it, under rules for which :func:`flat_rules` holds; ``text_rows`` holds the
+    engine's span names and the policy's action per source."""
+    policy = ctx.policy
+    judged, walk = scanned.judged, scanned.walk
+    names = list(text_rows.engine.span_names)
+    out = JudgedLines(
+        judged.n, dict(judged.changed), judged.pii.copy(), ColumnSpans.empty(names), [], [], []
+    )
+    if walk is not None and scanned.chosen:
+        spans = scanned.spans
+        if len(spans) and list(spans.names) != names:
+            raise ValueError("leaf spans not numbered as the engine's span names")
+        kept = spans.select(spans.scores >= policy.threshold)
+        leaves, bounds = kept.row_bounds()
+        texts = walk.texts.take(pa.array(leaves))
+        values = texts.to_pylist()
+        local = ColumnSpans(  # rows: the index of the span's leaf in ``leaves``
+            np.repeat(np.arange(len(leaves)), np.diff(bounds)),
+            kept.starts,
+            kept.ends,
+            kept.sources,
+            kept.scores,
+            names,
+        )
+        new = policy.redact_cells(values, local, ctx.keys)
+        paths = walk.paths.take(pa.array(leaves)).to_pylist()
+        leaf_line = walk.line[leaves].astype(np.int64)
+        _rewrite(scanned, leaf_line, paths, new, out.changed)
+        line = leaf_line[local.rows]
+        counted = _counted(ctx.rules, [e for e, _ in names])[local.sources]
+        out.pii[np.unique(line[counted])] = True
+        out.spans = ColumnSpans(line, kept.starts, kept.ends, kept.sources, kept.scores, names)
+        out.paths = [paths[r] for r in local.rows.tolist()]
+        out.values = local.texts(values)
+        out.actions = _actions(text_rows, texts, local, new)
+    return _with_refused(out, judged.findings)
+
+
+def _rewrite(
+    scanned: WalkedBlock,
+    leaf_line: np.ndarray,
+    paths: list[str],
+    new: list[str | None],
+    changed: dict[int, str],
+) -> None:
+    """Each chosen line as the reference writes it: parsed, its redacted values set at
+    their paths (``leaf_line`` ascends: the walk goes line by line), written back as JSON.
+    A chosen line without a value to redact is written back too, in the same form."""
+    raw = scanned.raw
+    at = np.searchsorted(leaf_line, scanned.chosen, side="left").tolist()
+    upto = np.searchsorted(leaf_line, scanned.chosen, side="right").tolist()
+    for li, a, b in zip(scanned.chosen, at, upto, strict=True):
+        line = raw[li].as_py().decode("utf-8")
+        record = json.loads(line)
+        for j in range(a, b):
+            record = set_at(record, paths[j], new[j])
+        text = json.dumps(record, ensure_ascii=False)
+        if text != line:
+            changed[li] = text
+
+
+def _counted(rules: RecordRules, entities: list[str]) -> np.ndarray:
+    """Per source, whether its span makes the record PII (:func:`flat_rules`)."""
+    standalone = set(rules.standalone)
+    other = rules.other_entities == "standalone"
+    return np.array([e in standalone or other for e in entities], dtype=bool)
+
+
+def _actions(
+    text_rows: TextRows, texts: pa.Array, spans: ColumnSpans, new: list[str | None]
+) -> list[str]:
+    """Each span's action as ``Policy.redact_text_with_actions`` reports it on its value
+    (``texts[spans.rows]``), in ``spans``' order: ``TextRows.action_codes`` on the values'
+    UTF-8 as one buffer, and ``drop`` for every span of a value a ``drop`` emptied."""
+    n = len(spans)
+    if not n:
+        return []
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset :]
+    data = texts.buffers()[2]
+    rows = spans.rows
+    cols = np.zeros((n, len(FLAT_COLUMNS)), dtype=np.int64)
+    cols[:, LINE] = rows
+    cols[:, LO] = offsets[rows]
+    cols[:, HI] = offsets[rows + 1]
+    cols[:, START] = spans.starts
+    cols[:, END] = spans.ends
+    cols[:, SOURCE] = spans.sources
+    order = np.lexsort((np.arange(n), -cols[:, END], cols[:, START], cols[:, LINE]))
+    codes = np.empty(n, dtype=np.int64)
+    codes[order] = text_rows.action_codes(b"" if data is None else data.to_pybytes(), cols[order])
+    dropped = np.array([value is None for value in new], dtype=bool)
+    codes[dropped[rows]] = text_rows.code("drop")
+    return [text_rows.actions[c] for c in codes.tolist()]
+
+
+def _with_refused(out: JudgedLines, found: list[Found]) -> JudgedLines:
+    """``out`` with the findings of the lines the walk refused (judged by the reference,
+    ``found``) in their place: a stable sort by line, as the reference's."""
+    if not found:
+        return out
+    refused = ColumnSpans.from_hits(((f.row, [f.span]) for f in found), out.spans.names)
+    both = ColumnSpans(
+        np.r_[out.spans.rows, refused.rows],
+        np.r_[out.spans.starts, refused.starts],
+        np.r_[out.spans.ends, refused.ends],
+        np.r_[out.spans.sources, refused.sources].astype(np.int32),
+        np.r_[out.spans.scores, refused.scores],
+        refused.names,  # out's names, and any the refused lines added
+    )
+    order = np.argsort(both.rows, kind="stable")
+    paths = out.paths + [f.field_path for f in found]
+    values = out.values + [f.text[f.span.start : f.span.end] for f in found]
+    actions = out.actions + [f.action for f in found]
+    picks = order.tolist()
+    out.spans = both.select(order)
+    out.paths = [paths[k] for k in picks]
+    out.values = [values[k] for k in picks]
+    out.actions = [actions[k] for k in picks]
+    return out
