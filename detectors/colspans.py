@@ -93,6 +93,13 @@ class ColumnSpans:
         first = np.flatnonzero(np.r_[True, self.rows[1:] != self.rows[:-1]])
         return self.rows[first], np.r_[first, len(self.rows)].astype(np.int64)
 
+    def per_value(self) -> ColumnSpans:
+        """These spans with each row replaced by its index among the rows with a span
+        (:meth:`row_bounds` order): the index into a list of just those rows' values."""
+        _, bounds = self.row_bounds()
+        owner = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
+        return ColumnSpans(owner, self.starts, self.ends, self.sources, self.scores, self.names)
+
     def texts(self, values: Sequence[str | None]) -> list[str]:
         """Each span's text, ``values`` being the values of :meth:`row_bounds`' rows in
         order (a missing value holds no span). One comprehension over the spans, each

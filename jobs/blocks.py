@@ -555,8 +555,9 @@ class CsvTable:
         Python walks the cells with a span, never builds an object per finding. Spans under
         the threshold are dropped first: they neither report nor redact (``Policy._groups``).
         ``redact`` False (``piisweep detect``, validate's residual check: findings only)
-        skips the redaction there, whose actions do not depend on the value; under record
-        rules the row is still judged, which decides its actions."""
+        skips the redaction there: each span's action is decided on the values without it
+        (``detectors.spanactions``); under record rules the row is still judged, which
+        decides its actions."""
         rows = list(rows)
         cells: list[CsvColumn] = [
             [r[col] if col < len(r) else None for r in rows] for col in range(self.width)
@@ -575,7 +576,7 @@ class CsvTable:
             lists = [c.to_pylist() if isinstance(c, pa.Array) else c for c in cells]
             return self._judge_records(lists, n)
         policy, threshold = self.ctx.policy, self.ctx.policy.threshold
-        parts: list[tuple[int, ColumnSpans, list[str]]] = []
+        parts: list[tuple[int, ColumnSpans, list[str], pa.Array | None]] = []
         for col in range(self.width):
             column = cells[col]
             flat = column_spans(self.ctx.engine, column, self.header[col])
@@ -584,15 +585,14 @@ class CsvTable:
             if not len(flat):
                 continue
             at, _ = flat.row_bounds()
-            if isinstance(column, pa.Array):
-                values = column.take(at).to_pylist()
-            else:
-                values = [column[r] for r in at.tolist()]
+            taken = column.take(at) if isinstance(column, pa.Array) else None
+            values = [column[r] for r in at.tolist()] if taken is None else taken.to_pylist()
             if redact:
                 new = policy.redact_cells(values, flat, self.ctx.keys)
                 cells[col] = _with_cells(column, at, new)
-            parts.append((col, flat, values))
-        return CsvBatch(cells, None, batch_findings(parts, self.names, policy))
+            parts.append((col, flat, values, taken))
+        found = batch_findings(parts, self.names, policy, self.ctx.keys)
+        return CsvBatch(cells, None, found)
 
     def _judge_records(self, cells: list[list[str | None]], n: int) -> CsvBatch:
         """:meth:`judge` under the record rules: each column scanned whole, then the rows
@@ -658,18 +658,27 @@ def _with_cells(column: CsvColumn, rows: np.ndarray, new: Sequence[str | None]) 
 
 
 def batch_findings(
-    parts: Sequence[tuple[int, ColumnSpans, Sequence[str]]], names: Sequence[str], policy: Policy
+    parts: Sequence[tuple[int, ColumnSpans, Sequence[str], pa.Array | None]],
+    names: Sequence[str],
+    policy: Policy,
+    keys: KeyRing,
 ) -> LeafFindings:
     """The kept spans of a batch's columns (``parts``: column, its spans, the values of its
-    rows with a span in ``row_bounds`` order) as one :class:`LeafFindings` in the order the
-    findings of a batch have always had: by row, then by column, each cell's spans in the
-    engine's order. Columns may number their span sources differently (the Python engine's
-    do): they are renumbered into one list."""
+    rows with a span in ``row_bounds`` order, and those values as an Arrow array if the
+    column is one) as one :class:`LeafFindings` in the order the findings of a batch have
+    always had: by row, then by column, each cell's spans in the engine's order; each
+    span's action as the redaction applies it (``detectors.spanactions``). Columns may
+    number their span sources differently (the Python engine's do): they are renumbered
+    into one list."""
     if not parts:
         return LeafFindings(ColumnSpans.empty(), [], [], [])
     index: dict[tuple[str, str], int] = {}
     rows, cols, starts, ends, sources, scores, texts = [], [], [], [], [], [], []
-    for col, flat, values in parts:
+    actions: list[str] = []
+    for col, flat, values, taken in parts:
+        actions += policy.span_actions_for(keys, flat.names).of_values(
+            values, flat.per_value(), taken
+        )
         remap = np.array([index.setdefault(n, len(index)) for n in flat.names], dtype=np.int32)
         rows.append(flat.rows)
         cols.append(np.full(len(flat), col, dtype=np.int64))
@@ -689,13 +698,12 @@ def batch_findings(
         np.concatenate(scores)[order],
         known,
     )
-    by_source = [policy.action_for(entity) for entity, _ in known]
     picks = order.tolist()
     return LeafFindings(
         spans,
         [names[c] for c in col[order].tolist()],
         [texts[k] for k in picks],
-        [by_source[s] for s in spans.sources.tolist()],
+        [actions[k] for k in picks],
     )
 
 

@@ -12,7 +12,7 @@ record is known from its spans alone: every span at or above the threshold is re
 and the record is PII when one of them counts (:func:`flat_rules`). Under such rules the
 walked leaves are judged here as arrays, as ``jobs.textrows`` judges plain text: the values
 with a span redacted in one compiled call (:meth:`Policy.redact_cells`), the actions
-decided on arrays (:meth:`TextRows.actions`) and the findings left as columns. Python still
+decided on arrays (``detectors.spanactions``) and the findings left as columns. Python still
 parses and writes each record with a finding (its redacted values set at their paths), so
 the copy holds exactly the reference's JSON. Other rules, and the Python engine, take the
 reference; the tests hold this path to it.
@@ -27,13 +27,10 @@ import numpy as np
 import pyarrow as pa
 
 from detectors.colspans import ColumnSpans
-from detectors.native import FLAT_COLUMNS
 from detectors.recordrules import RecordRules
 from detectors.records import set_at
 from jobs.blocks import Found, Shared, WalkedBlock
 from jobs.textrows import TextRows
-
-LINE, LO, HI, START, END, SOURCE, LAST = range(len(FLAT_COLUMNS))
 
 
 def flat_rules(rules: RecordRules) -> bool:
@@ -84,17 +81,10 @@ def judge_walked(scanned: WalkedBlock, ctx: Shared, text_rows: TextRows) -> Judg
         if len(spans) and list(spans.names) != names:
             raise ValueError("leaf spans not numbered as the engine's span names")
         kept = spans.select(spans.scores >= policy.threshold)
-        leaves, bounds = kept.row_bounds()
+        leaves, _ = kept.row_bounds()
         texts = walk.texts.take(pa.array(leaves))
         values = texts.to_pylist()
-        local = ColumnSpans(  # rows: the index of the span's leaf in ``leaves``
-            np.repeat(np.arange(len(leaves)), np.diff(bounds)),
-            kept.starts,
-            kept.ends,
-            kept.sources,
-            kept.scores,
-            names,
-        )
+        local = kept.per_value()  # rows: the index of the span's leaf in ``leaves``
         new = policy.redact_cells(values, local, ctx.keys)
         paths = walk.paths.take(pa.array(leaves)).to_pylist()
         leaf_line = walk.line[leaves].astype(np.int64)
@@ -105,7 +95,7 @@ def judge_walked(scanned: WalkedBlock, ctx: Shared, text_rows: TextRows) -> Judg
         out.spans = ColumnSpans(line, kept.starts, kept.ends, kept.sources, kept.scores, names)
         out.paths = [paths[r] for r in local.rows.tolist()]
         out.values = local.texts(values)
-        out.actions = _actions(text_rows, texts, local, new)
+        out.actions = text_rows.decide.of_values(values, local, texts)
     return _with_refused(out, judged.findings)
 
 
@@ -137,33 +127,6 @@ def _counted(rules: RecordRules, entities: list[str]) -> np.ndarray:
     standalone = set(rules.standalone)
     other = rules.other_entities == "standalone"
     return np.array([e in standalone or other for e in entities], dtype=bool)
-
-
-def _actions(
-    text_rows: TextRows, texts: pa.Array, spans: ColumnSpans, new: list[str | None]
-) -> list[str]:
-    """Each span's action as ``Policy.redact_text_with_actions`` reports it on its value
-    (``texts[spans.rows]``), in ``spans``' order: ``TextRows.action_codes`` on the values'
-    UTF-8 as one buffer, and ``drop`` for every span of a value a ``drop`` emptied."""
-    n = len(spans)
-    if not n:
-        return []
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset :]
-    data = texts.buffers()[2]
-    rows = spans.rows
-    cols = np.zeros((n, len(FLAT_COLUMNS)), dtype=np.int64)
-    cols[:, LINE] = rows
-    cols[:, LO] = offsets[rows]
-    cols[:, HI] = offsets[rows + 1]
-    cols[:, START] = spans.starts
-    cols[:, END] = spans.ends
-    cols[:, SOURCE] = spans.sources
-    order = np.lexsort((np.arange(n), -cols[:, END], cols[:, START], cols[:, LINE]))
-    codes = np.empty(n, dtype=np.int64)
-    codes[order] = text_rows.action_codes(b"" if data is None else data.to_pybytes(), cols[order])
-    dropped = np.array([value is None for value in new], dtype=bool)
-    codes[dropped[rows]] = text_rows.code("drop")
-    return [text_rows.actions[c] for c in codes.tolist()]
 
 
 def _with_refused(out: JudgedLines, found: list[Found]) -> JudgedLines:

@@ -156,7 +156,8 @@ def _scan_leaf(
     # decides its action (``drop`` when it is nulled), so it is redacted even for a scan.
     typed = not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type))
     rows, bounds = flat.row_bounds()
-    values = text.take(pa.array(rows, pa.int64())).to_pylist()
+    taken = text.take(pa.array(rows, pa.int64()))
+    values = taken.to_pylist()
     new_values = policy.redact_cells(values, flat, keys) if redact or typed else values
     nulled = np.zeros(len(rows), dtype=bool)
     if typed:
@@ -164,7 +165,9 @@ def _scan_leaf(
             if new is not None and to_value(new, value_type) is None:
                 new_values[j], nulled[j] = None, True
     if emit is not None:
-        emit(_leaf_findings(leaf, flat, bounds, values, nulled, policy))
+        decide = policy.span_actions_for(keys, flat.names)
+        actions = decide.of_values(values, flat.per_value(), taken)
+        emit(_leaf_findings(leaf, flat, bounds, values, nulled, actions))
     if not redact:
         return None
     row_list = rows.tolist()
@@ -182,14 +185,14 @@ def _leaf_findings(
     bounds: np.ndarray,
     values: Sequence[str | None],
     nulled: np.ndarray,
-    policy: Policy,
+    actions: list[str],
 ) -> LeafFindings:
     """The findings of a leaf's kept spans (``bounds``: :meth:`ColumnSpans.row_bounds`;
-    ``values`` and ``nulled`` are per row with a span), with batch rows and field paths in
-    place of the leaf's own value indexes."""
+    ``values`` and ``nulled`` are per row with a span; ``actions`` per span, as the
+    redaction applies them), with batch rows and field paths in place of the leaf's own
+    value indexes; a value nulled because its redacted text no longer fits its type says
+    ``drop`` for each of its spans."""
     texts = flat.texts(values)
-    by_source = [policy.action_for(entity) for entity, _ in flat.names]
-    actions = [by_source[s] for s in flat.sources.tolist()]
     if nulled.any():
         for k in np.flatnonzero(np.repeat(nulled, np.diff(bounds))).tolist():
             actions[k] = "drop"

@@ -29,15 +29,15 @@ from detectors.colspans import ColumnSpans
 from detectors.keys import KeyRing
 from detectors.native import FLAT_COLUMNS, FlatSpans, NativeEngine
 from detectors.normalize import fingerprint
-from detectors.operators import FALLIBLE_ACTIONS, preview
+from detectors.operators import preview
 from detectors.policy import Policy
+from detectors.spanactions import SpanValues
 from detectors.spans import Span
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 LINE, LO, HI, START, END, SOURCE, LAST = range(len(FLAT_COLUMNS))
-_MEMO_LIMIT = 1 << 16  # (source, value) -> action of operators that may refuse a value
 
 
 def _json(text: str) -> bytes:
@@ -63,22 +63,7 @@ class TextRows:
             for e, d in names
         ]
         self.lead = b'{"source_uri": ' + _json(self.source_uri) + b', "line_number": '
-        self.actions: list[str] = []
-        self._codes: dict[str, int] = {}
-        # Per source: the index of its entity's action (Policy.action_for), and whether
-        # that operator may refuse a value and fall back to replace.
-        self.by_source = np.array([self.code(self.policy.action_for(e)) for e in self.entities])
-        self.fallible = np.array([self.actions[c] in FALLIBLE_ACTIONS for c in self.by_source])
-        self.generalizing = np.array([self.actions[c] == "generalize" for c in self.by_source])
-        self._memo: dict[tuple[int, str], int] = {}
-
-    def code(self, action: str) -> int:
-        """The index of ``action`` in :attr:`actions`, added on first use."""
-        found = self._codes.get(action)
-        if found is None:
-            found = self._codes[action] = len(self.actions)
-            self.actions.append(action)
-        return found
+        self.decide = self.policy.span_actions_for(self.keys, names)
 
     def rows(self, data: bytes, flat: FlatSpans, base: int) -> tuple[int, bytes]:
         """(findings, their JSON Lines as UTF-8) of the buffer ``data`` whose first line is
@@ -87,7 +72,7 @@ class TextRows:
         writes it (surrogateescape)."""
         cols, scores = reported(flat, self.policy.threshold)
         ascii_value = cols[:, LAST].copy()
-        actions = self.action_codes(data, cols)
+        actions = self.decide.codes(data, cols)
         cols[:, LAST] = actions
         overrides = self._digests(data, cols, np.flatnonzero(ascii_value == 0))
         text = _native.text_rows(
@@ -98,7 +83,7 @@ class TextRows:
             self.lead,
             self.heads,
             self.entities,
-            [_json(a) for a in self.actions],
+            [_json(a) for a in self.decide.actions],
             self.keys.fingerprint_key,
             overrides,
         )
@@ -137,68 +122,20 @@ class TextRows:
         mask = np.zeros(len(lines), dtype=bool)
         mask[with_spans] = True
         redacted = pc.replace_with_mask(lines, pa.array(mask), pa.array(new, pa.string()))
-        codes = self.action_codes(data, cols)
+        codes = self.decide.codes(data, cols)
         values = [
             texts[r][a:b]
             for r, a, b in zip(row.tolist(), starts.tolist(), ends.tolist(), strict=True)
         ]
-        actions = self.actions
+        actions = self.decide.actions
         return RedactedBlock(line, spans, values, [actions[c] for c in codes.tolist()], redacted)
-
-    def action_codes(self, data: bytes, cols: np.ndarray) -> np.ndarray:
-        """Each reported span's action index: its source's, ``replace`` in a run of
-        overlapping spans, and what the operator reports where it may refuse the value."""
-        sources = cols[:, SOURCE]
-        codes = self.by_source[sources]
-        runs = in_runs(cols)
-        if runs.any():
-            codes[runs] = self.code("replace")
-        asked = np.flatnonzero(self.fallible[sources] & ~runs)
-        batch = asked[self.generalizing[sources[asked]]]
-        if len(batch):
-            # generalize answered by the core for the whole buffer at once; 2: Python's.
-            statuses = np.frombuffer(
-                _native.generalize_statuses(
-                    data, np.ascontiguousarray(cols[batch], dtype=np.int64).tobytes(), self.entities
-                ),
-                dtype=np.uint8,
-            )
-            codes[batch[statuses == 0]] = self.code("generalize")
-            codes[batch[statuses == 1]] = self.code("replace")
-            asked = np.union1d(np.setdiff1d(asked, batch), batch[statuses == 2])
-        values = _Values(data)
-        for k, row in zip(asked.tolist(), cols[asked].tolist(), strict=True):
-            codes[k] = self._fallible(row[SOURCE], values.of(row))
-        return codes
-
-    def _fallible(self, source: int, value: str) -> int:
-        """The action index :meth:`Policy.replacement` reports for ``value``, remembered per
-        (source, value): IPs and dates repeat across a log, and the answer depends on
-        nothing else. The memory is bounded; past it, it starts again. ``generalize`` asks
-        the core first for an ASCII value (a log's IPs are mostly distinct, so the memory
-        seldom answers); it leaves the forms only ``ipaddress`` parses to the operator."""
-        memo = self._memo
-        found = memo.get((source, value))
-        if found is None:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            entity = self.entities[source]
-            status = 2
-            if self.actions[self.by_source[source]] == "generalize" and value.isascii():
-                status = _native.generalize(value, entity)[0]
-            if status == 2:
-                found = self.code(self.policy.replacement(value, entity, self.keys)[1])
-            else:
-                found = self.code("generalize" if status == 0 else "replace")
-            memo[(source, value)] = found
-        return found
 
     def _digests(
         self, data: bytes, cols: np.ndarray, rows: np.ndarray
     ) -> dict[int, tuple[str, bytes]]:
         """Fingerprint and preview (as JSON) of the values the core leaves to Python: those
         that are not ASCII, by the functions that define both."""
-        values = _Values(data)
+        values = SpanValues(data)
         key = self.keys.fingerprint_key
         out = {}
         for k, row in zip(rows.tolist(), cols[rows].tolist(), strict=True):
@@ -241,22 +178,6 @@ def _spans_of(spans: ColumnSpans, pick: np.ndarray) -> list[Span]:
     ]
 
 
-class _Values:
-    """Values of spans, their lines decoded once: a buffer's lines as the engine decodes
-    them (UTF-8, undecodable bytes kept as surrogates)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._line: tuple[tuple[int, int], str] | None = None
-
-    def of(self, row: list[int]) -> str:
-        """The value of a span given as a row of ``FLAT_COLUMNS``."""
-        lo, hi = row[LO], row[HI]
-        if self._line is None or self._line[0] != (lo, hi):
-            self._line = ((lo, hi), self._data[lo:hi].decode("utf-8", "surrogateescape"))
-        return self._line[1][row[START] : row[END]]
-
-
 def reported(flat: FlatSpans, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """The spans ``Policy.span_actions`` reports, in its order: at or above the
     threshold, by line, then by start and longest first (ties in the core's order)."""
@@ -264,21 +185,3 @@ def reported(flat: FlatSpans, threshold: float) -> tuple[np.ndarray, np.ndarray]
     cols, scores = flat.cols[keep], flat.scores[keep]
     order = np.lexsort((np.arange(len(cols)), -cols[:, END], cols[:, START], cols[:, LINE]))
     return cols[order], scores[order]
-
-
-def in_runs(cols: np.ndarray) -> np.ndarray:
-    """Whether each span (in :func:`reported` order) is in a run of overlapping spans of
-    its line, as ``Policy._groups`` forms them: a span joins the run when it starts before
-    the furthest end so far. Lines are kept apart by offsetting each by its index times a
-    width no span reaches, so one running maximum serves the whole buffer."""
-    n = len(cols)
-    if n < 2:
-        return np.zeros(n, dtype=bool)
-    width = int(cols[:, END].max()) + 1
-    offset = cols[:, LINE] * width
-    reach = np.maximum.accumulate(cols[:, END] + offset)
-    starts = np.empty(n, dtype=bool)
-    starts[0] = True
-    starts[1:] = cols[1:, START] + offset[1:] >= reach[:-1]
-    run = np.cumsum(starts) - 1
-    return np.bincount(run)[run] > 1  # type: ignore[no-any-return]

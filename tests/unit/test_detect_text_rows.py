@@ -315,9 +315,9 @@ def test_actions_on_arrays_equal_span_actions(
         textrows.np.array(scores, dtype=textrows.np.float64),
     )
     got_cols, got_scores = textrows.reported(flat, ctx.policy.threshold)
-    codes = rows.action_codes(data, got_cols)
+    codes = rows.decide.codes(data, got_cols)
     got = [
-        (c[0], c[3], c[4], names[c[5]][0], sc, rows.actions[a])
+        (c[0], c[3], c[4], names[c[5]][0], sc, rows.decide.actions[a])
         for c, sc, a in zip(got_cols.tolist(), got_scores.tolist(), codes.tolist(), strict=True)
     ]
     assert got == expected

@@ -257,18 +257,15 @@ def test_every_span_of_a_dropped_value_says_drop_where_overlaps_say_replace() ->
     """A value a whole-value ``drop`` empties reports ``drop`` for each of its spans, as
     ``records._redact_leaf`` does, even those that overlap (elsewhere ``replace``)."""
     import numpy as np
-    import pyarrow as pa
 
     from detectors.colspans import ColumnSpans
-    from jobs.textrows import TextRows
     from tests.unit.hostile import KEYS, engine
 
     names = engine().span_names
     email = next(i for i, (e, _) in enumerate(names) if e == "EMAIL_ADDRESS")
     person = next(i for i, (e, _) in enumerate(names) if e == "PERSON")
     policy = Policy.from_dict(STANDALONE)
-    rows = TextRows(engine(), policy, KEYS, "file:///x.jsonl")
-    texts = pa.array(["ravi@example.com", "ravi@example.com"], pa.large_string())
+    values = ["ravi@example.com", "ravi@example.com "]
     spans = ColumnSpans(
         np.array([0, 0, 1, 1]),
         np.array([0, 0, 0, 0]),
@@ -277,5 +274,8 @@ def test_every_span_of_a_dropped_value_says_drop_where_overlaps_say_replace() ->
         np.ones(4),
         names,
     )
-    actions = jsonlrows._actions(rows, texts, spans, [None, "x"])
+    actions = policy.span_actions_for(KEYS, names).of_values(values, spans)
+    assert actions == ["drop", "drop", "drop", "drop"]
+    values[1] = "ravi@example.com x"  # not all of it: the overlap is replaced
+    actions = policy.span_actions_for(KEYS, names).of_values(values, spans)
     assert actions == ["drop", "drop", "replace", "replace"]
