@@ -123,11 +123,30 @@ class SpanActions:
         n = len(spans)
         if not n:
             return []
+        rows = spans.rows
+        if not self.fallible[spans.sources].any() and not (rows[1:] == rows[:-1]).any():
+            codes = self.by_source[spans.sources]  # one span a value, none to ask the value
+        else:
+            codes = self._asked(values, spans, texts)
+            if codes is None:
+                return self._of_values_in_python(values, spans)
+        emptied = self._emptied(values, spans)
+        if emptied.any():
+            codes[emptied[rows]] = self.code("drop")
+        actions = self.actions
+        return [actions[c] for c in codes.tolist()]
+
+    def _asked(
+        self, values: Sequence[str | None], spans: ColumnSpans, texts: pa.Array | None
+    ) -> np.ndarray | None:
+        """:meth:`codes` of ``spans`` over the values' UTF-8 as one buffer; None when a
+        value cannot be UTF-8 (a lone surrogate)."""
+        n = len(spans)
         if texts is None or not _is_text(texts.type):
             try:
                 texts = pa.array(values, pa.large_string())
             except (UnicodeEncodeError, pa.ArrowException):
-                return self._of_values_in_python(values, spans)
+                return None
         width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
         offsets = np.frombuffer(texts.buffers()[1], dtype=width)[texts.offset :].astype(np.int64)
         data = texts.buffers()[2]
@@ -142,11 +161,7 @@ class SpanActions:
         order = np.lexsort((np.arange(n), -cols[:, END], cols[:, START], cols[:, LINE]))
         codes = np.empty(n, dtype=np.int64)
         codes[order] = self.codes(b"" if data is None else data.to_pybytes(), cols[order])
-        emptied = self._emptied(values, spans)
-        if emptied.any():
-            codes[emptied[rows]] = self.code("drop")
-        actions = self.actions
-        return [actions[c] for c in codes.tolist()]
+        return codes
 
     def _emptied(self, values: Sequence[str | None], spans: ColumnSpans) -> np.ndarray:
         """Per value, whether a ``drop`` span covers all of it but surrounding whitespace

@@ -26,7 +26,7 @@ from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.records import process_row, rules_of
 from detectors.spans import Span
-from jobs.nested import Leaf, as_text, from_text, leaves, rebuild, to_value
+from jobs.nested import Leaf, as_text, from_text, leaves, rebuild, to_value, unfit
 
 
 @dataclass
@@ -161,9 +161,8 @@ def _scan_leaf(
     new_values = policy.redact_cells(values, flat, keys) if redact or typed else values
     nulled = np.zeros(len(rows), dtype=bool)
     if typed:
-        for j, new in enumerate(new_values):
-            if new is not None and to_value(new, value_type) is None:
-                new_values[j], nulled[j] = None, True
+        for j in unfit(new_values, value_type):
+            new_values[j], nulled[j] = None, True
     if emit is not None:
         decide = policy.span_actions_for(keys, flat.names)
         actions = decide.of_values(values, flat.per_value(), taken)

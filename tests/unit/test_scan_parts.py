@@ -23,7 +23,7 @@ from jobs.formats import (
     from_name,
     sniff_format,
 )
-from jobs.nested import from_text, leaves, rebuild, to_value
+from jobs.nested import from_text, leaves, rebuild, to_value, unfit
 from jobs.plan import ObjectEntry, Unit, assign, describe, partition_count, plan_units
 from jobs.readers import CUT_LINE, CorruptInput, line_blocks, valid_utf8
 from jobs.scanconfig import ConfigError, load_scan_config
@@ -307,6 +307,21 @@ def test_a_redacted_text_fits_an_integer_leaf_exactly_when_int_reads_it_in_range
     info = np.iinfo(t.to_pandas_dtype())
     expected = n if n is not None and info.min <= n <= info.max else None
     assert to_value(text, t) == expected
+
+
+@given(
+    texts=st.lists(
+        st.one_of(st.none(), st.text(alphabet="0123456789 _-+X*#\u0663\u2003ab.\t", max_size=8)),
+        max_size=12,
+    ),
+    t=st.sampled_from([pa.int64(), pa.int8(), pa.uint16(), pa.string(), pa.float64()]),
+)
+@settings(max_examples=200, deadline=None)
+def test_unfit_finds_the_texts_to_value_rejects(texts: list[str | None], t: pa.DataType) -> None:
+    """``unfit`` rules masked numbers out of an integer leaf by one regex pass over the
+    array; the texts it names must be exactly those ``to_value`` gives None for."""
+    want = [j for j, s in enumerate(texts) if s is not None and to_value(s, t) is None]
+    assert unfit(texts, t) == want
 
 
 def test_line_offsets_and_mirrored_paths() -> None:
