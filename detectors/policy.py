@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import numpy as np
 import yaml
@@ -46,9 +46,6 @@ from detectors.operators import (
 )
 from detectors.recordrules import RecordRules
 from detectors.spans import Span
-
-if TYPE_CHECKING:
-    from detectors.spanactions import SpanActions
 
 logger = logging.getLogger(__name__)
 
@@ -347,25 +344,6 @@ class Policy:
     def _native_rules(self) -> dict[str, NativeRule | None]:
         return {}
 
-    def span_actions_for(self, keys: KeyRing, names: Sequence[tuple[str, str]]) -> SpanActions:
-        """The :class:`detectors.spanactions.SpanActions` of spans numbered by ``names``
-        under this policy and ``keys``, built once (it remembers the answers of operators
-        that may refuse a value)."""
-        from detectors.spanactions import SpanActions
-
-        cache = self._span_actions
-        key = (id(keys), tuple(names))
-        found = cache.get(key)
-        if found is None or found.keys is not keys:
-            if len(cache) > 64:
-                cache.clear()
-            found = cache[key] = SpanActions(self, keys, names)
-        return found
-
-    @functools.cached_property
-    def _span_actions(self) -> dict[tuple[int, tuple[tuple[str, str], ...]], SpanActions]:
-        return {}
-
     def _native_rule(self, entity_type: str) -> NativeRule | None:
         """``entity_type``'s rule as the compiled ``redact_cells`` takes it, built on first
         use like :meth:`_operator`: (entity, action, keep_prefix, keep_suffix, mask_char,
@@ -403,7 +381,6 @@ class Policy:
         state = dict(self.__dict__)
         state.pop("_operators", None)  # closures: rebuilt on first use after unpickling
         state.pop("_native_rules", None)
-        state.pop("_span_actions", None)
         return state
 
     def redact_text_with_actions(

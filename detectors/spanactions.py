@@ -34,8 +34,9 @@ _MEMO_LIMIT = 1 << 16  # (source, value) -> action of operators that may refuse 
 
 class SpanActions:
     """The actions of spans numbered by ``names`` (``(entity, detector)`` per source) under
-    ``policy``, as indexes into :attr:`actions`; built once per policy, keys and names
-    (``Policy.span_actions``)."""
+    ``policy``, as indexes into :attr:`actions`. Built per unit or batch: it remembers the
+    answers of operators that may refuse a value by the raw value, which must not outlive
+    the unit that read it."""
 
     def __init__(self, policy: Policy, keys: KeyRing, names: Sequence[tuple[str, str]]) -> None:
         self.policy = policy
@@ -118,8 +119,10 @@ class SpanActions:
     ) -> list[str]:
         """Each span's action, in ``spans``' order, its value being ``values[spans.rows]``
         (``rows`` index ``values``, ascending; ``texts`` the same values as an Arrow string
-        array when the caller has one). The values' UTF-8 is one buffer for :meth:`codes`;
-        values that cannot be UTF-8 (a lone surrogate) take ``Policy.span_actions``."""
+        array when the caller has one). Every span must be at or above the threshold: a
+        span under it neither redacts nor reports (the callers drop them first). The
+        values' UTF-8 is one buffer for :meth:`codes`; values that cannot be UTF-8 (a lone
+        surrogate) take ``Policy.span_actions``."""
         n = len(spans)
         if not n:
             return []
@@ -170,7 +173,8 @@ class SpanActions:
         drop = self._codes.get("drop")
         if drop is None:
             return emptied
-        for k in np.flatnonzero(self.by_source[spans.sources] == drop).tolist():
+        dropping = (self.by_source[spans.sources] == drop) & (spans.scores >= self.policy.threshold)
+        for k in np.flatnonzero(dropping).tolist():
             row = int(spans.rows[k])
             value = values[row]
             if value is not None and not value[: spans.starts[k]].strip():
@@ -210,7 +214,7 @@ class SpanValues:
 
 
 def in_runs(cols: np.ndarray) -> np.ndarray:
-    """Whether each span (in :func:`reported` order) is in a run of overlapping spans of
+    """Whether each span (in ``jobs.textrows.reported`` order) is in a run of overlapping spans of
     its line, as ``Policy._groups`` forms them: a span joins the run when it starts before
     the furthest end so far. Lines are kept apart by offsetting each by its index times a
     width no span reaches, so one running maximum serves the whole buffer."""

@@ -38,6 +38,7 @@ from detectors.jsonrepair import without_lone_surrogates
 from detectors.leafscan import scan_leaf_flat
 from detectors.recordrules import RecordRules
 from detectors.records import judged_walked_record, process_json_texts, process_record, process_row
+from detectors.spanactions import SpanActions
 from detectors.spans import Span
 from detectors.structured import Leaf
 from jobs.recordbatch import LeafFindings
@@ -201,11 +202,15 @@ def scan_json_lines(block: bytes, state: StreamState | None, ctx: Shared) -> Wal
 
 
 def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> LineBlock:
-    """A block of JSON Lines records (:func:`scan_json_lines`), each walked record with a
-    span or a rule's key judged by the record rules one by one
-    (``detectors.records.judged_walked_record``): the reference ``jobs.jsonlrows`` is held
-    to."""
-    scanned = scan_json_lines(block, state, ctx)
+    """A block of JSON Lines records (:func:`scan_json_lines`), judged by
+    :func:`judge_records`."""
+    return judge_records(scan_json_lines(block, state, ctx), ctx)
+
+
+def judge_records(scanned: WalkedBlock, ctx: Shared) -> LineBlock:
+    """A scanned block of JSON Lines, each walked record with a span or a rule's key
+    judged by the record rules one by one (``detectors.records.judged_walked_record``):
+    the reference ``jobs.jsonlrows`` is held to."""
     judged, walk, raw = scanned.judged, scanned.walk, scanned.raw
     if walk is None or not scanned.chosen:
         return judged
@@ -676,9 +681,7 @@ def batch_findings(
     rows, cols, starts, ends, sources, scores, texts = [], [], [], [], [], [], []
     actions: list[str] = []
     for col, flat, values, taken in parts:
-        actions += policy.span_actions_for(keys, flat.names).of_values(
-            values, flat.per_value(), taken
-        )
+        actions += SpanActions(policy, keys, flat.names).of_values(values, flat.per_value(), taken)
         remap = np.array([index.setdefault(n, len(index)) for n in flat.names], dtype=np.int32)
         rows.append(flat.rows)
         cols.append(np.full(len(flat), col, dtype=np.int64))

@@ -29,7 +29,7 @@ import pyarrow as pa
 from detectors.colspans import ColumnSpans
 from detectors.recordrules import RecordRules
 from detectors.records import set_at
-from jobs.blocks import Found, Shared, WalkedBlock
+from jobs.blocks import Found, Shared, WalkedBlock, judge_records
 from jobs.textrows import TextRows
 
 
@@ -54,7 +54,6 @@ class JudgedLines:
     engine's order), its span (``spans.rows``: its line in the block), field path, value
     (to fingerprint and preview, never stored) and action."""
 
-    n: int
     changed: dict[int, str]
     pii: np.ndarray
     spans: ColumnSpans
@@ -73,13 +72,15 @@ def judge_walked(scanned: WalkedBlock, ctx: Shared, text_rows: TextRows) -> Judg
     policy = ctx.policy
     judged, walk = scanned.judged, scanned.walk
     names = list(text_rows.engine.span_names)
-    out = JudgedLines(
-        judged.n, dict(judged.changed), judged.pii.copy(), ColumnSpans.empty(names), [], [], []
-    )
+    if len(scanned.spans) and list(scanned.spans.names) != names:
+        # Not numbered as the engine's sources (an engine whose column scan named a source
+        # of its own): the reference judges the block, its findings kept in their order.
+        ref = judge_records(scanned, ctx)
+        out = JudgedLines(ref.changed, ref.pii, ColumnSpans.empty(names), [], [], [])
+        return _with_refused(out, ref.findings)
+    out = JudgedLines(dict(judged.changed), judged.pii.copy(), ColumnSpans.empty(names), [], [], [])
     if walk is not None and scanned.chosen:
         spans = scanned.spans
-        if len(spans) and list(spans.names) != names:
-            raise ValueError("leaf spans not numbered as the engine's span names")
         kept = spans.select(spans.scores >= policy.threshold)
         leaves, _ = kept.row_bounds()
         texts = walk.texts.take(pa.array(leaves))

@@ -25,6 +25,7 @@ from detectors.errors import KeyMaterialError, PiisweepError
 from detectors.keys import KeyRing
 from detectors.policy import Policy
 from detectors.records import process_row, rules_of
+from detectors.spanactions import SpanActions
 from detectors.spans import Span
 from jobs.nested import Leaf, as_text, from_text, leaves, rebuild, to_value, unfit
 
@@ -164,7 +165,7 @@ def _scan_leaf(
         for j in unfit(new_values, value_type):
             new_values[j], nulled[j] = None, True
     if emit is not None:
-        decide = policy.span_actions_for(keys, flat.names)
+        decide = SpanActions(policy, keys, flat.names)
         actions = decide.of_values(values, flat.per_value(), taken)
         emit(_leaf_findings(leaf, flat, bounds, values, nulled, actions))
     if not redact:

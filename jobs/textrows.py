@@ -31,7 +31,7 @@ from detectors.native import FLAT_COLUMNS, FlatSpans, NativeEngine
 from detectors.normalize import fingerprint
 from detectors.operators import preview
 from detectors.policy import Policy
-from detectors.spanactions import SpanValues
+from detectors.spanactions import SpanActions, SpanValues
 from detectors.spans import Span
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class TextRows:
             for e, d in names
         ]
         self.lead = b'{"source_uri": ' + _json(self.source_uri) + b', "line_number": '
-        self.decide = self.policy.span_actions_for(self.keys, names)
+        self.decide = SpanActions(self.policy, self.keys, names)
 
     def rows(self, data: bytes, flat: FlatSpans, base: int) -> tuple[int, bytes]:
         """(findings, their JSON Lines as UTF-8) of the buffer ``data`` whose first line is

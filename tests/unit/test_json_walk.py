@@ -305,7 +305,7 @@ def test_judging_walked_records_in_place_equals_the_rebuild(
         (5, "$", "X"),
     ],
 )
-def testset_at_follows_a_walked_path(record: object, path: str, expected: object) -> None:
+def test_set_at_follows_a_walked_path(record: object, path: str, expected: object) -> None:
     assert set_at(record, path, "X") == expected
 
 

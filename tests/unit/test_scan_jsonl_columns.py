@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from detectors.engine import Engine
 from detectors.policy import Policy
 from detectors.records import rules_of
+from detectors.spanactions import SpanActions
 from jobs import jsonlrows, unit_scan
 from jobs.jsonlrows import flat_rules
 from tests.unit.hostile import Scanned, scan_path
@@ -274,8 +275,34 @@ def test_every_span_of_a_dropped_value_says_drop_where_overlaps_say_replace() ->
         np.ones(4),
         names,
     )
-    actions = policy.span_actions_for(KEYS, names).of_values(values, spans)
+    actions = SpanActions(policy, KEYS, names).of_values(values, spans)
     assert actions == ["drop", "drop", "drop", "drop"]
     values[1] = "ravi@example.com x"  # not all of it: the overlap is replaced
-    actions = policy.span_actions_for(KEYS, names).of_values(values, spans)
+    actions = SpanActions(policy, KEYS, names).of_values(values, spans)
     assert actions == ["drop", "drop", "replace", "replace"]
+
+
+def test_leaf_spans_named_otherwise_are_judged_by_the_reference(tmp_path: Path) -> None:
+    """Spans whose sources are not numbered as the engine's (an engine whose column scan
+    named a source of its own) are judged by the reference, not refused."""
+    from jobs import blocks
+
+    path = tmp_path / "named.jsonl"
+    path.write_bytes(_hostile())
+    real = blocks.scan_json_lines
+
+    def renamed(*a: Any) -> Any:
+        scanned = real(*a)
+        spans = scanned.spans
+        if len(spans):
+            names = [*spans.names, ("EMAIL_ADDRESS", "elsewhere")]
+            scanned.spans = type(spans)(
+                spans.rows, spans.starts, spans.ends, spans.sources, spans.scores, names
+            )
+        return scanned
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(unit_scan, "scan_json_lines", renamed)
+        fast = _scan(path, tmp_path / "f", "default", reference=False)
+    ref = _scan(path, tmp_path / "r", "default", reference=True)
+    assert _comparable(fast) == _comparable(ref)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from detectors.colspans import ColumnSpans
 from detectors.policy import Policy
+from detectors.spanactions import SpanActions
 from tests.unit.hostile import KEYS, engine, scan_path
 from tests.unit.test_detect_text_rows import EVERY_FALLIBLE
 
@@ -99,7 +100,7 @@ def test_actions_on_arrays_equal_span_actions_value_by_value(values: list[str]) 
     kept = flat.select(flat.scores >= policy.threshold)
     rows, _ = kept.row_bounds()
     with_spans = [values[r] for r in rows.tolist()]
-    got = policy.span_actions_for(KEYS, kept.names).of_values(with_spans, kept.per_value())
+    got = SpanActions(policy, KEYS, kept.names).of_values(with_spans, kept.per_value())
     want: list[str] = []
     for row, spans in kept.by_row():
         value = values[row]
