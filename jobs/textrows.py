@@ -158,6 +158,11 @@ class RedactedBlock:
     actions: list[str]
     redacted: pa.Array
 
+    @property
+    def paths(self) -> list[str | None]:
+        """A text line's findings have no field path."""
+        return [None] * len(self.lines)
+
     def __len__(self) -> int:
         return len(self.lines)
 

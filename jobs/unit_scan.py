@@ -25,15 +25,16 @@ import secrets
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from detectors.colspans import ColumnSpans
 from detectors.engine import Engine, StreamState
 from detectors.errors import PiisweepError
 from detectors.keys import KeyRing
@@ -80,6 +81,21 @@ from jobs.readers import (
 )
 from jobs.recordbatch import LeafFindings, scan_batch
 from jobs.textrows import TextRows
+
+
+class FlatFindings(Protocol):
+    """Findings as parallel arrays, one entry a finding (``LeafFindings``, a text block's
+    ``RedactedBlock``, a JSON Lines block's ``JudgedLines``)."""
+
+    @property
+    def spans(self) -> ColumnSpans: ...
+    @property
+    def paths(self) -> Sequence[str | None]: ...
+    @property
+    def values(self) -> Sequence[str]: ...
+    @property
+    def actions(self) -> Sequence[str]: ...
+
 
 TEXT_SCHEMA = pa.schema([("line_number", pa.int64()), ("line", pa.string())])
 JSON_SCHEMA = pa.schema([("record_index", pa.int64()), ("record", pa.string())])
@@ -459,11 +475,17 @@ class _UnitScan:
         counted from ``first_row``, into the sink as one table."""
         if not len(found):
             return
-        lead = {"unit_id": self.unit_id, "source_uri": self.unit.uri, "line_number": None}
+        self._add_findings(None, found.spans.rows + first_row, found)
+
+    def _add_findings(self, line_number: Any, record_index: Any, found: FlatFindings) -> None:
+        """Findings that arrive flat into the sink as one table (``columns_table``):
+        ``line_number`` and ``record_index`` None or one per finding; ``found`` gives each
+        finding's span, field path, value (to fingerprint and preview) and action."""
+        lead = {"unit_id": self.unit_id, "source_uri": self.unit.uri, "line_number": line_number}
         table = columns_table(
             STAGED_FINDINGS_SCHEMA,
             lead,
-            found.spans.rows + first_row,
+            record_index,
             found.paths,
             found.spans,
             found.values,
@@ -471,8 +493,8 @@ class _UnitScan:
             self.job.keys.fingerprint_key,
         )
         self.sink.add_table(table)
-        self.status.findings += len(found)
-        self.status.entities.update(found.entity_types())
+        self.status.findings += len(found.spans)
+        self.status.entities.update(found.spans.entity_counts())
 
     # ----------------------------------------------------------------- text, JSONL
     def _lines(self, stream: BinaryIO, fmt: str, whole: bool = False) -> pa.Schema:
@@ -540,24 +562,7 @@ class _UnitScan:
         judged = rows.redact(block, flat, lines)
         if judged is None:
             return lines
-        lead = {
-            "unit_id": self.unit_id,
-            "source_uri": self.unit.uri,
-            "line_number": judged.lines + (base + 1),
-        }
-        table = columns_table(
-            STAGED_FINDINGS_SCHEMA,
-            lead,
-            None,
-            [None] * len(judged),
-            judged.spans,
-            judged.values,
-            judged.actions,
-            self.job.keys.fingerprint_key,
-        )
-        self.sink.add_table(table)
-        self.status.findings += len(judged)
-        self.status.entities.update(judged.spans.entity_counts())
+        self._add_findings(judged.lines + (base + 1), None, judged)
         return judged.redacted
 
     def _json_block(
@@ -570,20 +575,7 @@ class _UnitScan:
         judged = judge_walked(scan_json_lines(block, state, self.shared), self.shared, rows)
         if len(judged):
             line = judged.spans.rows + base
-            lead = {"unit_id": self.unit_id, "source_uri": self.unit.uri, "line_number": line + 1}
-            table = columns_table(
-                STAGED_FINDINGS_SCHEMA,
-                lead,
-                line,
-                judged.paths,
-                judged.spans,
-                judged.values,
-                judged.actions,
-                self.job.keys.fingerprint_key,
-            )
-            self.sink.add_table(table)
-            self.status.findings += len(judged)
-            self.status.entities.update(judged.spans.entity_counts())
+            self._add_findings(line + 1, line, judged)
         return with_changed(line_array(block), judged.changed), judged.pii
 
     # ----------------------------------------------------------------- JSON document
@@ -674,21 +666,7 @@ class _UnitScan:
         if not len(found):
             return
         rows = found.spans.rows
-        lines = np.asarray(starts, dtype=np.int64)[rows]
-        lead = {"unit_id": self.unit_id, "source_uri": self.unit.uri, "line_number": lines}
-        table = columns_table(
-            STAGED_FINDINGS_SCHEMA,
-            lead,
-            rows + first,
-            found.paths,
-            found.spans,
-            found.values,
-            found.actions,
-            self.job.keys.fingerprint_key,
-        )
-        self.sink.add_table(table)
-        self.status.findings += len(found)
-        self.status.entities.update(found.entity_types())
+        self._add_findings(np.asarray(starts, dtype=np.int64)[rows], rows + first, found)
 
     def _csv_text(self, stream: BinaryIO, start: int, end: int, counted: bool = True) -> Any:
         """The lines of ``[start, end)`` as text for the csv reader: repaired to UTF-8

@@ -13,7 +13,6 @@ operators may refuse a value, and record rules that only name standalone entitie
 
 from __future__ import annotations
 
-import functools
 import gzip
 import itertools
 import json
@@ -24,7 +23,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detectors.engine import Engine
 from detectors.policy import Policy
 from detectors.records import rules_of
 from detectors.spanactions import SpanActions
@@ -32,6 +30,7 @@ from jobs import jsonlrows, unit_scan
 from jobs.jsonlrows import flat_rules
 from tests.unit.hostile import Scanned, scan_path
 from tests.unit.test_detect_text_rows import EVERY_FALLIBLE, PEM
+from tests.unit.test_scan_text_columns import _comparable, _python_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDALONE = {
@@ -79,11 +78,6 @@ def _hostile() -> bytes:
     return b"\n".join(mixed) + b"\n" + b'{"last": "9876543210"}'
 
 
-@functools.cache
-def _python_engine() -> Engine:
-    return Engine.default()
-
-
 def _policy(name: str) -> Policy:
     return POLICIES[name]()  # type: ignore[no-untyped-call]
 
@@ -115,17 +109,6 @@ def _scan(
         scanned = scan_path(path, work, policy=_policy(policy), engine_=engine, **args)
     assert bool(calls) == (not reference)  # each path is the one meant
     return scanned
-
-
-def _comparable(scanned: Scanned) -> tuple[Any, ...]:
-    status = scanned.status.as_row()
-    status.pop("seconds")
-    copy = scanned.copy
-    return (
-        scanned.findings.to_pylist(),
-        None if copy is None else (copy.schema, copy.to_pylist()),
-        status,
-    )
 
 
 def _lake_payloads(tmp_path: Path) -> list[Path]:
