@@ -71,6 +71,27 @@ class ColumnSpans:
             known,
         )
 
+    @classmethod
+    def concat(cls, parts: Sequence[ColumnSpans]) -> ColumnSpans:
+        """The parts' spans one after another, their sources renumbered into one list of
+        names in order of first appearance (the Python engine numbers each call its own
+        way; the native engine's parts share one list, kept as it is)."""
+        if not parts:
+            return cls.empty()
+        index: dict[tuple[str, str], int] = {}
+        sources = []
+        for part in parts:
+            remap = np.array([index.setdefault(n, len(index)) for n in part.names], dtype=np.int32)
+            sources.append(remap[part.sources] if len(remap) else part.sources)
+        return cls(
+            np.concatenate([p.rows for p in parts]).astype(np.int64),
+            np.concatenate([p.starts for p in parts]),
+            np.concatenate([p.ends for p in parts]),
+            np.concatenate(sources).astype(np.int32),
+            np.concatenate([p.scores for p in parts]),
+            list(index),
+        )
+
     def __len__(self) -> int:
         return len(self.rows)
 

@@ -290,25 +290,11 @@ def _leaf_spans(
 
 def _by_leaf(parts: Sequence[tuple[np.ndarray, ColumnSpans]]) -> ColumnSpans:
     """Column scans' spans as one set, ``rows`` the leaf index given with each part, in
-    leaf order (stable: each leaf's spans keep the engine's order). The parts' sources are
-    renumbered into one list of names (the Python engine numbers each call its own way)."""
-    if not parts:
-        return ColumnSpans.empty()
-    index: dict[tuple[str, str], int] = {}
-    sources = []
-    for _, flat in parts:
-        remap = np.array([index.setdefault(n, len(index)) for n in flat.names], dtype=np.int32)
-        sources.append(remap[flat.sources] if len(remap) else flat.sources)
-    leaf = np.concatenate([rows for rows, _ in parts]).astype(np.int64)
-    order = np.argsort(leaf, kind="stable")
-    return ColumnSpans(
-        leaf[order],
-        np.concatenate([f.starts for _, f in parts])[order],
-        np.concatenate([f.ends for _, f in parts])[order],
-        np.concatenate(sources)[order].astype(np.int32),
-        np.concatenate([f.scores for _, f in parts])[order],
-        list(index),
+    leaf order (stable: each leaf's spans keep the engine's order)."""
+    merged = ColumnSpans.concat(
+        [ColumnSpans(rows, f.starts, f.ends, f.sources, f.scores, f.names) for rows, f in parts]
     )
+    return merged.select(np.argsort(merged.rows, kind="stable"))
 
 
 def judge_lines(
@@ -677,30 +663,15 @@ def batch_findings(
     into one list."""
     if not parts:
         return LeafFindings(ColumnSpans.empty(), [], [], [])
-    index: dict[tuple[str, str], int] = {}
-    rows, cols, starts, ends, sources, scores, texts = [], [], [], [], [], [], []
-    actions: list[str] = []
+    cols, texts, actions = [], [], []
     for col, flat, values, taken in parts:
         actions += SpanActions(policy, keys, flat.names).of_values(values, flat.per_value(), taken)
-        remap = np.array([index.setdefault(n, len(index)) for n in flat.names], dtype=np.int32)
-        rows.append(flat.rows)
         cols.append(np.full(len(flat), col, dtype=np.int64))
-        starts.append(flat.starts)
-        ends.append(flat.ends)
-        sources.append(remap[flat.sources] if len(remap) else flat.sources)
-        scores.append(flat.scores)
         texts += flat.texts(values)
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    order = np.lexsort((col, row))  # stable: a cell's spans keep the engine's order
-    known = list(index)
-    spans = ColumnSpans(
-        row[order],
-        np.concatenate(starts)[order],
-        np.concatenate(ends)[order],
-        np.concatenate(sources)[order].astype(np.int32),
-        np.concatenate(scores)[order],
-        known,
-    )
+    merged = ColumnSpans.concat([flat for _, flat, _, _ in parts])
+    col = np.concatenate(cols)
+    order = np.lexsort((col, merged.rows))  # stable: a cell's spans keep the engine's order
+    spans = merged.select(order)
     picks = order.tolist()
     return LeafFindings(
         spans,

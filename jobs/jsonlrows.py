@@ -78,7 +78,7 @@ def judge_walked(scanned: WalkedBlock, ctx: Shared, text_rows: TextRows) -> Judg
         ref = judge_records(scanned, ctx)
         out = JudgedLines(ref.changed, ref.pii, ColumnSpans.empty(names), [], [], [])
         return _with_refused(out, ref.findings)
-    out = JudgedLines(dict(judged.changed), judged.pii.copy(), ColumnSpans.empty(names), [], [], [])
+    out = JudgedLines(judged.changed, judged.pii, ColumnSpans.empty(names), [], [], [])
     if walk is not None and scanned.chosen:
         spans = scanned.spans
         kept = spans.select(spans.scores >= policy.threshold)
@@ -135,15 +135,8 @@ def _with_refused(out: JudgedLines, found: list[Found]) -> JudgedLines:
     ``found``) in their place: a stable sort by line, as the reference's."""
     if not found:
         return out
-    refused = ColumnSpans.from_hits(((f.row, [f.span]) for f in found), out.spans.names)
-    both = ColumnSpans(
-        np.r_[out.spans.rows, refused.rows],
-        np.r_[out.spans.starts, refused.starts],
-        np.r_[out.spans.ends, refused.ends],
-        np.r_[out.spans.sources, refused.sources].astype(np.int32),
-        np.r_[out.spans.scores, refused.scores],
-        refused.names,  # out's names, and any the refused lines added
-    )
+    refused = ColumnSpans.from_hits((f.row, [f.span]) for f in found)
+    both = ColumnSpans.concat([out.spans, refused])
     order = np.argsort(both.rows, kind="stable")
     paths = out.paths + [f.field_path for f in found]
     values = out.values + [f.text[f.span.start : f.span.end] for f in found]
