@@ -69,7 +69,7 @@ def breakdown(
 
         def actions(chunk: bytes, flat: Any) -> Any:
             cols, _ = reported(flat, shared.policy.threshold)
-            return rows._actions(chunk, cols)
+            return rows.decide.codes(chunk, cols)
 
         engine_s = _best_of(runs, lambda: [engine.scan_lines_flat(c) for c in chunks])
         judge_s = _best_of(runs, lambda: [actions(c, engine.scan_lines_flat(c)) for c in chunks])
