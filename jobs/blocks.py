@@ -91,20 +91,6 @@ class LineBlock:
     pii: np.ndarray
     findings: list[Found]
 
-    def redacted(self, lines: pa.Array) -> pa.Array:
-        """``lines`` (the block's lines as a string array) with the changed ones replaced."""
-        return with_changed(lines, self.changed)
-
-
-def with_changed(lines: pa.Array, changed: Mapping[int, str]) -> pa.Array:
-    """``lines`` with the line at each index of ``changed`` replaced by its new text."""
-    if not changed:
-        return lines
-    mask = np.zeros(len(lines), dtype=bool)
-    mask[list(changed)] = True
-    new = pa.array([changed[i] for i in sorted(changed)], pa.string())
-    return pc.replace_with_mask(lines, pa.array(mask), new)
-
 
 def line_count(block: bytes) -> int:
     """Lines in a block of ``\\n``-separated lines (the last may lack its newline), counted
@@ -113,12 +99,18 @@ def line_count(block: bytes) -> int:
     return _native.line_count(block)  # type: ignore[no-any-return]
 
 
-def line_array(block: bytes, kind: pa.DataType | None = None) -> pa.Array:
+def line_array(
+    block: bytes, kind: pa.DataType | None = None, changed: Mapping[int, str] | None = None
+) -> pa.Array:
     """The ``\\n``-separated lines of ``block`` as an Arrow string (or ``kind``: binary)
     array, without Python per line: the core copies the bytes between the newlines once and
-    gives their offsets (``_native.split_lines``), the two buffers of the array."""
+    gives their offsets (``_native.split_lines``), the two buffers of the array. The line at
+    each index of ``changed`` is its new text instead: a block's redacted copy in the same
+    single copy."""
     kind = kind or pa.string()
-    data, offsets, wide, n = _native.split_lines(block)
+    at = sorted(changed) if changed else []
+    new = [changed[i] for i in at] if changed else None
+    data, offsets, wide, n = _native.split_lines(block, np.asarray(at, np.int64).tobytes(), new)
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     if not wide:
         return pa.Array.from_buffers(kind, n, buffers)

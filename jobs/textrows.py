@@ -33,6 +33,7 @@ from detectors.operators import preview
 from detectors.policy import Policy
 from detectors.spanactions import SpanActions, SpanValues
 from detectors.spans import Span
+from jobs.blocks import line_array, line_count
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -89,16 +90,14 @@ class TextRows:
         )
         return len(scores), text
 
-    def redact(self, data: bytes, flat: FlatSpans, lines: pa.Array) -> RedactedBlock | None:
+    def redact(self, data: bytes, flat: FlatSpans) -> RedactedBlock | None:
         """The findings and redacted lines of the buffer ``data`` (whole lines, LF, valid
-        UTF-8), ``flat`` its spans and ``lines`` its lines as a string array: what
-        ``judge_lines`` gives for text, as arrays. None when no span is reported."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
+        UTF-8), ``flat`` its spans: what ``judge_lines`` gives for text, as arrays. None
+        when no span is reported."""
         cols, scores = reported(flat, self.policy.threshold)
-        if len(cols) and cols[-1, LINE] >= len(lines):  # judge_lines skips such lines
-            keep = cols[:, LINE] < len(lines)
+        n = line_count(data) if len(cols) else 0
+        if len(cols) and cols[-1, LINE] >= n:  # judge_lines skips such lines
+            keep = cols[:, LINE] < n
             cols, scores = cols[keep], scores[keep]
         if not len(cols):
             return None
@@ -106,29 +105,34 @@ class TextRows:
         first = np.r_[True, line[1:] != line[:-1]]
         with_spans = line[first]
         row = np.cumsum(first) - 1  # each finding's index among the lines with a span
-        raw = lines.take(pa.array(with_spans)).to_pylist()
-        # The text judge_lines redacts: scan_lines leaves a line's last CR out (a CR before
-        # CRLF survives the CRLF -> LF step), so a line redaction changes ends without it.
-        texts = [t[:-1] if t.endswith("\r") else t for t in raw]
+        # The text judge_lines redacts: the core's line range leaves a line's last CR out
+        # (a CR before CRLF survives the CRLF -> LF step), so a redacted line ends without it.
+        bounds = zip(cols[first, LO].tolist(), cols[first, HI].tolist(), strict=True)
+        texts = [data[lo:hi].decode() for lo, hi in bounds]
         starts, ends = cols[:, START].copy(), cols[:, END].copy()
         spans = ColumnSpans(
             row, starts, ends, cols[:, SOURCE].astype(np.int32), scores, self.engine.span_names
         )
         new = self.policy.redact_cells(texts, spans, self.keys)
-        for j, value in enumerate(new):
+        changed = {}
+        for j, (i, value, text) in enumerate(zip(with_spans.tolist(), new, texts, strict=True)):
             if value is None:  # a value a drop empties is null there, a shorter line here
-                new[j] = self.policy.redact_text(texts[j], _spans_of(spans, row == j), self.keys)
-        new = [t if n == c else n for n, c, t in zip(new, texts, raw, strict=True)]
-        mask = np.zeros(len(lines), dtype=bool)
-        mask[with_spans] = True
-        redacted = pc.replace_with_mask(lines, pa.array(mask), pa.array(new, pa.string()))
+                value = self.policy.redact_text(text, _spans_of(spans, row == j), self.keys)
+            if value != text:
+                changed[i] = value
         codes = self.decide.codes(data, cols)
         values = [
             texts[r][a:b]
             for r, a, b in zip(row.tolist(), starts.tolist(), ends.tolist(), strict=True)
         ]
         actions = self.decide.actions
-        return RedactedBlock(line, spans, values, [actions[c] for c in codes.tolist()], redacted)
+        return RedactedBlock(
+            line,
+            spans,
+            values,
+            [actions[c] for c in codes.tolist()],
+            line_array(data, changed=changed),
+        )
 
     def _digests(
         self, data: bytes, cols: np.ndarray, rows: np.ndarray

@@ -50,7 +50,6 @@ from jobs.blocks import (
     line_array,
     scan_json_lines,
     scan_line_block,
-    with_changed,
 )
 from jobs.csvbatches import CsvReader
 from jobs.fieldnames import RenamedSchema, redact_field_names
@@ -533,7 +532,7 @@ class _UnitScan:
                 for f in judged.findings:
                     n = base + f.row
                     self._emit(n + 1, n if jsonl else None, f.field_path, f.text, f.span, f.action)
-                lines = judged.redacted(line_array(block))
+                lines = line_array(block, changed=judged.changed)
                 columns = [_numbers(base, len(lines)), lines]
                 if schema is TEXT_PII_SCHEMA:
                     columns.append(pa.array(judged.pii))
@@ -555,13 +554,10 @@ class _UnitScan:
         """One block of plain text (whole LF lines, valid UTF-8) whose first line is line
         ``base + 1``: its findings into the sink as one table, its lines redacted. The
         same findings, in the same order, and the same lines as ``scan_line_block``."""
-        lines = line_array(block)
         flat = self.job.engine.scan_lines_flat(block, state)  # type: ignore[attr-defined]
-        if not len(flat.scores):
-            return lines
-        judged = rows.redact(block, flat, lines)
+        judged = rows.redact(block, flat) if len(flat.scores) else None
         if judged is None:
-            return lines
+            return line_array(block)
         self._add_findings(judged.lines + (base + 1), None, judged)
         return judged.redacted
 
@@ -576,7 +572,7 @@ class _UnitScan:
         if len(judged):
             line = judged.spans.rows + base
             self._add_findings(line + 1, line, judged)
-        return with_changed(line_array(block), judged.changed), judged.pii
+        return line_array(block, changed=judged.changed), judged.pii
 
     # ----------------------------------------------------------------- JSON document
     def _json(self, stream: BinaryIO) -> pa.Schema:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from detectors import _native
 from jobs.commit import line_offsets, redacted_uri
 from jobs.formats import (
     binary_reason,
@@ -132,6 +133,39 @@ def test_line_array_and_line_count_equal_a_split_on_newlines() -> None:
         assert line_array(block, pa.binary()).to_pylist() == want
         assert line_count(block) == len(want)
     assert line_array("é\nb\n".encode()).to_pylist() == ["é", "b"]
+
+
+def test_line_array_with_changed_lines_equals_the_split_with_those_lines_replaced() -> None:
+    from jobs.blocks import line_array
+
+    rnd = random.Random(5)
+    pieces = ["", "a", "é", "\r", " ", "x" * 70, "𝄞"]
+    for _ in range(300):
+        lines = [
+            "".join(rnd.choices(pieces, k=rnd.randint(0, 4))) for _ in range(rnd.randint(0, 9))
+        ]
+        block = "\n".join(lines).encode() + (b"\n" if lines and rnd.random() < 0.5 else b"")
+        want = block.decode().split("\n")
+        if block.endswith(b"\n") or not block:
+            want.pop()
+        changed = {
+            i: "".join(rnd.choices(pieces, k=rnd.randint(0, 3)))
+            for i in rnd.sample(range(len(want)), rnd.randint(0, len(want)))
+        }
+        for i, text in changed.items():
+            want[i] = text
+        assert line_array(block, changed=changed).to_pylist() == want
+
+
+def test_line_array_refuses_changes_it_cannot_place() -> None:
+    from jobs.blocks import line_array
+
+    with pytest.raises(ValueError, match="out of range"):
+        line_array(b"a\nb\n", changed={2: "x"})
+    with pytest.raises(ValueError, match="ascend"):
+        _native.split_lines(b"a\nb\n", np.array([1, 0], np.int64).tobytes(), ["x", "y"])
+    with pytest.raises(UnicodeEncodeError):  # as pa.array(..., pa.string()) refuses it
+        line_array(b"a\n", changed={0: "\ud800"})
 
 
 def test_truncated_stream_yields_its_prefix_then_raises() -> None:
