@@ -279,8 +279,10 @@ def columns_table(
             arrays.append(value.cast(f.type))
         elif isinstance(value, (list, np.ndarray)):
             arrays.append(pa.array(value, f.type))
-        else:
-            arrays.append(pa.array([value] * n, f.type))
+        elif value is None:
+            arrays.append(pa.nulls(n, f.type))
+        else:  # one value for all: repeated by Arrow, not a Python list of n
+            arrays.append(pa.repeat(pa.scalar(value, f.type), n))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -323,5 +325,5 @@ def final_findings(table: Any, scan_id: str) -> Any:
     import pyarrow as pa
 
     table = table.drop_columns(["unit_id"])
-    column = pa.array([scan_id] * table.num_rows, pa.string())
+    column = pa.repeat(pa.scalar(scan_id, pa.string()), table.num_rows)
     return table.add_column(0, "scan_id", column).cast(arrow_schema())
