@@ -30,7 +30,11 @@ from jobs import jsonlrows, unit_scan
 from jobs.jsonlrows import flat_rules
 from tests.unit.hostile import Scanned, scan_path
 from tests.unit.test_detect_text_rows import EVERY_FALLIBLE, PEM
-from tests.unit.test_scan_text_columns import _comparable, _python_engine
+from tests.unit.test_scan_text_columns import (
+    _assert_ranges_equal_the_reference,
+    _comparable,
+    _python_engine,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDALONE = {
@@ -150,13 +154,7 @@ def test_scan_of_hostile_json_lines_equals_the_python_engine(policy: str, tmp_pa
 def test_byte_ranges_of_json_lines_equal_the_reference_path(tmp_path: Path) -> None:
     path = tmp_path / "hostile.jsonl"
     path.write_bytes(_hostile() * 3)
-    size = path.stat().st_size
-    cuts = [0, size // 3, size // 2 + 7, size]
-    for seq, (start, end) in enumerate(itertools.pairwise(cuts)):
-        args = {"start": start, "end": end, "seq": seq, "parts": 3, "chunk_bytes": 300}
-        fast = _scan(path, tmp_path / f"f{seq}", "default", reference=False, **args)
-        ref = _scan(path, tmp_path / f"r{seq}", "default", reference=True, **args)
-        assert _comparable(fast) == _comparable(ref), (start, end)
+    _assert_ranges_equal_the_reference(_scan, path, tmp_path, chunk_bytes=300)
 
 
 def test_a_value_a_drop_empties_is_null_and_every_span_of_it_says_drop(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import gzip
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,16 +143,24 @@ def test_scan_of_hostile_text_equals_the_python_engine(policy: str, tmp_path: Pa
         assert fast.status.flags["lines_decoded_as_cp1252"] > 0
 
 
-def test_byte_ranges_of_text_equal_the_reference_path(tmp_path: Path) -> None:
-    path = tmp_path / "hostile.log"
-    path.write_bytes((HOSTILE + PEM.encode()) * 4)
+def _assert_ranges_equal_the_reference(
+    scan: Callable[..., Scanned], path: Path, work: Path, chunk_bytes: int
+) -> None:
+    """``path`` cut into three byte ranges (none on a line boundary), each scanned as a unit
+    by the array path and by the reference (``scan``: a module's ``_scan``): the same."""
     size = path.stat().st_size
     cuts = [0, size // 3, size // 2 + 7, size]
     for seq, (start, end) in enumerate(itertools.pairwise(cuts)):
-        args = {"start": start, "end": end, "seq": seq, "parts": 3, "chunk_bytes": 128}
-        fast = _scan(path, tmp_path / f"f{seq}", "default", reference=False, **args)
-        ref = _scan(path, tmp_path / f"r{seq}", "default", reference=True, **args)
+        args = {"start": start, "end": end, "seq": seq, "parts": 3, "chunk_bytes": chunk_bytes}
+        fast = scan(path, work / f"f{seq}", "default", reference=False, **args)
+        ref = scan(path, work / f"r{seq}", "default", reference=True, **args)
         assert _comparable(fast) == _comparable(ref), (start, end)
+
+
+def test_byte_ranges_of_text_equal_the_reference_path(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.log"
+    path.write_bytes((HOSTILE + PEM.encode()) * 4)
+    _assert_ranges_equal_the_reference(_scan, path, tmp_path, chunk_bytes=128)
 
 
 def test_a_private_key_across_blocks_is_found_and_redacted_whole(tmp_path: Path) -> None:
