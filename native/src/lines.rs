@@ -151,7 +151,10 @@ mod tests {
             replaced(b"ab\n\ncde\nf", subs),
             (b"Xlonger line".to_vec(), vec![0, 1, 1, 1, 12])
         );
-        assert_eq!(replaced(b"\n\n", &[(1, b"z")]), (b"z".to_vec(), vec![0, 0, 1]));
+        assert_eq!(
+            replaced(b"\n\n", &[(1, b"z")]),
+            (b"z".to_vec(), vec![0, 0, 1])
+        );
     }
 
     #[test]
