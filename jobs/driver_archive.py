@@ -115,14 +115,19 @@ def _spark_jars() -> list[tuple[str, int, int]]:
     return sorted(filter(None, (_identity(p) for p in jars.glob("*.jar"))))
 
 
+def given(settings: Mapping[str, str], env: Mapping[str, str]) -> list[str]:
+    """The driver JVM options the operator set: in the session's configuration or in the
+    environment variables the launcher or the JVM reads."""
+    found = [settings.get(OPTIONS_KEY, ""), settings.get("spark.driver.defaultJavaOptions", "")]
+    return found + [env.get(k, "") for k in _OPERATOR_OPTIONS]
+
+
 def plan(settings: Mapping[str, str], env: Mapping[str, str] | None = None) -> Plan | None:
     """The archive option for a session configured with ``settings``, or None."""
     env = os.environ if env is None else env
     if env.get("PYSPARK_GATEWAY_PORT"):  # spark-submit started the driver already
         return None
-    given = [settings.get(OPTIONS_KEY, ""), settings.get("spark.driver.defaultJavaOptions", "")]
-    given += [env.get(k, "") for k in _OPERATOR_OPTIONS]
-    if any(re.search(r"SharedArchive|ArchiveClasses|-Xshare", g) for g in given):
+    if any(re.search(r"SharedArchive|ArchiveClasses|-Xshare", g) for g in given(settings, env)):
         return None  # the operator chose the driver's CDS options
     home = java_home(env)
     release = java_release(home) if home else None
@@ -208,13 +213,15 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def launching(chosen: Plan | None) -> Iterator[None]:
-    """Within: a JVM the launcher starts gets ``chosen``'s options (``SPARK_SUBMIT_OPTS``)."""
-    if chosen is None:
+def launching(chosen: Plan | None, *extra: str) -> Iterator[None]:
+    """Within: a JVM the launcher starts gets ``chosen``'s options and ``extra`` (the
+    session's other driver options) through ``SPARK_SUBMIT_OPTS``, after the operator's."""
+    options = ([chosen.option] if chosen is not None else []) + list(extra)
+    if not options:
         yield
         return
     before = os.environ.get(ENV_KEY)
-    os.environ[ENV_KEY] = f"{before or ''} {chosen.option}".strip()
+    os.environ[ENV_KEY] = " ".join([before or "", *options]).strip()
     try:
         yield
     finally:
