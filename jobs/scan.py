@@ -4,7 +4,7 @@
     spark-submit jobs/scan.py SOURCE... --out OUT [options]
 
 The driver does the cheap, global steps (listing, planning, committing); Spark tasks do
-the reading, detection and redaction, one ``mapInArrow`` over the planned units, each task
+the reading, detection and redaction, one RDD job over the planned units, each task
 writing its staged outputs straight to storage through pyarrow and boto3 (no ``s3a``
 needed). See DESIGN.md for the data flow and docs/scan.md for the decisions made here.
 """
@@ -428,39 +428,39 @@ def _scan_units(
     )
     bins = assign(units, partitions)
     rows = [(i, json.dumps([u.__dict__ for u in b])) for i, b in enumerate(bins)]
-    df = spark.createDataFrame(sc.parallelize(rows, len(rows)), "partition long, units string")
+    # An RDD job, not a DataFrame's mapInArrow: a scan's few small rows in and out need no
+    # query planning, and the first DataFrame query of a session costs ~2 s of the driver
+    # JVM's time (docs/decisions.md).
+    rdd = sc.parallelize(rows, len(rows))
     done_units = sc.accumulator(0)
     done_bytes = sc.accumulator(0)
     fail = request.inject_failure_in_partition
 
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        yield from _run_partition(batches, job, done_units, done_bytes, fail)
+    def run(items: Iterator[tuple[int, str]]) -> Iterator[dict[str, Any]]:
+        yield from _run_partition(items, job, done_units, done_bytes, fail)
 
     # The job group lets a caller (Airflow, a test) find this scan's Spark jobs and stages;
     # the description shows in the Spark UI and holds no data.
     sc.setJobGroup(f"piisweep-{scan_id}", f"piisweep scan {scan_id}: {len(units)} units")
     total_bytes = sum(u.size for u in units)
     with _Progress(len(units), total_bytes, done_units, done_bytes, request.progress):
-        table = df.mapInArrow(run, _spark_schema(STATUS_SCHEMA)).toArrow()
+        got = rdd.mapPartitions(run).collect()
     sc.setJobDescription(None)
     sc.setLocalProperty("spark.jobGroup.id", None)
     renumbering = [i for i, b in enumerate(bins) if any(u.renumbered for u in b)]
-    return table.to_pylist(), len(bins), renumbering
-
-
-def _spark_schema(schema: pa.Schema) -> str:
-    names = {pa.string(): "string", pa.int64(): "bigint", pa.float64(): "double"}
-    return ", ".join(f"`{f.name}` {names[f.type]}" for f in schema)
+    # Typed as the status schema says, as the Arrow rows came before.
+    return pa.Table.from_pylist(got, schema=STATUS_SCHEMA).to_pylist(), len(bins), renumbering
 
 
 def _run_partition(
-    batches: Iterator[pa.RecordBatch],
+    items: Iterator[tuple[int, str]],
     job: ScanJob,
     done_units: Any,
     done_bytes: Any,
     fail_partition: int | None,
-) -> Iterator[pa.RecordBatch]:
-    """A Spark task: scan its units in order, stage its findings, report statuses."""
+) -> Iterator[dict[str, Any]]:
+    """A Spark task: scan its units in order, stage its findings, report statuses (the
+    rows, once the findings are staged). ``items``: (partition, its units as JSON)."""
     from pyspark import TaskContext
 
     job.engine = worker_engine(job.token, job.engine)
@@ -469,24 +469,21 @@ def _run_partition(
         sink = FindingsSink(tmp, job.keys.fingerprint_key, job.scan_id)
         rows: list[dict[str, Any]] = []
         partition = -1
-        for batch in batches:
-            for partition, units_json in zip(
-                batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True
-            ):
-                for n, spec in enumerate(json.loads(units_json)):
-                    unit = Unit(**spec)
-                    status = scan_unit(unit, job, sink, tmp)
-                    rows.append(status.as_row())
-                    done_units.add(1)
-                    done_bytes.add(unit.size)
-                    ctx = TaskContext.get()
-                    if (
-                        partition == fail_partition
-                        and n == 0
-                        and ctx is not None
-                        and ctx.attemptNumber() == 0
-                    ):
-                        raise RuntimeError("injected task failure (first attempt)")
+        for partition, units_json in items:
+            for n, spec in enumerate(json.loads(units_json)):
+                unit = Unit(**spec)
+                status = scan_unit(unit, job, sink, tmp)
+                rows.append(status.as_row())
+                done_units.add(1)
+                done_bytes.add(unit.size)
+                ctx = TaskContext.get()
+                if (
+                    partition == fail_partition
+                    and n == 0
+                    and ctx is not None
+                    and ctx.attemptNumber() == 0
+                ):
+                    raise RuntimeError("injected task failure (first attempt)")
         if partition >= 0:
             path, renumbered = sink.close()
             dest = commit.staged_findings(job.staging, partition)
@@ -494,7 +491,7 @@ def _run_partition(
             if renumbered is not None:
                 dest = commit.staged_findings(job.staging, partition, renumber=True)
                 storage.move_file(renumbered, dest, job.s3, job.sse)
-        yield pa.RecordBatch.from_pylist(rows, schema=STATUS_SCHEMA)
+        yield from rows
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -578,33 +575,25 @@ def _foreach(
     what: str,
     stage: str = "piisweep commit:",
 ) -> list[str | None]:
-    """``fn`` on every item (JSON-able, distinct), as one Spark job of up to 4 tasks per
-    core; returns what ``fn`` returned for each item, in order, and raises unless every
-    item was done."""
+    """``fn`` on every item (JSON-able, distinct), as one Spark job (an RDD's, as the
+    scan's) of up to 4 tasks per core; returns what ``fn`` returned for each item, in
+    order, and raises unless every item was done."""
     if not items:
         return []
     sc = spark.sparkContext
-    rows = [(json.dumps(item),) for item in items]
-    n = min(len(rows), 4 * sc.defaultParallelism)
-    df = spark.createDataFrame(sc.parallelize(rows, n), "item string")
-    schema = pa.schema([("item", pa.string()), ("result", pa.string())])
+    texts = [json.dumps(item) for item in items]
+    n = min(len(texts), 4 * sc.defaultParallelism)
 
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        done: list[str] = []
-        results: list[str | None] = []
-        for batch in batches:
-            for text in batch.column(0).to_pylist():
-                results.append(fn(json.loads(text)))
-                done.append(text)
-        yield pa.RecordBatch.from_pydict({"item": done, "result": results}, schema=schema)
+    def run(part: Iterator[str]) -> Iterator[tuple[str, str | None]]:
+        for text in part:
+            yield text, fn(json.loads(text))
 
     sc.setJobDescription(f"{stage} {what}")
-    table = df.mapInArrow(run, "item string, result string").toArrow()
+    got = dict(sc.parallelize(texts, n).mapPartitions(run).collect())
     sc.setJobDescription(None)
-    got = dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
     if len(got) != len(items):
         raise ScanError(f"only {len(got)} of {what} were written")
-    return [got[text] for (text,) in rows]
+    return [got[text] for text in texts]
 
 
 # ------------------------------------------------------------------------- commit
