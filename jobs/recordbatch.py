@@ -170,6 +170,8 @@ def _scan_leaf(
         emit(_leaf_findings(leaf, flat, bounds, values, nulled, actions))
     if not redact:
         return None
+    if pa.types.is_string(leaf.values.type) or pa.types.is_large_string(leaf.values.type):
+        return _replaced_strings(leaf.values, rows, taken, new_values)
     row_list = rows.tolist()
     changed = {
         row_list[j]: new
@@ -291,6 +293,26 @@ def _judge_records(
 
 def _value_type(t: pa.DataType) -> pa.DataType:
     return t.value_type if pa.types.is_dictionary(t) else t
+
+
+def _replaced_strings(
+    values: pa.Array, rows: np.ndarray, taken: pa.Array, new: list[str | None]
+) -> pa.Array | None:
+    """:func:`_replaced` for a plain string leaf, on arrays: every row with a span
+    (``rows``, ascending; ``taken`` their values) gets its redacted text, an unchanged one
+    the same text again; None when no value changed. A string needs no conversion back,
+    so the changed rows need not be picked out one by one in Python (a dict of them cost
+    ~0.2 µs a value: an all-PII orders export 3.96-4.08 -> 3.85-3.90 s)."""
+    redacted = pa.array(new, values.type)
+    same = pc.or_(
+        pc.fill_null(pc.equal(redacted, taken), False),
+        pc.and_(redacted.is_null(), taken.is_null()),
+    )
+    if pc.all(same).as_py():
+        return None
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(values, pa.array(mask), redacted)
 
 
 def _replaced(values: pa.Array, changed: dict[int, str | None]) -> pa.Array:
