@@ -35,58 +35,84 @@ fn strip(s: &str) -> &str {
     s.trim_matches(py_space)
 }
 
-/// `normalize(entity_type, value)` for an ASCII value.
+/// `normalize(entity_type, value)` for an ASCII value (the tests' form of
+/// [`normalize_into`]).
+#[cfg(test)]
 pub fn normalize(entity: &str, value: &str) -> String {
+    let mut out = String::new();
+    normalize_into(entity, value, &mut out);
+    out
+}
+
+/// [`normalize`] written into `out` (cleared first): a column's values reuse one buffer,
+/// where building a String per value (and a Vec of words, a `format!`) cost more than
+/// the HMAC of short values.
+pub fn normalize_into(entity: &str, value: &str, out: &mut String) {
+    out.clear();
     match entity {
-        "PHONE_NUMBER" => normalize_phone(value),
-        "EMAIL_ADDRESS" | "IN_UPI_ID" => strip(value).to_ascii_lowercase(),
-        "PERSON" | "STREET_ADDRESS" => value
-            .split(py_space)
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase(),
-        e if ALNUM_UPPER.contains(&e) => value
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect(),
-        _ => strip(value).to_string(),
+        "PHONE_NUMBER" => normalize_phone(value, out),
+        "EMAIL_ADDRESS" | "IN_UPI_ID" => {
+            out.push_str(strip(value));
+            out.make_ascii_lowercase();
+        }
+        "PERSON" | "STREET_ADDRESS" => {
+            for word in value.split(py_space).filter(|w| !w.is_empty()) {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
+            out.make_ascii_lowercase();
+        }
+        e if ALNUM_UPPER.contains(&e) => out.extend(
+            value
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase()),
+        ),
+        _ => out.push_str(strip(value)),
     }
 }
 
-/// `normalize_phone`: E.164-like digits, Indian numbers gaining +91.
-fn normalize_phone(value: &str) -> String {
-    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+/// `normalize_phone`: E.164-like digits, Indian numbers gaining +91, into `out` (empty).
+fn normalize_phone(value: &str, out: &mut String) {
+    out.push('+');
+    out.extend(value.chars().filter(char::is_ascii_digit));
     if value.trim_start_matches(py_space).starts_with('+') {
-        return format!("+{digits}");
+        return;
     }
+    let digits = &out[1..];
     let n = digits.len();
     if digits.starts_with("00") && n > 10 {
-        return format!("+{}", &digits[2..]);
-    }
-    if n == 10 {
-        return format!("+91{digits}");
-    }
-    if n == 11 && digits.starts_with('0') {
-        return format!("+91{}", &digits[1..]);
-    }
-    format!("+{digits}") // 91 and ten digits, or anything else: the digits as written
+        out.replace_range(1..3, "");
+    } else if n == 10 {
+        out.insert_str(1, "91");
+    } else if n == 11 && digits.starts_with('0') {
+        out.replace_range(1..2, "91");
+    } // else 91 and ten digits, or anything else: the digits as written
 }
 
 /// `fingerprint`: hex HMAC-SHA256 of the normalised value under `keyed` (a MAC already
 /// keyed once for the whole batch: a copy of its state per value, not a key schedule).
 pub fn fingerprint(keyed: &Hmac<Sha256>, entity: &str, value: &str) -> String {
     let mut out = [0u8; 64];
-    fingerprint_into(keyed, entity, value, &mut out);
+    fingerprint_into(keyed, entity, value, &mut out, &mut String::new());
     String::from_utf8(out.to_vec()).expect("hex is ASCII")
 }
 
-/// [`fingerprint`] written as 64 hex bytes into `out`, for a column of them.
-pub fn fingerprint_into(keyed: &Hmac<Sha256>, entity: &str, value: &str, out: &mut [u8; 64]) {
+/// [`fingerprint`] written as 64 hex bytes into `out`, for a column of them; `scratch`
+/// holds the normalised value (any content; reused from value to value).
+pub fn fingerprint_into(
+    keyed: &Hmac<Sha256>,
+    entity: &str,
+    value: &str,
+    out: &mut [u8; 64],
+    scratch: &mut String,
+) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut mac = keyed.clone();
-    mac.update(normalize(entity, value).as_bytes());
+    normalize_into(entity, value, scratch);
+    mac.update(scratch.as_bytes());
     for (i, b) in mac.finalize().into_bytes().iter().enumerate() {
         out[2 * i] = HEX[(b >> 4) as usize];
         out[2 * i + 1] = HEX[(b & 15) as usize];
@@ -118,9 +144,9 @@ pub(crate) fn split_at<'a>(value: &'a str, entity: &str) -> Option<(&'a str, &'a
     last.map(|at| (&value[..at], &value[at..]))
 }
 
-/// `_reveal_ends` on ASCII: `masked` showing the first `head` and last `tail` letters or
-/// digits of `value` again.
-fn reveal_ends(value: &str, masked: &str, mut head: usize, mut tail: usize) -> String {
+/// `_reveal_ends` on ASCII, in place: `masked` (the masked `value`) showing the first
+/// `head` and last `tail` letters or digits of `value` again.
+fn reveal_ends(value: &str, masked: &mut [u8], mut head: usize, mut tail: usize) {
     let b = value.as_bytes();
     let mut start = 0;
     while head > 0 {
@@ -136,50 +162,55 @@ fn reveal_ends(value: &str, masked: &str, mut head: usize, mut tail: usize) -> S
             tail -= 1;
         }
     }
-    format!(
-        "{}{}{}",
-        &value[..start],
-        &masked[start..stop],
-        &value[stop..]
-    )
+    masked[..start].copy_from_slice(&b[..start]);
+    masked[stop..].copy_from_slice(&b[stop..]);
 }
 
-/// `_reveal_initials` on ASCII: the first letter or digit of each of the first `budget`
-/// words (runs of letters and digits) shown again.
-fn reveal_initials(value: &str, masked: &str, mut budget: usize) -> String {
-    let mut out = masked.as_bytes().to_vec();
-    let b = value.as_bytes();
+/// `_reveal_initials` on ASCII, in place: the first letter or digit of each of the first
+/// `budget` words (runs of letters and digits) shown again.
+fn reveal_initials(value: &str, masked: &mut [u8], mut budget: usize) {
     let mut in_word = false;
-    for (i, &c) in b.iter().enumerate() {
+    for (i, &c) in value.as_bytes().iter().enumerate() {
         let alnum = c.is_ascii_alphanumeric();
         if alnum && !in_word {
             if budget == 0 {
                 break;
             }
-            out[i] = c;
+            masked[i] = c;
             budget -= 1;
         }
         in_word = alnum;
     }
-    String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
 /// `preview(value, entity_type)` for an ASCII value.
 pub fn preview(value: &str, entity: &str) -> String {
+    let mut out = Vec::with_capacity(value.len() + 3);
+    preview_into(value, entity, &mut out);
+    String::from_utf8(out).expect("ASCII in, UTF-8 out")
+}
+
+/// [`preview`] appended to `out`: a column's previews go into one buffer, with no String
+/// per value (nor the two copies the reveal steps made).
+pub fn preview_into(value: &str, entity: &str, out: &mut Vec<u8>) {
     if SECRET_ENTITIES.contains(&entity) {
         let compact = strip(value);
         if entity == "AWS_ACCESS_KEY" && compact.len() >= 4 && AWS_PREFIXES.contains(&&compact[..4])
         {
-            return format!("{}…({})", &compact[..4], compact.len());
+            out.extend_from_slice(format!("{}…({})", &compact[..4], compact.len()).as_bytes());
+        } else {
+            out.extend_from_slice(format!("[{entity} len={}]", compact.len()).as_bytes());
         }
-        return format!("[{entity} len={}]", compact.len());
+        return;
     }
     let parts = split_at(value, entity);
     let (local, domain) = parts.unwrap_or((value, ""));
-    let masked: String = local
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { 'X' } else { c })
-        .collect();
+    let start = out.len();
+    out.extend(
+        local
+            .bytes()
+            .map(|c| if c.is_ascii_alphanumeric() { b'X' } else { c }),
+    );
     let n = local.bytes().filter(u8::is_ascii_alphanumeric).count();
     let fully = FULLY_MASKED_EXTRA.contains(&entity);
     let budget = if fully {
@@ -187,24 +218,24 @@ pub fn preview(value: &str, entity: &str) -> String {
     } else {
         PREVIEW_MAX_REVEALED.min(n / 3)
     };
-    let mut shown = if budget == 0 {
-        masked
+    let masked = &mut out[start..];
+    if budget == 0 {
+        // fully masked
     } else if parts.is_some() {
-        reveal_ends(local, &masked, budget.min(2), 0)
+        reveal_ends(local, masked, budget.min(2), 0);
     } else if entity == "PERSON" {
-        reveal_initials(local, &masked, budget)
+        reveal_initials(local, masked, budget);
     } else if entity == "CREDIT_CARD" {
-        reveal_ends(local, &masked, 0, budget)
+        reveal_ends(local, masked, 0, budget);
     } else {
-        let head = (budget + 1) / 2;
-        reveal_ends(local, &masked, head, budget - head)
-    };
-    shown.push_str(domain);
-    if shown.len() > PREVIEW_MAX_CHARS {
-        shown.truncate(PREVIEW_MAX_CHARS - 1);
-        shown.push('…');
+        let head = budget.div_ceil(2);
+        reveal_ends(local, masked, head, budget - head);
     }
-    shown
+    out.extend_from_slice(domain.as_bytes());
+    if out.len() - start > PREVIEW_MAX_CHARS {
+        out.truncate(start + PREVIEW_MAX_CHARS - 1);
+        out.extend_from_slice("…".as_bytes());
+    }
 }
 
 #[cfg(test)]

@@ -363,6 +363,47 @@ def test_when_findings_are_digested_as_columns_then_they_equal_python_value_by_v
     assert previews.to_pylist() == [preview(v, _ENTITIES[s]) for s, v in pairs]
 
 
+# Each branch of the phone, e-mail, name and id normal forms, which random strings rarely
+# reach (an 11-digit number with a trunk 0, a 00 international prefix).
+_NORMAL_FORMS = [
+    ("PHONE_NUMBER", "+91 98765 43210"),
+    ("PHONE_NUMBER", " +1 (415) 555-0100"),
+    ("PHONE_NUMBER", "098765-43210"),
+    ("PHONE_NUMBER", "9876543210"),
+    ("PHONE_NUMBER", "919876543210"),
+    ("PHONE_NUMBER", "0091 98765 43210"),
+    ("PHONE_NUMBER", "00 12"),
+    ("PHONE_NUMBER", "12345"),
+    ("PHONE_NUMBER", ""),
+    ("EMAIL_ADDRESS", " Ravi.Kumar@Example.COM\t"),
+    ("IN_UPI_ID", "RAVI@okaxis"),
+    ("PERSON", " Rahul \t Sharma "),
+    ("STREET_ADDRESS", "12\x1cMG  Road"),
+    ("IN_PAN", "abcpe-1234f"),
+    ("CREDIT_CARD", "4111 1111 1111 1111"),
+    ("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
+    ("SECRET", " s3cr3t "),
+    ("PERSON", "R" * 70),
+]
+
+
+def test_when_each_normal_form_is_digested_as_a_column_then_it_equals_python() -> None:
+    """Every value in one call, so each is normalised into the buffer the one before it
+    left behind."""
+    import numpy as np
+
+    from detectors.normalize import fingerprint
+    from detectors.operators import preview
+    from jobs.findings import digest_arrays
+
+    entities = sorted({e for e, _ in _NORMAL_FORMS})
+    sources = np.array([entities.index(e) for e, _ in _NORMAL_FORMS], dtype=np.int32)
+    values = [v for _, v in _NORMAL_FORMS]
+    fps, previews = digest_arrays(sources, entities, values, b"k" * 32)
+    assert fps.to_pylist() == [fingerprint(e, v, b"k" * 32) for e, v in _NORMAL_FORMS]
+    assert previews.to_pylist() == [preview(v, e) for e, v in _NORMAL_FORMS]
+
+
 def test_when_a_digest_column_is_longer_than_a_core_call_then_the_batches_are_joined(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
