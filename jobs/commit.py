@@ -203,10 +203,13 @@ def finalize_findings_part(
 def _shift(table: pa.Table, offsets: dict[str, tuple[int, int]]) -> pa.Table:
     """Add each row's unit offsets: the lines of the earlier ranges to ``line_number``, their
     records to ``record_index`` (where set: a JSON Lines line, a CSV record; null stays
-    null, like the line and record of a CSV header cell)."""
-    units = table.column("unit_id").to_pylist()
+    null, like the line and record of a CSV header cell). The offsets are looked up once per
+    unit and spread by its dictionary indexes: a lookup per finding cost ~0.2 µs each."""
+    encoded = pc.dictionary_encode(table.column("unit_id")).combine_chunks()
+    units = encoded.dictionary.to_pylist()
     for column, k in (("line_number", 0), ("record_index", 1)):
-        shift = pa.array([offsets.get(u, (0, 0))[k] for u in units], pa.int64())
+        per_unit = pa.array([offsets.get(u, (0, 0))[k] for u in units], pa.int64())
+        shift = pc.fill_null(per_unit.take(encoded.indices), 0)
         i = table.schema.get_field_index(column)
         table = table.set_column(i, column, pc.add(table.column(column), shift))
     return table
