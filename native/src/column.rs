@@ -125,7 +125,7 @@ impl Engine {
             Some(f) if !f.is_empty() && !ids.is_empty() => f,
             _ => {
                 for l in &lines {
-                    flat.push_row(l.line, &l.spans);
+                    flat.push_row(l.line, self.spans_of(scratch, l));
                 }
                 return flat;
             }
@@ -136,7 +136,9 @@ impl Engine {
         for row in 0usize.. {
             let hi = memchr::memchr(b'\n', &data[lo..]).map_or(data.len(), |i| lo + i);
             let mut spans: Vec<Span> = match found.peek() {
-                Some(l) if l.line == row => found.next().map(|l| l.spans.clone()),
+                Some(l) if l.line == row => {
+                    found.next().map(|l| self.spans_of(scratch, l).to_vec())
+                }
                 _ => None,
             }
             .unwrap_or_default();
@@ -160,7 +162,7 @@ impl Engine {
         }
         // PEM body lines past the last row cannot be: every line is a row. Kept for safety.
         for l in found {
-            flat.push_row(l.line, &l.spans);
+            flat.push_row(l.line, self.spans_of(scratch, l));
         }
         flat
     }

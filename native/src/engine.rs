@@ -9,7 +9,7 @@ use crate::pyre::Pattern as Regex;
 
 use crate::context::{field_matches, key_before, window_before};
 use crate::masked::looks_masked;
-use crate::overlaps::{merged_ranges, resolve, Span};
+use crate::overlaps::{merged_ranges, resolve_into, Resolving, Span};
 use crate::prefilter::Prefilter;
 use crate::text::Positions;
 use crate::triggers::{Hit, Triggers};
@@ -65,6 +65,12 @@ pub struct Scratch {
     /// A buffer's trigger hits and the line of each.
     hits: Vec<Hit>,
     lines_of: Vec<usize>,
+    /// One line's candidates before overlaps are resolved, and the resolver's buffers.
+    candidates: Vec<Span>,
+    resolving: Resolving,
+    /// The spans of [`Engine::scan_buffer`]'s lines, one after another: a line's
+    /// [`LineSpans::spans`] indexes it. One vector for the buffer, not one per line.
+    pub found: Vec<Span>,
 }
 
 /// Trigger hits grouped by detector: `ids[k]` owns `windows[k]`, ascending ids, a
@@ -132,6 +138,9 @@ impl Engine {
             window: String::new(),
             hits: Vec::new(),
             lines_of: Vec::new(),
+            candidates: Vec::new(),
+            resolving: Resolving::default(),
+            found: Vec::new(),
         })
     }
 }
@@ -212,11 +221,18 @@ impl Engine {
         // Byte offsets are code points when every byte is one: ASCII, or an undecodable byte
         // (one code point after surrogateescape), as in Python.
         let exact = line.pos.len_cp(&text) == data.len();
-        self.detect_hits(scratch, host, &line, &hits, 0, exact, field)
+        let mut spans = Vec::new();
+        self.detect_hits(scratch, host, &line, &hits, 0, exact, field, &mut spans);
+        spans
+    }
+
+    /// The spans of line `l` of the last [`Engine::scan_buffer`] with this scratch.
+    pub fn spans_of<'s>(&self, scratch: &'s Scratch, l: &LineSpans) -> &'s [Span] {
+        &scratch.found[l.spans.clone()]
     }
 
     /// [`Engine::detect`] of `hits` (ends relative to `lo`), grouped in the scratch's
-    /// buffers.
+    /// buffers; the spans are appended to `out`.
     #[allow(clippy::too_many_arguments)]
     fn detect_hits(
         &self,
@@ -227,7 +243,8 @@ impl Engine {
         lo: usize,
         exact: bool,
         field: Option<&str>,
-    ) -> Vec<Span> {
+        out: &mut Vec<Span>,
+    ) {
         let mut grouped = std::mem::take(&mut scratch.grouped);
         group_hits(
             hits,
@@ -237,12 +254,12 @@ impl Engine {
             &mut scratch.sorted,
             &mut grouped,
         );
-        let spans = self.detect(scratch, host, line, &grouped, field);
+        self.detect(scratch, host, line, &grouped, field, out);
         scratch.grouped = grouped;
-        spans
     }
 
-    /// Run each detector whose trigger fired, around its hits only.
+    /// Run each detector whose trigger fired, around its hits only; the line's spans,
+    /// overlaps resolved, are appended to `out`.
     pub fn detect(
         &self,
         scratch: &mut Scratch,
@@ -250,8 +267,10 @@ impl Engine {
         line: &Line,
         hits: &Grouped,
         field: Option<&str>,
-    ) -> Vec<Span> {
-        let mut spans = Vec::new();
+        out: &mut Vec<Span>,
+    ) {
+        let mut spans = std::mem::take(&mut scratch.candidates);
+        spans.clear();
         for (id, windows) in hits.runs() {
             if id == self.urlenc_id {
                 self.decoded_spans(scratch, host, line, field, &mut spans);
@@ -259,17 +278,15 @@ impl Engine {
                 self.run(scratch, host, id, line, field, windows, &mut spans, None);
             }
         }
-        if spans.is_empty() {
-            return spans;
-        }
-        if !self.allow_values.is_empty() || self.has_python_allow {
+        if !spans.is_empty() && (!self.allow_values.is_empty() || self.has_python_allow) {
             spans.retain(|s| {
                 let a = line.pos.byte(s.start);
                 let b = line.pos.byte(s.end);
                 !self.allowed(host, &line.text[a..b])
             });
         }
-        resolve(spans)
+        resolve_into(&mut spans, &mut scratch.resolving, out);
+        scratch.candidates = spans;
     }
 
     pub fn allowed(&self, host: &mut dyn Host, value: &str) -> bool {
@@ -511,12 +528,13 @@ pub fn group_hits(
 }
 
 /// What one buffer of `\n`-separated lines gave: for each line with spans, its index, its
-/// byte range (without a final `\r`) and its spans.
+/// byte range (without a final `\r`) and where its spans are in the scratch's
+/// [`Scratch::found`] (see [`Engine::spans_of`]).
 pub struct LineSpans {
     pub line: usize,
     pub lo: usize,
     pub hi: usize,
-    pub spans: Vec<Span>,
+    pub spans: std::ops::Range<usize>,
 }
 
 /// Byte range of line `li` of `data`, without its `\n` and a final `\r` (Python strips
@@ -569,10 +587,12 @@ impl Engine {
     ) -> (Vec<LineSpans>, bool) {
         let newlines: Vec<usize> = memchr::memchr_iter(b'\n', data).collect();
         let mut out = Vec::new();
+        let mut found = std::mem::take(&mut scratch.found);
+        found.clear();
         let mut covered: isize = -1;
         let mut still_open = in_pem;
         if in_pem {
-            let (c, open) = self.pem_body(data, &newlines, -1, &mut out);
+            let (c, open) = self.pem_body(data, &newlines, -1, &mut out, &mut found);
             covered = c;
             still_open = open;
         }
@@ -615,11 +635,12 @@ impl Engine {
             let line = Line::new(&text);
             let n = line.pos.len_cp(&text);
             let exact = n == hi - lo;
-            let spans = self.detect_hits(scratch, host, &line, group, lo, exact, field);
-            if spans.is_empty() {
+            let first = found.len();
+            self.detect_hits(scratch, host, &line, group, lo, exact, field, &mut found);
+            if found.len() == first {
                 continue;
             }
-            let opens = spans.iter().any(|s| {
+            let opens = found[first..].iter().any(|s| {
                 self.detectors[s.det].entity == "PRIVATE_KEY"
                     && s.end == n
                     && !text[line.pos.byte(s.start)..line.pos.byte(s.end)].contains("-----END")
@@ -628,16 +649,17 @@ impl Engine {
                 line: li,
                 lo,
                 hi,
-                spans,
+                spans: first..found.len(),
             });
             if opens {
-                let (c, open) = self.pem_body(data, &newlines, li as isize, &mut out);
+                let (c, open) = self.pem_body(data, &newlines, li as isize, &mut out, &mut found);
                 covered = c;
                 still_open = open;
             }
         }
         scratch.hits = hits;
         scratch.lines_of = lines_of;
+        scratch.found = found;
         (out, still_open)
     }
 
@@ -649,6 +671,7 @@ impl Engine {
         newlines: &[usize],
         li: isize,
         out: &mut Vec<LineSpans>,
+        found: &mut Vec<Span>,
     ) -> (isize, bool) {
         let n_lines = newlines.len() + usize::from(!data.ends_with(b"\n"));
         let mut lj = (li + 1) as usize;
@@ -667,11 +690,12 @@ impl Engine {
                     end: n,
                     score: 1.0,
                 };
+                found.push(span);
                 out.push(LineSpans {
                     line: lj,
                     lo,
                     hi,
-                    spans: vec![span],
+                    spans: found.len() - 1..found.len(),
                 });
             }
             if text.starts_with("-----END") {

@@ -317,7 +317,12 @@ impl Core {
         }
         let out = PyList::empty(py);
         for l in &lines {
-            out.append((l.line, l.lo, l.hi, spans_list(py, &l.spans)?))?;
+            out.append((
+                l.line,
+                l.lo,
+                l.hi,
+                spans_list(py, &cache.found[l.spans.clone()])?,
+            ))?;
         }
         Ok((out, open))
     }
@@ -387,7 +392,7 @@ impl Core {
         if let Some(err) = PyErr::take(py) {
             return Err(err);
         }
-        let (ints, scores) = rows::flatten(py, data, &lines)?;
+        let (ints, scores) = rows::flatten(py, data, &lines, &cache.found)?;
         Ok((ints, scores, open))
     }
 

@@ -16,6 +16,7 @@ use sha2::Sha256;
 
 use crate::engine::LineSpans;
 use crate::findings;
+use crate::overlaps::Span;
 use crate::text::{decode, Positions};
 
 /// Columns of a flat span: line index, line byte range (lo, hi), code-point start and
@@ -30,6 +31,7 @@ pub fn flatten<'py>(
     py: Python<'py>,
     data: &[u8],
     lines: &[LineSpans],
+    found: &[Span],
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let n: usize = lines.iter().map(|l| l.spans.len()).sum();
     let ints = PyBytes::new_with(py, n * COLS * 8, |buf| {
@@ -42,7 +44,7 @@ pub fn flatten<'py>(
                 Some(decode(raw))
             };
             let pos = text.as_deref().map(Positions::new);
-            for s in &l.spans {
+            for s in &found[l.spans.clone()] {
                 let ascii = match (&text, &pos) {
                     (Some(t), Some(p)) => t[p.byte(s.start)..p.byte(s.end)].is_ascii(),
                     _ => true,
@@ -64,11 +66,14 @@ pub fn flatten<'py>(
         }
         Ok(())
     })?;
-    let scores: Vec<f64> = lines
-        .iter()
-        .flat_map(|l| l.spans.iter().map(|s| s.score))
-        .collect();
-    Ok((ints, ne_bytes(py, &scores, f64::to_ne_bytes)?))
+    let scores = PyBytes::new_with(py, n * 8, |buf| {
+        let spans = lines.iter().flat_map(|l| &found[l.spans.clone()]);
+        for (s, cell) in spans.zip(buf.chunks_exact_mut(8)) {
+            cell.copy_from_slice(&s.score.to_ne_bytes());
+        }
+        Ok(())
+    })?;
+    Ok((ints, scores))
 }
 
 /// Native-endian bytes of a slice of numbers, for `numpy.frombuffer`, written straight

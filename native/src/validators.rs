@@ -563,8 +563,24 @@ fn verhoeff_chars(chars: &[char]) -> Result<bool, Option<f64>> {
 
 /// `_aadhaar`.
 fn aadhaar(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
-    let digits: Vec<char> = value.chars().filter(|&c| c != ' ' && c != '-').collect();
-    let valid = match verhoeff_chars(&digits) {
+    // On the stack: an Aadhaar is 12 digits and the pattern bounds the value; a longer
+    // one (a custom pattern's) takes a vector.
+    let mut stack = ['\0'; 24];
+    let mut heap = Vec::new();
+    let mut n = 0;
+    for c in value.chars().filter(|&c| c != ' ' && c != '-') {
+        if n < stack.len() {
+            stack[n] = c;
+        } else {
+            if heap.is_empty() {
+                heap.extend_from_slice(&stack);
+            }
+            heap.push(c);
+        }
+        n += 1;
+    }
+    let digits: &[char] = if heap.is_empty() { &stack[..n] } else { &heap };
+    let valid = match verhoeff_chars(digits) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -1437,6 +1453,26 @@ mod tests {
             run("iban", "GB82WEST1234569876543_", "GB82WEST1234569876543_"),
             None
         );
+    }
+
+    #[test]
+    fn when_aadhaar_value_outgrows_the_stack_buffer_then_every_digit_counts() {
+        // A custom pattern may hand the validator more than 24 digits: the check digit
+        // is then judged over all of them, as Python's.
+        for body in ["234567890123456789012345", "2345678901234567890123456789"] {
+            let valid: Vec<String> = (0..10)
+                .map(|d| format!("{body}{d}"))
+                .filter(|v| verhoeff_chars(&v.chars().collect::<Vec<_>>()) == Ok(true))
+                .collect();
+            assert_eq!(valid.len(), 1, "{body}");
+            let good = &valid[0];
+            assert_eq!(run("aadhaar", good, good), Some(0.0));
+            let spaced = format!("{} {}", &good[..4], &good[4..]);
+            assert_eq!(run("aadhaar", &spaced, &spaced), Some(0.1));
+            let last = good.as_bytes()[good.len() - 1] - b'0';
+            let bad = format!("{body}{}", (last + 1) % 10);
+            assert_eq!(run("aadhaar", &bad, &bad), None);
+        }
     }
 
     #[test]

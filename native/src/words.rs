@@ -85,9 +85,14 @@ impl Words {
         let Some(&first) = bytes.get(p) else {
             return false;
         };
+        // Words are a few bytes and their first byte already matched: a loop of byte
+        // compares, not `starts_with`'s call to libc's memcmp per word tried.
+        let rest = &bytes[p..];
         self.by_first[first as usize].iter().any(|&i| {
             let w = &self.words[i as usize];
-            bytes[p..].starts_with(w) && ends(p + w.len())
+            rest.len() >= w.len()
+                && rest[1..w.len()].iter().zip(&w[1..]).all(|(a, b)| a == b)
+                && ends(p + w.len())
         })
     }
 }
@@ -99,6 +104,16 @@ mod tests {
     fn words(list: &[&str], joiners: &str) -> Words {
         let owned: Vec<String> = list.iter().map(|s| s.to_string()).collect();
         Words::new(&owned, joiners).unwrap()
+    }
+
+    #[test]
+    fn when_text_shares_only_a_word_first_byte_then_no_match() {
+        let w = words(&["otp", "order", "pin"], "/-");
+        for text in ["oxp", "otq", "ordex", "oredr", "pi", "pxn code", "o"] {
+            assert!(!w.is_match(text), "{text}");
+        }
+        assert!(w.is_match("pin code"));
+        assert!(w.is_match("the order"));
     }
 
     #[test]
