@@ -23,6 +23,18 @@ pub struct Flat {
 }
 
 impl Flat {
+    /// Room for `n` spans in each array: a dense column's arrays grew by doubling, each
+    /// step a copy.
+    fn with_capacity(n: usize) -> Flat {
+        Flat {
+            rows: Vec::with_capacity(n),
+            starts: Vec::with_capacity(n),
+            ends: Vec::with_capacity(n),
+            sources: Vec::with_capacity(n),
+            scores: Vec::with_capacity(n),
+        }
+    }
+
     fn push_row(&mut self, row: usize, spans: &[Span]) {
         for s in spans {
             self.rows.push(row as i64);
@@ -120,7 +132,7 @@ impl Engine {
         overrides: &[(usize, Cow<'_, str>)],
     ) -> Flat {
         let (lines, _) = self.scan_buffer(scratch, host, data, field, false);
-        let mut flat = Flat::default();
+        let mut flat = Flat::with_capacity(scratch.found.len());
         let field = match field {
             Some(f) if !f.is_empty() && !ids.is_empty() => f,
             _ => {
@@ -135,26 +147,27 @@ impl Engine {
         let mut lo = 0usize;
         for row in 0usize.. {
             let hi = memchr::memchr(b'\n', &data[lo..]).map_or(data.len(), |i| lo + i);
-            let mut spans: Vec<Span> = match found.peek() {
-                Some(l) if l.line == row => {
-                    found.next().map(|l| self.spans_of(scratch, l).to_vec())
-                }
-                _ => None,
-            }
-            .unwrap_or_default();
+            let spans: &[Span] = match found.peek() {
+                Some(l) if l.line == row => found.next().map_or(&[], |l| self.spans_of(scratch, l)),
+                _ => &[],
+            };
             let text = match odd.peek() {
                 Some((r, v)) if *r == row => odd.next().map(|(_, v)| Cow::Borrowed(v.as_ref())),
                 _ => None,
             }
             .unwrap_or_else(|| crate::text::decode(&data[lo..hi]));
-            if !text.is_empty() {
-                let extra = self.field_spans(host, &text, field, ids);
-                if !extra.is_empty() {
-                    spans.extend(extra);
-                    spans = resolve(spans);
-                }
+            let extra = if text.is_empty() {
+                Vec::new()
+            } else {
+                self.field_spans(host, &text, field, ids)
+            };
+            if extra.is_empty() {
+                flat.push_row(row, spans);
+            } else {
+                let mut all = spans.to_vec();
+                all.extend(extra);
+                flat.push_row(row, &resolve(all));
             }
-            flat.push_row(row, &spans);
             if hi >= data.len() {
                 break;
             }

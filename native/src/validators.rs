@@ -302,9 +302,18 @@ fn email(value: &str, line: &Line, start: usize, _end: usize) -> Option<f64> {
     if token_user || in_message_id(line.text, start) {
         return None;
     }
-    let tld = py_lower(value.rsplit('.').next().unwrap_or(value));
-    if COMMON_TLDS.contains(&tld.as_str())
-        || (tld.chars().count() == 2 && !FILE_LIKE.contains(&tld.as_str()))
+    let last = value.rsplit('.').next().unwrap_or(value);
+    // Lower-cased without an allocation when it already is (the usual case).
+    let tld = if last
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        std::borrow::Cow::Borrowed(last)
+    } else {
+        std::borrow::Cow::Owned(py_lower(last))
+    };
+    if COMMON_TLDS.contains(&tld.as_ref())
+        || (tld.chars().count() == 2 && !FILE_LIKE.contains(&tld.as_ref()))
     {
         return Some(0.0);
     }
@@ -445,29 +454,36 @@ const CARD_GROUPS: &[&[usize]] = &[
 
 /// `_card`.
 fn card(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
-    let mut digits: Vec<char> = Vec::with_capacity(value.len());
     let mut sep: Option<char> = None;
-    // _NON_DIGIT.split(value): the digit runs between single non-digits.
-    let mut groups: Vec<usize> = Vec::with_capacity(6);
-    let mut group = 0usize;
+    // _NON_DIGIT.split(value): the digit runs between single non-digits. No card layout
+    // has more than GROUPS runs, so a value with more is rejected as soon as it shows.
+    const GROUPS: usize = 6;
+    let mut groups = [0usize; GROUPS];
+    let mut n_groups = 1;
     for c in value.chars() {
         if is_decimal(c) {
-            digits.push(c);
-            group += 1;
+            groups[n_groups - 1] += 1;
         } else {
             match sep {
                 Some(s) if s != c => return None, // len(seps) > 1
                 _ => sep = Some(c),
             }
-            groups.push(group);
-            group = 0;
+            if n_groups == GROUPS {
+                return None;
+            }
+            n_groups += 1;
         }
     }
-    groups.push(group);
-    if sep.is_some() && !CARD_GROUPS.contains(&groups.as_slice()) {
+    if sep.is_some() && !CARD_GROUPS.contains(&&groups[..n_groups]) {
         return None;
     }
-    if !luhn_chars(&digits) || !distinct_at_least(digits.iter().copied(), 2) {
+    let (mut stack, mut heap) = (['\0'; STACK_CHARS], Vec::new());
+    let digits = chars_of(
+        value.chars().filter(|&c| is_decimal(c)),
+        &mut stack,
+        &mut heap,
+    );
+    if !luhn_chars(digits) || !distinct_at_least(digits.iter().copied(), 2) {
         return None;
     }
     if inside_number_run(value, line.text, start, end) {
@@ -561,25 +577,44 @@ fn verhoeff_chars(chars: &[char]) -> Result<bool, Option<f64>> {
     Ok(c == 0)
 }
 
-/// `_aadhaar`.
-fn aadhaar(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
-    // On the stack: an Aadhaar is 12 digits and the pattern bounds the value; a longer
-    // one (a custom pattern's) takes a vector.
-    let mut stack = ['\0'; 24];
-    let mut heap = Vec::new();
+/// Characters a validator looks at, kept on the stack: an Aadhaar or a card number is at
+/// most 19 digits and its pattern bounds the value; past [`STACK_CHARS`] (a custom
+/// pattern's value) they go to `heap`. A vector per candidate was a malloc and a free per
+/// finding on a dense export.
+const STACK_CHARS: usize = 24;
+
+fn chars_of<'a>(
+    chars: impl Iterator<Item = char>,
+    stack: &'a mut [char; STACK_CHARS],
+    heap: &'a mut Vec<char>,
+) -> &'a [char] {
     let mut n = 0;
-    for c in value.chars().filter(|&c| c != ' ' && c != '-') {
-        if n < stack.len() {
+    for c in chars {
+        if n < STACK_CHARS {
             stack[n] = c;
         } else {
             if heap.is_empty() {
-                heap.extend_from_slice(&stack);
+                heap.extend_from_slice(&stack[..]);
             }
             heap.push(c);
         }
         n += 1;
     }
-    let digits: &[char] = if heap.is_empty() { &stack[..n] } else { &heap };
+    if heap.is_empty() {
+        &stack[..n]
+    } else {
+        heap
+    }
+}
+
+/// `_aadhaar`.
+fn aadhaar(value: &str, line: &Line, start: usize, end: usize) -> Option<f64> {
+    let (mut stack, mut heap) = (['\0'; STACK_CHARS], Vec::new());
+    let digits = chars_of(
+        value.chars().filter(|&c| c != ' ' && c != '-'),
+        &mut stack,
+        &mut heap,
+    );
     let valid = match verhoeff_chars(digits) {
         Ok(v) => v,
         Err(r) => return r,
@@ -1473,6 +1508,32 @@ mod tests {
             let bad = format!("{body}{}", (last + 1) % 10);
             assert_eq!(run("aadhaar", &bad, &bad), None);
         }
+    }
+
+    #[test]
+    fn when_card_groups_are_no_card_layout_then_rejected() {
+        // 4111 1111 1111 1111 passes Luhn; only the layout of its digit runs changes.
+        assert_eq!(
+            run("card", "4111 1111 1111 1111", "4111 1111 1111 1111"),
+            Some(0.15)
+        );
+        assert_eq!(run("card", "4111111111111111", "4111111111111111"), Some(0.0));
+        for v in [
+            "41 11 11 11 11 11 11 11",
+            "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+            "4111 1111 1111 111 1",
+            "4111-1111 1111-1111",
+        ] {
+            assert_eq!(run("card", v, v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn when_email_tld_has_capitals_then_judged_lower_cased() {
+        assert_eq!(run("email", "to a.b@shop.COM", "a.b@shop.COM"), Some(0.0));
+        assert_eq!(run("email", "to a.b@shop.In", "a.b@shop.In"), Some(0.0));
+        assert_eq!(run("email", "to a.b@shop.PNG", "a.b@shop.PNG"), None);
+        assert_eq!(run("email", "to a.b@shop.png", "a.b@shop.png"), None);
     }
 
     #[test]
