@@ -137,7 +137,7 @@ impl Engine {
             Some(f) if !f.is_empty() && !ids.is_empty() => f,
             _ => {
                 for l in &lines {
-                    flat.push_row(l.line, self.spans_of(scratch, l));
+                    flat.push_row(l.line, scratch.spans_of(l));
                 }
                 return flat;
             }
@@ -148,7 +148,7 @@ impl Engine {
         for row in 0usize.. {
             let hi = memchr::memchr(b'\n', &data[lo..]).map_or(data.len(), |i| lo + i);
             let spans: &[Span] = match found.peek() {
-                Some(l) if l.line == row => found.next().map_or(&[], |l| self.spans_of(scratch, l)),
+                Some(l) if l.line == row => found.next().map_or(&[], |l| scratch.spans_of(l)),
                 _ => &[],
             };
             let text = match odd.peek() {
@@ -156,11 +156,8 @@ impl Engine {
                 _ => None,
             }
             .unwrap_or_else(|| crate::text::decode(&data[lo..hi]));
-            let extra = if text.is_empty() {
-                Vec::new()
-            } else {
-                self.field_spans(host, &text, field, ids)
-            };
+            // An empty value strips to nothing: field_spans returns no span for it.
+            let extra = self.field_spans(host, &text, field, ids);
             if extra.is_empty() {
                 flat.push_row(row, spans);
             } else {
@@ -175,7 +172,7 @@ impl Engine {
         }
         // PEM body lines past the last row cannot be: every line is a row. Kept for safety.
         for l in found {
-            flat.push_row(l.line, self.spans_of(scratch, l));
+            flat.push_row(l.line, scratch.spans_of(l));
         }
         flat
     }

@@ -145,6 +145,13 @@ impl Engine {
     }
 }
 
+impl Scratch {
+    /// The spans of line `l` of the last [`Engine::scan_buffer`] with this scratch.
+    pub fn spans_of(&self, l: &LineSpans) -> &[Span] {
+        &self.found[l.spans.clone()]
+    }
+}
+
 /// One line (or one value) being scanned.
 pub struct Line<'a> {
     pub text: &'a str,
@@ -224,11 +231,6 @@ impl Engine {
         let mut spans = Vec::new();
         self.detect_hits(scratch, host, &line, &hits, 0, exact, field, &mut spans);
         spans
-    }
-
-    /// The spans of line `l` of the last [`Engine::scan_buffer`] with this scratch.
-    pub fn spans_of<'s>(&self, scratch: &'s Scratch, l: &LineSpans) -> &'s [Span] {
-        &scratch.found[l.spans.clone()]
     }
 
     /// [`Engine::detect`] of `hits` (ends relative to `lo`), grouped in the scratch's
@@ -529,7 +531,7 @@ pub fn group_hits(
 
 /// What one buffer of `\n`-separated lines gave: for each line with spans, its index, its
 /// byte range (without a final `\r`) and where its spans are in the scratch's
-/// [`Scratch::found`] (see [`Engine::spans_of`]).
+/// [`Scratch::found`] (see [`Scratch::spans_of`]).
 pub struct LineSpans {
     pub line: usize,
     pub lo: usize,

@@ -317,12 +317,7 @@ impl Core {
         }
         let out = PyList::empty(py);
         for l in &lines {
-            out.append((
-                l.line,
-                l.lo,
-                l.hi,
-                spans_list(py, &cache.found[l.spans.clone()])?,
-            ))?;
+            out.append((l.line, l.lo, l.hi, spans_list(py, cache.spans_of(l))?))?;
         }
         Ok((out, open))
     }
@@ -392,7 +387,7 @@ impl Core {
         if let Some(err) = PyErr::take(py) {
             return Err(err);
         }
-        let (ints, scores) = rows::flatten(py, data, &lines, &cache.found)?;
+        let (ints, scores) = rows::flatten(py, data, &lines, &cache)?;
         Ok((ints, scores, open))
     }
 

@@ -14,9 +14,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
 use sha2::Sha256;
 
-use crate::engine::LineSpans;
+use crate::engine::{LineSpans, Scratch};
 use crate::findings;
-use crate::overlaps::Span;
 use crate::text::{decode, Positions};
 
 /// Columns of a flat span: line index, line byte range (lo, hi), code-point start and
@@ -31,7 +30,7 @@ pub fn flatten<'py>(
     py: Python<'py>,
     data: &[u8],
     lines: &[LineSpans],
-    found: &[Span],
+    scratch: &Scratch,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     let n: usize = lines.iter().map(|l| l.spans.len()).sum();
     let ints = PyBytes::new_with(py, n * COLS * 8, |buf| {
@@ -44,7 +43,7 @@ pub fn flatten<'py>(
                 Some(decode(raw))
             };
             let pos = text.as_deref().map(Positions::new);
-            for s in &found[l.spans.clone()] {
+            for s in scratch.spans_of(l) {
                 let ascii = match (&text, &pos) {
                     (Some(t), Some(p)) => t[p.byte(s.start)..p.byte(s.end)].is_ascii(),
                     _ => true,
@@ -67,10 +66,8 @@ pub fn flatten<'py>(
         Ok(())
     })?;
     let scores = PyBytes::new_with(py, n * 8, |buf| {
-        let spans = lines.iter().flat_map(|l| &found[l.spans.clone()]);
-        for (s, cell) in spans.zip(buf.chunks_exact_mut(8)) {
-            cell.copy_from_slice(&s.score.to_ne_bytes());
-        }
+        let spans = lines.iter().flat_map(|l| scratch.spans_of(l));
+        fill_ne(buf, spans.map(|s| s.score), f64::to_ne_bytes);
         Ok(())
     })?;
     Ok((ints, scores))
@@ -85,7 +82,7 @@ pub fn ne_bytes<'py, T: Copy, const N: usize>(
     to: fn(T) -> [u8; N],
 ) -> PyResult<Bound<'py, PyBytes>> {
     PyBytes::new_with(py, values.len() * N, |buf| {
-        fill_ne(buf, values, to);
+        fill_ne(buf, values.iter().copied(), to);
         Ok(())
     })
 }
@@ -97,13 +94,17 @@ pub fn ne_bytearray<'py, T: Copy, const N: usize>(
     to: fn(T) -> [u8; N],
 ) -> PyResult<Bound<'py, PyByteArray>> {
     PyByteArray::new_with(py, values.len() * N, |buf| {
-        fill_ne(buf, values, to);
+        fill_ne(buf, values.iter().copied(), to);
         Ok(())
     })
 }
 
-fn fill_ne<T: Copy, const N: usize>(buf: &mut [u8], values: &[T], to: fn(T) -> [u8; N]) {
-    for (chunk, &v) in buf.chunks_exact_mut(N).zip(values) {
+fn fill_ne<T: Copy, const N: usize>(
+    buf: &mut [u8],
+    values: impl IntoIterator<Item = T>,
+    to: fn(T) -> [u8; N],
+) {
+    for (chunk, v) in buf.chunks_exact_mut(N).zip(values) {
         chunk.copy_from_slice(&to(v));
     }
 }
