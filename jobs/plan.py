@@ -12,8 +12,9 @@ about one unit of the mean.
 "Largest" is by estimated cost, not stored bytes: scanning time follows the number of
 candidate values, and a byte of a compressed stream or of a CSV/Parquet export holds many
 more of them than a byte of a plain log (measured on the sample lake: an export costs 25–35
-times the CPU per stored byte of a log, a gzip log about 4 times). ``cost`` weighs bytes by
-format family with round factors below; it orders and sizes work, it promises nothing.
+times the CPU per stored byte of a log, a gzip log about 4 times, a JSON Lines payload about
+5 times, a JSON document about 35 times). ``cost`` weighs bytes by format family with round
+factors below; it orders and sizes work, it promises nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ SNIFF_BYTES = 64 << 10
 # field detectors read, where a log has a candidate in a few percent of its lines.
 COMPRESSED_WEIGHT = 4
 TABULAR_WEIGHT = 8
+# Every value of a JSON Lines record is a field value under a key, as in an export, but keys
+# and punctuation take much of its bytes. A JSON document is one unit whatever its size (it
+# cannot be cut) and is parsed and judged whole: weighed low, it was packed last and left
+# one core scanning it alone at the end of the lake's scan on two cores.
+JSON_LINES_WEIGHT = 4
+JSON_DOCUMENT_WEIGHT = 32
 _TABULAR = ("csv", "tsv", "parquet")
 _DELIMITED = ("csv", "tsv")
 CUTS_PENDING = -1  # Unit.header_end of a candidate CSV/TSV range (see jobs.csvsplit)
@@ -39,7 +46,14 @@ CUTS_PENDING = -1  # Unit.header_end of a candidate CSV/TSV range (see jobs.csvs
 
 def weight(fmt: str | None, compression: str | None) -> int:
     """Estimated scan cost of one stored byte of this kind, in plain-log bytes."""
-    w = TABULAR_WEIGHT if fmt in _TABULAR else 1
+    if fmt in _TABULAR:
+        w = TABULAR_WEIGHT
+    elif fmt == "jsonl":
+        w = JSON_LINES_WEIGHT
+    elif fmt == "json":
+        w = JSON_DOCUMENT_WEIGHT
+    else:
+        w = 1
     return w * (COMPRESSED_WEIGHT if compression else 1)
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from detectors import _native
 from jobs.commit import line_offsets, redacted_uri
 from jobs.formats import (
+    FORMATS,
     binary_reason,
     compression_of,
     content_format,
@@ -267,10 +268,26 @@ def test_units_are_sized_and_packed_by_estimated_cost() -> None:
         Unit("u", "text", "gzip", 0, 1, 0, -1, 10).cost
         > Unit("u", "text", None, 0, 1, 0, -1, 30).cost
     )
-    assert (
-        Unit("u", "csv", None, 0, 1, 0, -1, 10).cost
-        > Unit("u", "jsonl", None, 0, 1, 0, -1, 70).cost
+
+
+def test_record_formats_are_weighed_between_logs_and_exports_and_documents_above() -> None:
+    """A byte of JSON Lines costs more than a byte of a log and less than one of an export;
+    a JSON document, one unit judged whole, more than either. Weighed like a log, the
+    sample lake's JSON document was packed last and one core scanned it alone at the end."""
+    cost = {fmt: Unit("u", fmt, None, 0, 1, 0, -1, 100).cost for fmt in FORMATS}
+    assert cost["text"] < cost["jsonl"] < cost["csv"] == cost["parquet"] < cost["json"]
+    units, _ = plan_units(
+        [
+            _entry("file:///l/a.log", 60),
+            _entry("file:///l/b.log", 50),
+            _entry("file:///l/c.log", 40),
+            _entry("file:///l/d.json", 5),
+        ],
+        row_groups=lambda uri: [],
+        head=lambda uri, n: b"",
     )
+    bins = assign(units, 2)
+    assert [u.uri.rsplit("/", 1)[1] for u in bins[0]] == ["d.json"]
 
 
 def test_assign_returns_the_heaviest_bin_first() -> None:
