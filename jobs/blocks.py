@@ -420,6 +420,38 @@ def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
     return out
 
 
+def array_records(text: str | bytes, ctx: Shared) -> list[str] | None:
+    """The records of a JSON document that is a top-level array, each as the one line of
+    JSON that ``judge_json_document`` writes for a record it leaves unchanged
+    (``json.dumps``, lone surrogates replaced as there): a block of JSON Lines whose records
+    the JSON Lines path judges as the document's own. None when the document is not an
+    array, or is not JSON, or is an empty array: the callers then take
+    ``judge_json_document``, which says what it is.
+
+    Every element is decoded before any is judged, so a document that turns out not to
+    be JSON half-way leaves nothing behind; the records are kept as text, as
+    ``judge_json_document`` keeps its redacted ones."""
+    if isinstance(text, bytes):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads
+    elements = _array_elements(text)
+    if elements is None:
+        return None
+    records = []
+    replaced = False
+    try:
+        for record, source in elements:
+            record, fixed = without_lone_surrogates(record, source)
+            replaced |= fixed
+            records.append(json.dumps(record, ensure_ascii=False))
+    except ValueError:
+        return None
+    if not records:
+        return None
+    if replaced:
+        ctx.flags["json_lone_surrogates_replaced"] += 1
+    return records
+
+
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 

@@ -46,6 +46,7 @@ from jobs import storage
 from jobs.blocks import (
     CsvTable,
     Shared,
+    array_records,
     judge_json_document,
     line_array,
     scan_json_lines,
@@ -580,6 +581,11 @@ class _UnitScan:
         data, bad = valid_utf8(data)
         if bad:
             self.status.flags["lines_decoded_as_cp1252"] += bad
+        self.status.lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        rows = self._text_rows() if flat_rules(self.shared.rules) else None
+        records = array_records(data, self.shared) if rows is not None else None
+        if rows is not None and records is not None:
+            return self._json_array(rows, records)
         doc = judge_json_document(data, self.shared)
         if doc is None:
             self.status.flags["malformed_json_document_redacted_as_text"] += 1
@@ -594,7 +600,33 @@ class _UnitScan:
             columns.append(pa.array(doc.pii, pa.bool_()))
         self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
         self.status.records = n
-        self.status.lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        return schema
+
+    def _json_array(self, rows: TextRows, records: list[str]) -> pa.Schema:
+        """A JSON document's array of records (``jobs.blocks.array_records``) judged as
+        blocks of JSON Lines on arrays (``_json_block``'s path, under rules that judge each
+        span on its own): the same findings, records and verdicts as
+        ``judge_json_document``, without Python per finding. A finding keeps the
+        document's numbering: its record's index, no line."""
+        schema = JSON_PII_SCHEMA if self.records_on else JSON_SCHEMA
+        self.schema = schema
+        state = StreamState()
+        base = 0
+        for block_records in _blocks_of(records, self.job.chunk_bytes):
+            block = "\n".join(block_records).encode("utf-8") + b"\n"
+            judged = judge_walked(scan_json_lines(block, state, self.shared), self.shared, rows)
+            if len(judged):
+                self._add_findings(None, judged.spans.rows + base, judged)
+            for i, text in judged.changed.items():
+                block_records[i] = text
+            n = len(block_records)
+            numbers = pa.array(np.arange(base, base + n, dtype=np.int64))
+            columns = [numbers, pa.array(block_records, pa.string())]
+            if self.records_on:
+                columns.append(pa.array(judged.pii, pa.bool_()))
+            self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
+            base += n
+        self.status.records = base
         return schema
 
     # ----------------------------------------------------------------- CSV / TSV
@@ -737,6 +769,19 @@ class _UnitScan:
 
 
 # ------------------------------------------------------------------------- helpers
+def _blocks_of(records: list[str], size: int) -> Iterator[list[str]]:
+    """``records`` in runs of about ``size`` characters: the blocks a JSON document's
+    records are judged in, as a JSON Lines object's lines are read in blocks."""
+    first, total = 0, 0
+    for i, text in enumerate(records):
+        total += len(text) + 1
+        if total >= size:
+            yield records[first : i + 1]
+            first, total = i + 1, 0
+    if first < len(records):
+        yield records[first:]
+
+
 def _numbers(base: int, n: int) -> pa.Array:
     """The line numbers of a block of ``n`` lines whose first is line ``base + 1``."""
     return pa.array(np.arange(base + 1, base + n + 1, dtype=np.int64))

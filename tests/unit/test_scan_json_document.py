@@ -1,0 +1,129 @@
+"""``piisweep scan`` on a JSON document that is an array of records, through the JSON Lines
+array path (``jobs.unit_scan._UnitScan._json_array``: the records as blocks of JSON Lines,
+judged by ``jobs.jsonlrows.judge_walked``) against the reference it stands in for
+(``jobs.blocks.judge_json_document``: each record parsed and judged one by one, a row per
+finding), and against the Python engine: the same findings rows in the same order (record
+indexes, no line numbers), the same copy (each record's JSON and verdict) and the same
+status. Inputs: hostile records pretty-printed over many lines, non-ASCII, escaped line
+breaks, a lone surrogate, scalars and arrays as elements, records the walk refuses (keys
+that need labels, a key twice), small blocks, UTF-16, and the sample lake's replay batch.
+Documents that are not an array of records keep the reference path.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from detectors.policy import Policy
+from jobs import jsonlrows, unit_scan
+from tests.unit.hostile import Scanned, scan_path
+from tests.unit.test_scan_jsonl_columns import POLICIES, RECORDS
+from tests.unit.test_scan_text_columns import _comparable, _python_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scan(
+    path: Path, work: Path, policy: str, *, fast: bool, python: bool = False, **args: Any
+) -> Scanned:
+    """``path`` scanned as one unit: ``fast`` through the array path, else the reference
+    (with the native engine unless ``python``); each is checked to be the one that ran."""
+    calls: list[int] = []
+    real = jsonlrows.judge_walked
+
+    def counted(*a: Any) -> Any:
+        calls.append(1)
+        return real(*a)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(unit_scan, "judge_walked", counted)
+        if not fast and not python:
+            m.setattr(unit_scan, "flat_rules", lambda rules: False)
+        engine = _python_engine() if python else None
+        scanned = scan_path(path, work, policy=POLICIES[policy](), engine_=engine, **args)
+    assert bool(calls) == fast, path.name  # each path is the one meant
+    return scanned
+
+
+def _hostile_document() -> str:
+    """An array whose elements are laid out as people write them: indented over lines,
+    compact, with escapes the reference must replace or keep."""
+    elements = [json.dumps(r, ensure_ascii=False, indent=2) for r in RECORDS]
+    elements += [json.dumps(r, separators=(",", ":")) for r in RECORDS[:4]]
+    elements += [
+        '{"e-mail": "ravi@example.com", "mobile no": "9876543210"}',  # keys need labels
+        '{"email": "ravi@example.com", "email": "sita@example.com"}',  # a key twice
+        '{"lone": "\\ud800 ravi@example.com", "pair": "\\ud83d\\ude00 9876543210"}',
+        '"just ravi@example.com in a string"',
+        '[1, 2, "+91 98765 43210"]',
+        "42",
+        "null",
+        '{"msg": "two\\nlines ravi@example.com\\r\\n", "tab": "\\t9876543210"}',
+    ]
+    return "[\n" + ",\n".join(elements) + "\r\n]\n"
+
+
+def _replay_batch(tmp_path: Path) -> Path:
+    from jobs.sample_lake import generate_lake
+
+    generate_lake(tmp_path / "lake", size_mb=2, seed=5)
+    found = sorted((tmp_path / "lake").rglob("replay-batch*.json"))
+    assert found, "the sample lake has no JSON document"
+    return found[0]
+
+
+@pytest.mark.parametrize("policy", list(POLICIES))
+def test_json_array_document_equals_the_reference_path(policy: str, tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(_hostile_document(), encoding="utf-8")
+    utf16 = tmp_path / "utf16.json"
+    utf16.write_text(_hostile_document(), encoding="utf-16")
+    inputs = [
+        (_replay_batch(tmp_path), {}),
+        (hostile, {}),
+        (hostile, {"chunk_bytes": 200}),  # a block of records at a time, numbered on
+        (utf16, {}),
+    ]
+    for i, (path, args) in enumerate(inputs):
+        fast = _scan(path, tmp_path / f"f{i}", policy, fast=True, **args)
+        ref = _scan(path, tmp_path / f"r{i}", policy, fast=False, **args)
+        assert fast.findings.num_rows, path.name  # an empty comparison proves nothing
+        assert set(fast.findings.column("line_number").to_pylist()) == {None}
+        assert _comparable(fast) == _comparable(ref), (path.name, args)
+
+
+def test_json_array_document_equals_the_python_engine(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.json"
+    path.write_text(_hostile_document(), encoding="utf-8")
+    fast = _scan(path, tmp_path / "f", "default", fast=True, chunk_bytes=300)
+    ref = _scan(path, tmp_path / "p", "default", fast=False, python=True)
+    assert _comparable(fast) == _comparable(ref)
+    assert fast.status.flags["json_lone_surrogates_replaced"] == 1
+    assert fast.status.records == len(RECORDS) + 4 + 8
+    assert fast.copy is not None
+    records = fast.copy.column("record").to_pylist()
+    assert fast.copy.column("record_index").to_pylist() == list(range(len(records)))
+    assert not any("ravi@example.com" in r for r in records)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{\n  "email": "ravi@example.com"\n}\n',  # one record, not an array
+        "[]",
+        '[{"email": "ravi@example.com"}, {"broken": ]',  # not JSON half-way
+        '[{"email": "ravi@example.com"}] trailing',
+    ],
+)
+def test_other_documents_keep_the_reference_path(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text(text, encoding="utf-8")
+    plain = _scan(path, tmp_path / "f", "default", fast=False)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(unit_scan, "judge_walked", lambda *a: pytest.fail("took the array path"))
+        unpatched = scan_path(path, tmp_path / "u", policy=Policy.default())
+    assert _comparable(unpatched) == _comparable(plain)
