@@ -13,7 +13,7 @@ about one unit of the mean.
 candidate values, and a byte of a compressed stream or of a CSV/Parquet export holds many
 more of them than a byte of a plain log (measured on the sample lake: an export costs 25–35
 times the CPU per stored byte of a log, a gzip log about 4 times, a JSON Lines payload about
-5 times, a JSON document about 35 times). ``cost`` weighs bytes by format family with round
+5 times, a JSON document 7 to 35 times). ``cost`` weighs bytes by format family with round
 factors below; it orders and sizes work, it promises nothing.
 """
 
@@ -35,10 +35,11 @@ COMPRESSED_WEIGHT = 4
 TABULAR_WEIGHT = 8
 # Every value of a JSON Lines record is a field value under a key, as in an export, but keys
 # and punctuation take much of its bytes. A JSON document is one unit whatever its size (it
-# cannot be cut) and is parsed and judged whole: weighed low, it was packed last and left
-# one core scanning it alone at the end of the lake's scan on two cores.
+# cannot be cut) and is parsed whole: weighed as a log, it was packed last and left one core
+# scanning it alone at the end of the lake's scan on two cores. Its records cost about 7
+# times a log byte on the array path and 35 times under rules that judge a record whole.
 JSON_LINES_WEIGHT = 4
-JSON_DOCUMENT_WEIGHT = 32
+JSON_DOCUMENT_WEIGHT = 16
 _TABULAR = ("csv", "tsv", "parquet")
 _DELIMITED = ("csv", "tsv")
 CUTS_PENDING = -1  # Unit.header_end of a candidate CSV/TSV range (see jobs.csvsplit)

@@ -287,7 +287,7 @@ def test_record_formats_are_weighed_between_logs_and_exports_and_documents_above
         head=lambda uri, n: b"",
     )
     bins = assign(units, 2)
-    assert [u.uri.rsplit("/", 1)[1] for u in bins[0]] == ["d.json"]
+    assert "d.json" in [u.uri.rsplit("/", 1)[1] for u in bins[0]]  # the bin Spark starts first
 
 
 def test_assign_returns_the_heaviest_bin_first() -> None:
