@@ -158,14 +158,21 @@ class WalkedBlock:
     chosen: list[int] = field(default_factory=list)
 
 
-def scan_json_lines(block: bytes, state: StreamState | None, ctx: Shared) -> WalkedBlock:
+def scan_json_lines(
+    block: bytes, state: StreamState | None, ctx: Shared, *, document: bool = False
+) -> WalkedBlock:
     """A block of JSON Lines records scanned, each once, as the leaves it is judged by.
 
     The records the engine can walk (``Engine.json_leaves``: strict JSON with identifier
     keys, nearly every API payload) are scanned as their leaves only, column by column
     under each key. The others (to be repaired, with keys that need labels, or not JSON)
     go through the buffer pass and :func:`_judge_json_lines` as before, in a block of their
-    own, and come back judged."""
+    own, and come back judged.
+
+    ``document``: the lines are a JSON document's records (:func:`array_records`), each
+    valid JSON. The ones the walk refuses are judged as ``judge_json_document`` judges
+    them (:func:`_judge_document_records`), every one: the buffer pass reads a record's
+    escaped text, where ``"\\t9876543210"`` hides the number it would find in the value."""
     n = line_count(block)
     walk = ctx.engine.json_leaves(block)
     groups, group_fields = _key_groups(walk)
@@ -175,16 +182,21 @@ def scan_json_lines(block: bytes, state: StreamState | None, ctx: Shared) -> Wal
     raw = line_array(block, pa.binary())
     keyed = set(keyed_lines(raw, ctx.rules))
     rest = np.flatnonzero(~walked)
-    found: dict[int, tuple[str, list[Span]]] = {}
-    if len(rest):
-        lines = raw.take(pa.array(rest)).to_pylist()
-        sub = b"\n".join(lines)
-        for li, line, spans in ctx.engine.scan_lines(sub, state):
-            found[int(rest[li])] = (line, spans)
-        for li in rest.tolist():
-            if li in keyed and li not in found:
-                found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
-    judged = _judge_json_lines(found, n, ctx)
+    if document:
+        lines = raw.take(pa.array(rest, pa.int64())).to_pylist()
+        refused = {li: line.decode("utf-8") for li, line in zip(rest.tolist(), lines, strict=True)}
+        judged = _judge_document_records(refused, n, ctx)
+    else:
+        found: dict[int, tuple[str, list[Span]]] = {}
+        if len(rest):
+            lines = raw.take(pa.array(rest)).to_pylist()
+            sub = b"\n".join(lines)
+            for li, line, spans in ctx.engine.scan_lines(sub, state):
+                found[int(rest[li])] = (line, spans)
+            for li in rest.tolist():
+                if li in keyed and li not in found:
+                    found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
+        judged = _judge_json_lines(found, n, ctx)
     if not walked.any():
         return WalkedBlock(raw, judged)
     spans = _leaf_spans(walk, groups, group_fields, ctx.engine)
@@ -352,6 +364,30 @@ def _judge_json_lines(
         )
         pii[li] = res.is_pii
         new = res.line
+        if new != line:
+            changed[li] = new
+    return LineBlock(n, changed, pii, findings)
+
+
+def _judge_document_records(lines: Mapping[int, str], n: int, ctx: Shared) -> LineBlock:
+    """Records of a JSON document that the walk refused (``lines``: line -> the record's
+    line of JSON, as :func:`array_records` wrote it), each parsed and judged as
+    ``judge_json_document`` judges its records (``process_record``, the record rules
+    included), whatever the buffer pass would find in its text."""
+    threshold = ctx.policy.threshold
+    changed: dict[int, str] = {}
+    pii = np.zeros(n, dtype=bool)
+    findings: list[Found] = []
+    for li in sorted(lines):
+        line = lines[li]
+        res = process_record(ctx.engine, json.loads(line), ctx.policy, ctx.keys, ctx.rules)
+        findings += (
+            Found(li, f.field_path, f.text, f.span, f.action)
+            for f in res.findings
+            if f.span.score >= threshold
+        )
+        pii[li] = res.is_pii
+        new = res.json()
         if new != line:
             changed[li] = new
     return LineBlock(n, changed, pii, findings)

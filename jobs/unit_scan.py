@@ -607,16 +607,16 @@ class _UnitScan:
         blocks of JSON Lines on arrays (``_json_block``'s path, under rules that judge each
         span on its own): the same findings, records and verdicts as
         ``judge_json_document``, without Python per finding. A finding keeps the
-        document's numbering: its record's index, no line."""
+        document's numbering: its record's index, no line. As there, nothing is written
+        before every record is judged: a document that fails leaves no part of itself."""
         schema = JSON_PII_SCHEMA if self.records_on else JSON_SCHEMA
-        self.schema = schema
         state = StreamState()
         base = 0
+        done = []
         for block_records in _blocks_of(records, self.job.chunk_bytes):
             block = "\n".join(block_records).encode("utf-8") + b"\n"
-            judged = judge_walked(scan_json_lines(block, state, self.shared), self.shared, rows)
-            if len(judged):
-                self._add_findings(None, judged.spans.rows + base, judged)
+            scanned = scan_json_lines(block, state, self.shared, document=True)
+            judged = judge_walked(scanned, self.shared, rows)
             for i, text in judged.changed.items():
                 block_records[i] = text
             n = len(block_records)
@@ -624,8 +624,13 @@ class _UnitScan:
             columns = [numbers, pa.array(block_records, pa.string())]
             if self.records_on:
                 columns.append(pa.array(judged.pii, pa.bool_()))
-            self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
+            done.append((base, judged, pa.RecordBatch.from_arrays(columns, schema=schema)))
             base += n
+        self.schema = schema
+        for first, judged, batch in done:
+            if len(judged):
+                self._add_findings(None, judged.spans.rows + first, judged)
+            self.part.write(batch)
         self.status.records = base
         return schema
 

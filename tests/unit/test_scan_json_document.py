@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from detectors.policy import Policy
-from jobs import jsonlrows, unit_scan
+from jobs import blocks, jsonlrows, unit_scan
 from tests.unit.hostile import Scanned, scan_path
 from tests.unit.test_scan_jsonl_columns import POLICIES, RECORDS
 from tests.unit.test_scan_text_columns import _comparable, _python_engine
@@ -108,6 +108,59 @@ def test_json_array_document_equals_the_python_engine(tmp_path: Path) -> None:
     records = fast.copy.column("record").to_pylist()
     assert fast.copy.column("record_index").to_pylist() == list(range(len(records)))
     assert not any("ravi@example.com" in r for r in records)
+
+
+ESCAPED = {
+    # The walk refuses these records; their PII sits behind a JSON escape, where the buffer
+    # pass over the record's text reads "t9876543210" (found by review: judged only when
+    # that pass found something, the number stayed in the copy).
+    "a key that needs a label": '[{"mobile no": "\\t9876543210"}]',
+    "a scalar element": '["\\t9876543210", "x\\nravi@example.com"]',
+    "70 levels deep": '[{"a": ' + "[" * 70 + '"\\t9876543210"' + "]" * 70 + "}]",
+    "a block of too many keys": json.dumps(
+        [{f"k{i}": "v"} for i in range(2100)] + [{"m": "\t9876543210"}]
+    ),
+    # NaN is not strict JSON: the walk refuses the record, the reference parses it.
+    "NaN": '[{"a": NaN, "e": "ravi@example.com", "id": "order 12345678901"}]',
+}
+
+
+@pytest.mark.parametrize("name", list(ESCAPED))
+def test_records_the_walk_refuses_are_judged_as_the_reference_judges_them(
+    name: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text(ESCAPED[name], encoding="utf-8")
+    fast = _scan(path, tmp_path / "f", "default", fast=True)
+    ref = _scan(path, tmp_path / "r", "default", fast=False)
+    assert fast.findings.num_rows
+    assert _comparable(fast) == _comparable(ref)
+    assert fast.copy is not None
+    assert not any(
+        "9876543210" in r or "ravi@" in r for r in fast.copy.column("record").to_pylist()
+    )
+
+
+def test_a_document_that_fails_half_way_leaves_what_the_reference_leaves(tmp_path: Path) -> None:
+    """A record that fails its judging (here a stand-in error; in life, one nested past
+    Python's recursion limit) fails the unit on both paths, and the blocks judged before
+    it are not written: the reference judges every record, then writes."""
+    path = tmp_path / "doc.json"
+    path.write_text('[{"e": "ravi@example.com"},\n{"boom here": 1}]', encoding="utf-8")
+    real = blocks.process_record
+
+    def failing(engine: Any, record: Any, *a: Any) -> Any:
+        if isinstance(record, dict) and "boom here" in record:
+            raise RuntimeError("a record that cannot be judged")
+        return real(engine, record, *a)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(blocks, "process_record", failing)
+        fast = _scan(path, tmp_path / "f", "default", fast=True, chunk_bytes=16)
+        ref = _scan(path, tmp_path / "r", "default", fast=False, chunk_bytes=16)
+    assert fast.status.status == "failed"
+    assert _comparable(fast) == _comparable(ref)
+    assert fast.findings.num_rows == 0
 
 
 @pytest.mark.parametrize(
