@@ -193,6 +193,14 @@ def scan_json_lines(
             sub = b"\n".join(lines)
             for li, line, spans in ctx.engine.scan_lines(sub, state):
                 found[int(rest[li])] = (line, spans)
+            # In a record's text an escape hides what follows it ("\t9876543210" reads as
+            # t9876543210): the lines with one and no span yet are scanned again unescaped.
+            escaped = [(li, x) for li, x in zip(rest.tolist(), lines, strict=True) if b"\\" in x]
+            picked = [li for li, _ in escaped if li not in found]
+            if picked:
+                again = b"\n".join(_unescaped(x) for li, x in escaped if li not in found)
+                for k, _, _ in ctx.engine.scan_lines(again, None):
+                    keyed.add(picked[k])  # judged as a rule's key is: parsed, its leaves scanned
             for li in rest.tolist():
                 if li in keyed and li not in found:
                     found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
@@ -203,6 +211,26 @@ def scan_json_lines(
     lines_with_spans = set(np.unique(walk.line[spans.rows]).tolist())
     chosen = sorted(lines_with_spans | (keyed - set(rest.tolist())))
     return WalkedBlock(raw, judged, walk, spans, chosen)
+
+
+_JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(["\\\\/bfnrt]))')
+_SIMPLE_ESCAPES = {b'"': b'"', b"\\": b"\\", b"/": b"/"}
+
+
+def _unescaped(line: bytes) -> bytes:
+    """A line of JSON text with its string escapes read as the characters they stand
+    for, for the pass that picks which refused lines to judge as records (only whether a
+    line has a span matters there: a judged record is scanned again from its parsed
+    values). Control characters, line breaks among them, and surrogates read as a space,
+    so the line stays one line."""
+
+    def char(m: re.Match[bytes]) -> bytes:
+        if m.group(2) is not None:
+            return _SIMPLE_ESCAPES.get(m.group(2), b" ")
+        c = int(m.group(1), 16)
+        return b" " if c < 0x20 or 0xD800 <= c <= 0xDFFF else chr(c).encode("utf-8")
+
+    return _JSON_ESCAPE.sub(char, line)
 
 
 def _json_line_block(block: bytes, state: StreamState | None, ctx: Shared) -> LineBlock:

@@ -151,6 +151,33 @@ def test_scan_of_hostile_json_lines_equals_the_python_engine(policy: str, tmp_pa
     assert fast.status.flags["malformed_json_lines_redacted_as_text"] > 0
 
 
+ESCAPED_LINES = [
+    # Lines the walk refuses (keys that need labels) whose PII only an escape hides from
+    # the pass over their text: "\t9876543210" reads as t9876543210 there, "\u0039..."
+    # is no number at all. Found by review; they were neither judged nor redacted.
+    b'{"mobile no": "\\t9876543210"}',
+    b'{"mobile no": "\\u0039876543210", "n": 1}',
+    b'{"e mail": "\\"ravi@example.com\\"", "x y": "\\r\\n4111 1111 1111 1111"}',
+]
+
+
+@pytest.mark.parametrize("engine", ["native", "python"])
+def test_pii_behind_an_escape_in_a_refused_line_is_found_and_redacted(
+    engine: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "escaped.jsonl"
+    path.write_bytes(b"\n".join(ESCAPED_LINES) + b"\n")
+    python = engine == "python"
+    got = _scan(path, tmp_path / "s", "default", reference=python, python=python)
+    entities = got.findings.column("entity_type").to_pylist()
+    assert entities.count("PHONE_NUMBER") == 2
+    assert {"EMAIL_ADDRESS", "CREDIT_CARD"} <= set(entities)
+    assert got.copy is not None
+    text = "\n".join(got.copy.column("line").to_pylist())
+    for raw in ("9876543210", "u0039876543210", "ravi@example.com", "4111 1111 1111 1111"):
+        assert raw not in text
+
+
 def test_byte_ranges_of_json_lines_equal_the_reference_path(tmp_path: Path) -> None:
     path = tmp_path / "hostile.jsonl"
     path.write_bytes(_hostile() * 3)
