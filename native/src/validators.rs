@@ -14,6 +14,8 @@ mod pychars;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
 
@@ -27,10 +29,18 @@ use pychars::{
 
 /// Word lists the validators read (`first_names`, `last_names`, `all_first_names`), given
 /// once by the Python side from `detectors/names.py`, so both engines use the same lists.
-static DICTIONARIES: OnceLock<HashMap<String, HashSet<String>>> = OnceLock::new();
+/// Hashed with FxHash: a name column asks two or three lookups a value, and std's SipHash
+/// (keyed against collisions an attacker could insert) cost more than the lookups; these
+/// sets are fixed at start and only read.
+static DICTIONARIES: OnceLock<FxHashMap<String, FxHashSet<String>>> = OnceLock::new();
 
 pub fn set_dictionaries(lists: HashMap<String, HashSet<String>>) {
-    let _ = DICTIONARIES.set(lists);
+    let _ = DICTIONARIES.set(
+        lists
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect(),
+    );
 }
 
 /// Whether `word` is in the named list (false when the list was not given).
