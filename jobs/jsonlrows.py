@@ -21,6 +21,7 @@ reference; the tests hold this path to it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,7 @@ import pyarrow as pa
 from detectors.colspans import ColumnSpans
 from detectors.recordrules import RecordRules
 from detectors.records import set_at
-from jobs.blocks import Found, Shared, WalkedBlock, judge_records
+from jobs.blocks import Found, Shared, WalkedBlock, judge_records, scan_json_lines
 from jobs.textrows import TextRows
 
 
@@ -147,3 +148,42 @@ def _with_refused(out: JudgedLines, found: list[Found]) -> JudgedLines:
     out.values = [values[k] for k in picks]
     out.actions = [actions[k] for k in picks]
     return out
+
+
+# A JSON document's records are judged this many characters at a time, as the blocks a JSON
+# Lines object is read in (``ScanJob.chunk_bytes``' default).
+DOCUMENT_BLOCK_CHARS = 8 << 20
+
+
+def judge_document(
+    records: list[str], ctx: Shared, text_rows: TextRows, block_chars: int | None = None
+) -> list[tuple[int, JudgedLines]]:
+    """The records of a JSON document that is an array (``jobs.blocks.array_records``),
+    judged in blocks as JSON Lines are (:func:`judge_walked`, under rules for which
+    :func:`flat_rules` holds), the records the walk refuses as ``judge_json_document``
+    judges them: each block's first record and its judged lines (``spans.rows``: a
+    record's index in the block). ``records`` is changed in place: a changed record holds
+    its redacted line, so the list is the copy's records. Every block is judged before
+    the caller writes anything, as the reference judges every record first."""
+    judged = []
+    first = 0
+    for block_records in _blocks_of(records, block_chars or DOCUMENT_BLOCK_CHARS):
+        block = "\n".join(block_records).encode("utf-8") + b"\n"
+        lines = judge_walked(scan_json_lines(block, None, ctx, document=True), ctx, text_rows)
+        for i, text in lines.changed.items():
+            records[first + i] = text
+        judged.append((first, lines))
+        first += len(block_records)
+    return judged
+
+
+def _blocks_of(records: list[str], size: int) -> Iterator[list[str]]:
+    """``records`` in runs of about ``size`` characters."""
+    first, total = 0, 0
+    for i, text in enumerate(records):
+        total += len(text) + 1
+        if total >= size:
+            yield records[first : i + 1]
+            first, total = i + 1, 0
+    if first < len(records):
+        yield records[first:]

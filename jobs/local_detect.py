@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -35,12 +35,14 @@ from jobs.blocks import (
     Found,
     JsonDocument,
     Shared,
+    array_records,
     judge_json_document,
     line_count,
     scan_line_block,
 )
 from jobs.csvbatches import CsvReader, CsvRecords
 from jobs.findings import digests, jsonl_rows
+from jobs.jsonlrows import JudgedLines, flat_rules, judge_document
 from jobs.localfiles import corrupt_as_input_error, line_chunks, read_document, text_reader
 from jobs.recordbatch import LeafFindings
 from jobs.textrows import TextRows
@@ -70,8 +72,9 @@ def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[tuple[int, byte
         yield from _detect_csv(stream, _DELIMITERS[fmt], ctx)
         return
     if fmt == "json":
-        batches = _detect_json(stream, ctx)
-    elif fmt != "jsonl" and _compiled_text(ctx):
+        yield from _detect_json(stream, ctx)
+        return
+    if fmt != "jsonl" and _compiled_text(ctx):
         yield from _detect_text_native(stream, ctx)
         return
     else:
@@ -140,13 +143,21 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _leaf_rows(ctx: Context, starts: list[int], first: int, found: LeafFindings) -> str:
-    """:func:`_rows` for a CSV batch's flat findings: line ``starts[row]``, record
-    ``first + row``, the same text."""
+def _leaf_rows(
+    ctx: Context, starts: list[int] | None, first: int, found: LeafFindings | JudgedLines
+) -> str:
+    """:func:`_rows` for flat findings (a CSV batch's, a JSON document's block): line
+    ``starts[row]`` (none without ``starts``), record ``first + row``, the same text."""
     spans = found.spans
     names = spans.names
     heads = [
-        (starts[row], first + row, path, Span(names[s][0], a, b, score, names[s][1]), action)
+        (
+            None if starts is None else starts[row],
+            first + row,
+            path,
+            Span(names[s][0], a, b, score, names[s][1]),
+            action,
+        )
         for row, path, a, b, s, score, action in zip(
             spans.rows.tolist(),
             found.paths,
@@ -158,16 +169,44 @@ def _leaf_rows(ctx: Context, starts: list[int], first: int, found: LeafFindings)
             strict=True,
         )
     ]
-    fps, previews = digests(found.entity_types(), found.values, ctx.keys.fingerprint_key)
+    fps, previews = digests(spans.entity_types(), found.values, ctx.keys.fingerprint_key)
     return jsonl_rows(ctx.source_uri, heads, fps, previews)
 
 
-def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[list[_Found]]:
-    data, doc = _json_document(stream, ctx.shared(), ctx)
-    if doc is None:  # not JSON: redacted as text, as the scan does
-        yield from _detect_lines(io.BytesIO(data), False, ctx)
+def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[tuple[int, bytes]]:
+    data = read_document(stream, ctx.max_json_bytes)
+    shared = ctx.shared()
+    judged = _document_on_arrays(data, shared, ctx)
+    if judged is not None:
+        for first, found in judged[1]:
+            if len(found):
+                yield len(found), _encoded(_leaf_rows(ctx, None, first, found))
         return
-    yield [(None, f.row, f) for f in doc.findings]
+    doc = judge_json_document(data, shared)
+    batches: Iterable[list[_Found]]
+    if doc is None:  # not JSON: redacted as text, as the scan does
+        batches = _detect_lines(io.BytesIO(data), False, ctx)
+    else:
+        batches = [[(None, f.row, f) for f in doc.findings]]
+    for found in batches:
+        if found:
+            yield len(found), _encoded(_rows(ctx, found))
+
+
+def _document_on_arrays(
+    data: bytes, shared: Shared, ctx: Context
+) -> tuple[list[str], list[tuple[int, JudgedLines]]] | None:
+    """A JSON document that is an array of records, judged as the scan judges it with the
+    compiled engine under rules that judge each span on its own
+    (``jobs.jsonlrows.judge_document``): its records, redacted, and its judged blocks.
+    None for another engine or rules, or a document that is not such an array."""
+    if not (_compiled_text(ctx) and flat_rules(shared.rules)):
+        return None
+    records = array_records(data, shared)
+    if records is None:
+        return None
+    rows = TextRows(ctx.engine, ctx.policy, ctx.keys, ctx.source_uri)  # type: ignore[arg-type]
+    return records, judge_document(records, shared, rows)
 
 
 # A finding and its place in the object: (line number, record index, the block's finding).
@@ -200,8 +239,13 @@ def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: b
         return
     if fmt == "json":
         shared = ctx.shared()
-        data, doc = _json_document(stream, shared, ctx)
-        if doc is None:
+        data = read_document(stream, ctx.max_json_bytes)
+        judged = _document_on_arrays(data, shared, ctx)
+        doc = judge_json_document(data, shared) if judged is None else None
+        if judged is not None:
+            records, _ = judged
+            out.write(JsonDocument(records, [], [], True).text().encode("utf-8", "surrogateescape"))
+        elif doc is None:
             out.write(_redact_chunk(data, False, shared, StreamState()))
         else:
             out.write(doc.text().encode("utf-8", "surrogateescape"))
@@ -262,15 +306,6 @@ def _redact_csv(stream: BinaryIO, out: BinaryIO, delimiter: str, ctx: Context) -
 
 
 # ------------------------------------------------------------------------- helpers
-def _json_document(
-    stream: BinaryIO, shared: Shared, ctx: Context
-) -> tuple[bytes, JsonDocument | None]:
-    """A whole JSON document read (bounded as the scan bounds it) and judged as the scan
-    judges one; None for a document that is not JSON."""
-    data = read_document(stream, ctx.max_json_bytes)
-    return data, judge_json_document(data, shared)
-
-
 class _CsvReader:
     """The records of a CSV/TSV stream in batches (``jobs.csvbatches``, the scan's reader),
     judged by ``jobs.blocks.CsvTable`` as the scan judges them; ``table`` is None for an

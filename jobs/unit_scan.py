@@ -64,7 +64,7 @@ from jobs.findings import (
     rows_table,
 )
 from jobs.formats import binary_reason, content_format
-from jobs.jsonlrows import flat_rules, judge_walked
+from jobs.jsonlrows import flat_rules, judge_document, judge_walked
 from jobs.plan import Unit
 from jobs.readers import (
     CHUNK_BYTES,
@@ -604,34 +604,23 @@ class _UnitScan:
 
     def _json_array(self, rows: TextRows, records: list[str]) -> pa.Schema:
         """A JSON document's array of records (``jobs.blocks.array_records``) judged as
-        blocks of JSON Lines on arrays (``_json_block``'s path, under rules that judge each
-        span on its own): the same findings, records and verdicts as
-        ``judge_json_document``, without Python per finding. A finding keeps the
-        document's numbering: its record's index, no line. As there, nothing is written
-        before every record is judged: a document that fails leaves no part of itself."""
+        blocks of JSON Lines on arrays (``jobs.jsonlrows.judge_document``): the same
+        findings, records and verdicts as ``judge_json_document``, without Python per
+        finding. A finding keeps the document's numbering: its record's index, no line.
+        As there, nothing is written before every record is judged: a document that fails
+        leaves no part of itself."""
         schema = JSON_PII_SCHEMA if self.records_on else JSON_SCHEMA
-        state = StreamState()
-        base = 0
-        done = []
-        for block_records in _blocks_of(records, self.job.chunk_bytes):
-            block = "\n".join(block_records).encode("utf-8") + b"\n"
-            scanned = scan_json_lines(block, state, self.shared, document=True)
-            judged = judge_walked(scanned, self.shared, rows)
-            for i, text in judged.changed.items():
-                block_records[i] = text
-            n = len(block_records)
-            numbers = pa.array(np.arange(base, base + n, dtype=np.int64))
-            columns = [numbers, pa.array(block_records, pa.string())]
-            if self.records_on:
-                columns.append(pa.array(judged.pii, pa.bool_()))
-            done.append((base, judged, pa.RecordBatch.from_arrays(columns, schema=schema)))
-            base += n
+        judged = judge_document(records, self.shared, rows, self.job.chunk_bytes)
         self.schema = schema
-        for first, judged, batch in done:
-            if len(judged):
-                self._add_findings(None, judged.spans.rows + first, judged)
-            self.part.write(batch)
-        self.status.records = base
+        n = len(records)
+        columns = [pa.array(np.arange(n, dtype=np.int64)), pa.array(records, pa.string())]
+        if self.records_on:
+            columns.append(pa.array(np.concatenate([j.pii for _, j in judged]), pa.bool_()))
+        for first, found in judged:
+            if len(found):
+                self._add_findings(None, found.spans.rows + first, found)
+        self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
+        self.status.records = n
         return schema
 
     # ----------------------------------------------------------------- CSV / TSV
@@ -774,19 +763,6 @@ class _UnitScan:
 
 
 # ------------------------------------------------------------------------- helpers
-def _blocks_of(records: list[str], size: int) -> Iterator[list[str]]:
-    """``records`` in runs of about ``size`` characters: the blocks a JSON document's
-    records are judged in, as a JSON Lines object's lines are read in blocks."""
-    first, total = 0, 0
-    for i, text in enumerate(records):
-        total += len(text) + 1
-        if total >= size:
-            yield records[first : i + 1]
-            first, total = i + 1, 0
-    if first < len(records):
-        yield records[first:]
-
-
 def _numbers(base: int, n: int) -> pa.Array:
     """The line numbers of a block of ``n`` lines whose first is line ``base + 1``."""
     return pa.array(np.arange(base + 1, base + n + 1, dtype=np.int64))

@@ -1,6 +1,6 @@
 """``piisweep scan`` on a JSON document that is an array of records, through the JSON Lines
-array path (``jobs.unit_scan._UnitScan._json_array``: the records as blocks of JSON Lines,
-judged by ``jobs.jsonlrows.judge_walked``) against the reference it stands in for
+array path (``jobs.jsonlrows.judge_document``: the records as blocks of JSON Lines, judged by
+``judge_walked``) against the reference it stands in for
 (``jobs.blocks.judge_json_document``: each record parsed and judged one by one, a row per
 finding), and against the Python engine: the same findings rows in the same order (record
 indexes, no line numbers), the same copy (each record's JSON and verdict) and the same
@@ -33,14 +33,14 @@ def _scan(
     """``path`` scanned as one unit: ``fast`` through the array path, else the reference
     (with the native engine unless ``python``); each is checked to be the one that ran."""
     calls: list[int] = []
-    real = jsonlrows.judge_walked
+    real = jsonlrows.judge_document
 
     def counted(*a: Any) -> Any:
         calls.append(1)
         return real(*a)
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(unit_scan, "judge_walked", counted)
+        m.setattr(unit_scan, "judge_document", counted)
         if not fast and not python:
             m.setattr(unit_scan, "flat_rules", lambda rules: False)
         engine = _python_engine() if python else None
@@ -177,6 +177,57 @@ def test_other_documents_keep_the_reference_path(text: str, tmp_path: Path) -> N
     path.write_text(text, encoding="utf-8")
     plain = _scan(path, tmp_path / "f", "default", fast=False)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(unit_scan, "judge_walked", lambda *a: pytest.fail("took the array path"))
+        m.setattr(unit_scan, "judge_document", lambda *a: pytest.fail("took the array path"))
         unpatched = scan_path(path, tmp_path / "u", policy=Policy.default())
     assert _comparable(unpatched) == _comparable(plain)
+
+
+def _cli(argv: list[str], *, fast: bool) -> None:
+    """``piisweep`` with ``argv``: ``fast`` through the array path, else the reference
+    (with the engine ``argv`` names); each is checked to be the one that ran."""
+    from jobs import local_detect
+    from jobs.cli import main
+
+    calls: list[int] = []
+    real = local_detect.judge_document
+
+    def counted(*a: Any) -> Any:
+        calls.append(1)
+        return real(*a)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(local_detect, "judge_document", counted)
+        m.setattr(jsonlrows, "DOCUMENT_BLOCK_CHARS", 300)  # several blocks, numbered on
+        if not fast:
+            m.setattr(local_detect, "flat_rules", lambda rules: False)
+        assert main(argv) == 0
+    assert bool(calls) == (fast and "python" not in argv)
+
+
+@pytest.mark.parametrize("doc", ["hostile", "escaped", "replay batch"])
+def test_detect_and_redact_of_a_json_document_equal_the_reference(doc: str, tmp_path: Path) -> None:
+    """``piisweep detect`` and ``redact`` take the scan's array path for a JSON document:
+    the same findings rows and the same redacted document as the reference and as the
+    Python engine, byte for byte."""
+    path = tmp_path / "doc.json"
+    if doc == "hostile":
+        path.write_text(_hostile_document(), encoding="utf-8")
+    elif doc == "escaped":
+        records = [json.loads(ESCAPED[k])[0] for k in ESCAPED if k != "NaN"]
+        path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    else:
+        path.write_bytes(_replay_batch(tmp_path).read_bytes())
+    outputs = {}
+    for way, fast, engine in (
+        ("fast", True, "native"),
+        ("ref", False, "native"),
+        ("py", False, "python"),
+    ):
+        found, red = tmp_path / f"{way}.jsonl", tmp_path / f"{way}.json"
+        _cli(["detect", str(path), "-o", str(found), "--engine", engine], fast=fast)
+        _cli(["redact", str(path), "-o", str(red), "--engine", engine], fast=fast)
+        outputs[way] = (found.read_bytes(), red.read_bytes())
+    assert outputs["fast"][0].count(b"\n") >= 3  # an empty comparison proves nothing
+    assert outputs["fast"] == outputs["ref"] == outputs["py"]
+    if doc == "escaped":
+        assert b"9876543210" not in outputs["fast"][1]
