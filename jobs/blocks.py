@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from detectors import _native
 from detectors.colspans import ColumnSpans
 from detectors.context import normalize_field
-from detectors.jsonrepair import without_lone_surrogates
+from detectors.jsonrepair import repair_json, without_lone_surrogates
 from detectors.leafscan import scan_leaf_flat
 from detectors.recordrules import RecordRules
 from detectors.records import judged_walked_record, process_json_texts, process_record, process_row
@@ -166,13 +166,14 @@ def scan_json_lines(
     The records the engine can walk (``Engine.json_leaves``: strict JSON with identifier
     keys, nearly every API payload) are scanned as their leaves only, column by column
     under each key. The others (to be repaired, with keys that need labels, or not JSON)
-    go through the buffer pass and :func:`_judge_json_lines` as before, in a block of their
-    own, and come back judged.
+    go through the buffer pass, and the JSON ones among them with no span there through
+    it again with their escapes read (:func:`_hidden_by_escapes`); the lines with a span
+    are judged by :func:`_judge_json_lines`, in a block of their own, and come back judged.
 
     ``document``: the lines are a JSON document's records (:func:`array_records`), each
-    valid JSON. The ones the walk refuses are judged as ``judge_json_document`` judges
-    them (:func:`_judge_document_records`), every one: the buffer pass reads a record's
-    escaped text, where ``"\\t9876543210"`` hides the number it would find in the value."""
+    valid JSON. The ones the walk refuses are all judged, as ``judge_json_document``
+    judges them (:func:`_judge_document_records`), which is what the reference does: no
+    pass picks among them."""
     n = line_count(block)
     walk = ctx.engine.json_leaves(block)
     groups, group_fields = _key_groups(walk)
@@ -193,14 +194,8 @@ def scan_json_lines(
             sub = b"\n".join(lines)
             for li, line, spans in ctx.engine.scan_lines(sub, state):
                 found[int(rest[li])] = (line, spans)
-            # In a record's text an escape hides what follows it ("\t9876543210" reads as
-            # t9876543210): the lines with one and no span yet are scanned again unescaped.
-            escaped = [(li, x) for li, x in zip(rest.tolist(), lines, strict=True) if b"\\" in x]
-            picked = [li for li, _ in escaped if li not in found]
-            if picked:
-                again = b"\n".join(_unescaped(x) for li, x in escaped if li not in found)
-                for k, _, _ in ctx.engine.scan_lines(again, None):
-                    keyed.add(picked[k])  # judged as a rule's key is: parsed, its leaves scanned
+            for li in _hidden_by_escapes(rest.tolist(), lines, found, ctx.engine):
+                keyed.add(li)  # judged as a rule's key line is: parsed, its leaves scanned
             for li in rest.tolist():
                 if li in keyed and li not in found:
                     found[li] = (raw[li].as_py().decode("utf-8", "surrogateescape"), [])
@@ -211,6 +206,32 @@ def scan_json_lines(
     lines_with_spans = set(np.unique(walk.line[spans.rows]).tolist())
     chosen = sorted(lines_with_spans | (keyed - set(rest.tolist())))
     return WalkedBlock(raw, judged, walk, spans, chosen)
+
+
+def _hidden_by_escapes(
+    rest: list[int], lines: list[bytes], found: Mapping[int, object], engine: Any
+) -> list[int]:
+    """Of the refused lines ``rest`` (their bytes ``lines``), those with no span in the
+    buffer pass (``found``) that hold JSON (parsed, or repaired as ``process_json_texts``
+    repairs it) with a span once their escapes are read: in JSON text an escape hides
+    what follows it (``"\\t9876543210"`` reads as t9876543210, ``"\\u0039876543210"`` as
+    no number). A line that is no JSON is redacted as text, where its backslashes are
+    characters like any other, so it is not picked here."""
+    candidates = [(li, x) for li, x in zip(rest, lines, strict=True) if li not in found]
+    candidates = [(li, x) for li, x in candidates if b"\\" in x and _json_like(x)]
+    if not candidates:
+        return []
+    again = b"\n".join(_unescaped(x) for _, x in candidates)
+    return [candidates[k][0] for k, _, _ in engine.scan_lines(again, None)]
+
+
+def _json_like(line: bytes) -> bool:
+    """Whether ``line`` reads as JSON the way a refused JSON Lines record is read."""
+    try:
+        repair_json(line.decode("utf-8", "surrogateescape"))
+    except (ValueError, RecursionError):  # Unrepairable is a ValueError
+        return False
+    return True
 
 
 _JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(["\\\\/bfnrt]))')
