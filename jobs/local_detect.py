@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -43,7 +44,14 @@ from jobs.blocks import (
 from jobs.csvbatches import CsvReader, CsvRecords
 from jobs.findings import digests, jsonl_rows
 from jobs.jsonlrows import JudgedLines, flat_rules, judge_document
-from jobs.localfiles import corrupt_as_input_error, line_chunks, read_document, text_reader
+from jobs.localfiles import (
+    InputError,
+    corrupt_as_input_error,
+    line_chunks,
+    read_document,
+    text_reader,
+)
+from jobs.readers import valid_utf8
 from jobs.recordbatch import LeafFindings
 from jobs.textrows import TextRows
 
@@ -77,8 +85,7 @@ def detect(stream: BinaryIO, fmt: str, ctx: Context) -> Iterator[tuple[int, byte
     if fmt != "jsonl" and _compiled_text(ctx):
         yield from _detect_text_native(stream, ctx)
         return
-    else:
-        batches = _detect_lines(stream, fmt == "jsonl", ctx)
+    batches = _detect_lines(stream, fmt == "jsonl", ctx)
     for found in batches:
         if found:
             yield len(found), _encoded(_rows(ctx, found))
@@ -174,39 +181,52 @@ def _leaf_rows(
 
 
 def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[tuple[int, bytes]]:
-    data = read_document(stream, ctx.max_json_bytes)
-    shared = ctx.shared()
-    judged = _document_on_arrays(data, shared, ctx)
-    if judged is not None:
-        for first, found in judged[1]:
+    data, judged = _judged_document(stream, ctx)
+    if isinstance(judged, _OnArrays):
+        for first, found in judged.blocks:
             if len(found):
                 yield len(found), _encoded(_leaf_rows(ctx, None, first, found))
         return
-    doc = judge_json_document(data, shared)
     batches: Iterable[list[_Found]]
-    if doc is None:  # not JSON: redacted as text, as the scan does
+    if judged is None:  # not JSON: redacted as text, as the scan does
         batches = _detect_lines(io.BytesIO(data), False, ctx)
     else:
-        batches = [[(None, f.row, f) for f in doc.findings]]
+        batches = [[(None, f.row, f) for f in judged.findings]]
     for found in batches:
         if found:
             yield len(found), _encoded(_rows(ctx, found))
 
 
-def _document_on_arrays(
-    data: bytes, shared: Shared, ctx: Context
-) -> tuple[list[str], list[tuple[int, JudgedLines]]] | None:
-    """A JSON document that is an array of records, judged as the scan judges it with the
-    compiled engine under rules that judge each span on its own
-    (``jobs.jsonlrows.judge_document``): its records, redacted, and its judged blocks.
-    None for another engine or rules, or a document that is not such an array."""
-    if not (_compiled_text(ctx) and flat_rules(shared.rules)):
-        return None
-    records = array_records(data, shared)
-    if records is None:
-        return None
-    rows = TextRows(ctx.engine, ctx.policy, ctx.keys, ctx.source_uri)  # type: ignore[arg-type]
-    return records, judge_document(records, shared, rows)
+@dataclass
+class _OnArrays:
+    """A JSON document's array of records judged on arrays: the records, redacted, and the
+    judged blocks (``jobs.jsonlrows.judge_document``)."""
+
+    records: list[str]
+    blocks: list[tuple[int, JudgedLines]]
+
+
+def _judged_document(
+    stream: BinaryIO, ctx: Context
+) -> tuple[bytes, _OnArrays | JsonDocument | None]:
+    """A whole JSON document read (bounded as the scan bounds it) and judged as the scan
+    judges one: on arrays with the compiled engine under rules that judge each span on
+    its own, else by ``judge_json_document``; None for a document that is not JSON. A
+    line that is not UTF-8 is read as the scan reads it (cp1252); a document nested past
+    what Python can walk is a clear error, as the scan fails its unit."""
+    data = read_document(stream, ctx.max_json_bytes)
+    if json.detect_encoding(data).startswith("utf-8"):
+        data, _ = valid_utf8(data)
+    shared = ctx.shared()
+    try:
+        if _compiled_text(ctx) and flat_rules(shared.rules):
+            records = array_records(data, shared)
+            if records is not None:
+                rows = TextRows(ctx.engine, ctx.policy, ctx.keys, ctx.source_uri)  # type: ignore[arg-type]
+                return data, _OnArrays(records, judge_document(records, shared, rows))
+        return data, judge_json_document(data, shared)
+    except RecursionError:
+        raise InputError("JSON document nested too deeply to judge") from None
 
 
 # A finding and its place in the object: (line number, record index, the block's finding).
@@ -238,17 +258,13 @@ def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: b
         _redact_csv(stream, out, _DELIMITERS[fmt], ctx)
         return
     if fmt == "json":
-        shared = ctx.shared()
-        data = read_document(stream, ctx.max_json_bytes)
-        judged = _document_on_arrays(data, shared, ctx)
-        doc = judge_json_document(data, shared) if judged is None else None
-        if judged is not None:
-            records, _ = judged
-            out.write(JsonDocument(records, [], [], True).text().encode("utf-8", "surrogateescape"))
-        elif doc is None:
-            out.write(_redact_chunk(data, False, shared, StreamState()))
+        data, judged = _judged_document(stream, ctx)
+        if isinstance(judged, _OnArrays):
+            judged = JsonDocument(judged.records, [], [], True)
+        if judged is None:  # not JSON: redacted as text, as the scan does
+            out.write(_redact_chunk(data, False, ctx.shared(), StreamState()))
         else:
-            out.write(doc.text().encode("utf-8", "surrogateescape"))
+            out.write(judged.text().encode("utf-8", "surrogateescape"))
         out.flush()
         return
     jsonl = fmt == "jsonl"

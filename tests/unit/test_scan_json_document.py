@@ -231,3 +231,40 @@ def test_detect_and_redact_of_a_json_document_equal_the_reference(doc: str, tmp_
     assert outputs["fast"] == outputs["ref"] == outputs["py"]
     if doc == "escaped":
         assert b"9876543210" not in outputs["fast"][1]
+
+
+@pytest.mark.parametrize("engine", ["native", "python"])
+def test_detect_and_redact_read_a_json_document_that_is_not_utf8_as_the_scan_does(
+    engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by review: a legacy byte (cp1252 é, a raw surrogate) stopped ``detect`` and
+    ``redact`` with a UnicodeDecodeError; the scan reads such a line as cp1252."""
+    from jobs.cli import main
+
+    path = tmp_path / "legacy.json"
+    path.write_bytes(b'[{"a": "caf\xe9 ravi.kumar@gmail.com"},\n{"b": "\xed\xa0\x80 9876543210"}]')
+    found, red = tmp_path / "f.jsonl", tmp_path / "r.json"
+    assert main(["detect", str(path), "-o", str(found), "--engine", engine]) == 0
+    assert main(["redact", str(path), "-o", str(red), "--engine", engine]) == 0
+    rows = [json.loads(x) for x in found.read_text().splitlines()]
+    assert {(r["record_index"], r["entity_type"]) for r in rows} == {
+        (0, "EMAIL_ADDRESS"),
+        (1, "PHONE_NUMBER"),
+    }
+    out = red.read_text(encoding="utf-8")
+    assert "café" in out and "ravi.kumar@gmail.com" not in out and "9876543210" not in out
+    capsys.readouterr()
+
+
+def test_a_json_document_too_deep_to_judge_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jobs.cli import main
+
+    path = tmp_path / "deep.json"
+    path.write_text('[{"e": "ravi@example.com"}, ' + "[" * 3000 + "1" + "]" * 3000 + "]")
+    for command in ("detect", "redact"):
+        assert main([command, str(path), "-o", str(tmp_path / "out")]) != 0
+        err = capsys.readouterr().err
+        assert "nested too deeply" in err and "Traceback" not in err
+        assert "ravi@example.com" not in err
