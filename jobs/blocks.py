@@ -423,23 +423,30 @@ def _judge_document_records(lines: Mapping[int, str], n: int, ctx: Shared) -> Li
     line of JSON, as :func:`array_records` wrote it), each parsed and judged as
     ``judge_json_document`` judges its records (``process_record``, the record rules
     included), whatever the buffer pass would find in its text."""
-    threshold = ctx.policy.threshold
     changed: dict[int, str] = {}
     pii = np.zeros(n, dtype=bool)
     findings: list[Found] = []
     for li in sorted(lines):
         line = lines[li]
-        res = process_record(ctx.engine, json.loads(line), ctx.policy, ctx.keys, ctx.rules)
-        findings += (
-            Found(li, f.field_path, f.text, f.span, f.action)
-            for f in res.findings
-            if f.span.score >= threshold
-        )
-        pii[li] = res.is_pii
-        new = res.json()
+        found, pii[li], new = _judged_record(json.loads(line), li, ctx)
+        findings += found
         if new != line:
             changed[li] = new
     return LineBlock(n, changed, pii, findings)
+
+
+def _judged_record(record: Any, row: int, ctx: Shared) -> tuple[list[Found], bool, str]:
+    """One record of a JSON document judged (``process_record``, the record rules
+    included): its findings at or above the threshold as record ``row``'s, whether it is
+    PII, and its redacted line of JSON."""
+    res = process_record(ctx.engine, record, ctx.policy, ctx.keys, ctx.rules)
+    threshold = ctx.policy.threshold
+    found = [
+        Found(row, f.field_path, f.text, f.span, f.action)
+        for f in res.findings
+        if f.span.score >= threshold
+    ]
+    return found, res.is_pii, res.json()
 
 
 # ------------------------------------------------------------------------- JSON document
@@ -474,7 +481,6 @@ def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
     if isinstance(text, bytes):
         text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads
     elements = _array_elements(text)
-    threshold = ctx.policy.threshold
     out = JsonDocument([], [], [], elements is not None)
     replaced = False
     if elements is None:
@@ -491,15 +497,10 @@ def judge_json_document(text: str | bytes, ctx: Shared) -> JsonDocument | None:
             return None
         record, fixed = without_lone_surrogates(record, source)
         replaced |= fixed
-        res = process_record(ctx.engine, record, ctx.policy, ctx.keys, ctx.rules)
-        i = len(out.records)
-        out.findings += (
-            Found(i, f.field_path, f.text, f.span, f.action)
-            for f in res.findings
-            if f.span.score >= threshold
-        )
-        out.records.append(res.json())
-        out.pii.append(res.is_pii)
+        found, pii, line = _judged_record(record, len(out.records), ctx)
+        out.findings += found
+        out.records.append(line)
+        out.pii.append(pii)
     if replaced:
         ctx.flags["json_lone_surrogates_replaced"] += 1
     return out

@@ -16,6 +16,10 @@ decided on arrays (``detectors.spanactions``) and the findings left as columns. 
 parses and writes each record with a finding (its redacted values set at their paths), so
 the copy holds exactly the reference's JSON. Other rules, and the Python engine, take the
 reference; the tests hold this path to it.
+
+A JSON document that is an array of records takes the same path (:func:`judge_document`):
+its records become a block of JSON Lines, the ones the walk refuses judged as
+``jobs.blocks.judge_json_document`` judges every record.
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ TABULAR_WEIGHT = 8
 # cannot be cut) and is parsed whole: weighed as a log, it was packed last and left one core
 # scanning it alone at the end of the lake's scan on two cores. Its records cost about 7
 # times a log byte on the array path and 35 times under rules that judge a record whole.
+# These two only order the work: a JSON Lines object is still cut into ranges of
+# ``unit_bytes`` stored bytes, as a log is.
 JSON_LINES_WEIGHT = 4
 JSON_DOCUMENT_WEIGHT = 16
 _TABULAR = ("csv", "tsv", "parquet")

@@ -430,12 +430,7 @@ impl Core {
 /// as the lists are the same for every engine of a process.
 #[pyfunction]
 fn set_dictionaries(lists: std::collections::HashMap<String, Vec<String>>) {
-    validators::set_dictionaries(
-        lists
-            .into_iter()
-            .map(|(k, v)| (k, v.into_iter().collect()))
-            .collect(),
-    );
+    validators::set_dictionaries(lists);
 }
 
 /// Whether a context word list (`detectors.registry._words_regex`'s words and joiners)

@@ -11,7 +11,7 @@
 
 mod pychars;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -34,7 +34,7 @@ use pychars::{
 /// sets are fixed at start and only read.
 static DICTIONARIES: OnceLock<FxHashMap<String, FxHashSet<String>>> = OnceLock::new();
 
-pub fn set_dictionaries(lists: HashMap<String, HashSet<String>>) {
+pub fn set_dictionaries(lists: HashMap<String, Vec<String>>) {
     let _ = DICTIONARIES.set(
         lists
             .into_iter()
@@ -1475,7 +1475,7 @@ mod tests {
     }
 
     fn give_names() {
-        let set = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
+        let set = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut lists = HashMap::new();
         lists.insert("first_names".to_string(), set(&["Rahul", "Priya", "Anita"]));
         lists.insert(
