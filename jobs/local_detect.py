@@ -211,20 +211,21 @@ def _judged_document(
 ) -> tuple[bytes, _OnArrays | JsonDocument | None]:
     """A whole JSON document read (bounded as the scan bounds it) and judged as the scan
     judges one: on arrays with the compiled engine under rules that judge each span on
-    its own, else by ``judge_json_document``; None for a document that is not JSON. A
-    line that is not UTF-8 is read as the scan reads it (cp1252); a document nested past
-    what Python can walk is a clear error, as the scan fails its unit."""
+    its own, else by ``judge_json_document``; None for a document that is not JSON, with
+    the bytes as read, which the callers then take as text (a line of them that is not
+    UTF-8 stays as it was, as ``redact`` keeps such lines). A document's lines that are not
+    UTF-8 are judged as the scan reads them (cp1252); a document nested past what Python
+    can walk is a clear error, as the scan fails its unit."""
     data = read_document(stream, ctx.max_json_bytes)
-    if json.detect_encoding(data).startswith("utf-8"):
-        data, _ = valid_utf8(data)
+    text = valid_utf8(data)[0] if json.detect_encoding(data).startswith("utf-8") else data
     shared = ctx.shared()
     try:
         if _compiled_text(ctx) and flat_rules(shared.rules):
-            records = array_records(data, shared)
+            records = array_records(text, shared)
             if records is not None:
                 rows = TextRows(ctx.engine, ctx.policy, ctx.keys, ctx.source_uri)  # type: ignore[arg-type]
                 return data, _OnArrays(records, judge_document(records, shared, rows))
-        return data, judge_json_document(data, shared)
+        return data, judge_json_document(text, shared)
     except RecursionError:
         raise InputError("JSON document nested too deeply to judge") from None
 

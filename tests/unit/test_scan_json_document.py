@@ -268,3 +268,20 @@ def test_a_json_document_too_deep_to_judge_is_a_clear_error(
         err = capsys.readouterr().err
         assert "nested too deeply" in err and "Traceback" not in err
         assert "ravi@example.com" not in err
+
+
+def test_redact_keeps_the_bytes_of_a_broken_document_that_is_not_utf8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A document that is not JSON is redacted as text, where a line that is not UTF-8
+    stays byte for byte unless it changes (review: it came out transcoded)."""
+    from jobs.cli import main
+
+    path = tmp_path / "broken.json"
+    path.write_bytes(b'[{"a": "caf\xe9"},\n{"b": 9876543210 ]\n')
+    red = tmp_path / "r.json"
+    assert main(["redact", str(path), "-o", str(red)]) == 0
+    out = red.read_bytes()
+    assert out.startswith(b'[{"a": "caf\xe9"},\n')
+    assert b"9876543210" not in out
+    capsys.readouterr()
