@@ -159,16 +159,25 @@ def _with_refused(out: JudgedLines, found: list[Found]) -> JudgedLines:
 DOCUMENT_BLOCK_CHARS = 8 << 20
 
 
+@dataclass
+class JudgedDocument:
+    """A JSON document's array of records judged on arrays (:func:`judge_document`): the
+    records, each its redacted line where it changed, and each block's first record with
+    its judged lines (``spans.rows``: a record's index in the block)."""
+
+    records: list[str]
+    blocks: list[tuple[int, JudgedLines]]
+
+
 def judge_document(
     records: list[str], ctx: Shared, text_rows: TextRows, block_chars: int | None = None
-) -> list[tuple[int, JudgedLines]]:
+) -> JudgedDocument:
     """The records of a JSON document that is an array (``jobs.blocks.array_records``),
     judged in blocks as JSON Lines are (:func:`judge_walked`, under rules for which
     :func:`flat_rules` holds), the records the walk refuses as ``judge_json_document``
-    judges them: each block's first record and its judged lines (``spans.rows``: a
-    record's index in the block). ``records`` is changed in place: a changed record holds
-    its redacted line, so the list is the copy's records. Every block is judged before
-    the caller writes anything, as the reference judges every record first."""
+    judges them. ``records`` is changed in place and becomes the copy's records. Every
+    block is judged before the caller writes anything, as the reference judges every
+    record first."""
     judged = []
     first = 0
     for block_records in _blocks_of(records, block_chars or DOCUMENT_BLOCK_CHARS):
@@ -178,7 +187,7 @@ def judge_document(
             records[first + i] = text
         judged.append((first, lines))
         first += len(block_records)
-    return judged
+    return JudgedDocument(records, judged)
 
 
 def _blocks_of(records: list[str], size: int) -> Iterator[list[str]]:

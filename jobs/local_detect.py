@@ -43,7 +43,7 @@ from jobs.blocks import (
 )
 from jobs.csvbatches import CsvReader, CsvRecords
 from jobs.findings import digests, jsonl_rows
-from jobs.jsonlrows import JudgedLines, flat_rules, judge_document
+from jobs.jsonlrows import JudgedDocument, JudgedLines, flat_rules, judge_document
 from jobs.localfiles import (
     InputError,
     corrupt_as_input_error,
@@ -182,7 +182,7 @@ def _leaf_rows(
 
 def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[tuple[int, bytes]]:
     data, judged = _judged_document(stream, ctx)
-    if isinstance(judged, _OnArrays):
+    if isinstance(judged, JudgedDocument):
         for first, found in judged.blocks:
             if len(found):
                 yield len(found), _encoded(_leaf_rows(ctx, None, first, found))
@@ -197,18 +197,9 @@ def _detect_json(stream: BinaryIO, ctx: Context) -> Iterator[tuple[int, bytes]]:
             yield len(found), _encoded(_rows(ctx, found))
 
 
-@dataclass
-class _OnArrays:
-    """A JSON document's array of records judged on arrays: the records, redacted, and the
-    judged blocks (``jobs.jsonlrows.judge_document``)."""
-
-    records: list[str]
-    blocks: list[tuple[int, JudgedLines]]
-
-
 def _judged_document(
     stream: BinaryIO, ctx: Context
-) -> tuple[bytes, _OnArrays | JsonDocument | None]:
+) -> tuple[bytes, JudgedDocument | JsonDocument | None]:
     """A whole JSON document read (bounded as the scan bounds it) and judged as the scan
     judges one: on arrays with the compiled engine under rules that judge each span on
     its own, else by ``judge_json_document``; None for a document that is not JSON, with
@@ -224,7 +215,7 @@ def _judged_document(
             records = array_records(text, shared)
             if records is not None:
                 rows = TextRows(ctx.engine, ctx.policy, ctx.keys, ctx.source_uri)  # type: ignore[arg-type]
-                return data, _OnArrays(records, judge_document(records, shared, rows))
+                return data, judge_document(records, shared, rows)
         return data, judge_json_document(text, shared)
     except RecursionError:
         raise InputError("JSON document nested too deeply to judge") from None
@@ -260,7 +251,7 @@ def redact(stream: BinaryIO, out: BinaryIO, fmt: str, ctx: Context, line_mode: b
         return
     if fmt == "json":
         data, judged = _judged_document(stream, ctx)
-        if isinstance(judged, _OnArrays):
+        if isinstance(judged, JudgedDocument):
             judged = JsonDocument(judged.records, [], [], True)
         if judged is None:  # not JSON: redacted as text, as the scan does
             out.write(_redact_chunk(data, False, ctx.shared(), StreamState()))

@@ -615,8 +615,9 @@ class _UnitScan:
         n = len(records)
         columns = [pa.array(np.arange(n, dtype=np.int64)), pa.array(records, pa.string())]
         if self.records_on:
-            columns.append(pa.array(np.concatenate([j.pii for _, j in judged]), pa.bool_()))
-        for first, found in judged:
+            pii = np.concatenate([j.pii for _, j in judged.blocks])
+            columns.append(pa.array(pii, pa.bool_()))
+        for first, found in judged.blocks:
             if len(found):
                 self._add_findings(None, found.spans.rows + first, found)
         self.part.write(pa.RecordBatch.from_arrays(columns, schema=schema))
