@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from detectors.engine import Engine
 from detectors.keys import KeyRing
@@ -23,6 +24,20 @@ from jobs.unit_scan import FindingsSink, ScanJob, UnitStatus, scan_unit
 
 KEYS = KeyRing(fingerprint_key=b"f" * 32, token_key=b"t" * 32)
 _ENGINE: list[NativeEngine] = []
+
+
+def count_calls(m: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    """``owner.name`` replaced, through ``m``, by a wrapper that calls it and counts each
+    call in the returned list: how a test checks which of two paths ran."""
+    calls: list[int] = []
+    real = getattr(owner, name)
+
+    def counted(*a: Any, **k: Any) -> Any:
+        calls.append(1)
+        return real(*a, **k)
+
+    m.setattr(owner, name, counted)
+    return calls
 
 
 def engine() -> NativeEngine:

@@ -20,7 +20,7 @@ import pytest
 
 from detectors.policy import Policy
 from jobs import blocks, jsonlrows, unit_scan
-from tests.unit.hostile import Scanned, scan_path
+from tests.unit.hostile import Scanned, count_calls, scan_path
 from tests.unit.test_scan_jsonl_columns import POLICIES, RECORDS
 from tests.unit.test_scan_text_columns import _comparable, _python_engine
 
@@ -32,15 +32,8 @@ def _scan(
 ) -> Scanned:
     """``path`` scanned as one unit: ``fast`` through the array path, else the reference
     (with the native engine unless ``python``); each is checked to be the one that ran."""
-    calls: list[int] = []
-    real = jsonlrows.judge_document
-
-    def counted(*a: Any) -> Any:
-        calls.append(1)
-        return real(*a)
-
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(unit_scan, "judge_document", counted)
+        calls = count_calls(m, unit_scan, "judge_document")
         if not fast and not python:
             m.setattr(unit_scan, "flat_rules", lambda rules: False)
         engine = _python_engine() if python else None
@@ -188,15 +181,8 @@ def _cli(argv: list[str], *, fast: bool) -> None:
     from jobs import local_detect
     from jobs.cli import main
 
-    calls: list[int] = []
-    real = local_detect.judge_document
-
-    def counted(*a: Any) -> Any:
-        calls.append(1)
-        return real(*a)
-
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(local_detect, "judge_document", counted)
+        calls = count_calls(m, local_detect, "judge_document")
         m.setattr(jsonlrows, "DOCUMENT_BLOCK_CHARS", 300)  # several blocks, numbered on
         if not fast:
             m.setattr(local_detect, "flat_rules", lambda rules: False)

@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from detectors.policy import Policy
 from detectors.records import rules_of
 from detectors.spanactions import SpanActions
-from jobs import jsonlrows, unit_scan
+from jobs import unit_scan
 from jobs.jsonlrows import flat_rules
-from tests.unit.hostile import Scanned, scan_path
+from tests.unit.hostile import Scanned, count_calls, scan_path
 from tests.unit.test_detect_text_rows import EVERY_FALLIBLE, PEM
 from tests.unit.test_scan_text_columns import (
     _assert_ranges_equal_the_reference,
@@ -98,15 +98,8 @@ def _scan(
     """``path`` scanned as one unit; ``reference`` True takes the reference path (with the
     native engine unless ``python``), False the array path; each is checked to be the one
     that ran."""
-    calls: list[int] = []
-    real = jsonlrows.judge_walked
-
-    def counted(*a: Any) -> Any:
-        calls.append(1)
-        return real(*a)
-
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(unit_scan, "judge_walked", counted)
+        calls = count_calls(m, unit_scan, "judge_walked")
         if reference and not python:
             m.setattr(unit_scan, "flat_rules", lambda rules: False)
         engine = _python_engine() if python else None
