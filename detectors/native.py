@@ -23,7 +23,7 @@ from detectors import urlencoded
 from detectors.builtin import generic, india, network, payment, people, phones, secrets
 from detectors.cache import cache_file, write_atomically
 from detectors.colspans import ColumnSpans
-from detectors.columns import broken_values, joined_buffer_native
+from detectors.columns import joined_column
 from detectors.context import normalize_field
 from detectors.engine import Engine, StreamState, _joined_lines
 from detectors.errors import ConfigError
@@ -269,7 +269,8 @@ class NativeEngine(Engine):
     def scan_arrow_flat(self, array: Any, field: str | None = None) -> ColumnSpans:
         """The column scanned by the core in one call, whole-value detection included: flat
         arrays straight from it, no Python per value and no ``Span`` per finding."""
-        return self._column(joined_buffer_native(array), field, lambda: broken_values(array))
+        data, broken = joined_column(array)
+        return self._column(data, field, broken)
 
     def _scan_column(
         self, data: bytes, values: Any, field: str | None

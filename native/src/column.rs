@@ -182,8 +182,10 @@ impl Engine {
 /// a string array, given as its data and the value offsets `offsets` (the array's `len + 1`
 /// of them, already read from its offsets buffer), joined by `\n`, each value's own `\n` and
 /// `\r` made a space so a value stays one line. One pass and one copy, written into `out`
-/// (exactly [`joined_len`] bytes). Offsets must ascend within `data`: checked by the caller.
-pub fn join_values(data: &[u8], offsets: &[usize], out: &mut [u8]) {
+/// (exactly [`joined_len`] bytes). The rows whose values held a line break are pushed to
+/// `broken`: whole-value detection judges those as written. Offsets must ascend within
+/// `data`: checked by the caller.
+pub fn join_values(data: &[u8], offsets: &[usize], out: &mut [u8], broken: &mut Vec<usize>) {
     let mut at = 0;
     for (i, pair) in offsets.windows(2).enumerate() {
         if i > 0 {
@@ -194,6 +196,7 @@ pub fn join_values(data: &[u8], offsets: &[usize], out: &mut [u8]) {
         let dest = &mut out[at..at + value.len()];
         dest.copy_from_slice(value);
         if memchr::memchr2(b'\n', b'\r', value).is_some() {
+            broken.push(i);
             for b in dest.iter_mut() {
                 if *b == b'\n' || *b == b'\r' {
                     *b = b' ';
@@ -223,8 +226,20 @@ mod tests {
             cuts.push(cuts.last().unwrap() + v.len());
         }
         let mut out = vec![0u8; joined_len(&cuts)];
-        join_values(data.as_bytes(), &cuts, &mut out);
+        join_values(data.as_bytes(), &cuts, &mut out, &mut Vec::new());
         out
+    }
+
+    fn broken(values: &[&str]) -> Vec<usize> {
+        let data: String = values.concat();
+        let mut cuts = vec![0];
+        for v in values {
+            cuts.push(cuts.last().unwrap() + v.len());
+        }
+        let mut out = vec![0u8; joined_len(&cuts)];
+        let mut rows = Vec::new();
+        join_values(data.as_bytes(), &cuts, &mut out, &mut rows);
+        rows
     }
 
     #[test]
@@ -233,6 +248,12 @@ mod tests {
         assert_eq!(joined(&["", ""]), b"\n".to_vec());
         assert_eq!(joined(&["x"]), b"x".to_vec());
         assert!(joined(&[]).is_empty());
+    }
+
+    #[test]
+    fn when_values_hold_line_breaks_then_their_rows_are_told() {
+        assert_eq!(broken(&["a\nb", "", "c\r", "d"]), vec![0, 2]);
+        assert!(broken(&["a", "b c"]).is_empty());
     }
 
     #[test]

@@ -445,8 +445,8 @@ fn words_match(words: Vec<String>, joiners: &str, text: &str) -> PyResult<bool> 
 /// `detectors.columns.joined_buffer` in one pass (`column::join_values`): a string array's
 /// `len` values from its `len + 1` value offsets (int64 when `wide`, else int32, native
 /// order) and `data`, the data buffer from the first value's start on, joined by `\n`,
-/// line breaks inside a value made spaces. Offsets that do not ascend, or reach past
-/// `data`, are refused.
+/// line breaks inside a value made spaces, and the rows of the values that held one.
+/// Offsets that do not ascend, or reach past `data`, are refused.
 #[pyfunction]
 fn joined_values<'py>(
     py: Python<'py>,
@@ -454,7 +454,7 @@ fn joined_values<'py>(
     offsets: &[u8],
     wide: bool,
     len: usize,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> PyResult<(Bound<'py, PyBytes>, Vec<usize>)> {
     let width = if wide { 8 } else { 4 };
     let need = len.checked_add(1).and_then(|n| n.checked_mul(width));
     if need.is_none_or(|need| offsets.len() < need) {
@@ -482,10 +482,12 @@ fn joined_values<'py>(
         }
         cuts.push(v as usize);
     }
-    PyBytes::new_with(py, column::joined_len(&cuts), |out| {
-        column::join_values(data, &cuts, out);
+    let mut broken = Vec::new();
+    let joined = PyBytes::new_with(py, column::joined_len(&cuts), |out| {
+        column::join_values(data, &cuts, out, &mut broken);
         Ok(())
-    })
+    })?;
+    Ok((joined, broken))
 }
 
 /// The leaves of a block of JSON Lines records (`jsonwalk`): per line whether it was

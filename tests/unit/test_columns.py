@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.columns import joined_buffer, joined_buffer_native
+from detectors.columns import broken_values, joined_buffer, joined_column
 from detectors.engine import Engine
 
 VALUES = [
@@ -59,12 +59,15 @@ def test_when_values_hold_newlines_then_the_joined_buffer_keeps_one_line_per_row
 def test_the_core_joins_a_column_into_the_bytes_the_reference_joins(
     values: list[str | None], kind: pa.DataType, head: int, tail: int
 ) -> None:
-    """The native column scan reads ``joined_buffer_native``; the reference engine reads
+    """The native column scan reads ``joined_column``; the reference engine reads
     ``joined_buffer``: slices (an offset into shared buffers), nulls, wide offsets and line
-    breaks inside values must give the same bytes."""
+    breaks inside values must give the same bytes, and the values with a break that the
+    core tells must be those ``broken_values`` finds."""
     array = pa.array(values, kind)
     array = array.slice(min(head, len(array)), max(0, len(array) - head - tail))
-    assert joined_buffer_native(array) == joined_buffer(array)
+    joined, broken = joined_column(array)
+    assert joined == joined_buffer(array)
+    assert broken() == broken_values(array)
 
 
 def test_when_offsets_do_not_ascend_then_the_core_refuses_them() -> None:
