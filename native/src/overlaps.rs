@@ -24,6 +24,8 @@ fn position(a: &Span, b: &Span) -> Ordering {
 }
 
 /// A span inside a longer one goes; of partly overlapping ones the higher score stays.
+/// [`resolve_into`] with fresh buffers, for the tests (the scans keep theirs).
+#[cfg(test)]
 pub fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
     let mut kept = Vec::with_capacity(spans.len());
     resolve_into(&mut spans, &mut Resolving::default(), &mut kept);
