@@ -267,7 +267,8 @@ def test_when_text_is_scanned_whole_with_a_field_then_spans_equal_python(
 
 @_FUZZ
 @given(values=st.lists(st.one_of(st.none(), _line()), max_size=10),
-       field=st.sampled_from([None, "mobile", "name", "email", "card_number"]))  # fmt: skip
+       field=st.sampled_from([None, "mobile", "name", "email", "card_number", "address",
+                              "shipping_address", "email_address"]))  # fmt: skip
 def test_when_a_column_is_scanned_then_rows_and_spans_equal_python(
     values: list[bytes | None], field: str | None
 ) -> None:
