@@ -29,7 +29,8 @@ def _agree(key: str | None, value: str) -> None:
     start = len(head)
     end = start + len(value)
     want = _address_key_value(value, line, start, end)
-    got = _native._validate("address_key_value", line.encode("utf-8", "surrogateescape"), start, end)
+    raw = line.encode("utf-8", "surrogateescape")
+    got = _native._validate("address_key_value", raw, start, end)
     assert got == want, (key, value)
 
 
