@@ -84,3 +84,21 @@ def test_when_offsets_do_not_ascend_then_the_core_refuses_them() -> None:
         _native.joined_values(b"ab", offsets, False, 3)
     with pytest.raises(ValueError, match="short"):  # a length whose byte count wraps
         _native.joined_values(b"ab", offsets, True, 2**64 - 1)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        pa.chunked_array([["a\nb", None], [], ["c", "d\re"]]),
+        pa.chunked_array([], pa.string()),
+        pa.array([1, None, 30]),  # cast to strings, as an int64 phone column is
+        pa.array([], pa.string()),
+    ],
+    ids=["chunked", "no-chunks", "int64", "empty"],
+)
+def test_joined_column_reads_chunked_other_and_empty_columns_as_the_reference(
+    array: pa.Array | pa.ChunkedArray,
+) -> None:
+    joined, broken = joined_column(array)
+    assert joined == joined_buffer(array)
+    assert broken() == broken_values(array)

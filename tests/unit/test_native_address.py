@@ -54,12 +54,13 @@ def test_each_key_part_decides_the_key_in_both(part: str) -> None:
 
 _WORDS = st.sampled_from(
     [*STREET_WORDS, "Flat", "4B", "12", "560001", "999999", "MG", "Bengaluru", "नगर", "Straße",
-     "İstanbul", "ǅemal", "x->y", "f(a)", "0x1f", "10.0.0.1", "a@b", "LINE", "_", "१२३४५६"]
+     "İstanbul", "ǅemal", "Par\u212a", "x->y", "f(a)", "0x1f", "10.0.0.1", "a@b", "LINE", "_",
+     "१२३४५६"]
 )  # fmt: skip
 _KEYS = st.sampled_from(
     [None, "address", "shipping_address", "email_address", "ip_addr", "address_line",
      "address_line_1", "line1", "addr_2", "customer_address_id", "123_address", "note",
-     "Address", "billing__address", "street"]
+     "Address", "billing__address", "street", "_address", "address_", "_", ""]
 )  # fmt: skip
 
 

@@ -62,7 +62,7 @@ _TOKENS = st.sampled_from(
 _KEYS = st.sampled_from(
     [None, "name", "customer_name", "file_name", "name_on_card", "name_as_per_pan",
      "cardholder", "first_name", "host_name", "pn", "user_name", "full_name", "Name",
-     "beneficiary_name", "a_b_c_name", "_name"]
+     "beneficiary_name", "a_b_c_name", "_name", "name_", "name_on", "_", ""]
 )  # fmt: skip
 
 
