@@ -13,6 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from detectors import yamltext
 from detectors.builtin import builtin_detectors
 from detectors.checksums import luhn_valid, verhoeff_valid
 from detectors.engine import Engine
@@ -75,7 +76,7 @@ class DetectorsFile(_Strict):
 
 def _load_file(path: Path) -> DetectorsFile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamltext.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read YAML ({type(exc).__name__})") from None
     try:

@@ -43,6 +43,7 @@ from typing import Any
 
 import yaml
 
+from detectors import yamltext
 from detectors.errors import KeyMaterialError
 
 logger = logging.getLogger(__name__)
@@ -328,7 +329,7 @@ def _parse_key_list(text: str, where: str = ENV_ENCRYPTION_KEYS) -> dict[str, by
 def _parse_key_file(path: Path, text: str) -> dict[Any, Any]:
     """Parse without letting the parser's message (which can quote the line) escape."""
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yamltext.safe_load(text)
     except json.JSONDecodeError as exc:
         raise KeyMaterialError(f"{path}: not valid JSON (line {exc.lineno})") from None
     except yaml.YAMLError as exc:

@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from detectors import yamltext
 from detectors.colspans import ColumnSpans
 from detectors.entities import VOCABULARY
 from detectors.errors import ConfigError, OperatorError
@@ -231,7 +232,7 @@ class Policy:
             reason = getattr(exc, "strerror", None) or type(exc).__name__
             raise ConfigError(f"{p}: cannot read policy file: {reason}") from None
         try:
-            data = yaml.safe_load(text)
+            data = yamltext.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""

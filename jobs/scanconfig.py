@@ -12,6 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from detectors import yamltext
 from detectors.errors import PiisweepError
 
 # The shortest lease of a scan id's lock (jobs.scanlock), in minutes.
@@ -93,7 +94,7 @@ def load_scan_config(path: str | Path | None) -> ScanConfig:
         return ScanConfig()
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = yamltext.safe_load(p.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read scan config: {exc.strerror}") from None
     except yaml.YAMLError as exc:
