@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
+use rustc_hash::FxHashMap;
 use sha2::Sha256;
 
 use crate::engine::{LineSpans, Scratch};
@@ -248,6 +249,10 @@ pub fn write_rows(
     }
     let mut out = Vec::with_capacity(scores.len() * 330);
     let mut line: Option<((i64, i64), String, Positions)> = None;
+    // Kept across rows: a score's text (a few distinct scores, each formatted once), the
+    // fingerprint's and the preview's buffers.
+    let mut floats: FxHashMap<u64, String> = FxHashMap::default();
+    let (mut fp, mut scratch, mut preview) = ([0u8; 64], String::new(), Vec::new());
     for (row, (c, &score)) in cols.chunks_exact(COLS).zip(scores).enumerate() {
         let [li, lo, hi, start, end, src, action] = <[i64; COLS]>::try_from(c).expect("COLS");
         let (lo_u, hi_u) = (lo as usize, hi as usize);
@@ -278,7 +283,10 @@ pub fn write_rows(
         write_int(&mut out, end);
         out.extend_from_slice(b", ");
         out.extend_from_slice(head);
-        out.extend_from_slice(py_float(score).as_bytes());
+        let score_text = floats
+            .entry(score.to_bits())
+            .or_insert_with(|| py_float(score));
+        out.extend_from_slice(score_text.as_bytes());
         out.extend_from_slice(b", \"action\": ");
         out.extend_from_slice(act);
         out.extend_from_slice(b", \"fingerprint\": ");
@@ -294,17 +302,39 @@ pub fn write_rows(
                     row,
                 ));
             }
-            json_str(&mut out, &findings::fingerprint(keyed, entity, value));
-            out.extend_from_slice(b", \"preview\": ");
-            json_str(&mut out, &findings::preview(value, entity));
+            findings::fingerprint_into(keyed, entity, value, &mut fp, &mut scratch);
+            out.push(b'"'); // 64 hex digits: nothing to escape
+            out.extend_from_slice(&fp);
+            out.extend_from_slice(b"\", \"preview\": ");
+            preview.clear();
+            findings::preview_into(value, entity, &mut preview);
+            let preview = std::str::from_utf8(&preview)
+                .map_err(|_| bad("a preview that is not UTF-8", row))?;
+            json_str(&mut out, preview);
         }
         out.extend_from_slice(b"}\n");
     }
     Ok(out)
 }
 
+/// `v` in decimal, written from a stack buffer (`to_string` allocated for each of a row's
+/// three numbers).
 fn write_int(out: &mut Vec<u8>, v: i64) {
-    out.extend_from_slice(v.to_string().as_bytes());
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[at..]);
 }
 
 pub(crate) fn ints_of(raw: &[u8]) -> PyResult<Vec<i64>> {
@@ -366,6 +396,15 @@ pub fn text_rows<'py>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn when_ints_are_written_then_they_read_as_to_string_writes_them() {
+        for v in [0, 7, -7, 10, 99, -100, 123_456_789, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            super::write_int(&mut out, v);
+            assert_eq!(out, v.to_string().into_bytes(), "{v}");
+        }
+    }
 
     #[test]
     fn when_floats_are_written_then_python_repr() {
