@@ -233,18 +233,8 @@ pub fn joined_len(offsets: &[usize]) -> usize {
 mod tests {
     use super::{join_values, joined_len, py_space, py_strip};
 
-    fn joined(values: &[&str]) -> Vec<u8> {
-        let data: String = values.concat();
-        let mut cuts = vec![0];
-        for v in values {
-            cuts.push(cuts.last().unwrap() + v.len());
-        }
-        let mut out = vec![0u8; joined_len(&cuts)];
-        join_values(data.as_bytes(), &cuts, &mut out, &mut Vec::new());
-        out
-    }
-
-    fn broken(values: &[&str]) -> Vec<usize> {
+    /// `values` joined as `join_values` joins them, and the rows it told held a break.
+    fn join(values: &[&str]) -> (Vec<u8>, Vec<usize>) {
         let data: String = values.concat();
         let mut cuts = vec![0];
         for v in values {
@@ -253,7 +243,15 @@ mod tests {
         let mut out = vec![0u8; joined_len(&cuts)];
         let mut rows = Vec::new();
         join_values(data.as_bytes(), &cuts, &mut out, &mut rows);
-        rows
+        (out, rows)
+    }
+
+    fn joined(values: &[&str]) -> Vec<u8> {
+        join(values).0
+    }
+
+    fn broken(values: &[&str]) -> Vec<usize> {
+        join(values).1
     }
 
     #[test]

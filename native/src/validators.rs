@@ -1150,20 +1150,27 @@ fn is_person_key(key: &str) -> bool {
     n == 1 || head().any(person_key_part)
 }
 
-/// Whether `text` lower-cases to a [`stop_value_lower`]: ASCII text is lowered on the
-/// stack (no stop value is longer than 16 bytes); other text as Python lowers it.
+/// Whether `text` lower-cases to a [`stop_value_lower`]: other text than ASCII as Python
+/// lowers it.
 fn is_stop_value(text: &str) -> bool {
-    if !text.is_ascii() {
-        return stop_value_lower(&py_lower(text));
+    if text.is_ascii() {
+        ascii_lower_is(text.as_bytes(), stop_value_lower)
+    } else {
+        stop_value_lower(&py_lower(text))
     }
+}
+
+/// Whether the ASCII `text`, lower-cased, passes `test`, a word list's `match`: lowered in
+/// a stack buffer, not a `String` per value. No listed word is longer than the buffer, so
+/// longer text fails without a look.
+fn ascii_lower_is(text: &[u8], test: impl Fn(&str) -> bool) -> bool {
     let mut buf = [0u8; 16];
-    if text.len() > buf.len() {
+    let Some(lower) = buf.get_mut(..text.len()) else {
         return false;
-    }
-    let lower = &mut buf[..text.len()];
-    lower.copy_from_slice(text.as_bytes());
+    };
+    lower.copy_from_slice(text);
     lower.make_ascii_lowercase();
-    std::str::from_utf8(lower).is_ok_and(stop_value_lower)
+    std::str::from_utf8(lower).is_ok_and(test)
 }
 
 /// `_TOKEN.fullmatch(t)`: `[A-Za-z][A-Za-z'’\-]*\.?`.
@@ -1372,16 +1379,16 @@ fn address_core(w: &str) -> bool {
 /// a switch on the length and a few compares; a scan of the list was ~12% of an address
 /// column's scan.
 #[rustfmt::skip]
-fn is_street_word(w: &[u8]) -> bool {
+fn is_street_word(w: &str) -> bool {
     matches!(
         w,
-        b"road" | b"rd" | b"street" | b"st" | b"marg" | b"nagar" | b"colony" | b"sector" | b"lane" |
-        b"layout" | b"cross" | b"main" | b"avenue" | b"ave" | b"vihar" | b"enclave" | b"bagh" | b"ganj" |
-        b"puram" | b"halli" | b"palya" | b"pet" | b"peth" | b"chowk" | b"bazaar" | b"bazar" | b"gali" |
-        b"mohalla" | b"society" | b"apartments" | b"apartment" | b"apts" | b"towers" | b"tower" |
-        b"residency" | b"block" | b"phase" | b"extension" | b"extn" | b"park" | b"garden" | b"gardens" |
-        b"circle" | b"path" | b"highway" | b"nivas" | b"niwas" | b"bhavan" | b"bhawan" | b"complex" |
-        b"plaza" | b"market" | b"village" | b"wadi"
+        "road" | "rd" | "street" | "st" | "marg" | "nagar" | "colony" | "sector" | "lane" |
+        "layout" | "cross" | "main" | "avenue" | "ave" | "vihar" | "enclave" | "bagh" | "ganj" |
+        "puram" | "halli" | "palya" | "pet" | "peth" | "chowk" | "bazaar" | "bazar" | "gali" |
+        "mohalla" | "society" | "apartments" | "apartment" | "apts" | "towers" | "tower" |
+        "residency" | "block" | "phase" | "extension" | "extn" | "park" | "garden" | "gardens" |
+        "circle" | "path" | "highway" | "nivas" | "niwas" | "bhavan" | "bhawan" | "complex" |
+        "plaza" | "market" | "village" | "wadi"
     )
 }
 
@@ -1446,22 +1453,15 @@ fn looks_like_address(value: &str) -> Option<f64> {
     let digit = text.chars().any(is_decimal);
     // \b(?:road|…)\b over text.lower(): a whole run of word characters is a street word.
     let street = if text.is_ascii() {
-        // ASCII lower-casing keeps every word's bounds (a word is a run of `[A-Za-z0-9_]`):
-        // each word is lowered on the stack.
+        // ASCII lower-casing keeps every word's bounds (a word is a run of `[A-Za-z0-9_]`).
         let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
-        text.as_bytes().split(|b| !word(b)).any(|w| {
-            let mut buf = [0u8; 16];
-            w.len() <= buf.len() && {
-                let lower = &mut buf[..w.len()];
-                lower.copy_from_slice(w);
-                lower.make_ascii_lowercase();
-                is_street_word(lower)
-            }
-        })
+        text.as_bytes()
+            .split(|b| !word(b))
+            .any(|w| ascii_lower_is(w, is_street_word))
     } else {
         py_lower(text)
             .split(|c: char| !is_word(c))
-            .any(|w| is_street_word(w.as_bytes()))
+            .any(is_street_word)
     };
     let comma = text.contains(',');
     let signals = digit as u8 + street as u8 + comma as u8 + has_pin(text) as u8;
