@@ -19,19 +19,13 @@ from detectors.builtin.people import (
     STREET_WORDS,
     _address_key_value,
 )
+from tests.unit.ports import agree
 
 _native = pytest.importorskip("detectors._native")
 
 
 def _agree(key: str | None, value: str) -> None:
-    head = f"{key}=" if key is not None else "note "
-    line = head + value
-    start = len(head)
-    end = start + len(value)
-    want = _address_key_value(value, line, start, end)
-    raw = line.encode("utf-8", "surrogateescape")
-    got = _native._validate("address_key_value", raw, start, end)
-    assert got == want, (key, value)
+    agree("address_key_value", _address_key_value, key, value)
 
 
 @pytest.mark.parametrize("word", STREET_WORDS)

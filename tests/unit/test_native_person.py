@@ -17,6 +17,7 @@ from detectors.builtin.people import (
     PERSON_KEY_PARTS,
     _person_key_value,
 )
+from tests.unit.ports import agree
 
 _native = pytest.importorskip("detectors._native")
 
@@ -30,14 +31,7 @@ def _name_lists() -> None:
 
 
 def _agree(key: str | None, value: str) -> None:
-    head = f"{key}=" if key is not None else "note "
-    line = head + value
-    start = len(head)
-    end = start + len(value)
-    want = _person_key_value(value, line, start, end)
-    raw = line.encode("utf-8", "surrogateescape")
-    got = _native._validate("person_key_value", raw, start, end)
-    assert got == want, (key, value)
+    agree("person_key_value", _person_key_value, key, value)
 
 
 @pytest.mark.parametrize("stop", sorted(_STOP_VALUES))

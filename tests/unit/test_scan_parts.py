@@ -197,6 +197,12 @@ def _entry(uri: str, size: int) -> ObjectEntry:
     return ObjectEntry(uri, size, 0, None, kind.fmt, kind.compression)
 
 
+def _planned(objects: list[ObjectEntry]) -> list[Unit]:
+    """The units of ``objects``, none of them Parquet (no row groups) nor JSON (no head)."""
+    units, _ = plan_units(objects, row_groups=lambda uri: [], head=lambda uri, n: b"")
+    return units
+
+
 def test_plan_splits_what_can_be_split() -> None:
     objects = [
         _entry("file:///l/big.log", 250),
@@ -239,11 +245,7 @@ def test_unnamed_objects_are_sniffed_once() -> None:
 
 def test_assign_balances_bytes_deterministically() -> None:
     sizes = [50, 40, 30, 30, 20, 10, 10, 10]
-    units, _ = plan_units(
-        [_entry(f"file:///l/{i}.log.gz", s) for i, s in enumerate(sizes)],
-        row_groups=lambda uri: [],
-        head=lambda uri, n: b"",
-    )
+    units = _planned([_entry(f"file:///l/{i}.log.gz", s) for i, s in enumerate(sizes)])
     bins = assign(units, 3)
     loads = sorted(sum(u.size for u in b) for b in bins)
     assert loads == [66, 67, 67] or max(loads) - min(loads) <= 10
@@ -276,15 +278,13 @@ def test_record_formats_are_weighed_between_logs_and_exports_and_documents_above
     sample lake's JSON document was packed last and one core scanned it alone at the end."""
     cost = {fmt: Unit("u", fmt, None, 0, 1, 0, -1, 100).cost for fmt in FORMATS}
     assert cost["text"] < cost["jsonl"] < cost["csv"] == cost["parquet"] < cost["json"]
-    units, _ = plan_units(
+    units = _planned(
         [
             _entry("file:///l/a.log", 60),
             _entry("file:///l/b.log", 50),
             _entry("file:///l/c.log", 40),
             _entry("file:///l/d.json", 5),
-        ],
-        row_groups=lambda uri: [],
-        head=lambda uri, n: b"",
+        ]
     )
     bins = assign(units, 2)
     assert "d.json" in [u.uri.rsplit("/", 1)[1] for u in bins[0]]  # the bin Spark starts first
@@ -292,14 +292,12 @@ def test_record_formats_are_weighed_between_logs_and_exports_and_documents_above
 
 def test_assign_returns_the_heaviest_bin_first() -> None:
     """Spark starts tasks in partition order: the costliest work must not start last."""
-    units, _ = plan_units(
+    units = _planned(
         [
             _entry("file:///l/a.log", 30),
             _entry("file:///l/b.log", 20),
             _entry("file:///l/c.csv", 10),
-        ],
-        row_groups=lambda uri: [],
-        head=lambda uri, n: b"",
+        ]
     )
     bins = assign(units, 3)
     assert [[u.uri.rsplit("/", 1)[1] for u in b] for b in bins] == [["c.csv"], ["a.log"], ["b.log"]]
@@ -414,11 +412,7 @@ def test_partition_count_follows_the_work_not_the_cores() -> None:
     retries) instead of a fixed 4 per core; a small one at least two per core, and never
     more partitions than units."""
     sizes = [1000] * 100  # 100 plain logs of 1000 bytes: 100,000 bytes of work
-    units, _ = plan_units(
-        [_entry(f"file:///l/{i}.log", s) for i, s in enumerate(sizes)],
-        row_groups=lambda uri: [],
-        head=lambda uri, n: b"",
-    )
+    units = _planned([_entry(f"file:///l/{i}.log", s) for i, s in enumerate(sizes)])
     total = sum(u.cost for u in units)
     assert partition_count(units, cores=2, partition_bytes=total // 40) == 40
     assert partition_count(units, cores=2, partition_bytes=total) == 4  # two per core
