@@ -1,7 +1,8 @@
 """Files worth keeping between processes: compiled trigger databases and the name lists.
 
 A Spark worker, a `piisweep detect` and every test process build the same engine; what costs
-seconds to build (a Hyperscan database of 3,800 name triggers) or half a second (the name
+seconds to build (a Hyperscan database of 3,800 name triggers, the native core's dense DFA
+of its digit shapes) or half a second (the name
 lists parsed out of Faker, gender-guesser and indian-names) is kept under
 ``PIISWEEP_CACHE_DIR`` (else ``$XDG_CACHE_HOME/piisweep`` or ``~/.cache/piisweep``; ``off``
 keeps nothing), named by a digest of everything it was built from.

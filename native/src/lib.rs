@@ -8,6 +8,7 @@
 mod checksums;
 mod column;
 mod context;
+mod dfawalk;
 mod engine;
 mod findings;
 mod generalize;
@@ -180,7 +181,7 @@ impl Core {
     /// detector name) of every span source, detectors first, in their order; `pem_det`: the
     /// index in `names` of the span a private key's body lines get.
     #[new]
-    #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_hook=None, scanner="auto", compiled=None))]
+    #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_hook=None, scanner="auto", compiled=None, dense=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         detectors: Vec<Bound<'_, PyDict>>,
@@ -191,7 +192,8 @@ impl Core {
         allow_values: Vec<String>,
         allow_hook: Option<PyObject>,
         scanner: &str,
-        compiled: Option<Vec<u8>>,
+        compiled: Option<&[u8]>,
+        dense: bool,
     ) -> PyResult<Core> {
         let mut dets = Vec::with_capacity(detectors.len());
         let mut validators = Vec::with_capacity(detectors.len());
@@ -255,8 +257,8 @@ impl Core {
         }
         let urlenc_id = dets.len();
         triggers.push((urlenc_id as u32, urlenc_trigger, false));
-        let triggers = Triggers::new(&triggers, scanner, compiled.as_deref())
-            .map_err(PyValueError::new_err)?;
+        let triggers =
+            Triggers::new(&triggers, scanner, compiled, dense).map_err(PyValueError::new_err)?;
         // Ranks of (entity type, detector name): the tie-break order of overlapping spans.
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|&a, &b| names[a].cmp(&names[b]));
@@ -391,12 +393,19 @@ impl Core {
         Ok((ints, scores, open))
     }
 
-    /// The compiled trigger database, for a cache; None when there is nothing to keep.
+    /// The compiled trigger scanner, for a cache; None when there is nothing (new) to keep.
     fn compiled<'py>(&self, py: Python<'py>) -> Option<Bound<'py, pyo3::types::PyBytes>> {
         self.engine
             .triggers
             .serialized()
             .map(|b| pyo3::types::PyBytes::new(py, &b))
+    }
+
+    /// The tiered pass's DFA tier: "dense" (built, or loaded from the payload) or "lazy";
+    /// None for the other scanners.
+    #[getter]
+    fn trigger_dfa(&self) -> Option<&'static str> {
+        self.engine.triggers.dfa_kind()
     }
 
     /// The trigger scanner in use: "tiered", "hyperscan" or "anchored".

@@ -27,10 +27,9 @@ use std::collections::HashMap;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use crate::dfawalk::{build_dense, search_interleaved, DenseDfa, Lazy};
 use crate::hs;
-use crate::triggers::{
-    build_dfa, choose_anchor, min_len, parse, pattern, search_interleaved, Anchor, Hit,
-};
+use crate::triggers::{build_dfa, choose_anchor, min_len, parse, pattern, Anchor, Hit};
 
 /// A literal this long in every match is one Hyperscan finds quickly.
 const KEYWORD_BYTES: usize = 3;
@@ -382,9 +381,104 @@ fn split(triggers: &[(u32, String, bool)]) -> Result<Split, String> {
     })
 }
 
+/// The DFA tier's automaton: lazy, or dense when one was built or cached.
+enum DfaTier {
+    Lazy(Box<DFA>),
+    Dense(Box<DenseDfa>),
+}
+
+/// What a payload holds of the dense DFA: it is kept once built; one over
+/// [`DENSE_LIMIT`] is recorded, so that no later process spends seconds to learn it again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum DenseKept {
+    Missing = 0,
+    TooBig = 1,
+    Present = 2,
+}
+
+/// How `dfawalk::build_dense` configures the dense DFA, in the tag a cached one is kept
+/// under: a change there must make cached DFAs of the old configuration stale.
+const DENSE_BUILD: &str = "dense 1: all matches, unanchored, ASCII, multi-line, no accel";
+
+/// The largest dense DFA built for the DFA tier: the built-in triggers make 8.9 MB.
+const DENSE_LIMIT: usize = 32 << 20;
+
+/// The start of a cache payload of this layout (earlier payloads began with the Hyperscan
+/// tier's tag): `MAGIC`, the Hyperscan tier's tag, its length and serialised database, the
+/// DFA tier's tag, its [`DenseKept`] byte, and the dense DFA's serialisation.
+const MAGIC: &[u8; 8] = b"pswtier2";
+
+/// A cache payload's parts.
+struct Cached<'a> {
+    literal_tag: u64,
+    literal: &'a [u8],
+    dfa_tag: u64,
+    kept: u8,
+    dense: &'a [u8],
+}
+
+fn take_u64(b: &[u8]) -> Option<(u64, &[u8])> {
+    let (head, rest) = b.split_first_chunk::<8>()?;
+    Some((u64::from_le_bytes(*head), rest))
+}
+
+fn read_payload(payload: &[u8]) -> Option<Cached<'_>> {
+    let b = payload.strip_prefix(&MAGIC[..])?;
+    let (literal_tag, b) = take_u64(b)?;
+    let (n, b) = take_u64(b)?;
+    let n = usize::try_from(n).ok().filter(|&n| n <= b.len())?;
+    let (literal, b) = b.split_at(n);
+    let (dfa_tag, b) = take_u64(b)?;
+    let (&kept, b) = b.split_first()?;
+    let pad = dense_pad(payload.len() - b.len());
+    let dense = b.get(pad..)?;
+    Some(Cached {
+        literal_tag,
+        literal,
+        dfa_tag,
+        kept,
+        dense,
+    })
+}
+
+/// Zero bytes after the [`DenseKept`] byte at offset `at`, so that the dense DFA starts on
+/// an eight-byte boundary of the payload: Python's bytes are aligned, so the DFA is then
+/// read where it lies rather than copied first.
+fn dense_pad(at: usize) -> usize {
+    (8 - at % 8) % 8
+}
+
+/// A dense DFA from its serialisation, checked as the library checks one (a damaged file
+/// is refused, never trusted). The library reads its tables in place and wants them on a
+/// four-byte boundary; bytes that are not on one are copied to words first.
+fn load_dense(bytes: &[u8]) -> Option<DenseDfa> {
+    if bytes.as_ptr().align_offset(4) == 0 {
+        let (dfa, _) = regex_automata::dfa::dense::DFA::from_bytes(bytes).ok()?;
+        return Some(dfa.to_owned());
+    }
+    let mut words = vec![0u32; bytes.len().div_ceil(4)];
+    for (w, c) in words.iter_mut().zip(bytes.chunks(4)) {
+        let mut b = [0u8; 4];
+        b[..c.len()].copy_from_slice(c);
+        *w = u32::from_ne_bytes(b);
+    }
+    // SAFETY: any initialised u32 slice is a valid byte slice of four times its length;
+    // the view is no longer than the words and lives only within this call.
+    let view = unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), bytes.len()) };
+    let (dfa, _) = regex_automata::dfa::dense::DFA::from_bytes(view).ok()?;
+    Some(dfa.to_owned())
+}
+
 pub struct TieredScanner {
     words: Option<Words>,
-    dfa: Option<(DFA, Vec<u32>)>,
+    dfa: Option<(DfaTier, Vec<u32>)>,
+    /// What of the dense DFA a payload of this scanner records, and the tag of the DFA
+    /// tier's patterns it is kept under.
+    dense_kept: DenseKept,
+    dfa_tag: u64,
+    /// Whether a payload of this scanner would differ from the one it was given: a tier
+    /// compiled or a dense DFA built (or refused) here.
+    fresh: bool,
     /// The led gaps whose tails the DFA finds: the DFA reports tail `k` as `LED | k`.
     led: Vec<LedGap>,
     literal: Option<hs::Database>,
@@ -400,12 +494,16 @@ pub struct TieredCaches {
 }
 
 impl TieredScanner {
-    /// `triggers`: (detector id, regex, caseless), as for Hyperscan. `compiled`: the
-    /// Hyperscan tier of the same triggers serialised by [`TieredScanner::serialized`]
-    /// (compiling it takes ~0.2 s, more than a small file's scan; loading, microseconds).
+    /// `triggers`: (detector id, regex, caseless), as for Hyperscan. `compiled`: a payload
+    /// of the same triggers by [`TieredScanner::serialized`]: the Hyperscan tier (compiling
+    /// it takes ~0.2 s, more than a small file's scan; loading, microseconds) and the DFA
+    /// tier's dense DFA. `dense`: build the dense DFA when the payload has none for these
+    /// triggers (~2.4 s for the built-in ones, once, for a cache to keep), else walk a lazy
+    /// DFA, whose states cost ~55 ms of every process that scans 50 MB.
     pub fn new(
         triggers: &[(u32, String, bool)],
         compiled: Option<&[u8]>,
+        dense: bool,
     ) -> Result<TieredScanner, String> {
         let Split {
             ids,
@@ -419,45 +517,129 @@ impl TieredScanner {
             longest: ids.keys().map(Vec::len).max().unwrap_or(0),
             ids,
         });
+        let cached = compiled.and_then(read_payload);
+        let dfa_tag = tag(&std::iter::once((u32::MAX, DENSE_BUILD.to_string(), false))
+            .chain(
+                pats.iter()
+                    .zip(&pat_ids)
+                    .map(|(p, &id)| (id, p.clone(), false)),
+            )
+            .collect::<Vec<_>>());
+        let mine = cached.as_ref().filter(|c| c.dfa_tag == dfa_tag);
+        let mut dense_kept = DenseKept::Missing;
+        let mut from_payload = false;
         let dfa = if pats.is_empty() {
             None
         } else {
-            Some((build_dfa(&pats, false)?, pat_ids))
+            let loaded = match mine {
+                Some(c) if c.kept == DenseKept::Present as u8 => load_dense(c.dense),
+                _ => None,
+            };
+            from_payload = loaded.is_some();
+            let tier = if let Some(d) = loaded {
+                dense_kept = DenseKept::Present;
+                DfaTier::Dense(Box::new(d))
+            } else if mine.is_some_and(|c| c.kept == DenseKept::TooBig as u8) {
+                dense_kept = DenseKept::TooBig;
+                DfaTier::Lazy(Box::new(build_dfa(&pats, false)?))
+            } else if dense {
+                match build_dense(&pats, DENSE_LIMIT) {
+                    Some(d) => {
+                        dense_kept = DenseKept::Present;
+                        DfaTier::Dense(Box::new(d))
+                    }
+                    None => {
+                        dense_kept = DenseKept::TooBig;
+                        DfaTier::Lazy(Box::new(build_dfa(&pats, false)?))
+                    }
+                }
+            } else {
+                DfaTier::Lazy(Box::new(build_dfa(&pats, false)?))
+            };
+            Some((tier, pat_ids))
         };
         let literal_tag = tag(&literal);
+        // New to a cache: another verdict on the dense DFA than the payload's, or one
+        // built here over a payload's that did not load.
+        let mut fresh = mine.is_none_or(|c| c.kept != dense_kept as u8)
+            || (dense_kept == DenseKept::Present && !from_payload);
         let literal = if literal.is_empty() {
             None
         } else {
-            let cached = compiled
-                .and_then(|b| b.strip_prefix(&literal_tag.to_le_bytes()[..]))
-                .and_then(|b| hs::Database::deserialize(b).ok());
-            match cached {
+            let loaded = cached
+                .as_ref()
+                .filter(|c| c.literal_tag == literal_tag)
+                .and_then(|c| hs::Database::deserialize(c.literal).ok());
+            match loaded {
                 Some(db) => Some(db),
-                None => Some(hs::Database::new(&literal)?),
+                None => {
+                    fresh = true;
+                    Some(hs::Database::new(&literal)?)
+                }
             }
         };
         Ok(TieredScanner {
             words,
             dfa,
+            dense_kept,
+            dfa_tag,
+            fresh,
             led,
             literal,
             literal_tag,
         })
     }
 
-    /// The Hyperscan tier, serialised for a cache (None without one), behind the tag of
-    /// the triggers it holds: which triggers go to it changes with the tiering, not only
-    /// with the trigger set a cache is keyed by.
+    /// The payload a cache keeps of this scanner (None when there is nothing to keep):
+    /// the Hyperscan tier and the dense DFA, each behind the tag of the triggers it holds,
+    /// since which triggers go to a tier changes with the tiering, not only with the
+    /// trigger set a cache is keyed by.
     pub fn serialized(&self) -> Option<Vec<u8>> {
-        let db = self.literal.as_ref()?.serialize().ok()?;
-        let mut out = self.literal_tag.to_le_bytes().to_vec();
-        out.extend_from_slice(&db);
+        let literal = match &self.literal {
+            Some(db) => db.serialize().ok()?,
+            None => Vec::new(),
+        };
+        if literal.is_empty() && self.dense_kept == DenseKept::Missing {
+            return None;
+        }
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&self.literal_tag.to_le_bytes());
+        out.extend_from_slice(&(literal.len() as u64).to_le_bytes());
+        out.extend_from_slice(&literal);
+        out.extend_from_slice(&self.dfa_tag.to_le_bytes());
+        out.push(self.dense_kept as u8);
+        out.resize(out.len() + dense_pad(out.len()), 0);
+        if let Some((DfaTier::Dense(d), _)) = &self.dfa {
+            let (bytes, pad) = d.to_bytes_native_endian();
+            out.extend_from_slice(&bytes[pad..]);
+        }
         Some(out)
+    }
+
+    /// [`TieredScanner::serialized`] when it would differ from the payload the scanner
+    /// was given: a loaded payload of 9 MB is not written out and compared again.
+    pub fn serialized_if_fresh(&self) -> Option<Vec<u8>> {
+        if self.fresh {
+            self.serialized()
+        } else {
+            None
+        }
+    }
+
+    /// "dense" or "lazy": the DFA tier's automaton (None without a DFA tier).
+    pub fn dfa_kind(&self) -> Option<&'static str> {
+        self.dfa.as_ref().map(|(d, _)| match d {
+            DfaTier::Lazy(_) => "lazy",
+            DfaTier::Dense(_) => "dense",
+        })
     }
 
     pub fn cache(&self) -> Result<TieredCaches, String> {
         Ok(TieredCaches {
-            dfa: self.dfa.as_ref().map(|(d, _)| d.create_cache()),
+            dfa: self.dfa.as_ref().and_then(|(d, _)| match d {
+                DfaTier::Lazy(d) => Some(d.create_cache()),
+                DfaTier::Dense(_) => None,
+            }),
             literal: self.literal.as_ref().map(|g| g.scratch()).transpose()?,
             tiers: Default::default(),
         })
@@ -494,9 +676,15 @@ impl TieredScanner {
                 }
             }
             1 => {
-                if let (Some((dfa, ids)), Some(cache)) = (&self.dfa, caches.dfa.as_mut()) {
+                if let Some((tier, ids)) = &self.dfa {
                     let from = out.len();
-                    search_interleaved(dfa, cache, data, ids, out);
+                    match (tier, caches.dfa.as_mut()) {
+                        (DfaTier::Dense(d), _) => search_interleaved(&mut &**d, data, ids, out),
+                        (DfaTier::Lazy(d), Some(cache)) => {
+                            search_interleaved(&mut Lazy::new(d, cache), data, ids, out)
+                        }
+                        (DfaTier::Lazy(_), None) => unreachable!("a lazy DFA without its cache"),
+                    }
                     if !self.led.is_empty() {
                         self.lead(data, out, from);
                     }
@@ -609,11 +797,16 @@ mod tests_support {
         want
     }
 
+    /// The tiered pass's hits, the same with a lazy and with a dense DFA tier.
     pub fn tiered(specs: &[(u32, String, bool)], data: &[u8]) -> Vec<Hit> {
-        let t = TieredScanner::new(specs, None).unwrap();
-        let mut got = Vec::new();
-        t.scan(&mut t.cache().unwrap(), data, &mut got);
-        got
+        let [lazy, dense] = [false, true].map(|dense| {
+            let t = TieredScanner::new(specs, None, dense).unwrap();
+            let mut got = Vec::new();
+            t.scan(&mut t.cache().unwrap(), data, &mut got);
+            got
+        });
+        assert_eq!(lazy, dense, "the dense DFA tier's hits");
+        lazy
     }
 }
 
@@ -623,7 +816,7 @@ mod tests {
 
     use super::tests_support::{hyperscan, tiered};
 
-    fn specs() -> Vec<(u32, String, bool)> {
+    pub(super) fn specs() -> Vec<(u32, String, bool)> {
         let mut s: Vec<(u32, String, bool)> = vec![
             (
                 0,
@@ -686,7 +879,7 @@ mod tests {
 
     #[test]
     fn when_triggers_are_split_then_each_goes_to_its_tier() {
-        let t = TieredScanner::new(&specs(), None).unwrap();
+        let t = TieredScanner::new(&specs(), None, false).unwrap();
         let words = t.words.as_ref().unwrap();
         assert_eq!(words.ids.len(), 6);
         assert_eq!(words.ids[&b"Priya".to_vec()], vec![10, 11]);
@@ -828,7 +1021,7 @@ mod led_gap_tests {
             (5, r"(?:\b|_)otp".into(), true),
             (6, r"[6-9]\d{9}".into(), false),
         ];
-        let t = TieredScanner::new(&specs, None).unwrap();
+        let t = TieredScanner::new(&specs, None, false).unwrap();
         assert_eq!(t.led.len(), 2);
         assert_eq!(
             t.dfa
@@ -892,23 +1085,109 @@ mod led_gap_tests {
     fn when_a_cached_database_is_of_other_triggers_then_it_is_not_loaded() {
         let a: Vec<(u32, String, bool)> = vec![(0, r"passport".into(), true)];
         let b: Vec<(u32, String, bool)> = vec![(0, r"aadhaar".into(), true)];
-        let payload = TieredScanner::new(&a, None).unwrap().serialized().unwrap();
-        let loaded = TieredScanner::new(&b, Some(&payload)).unwrap();
+        let payload = TieredScanner::new(&a, None, false)
+            .unwrap()
+            .serialized()
+            .unwrap();
+        let loaded = TieredScanner::new(&b, Some(&payload), false).unwrap();
         assert_eq!(
             tiered_with(&loaded, b"my aadhaar passport"),
             vec![Hit { id: 0, end: 10 }]
         );
-        let same = TieredScanner::new(&a, Some(&payload)).unwrap();
+        let same = TieredScanner::new(&a, Some(&payload), false).unwrap();
         assert_eq!(
             tiered_with(&same, b"my aadhaar passport"),
             vec![Hit { id: 0, end: 19 }]
         );
         // A payload of the format before the tag: compiled again, not misread.
-        let untagged = TieredScanner::new(&a, Some(&payload[8..])).unwrap();
+        let untagged = TieredScanner::new(&a, Some(&payload[8..]), false).unwrap();
         assert_eq!(
             tiered_with(&untagged, b"passport"),
             vec![Hit { id: 0, end: 8 }]
         );
+    }
+
+    #[test]
+    fn when_a_payload_keeps_the_dense_dfa_then_a_new_scanner_loads_it_and_refuses_a_damaged_one() {
+        let specs = super::tests::specs();
+        let data = b"call 98765 43210 or +91 98765-43210, mail x@y.co; Priya Sharma paid";
+        let want = tiered(&specs, data);
+        assert!(want.len() >= 4, "{want:?}");
+        let built = TieredScanner::new(&specs, None, true).unwrap();
+        assert_eq!(built.dfa_kind(), Some("dense"));
+        let payload = built.serialized_if_fresh().unwrap();
+        // Loaded, not built: a scanner told not to build one has it from the payload, and
+        // has nothing new for the cache.
+        let loaded = TieredScanner::new(&specs, Some(&payload), false).unwrap();
+        assert_eq!(loaded.dfa_kind(), Some("dense"));
+        assert_eq!(tiered_with(&loaded, data), want);
+        assert_eq!(loaded.serialized().unwrap(), payload);
+        assert!(loaded.serialized_if_fresh().is_none());
+        // The same table read from bytes off a four-byte boundary (copied first).
+        let cached = read_payload(&payload).unwrap();
+        assert_eq!(cached.dense.as_ptr().align_offset(8), 0);
+        let mut shifted = vec![0u8; cached.dense.len() + 1];
+        shifted[1..].copy_from_slice(cached.dense);
+        let odd = &shifted[1..];
+        assert_ne!(odd.as_ptr().align_offset(4), 0);
+        let copied = load_dense(odd).expect("a table off the boundary");
+        let mut hits = Vec::new();
+        let ids = &built.dfa.as_ref().unwrap().1;
+        crate::dfawalk::search_all(&mut &copied, data, 0, data.len(), ids, &mut hits);
+        let mut walked = Vec::new();
+        let Some((DfaTier::Dense(d), _)) = &loaded.dfa else {
+            unreachable!()
+        };
+        crate::dfawalk::search_all(&mut &**d, data, 0, data.len(), ids, &mut walked);
+        assert!(!hits.is_empty());
+        assert_eq!(hits, walked);
+        // A damaged table is refused: the lazy DFA, the same hits.
+        let mut damaged = payload.clone();
+        let at = damaged.len() - 4096;
+        damaged[at..at + 64].fill(0xff);
+        let refused = TieredScanner::new(&specs, Some(&damaged), false).unwrap();
+        assert_eq!(refused.dfa_kind(), Some("lazy"));
+        assert_eq!(tiered_with(&refused, data), want);
+        assert!(
+            refused.serialized_if_fresh().is_some(),
+            "the damaged file is replaced"
+        );
+        let rebuilt = TieredScanner::new(&specs, Some(&damaged), true).unwrap();
+        assert_eq!(rebuilt.dfa_kind(), Some("dense"));
+        assert_eq!(rebuilt.serialized_if_fresh().as_ref(), Some(&payload));
+        // Other triggers' dense DFA is not loaded.
+        let mut other = specs.clone();
+        other.push((13, r"\b\d{3}-\d{2}-\d{4}\b".into(), false));
+        let theirs = TieredScanner::new(&other, Some(&payload), false).unwrap();
+        assert_eq!(theirs.dfa_kind(), Some("lazy"));
+        let ssn = b"ssn 123-45-6789 ";
+        let got = tiered_with(&theirs, ssn);
+        assert!(got.contains(&Hit { id: 13, end: 15 }), "{got:?}");
+        assert_eq!(got, tiered(&other, ssn));
+    }
+
+    #[test]
+    fn when_a_payload_records_the_dense_dfa_as_too_big_then_it_is_not_built_again() {
+        let specs = super::tests::specs();
+        let lazy = TieredScanner::new(&specs, None, false).unwrap();
+        let mut payload = lazy.serialized_if_fresh().unwrap();
+        // The DenseKept byte: after the magic, the tag, the length and the database, a tag.
+        let n = u64::from_le_bytes(payload[16..24].try_into().unwrap()) as usize;
+        let kept_at = 24 + n + 8;
+        assert_eq!(payload[kept_at], DenseKept::Missing as u8);
+        // Missing: a scanner that may build one does, and keeps it.
+        let built = TieredScanner::new(&specs, Some(&payload), true).unwrap();
+        assert_eq!(built.dfa_kind(), Some("dense"));
+        assert!(built.serialized_if_fresh().is_some());
+        // One that may not leaves the payload as it is.
+        let reader = TieredScanner::new(&specs, Some(&payload), false).unwrap();
+        assert_eq!(reader.dfa_kind(), Some("lazy"));
+        assert!(reader.serialized_if_fresh().is_none());
+        payload[kept_at] = DenseKept::TooBig as u8;
+        let kept = TieredScanner::new(&specs, Some(&payload), true).unwrap();
+        assert_eq!(kept.dfa_kind(), Some("lazy"));
+        assert_eq!(kept.serialized().unwrap(), payload);
+        assert!(kept.serialized_if_fresh().is_none());
     }
 
     fn tiered_with(t: &TieredScanner, data: &[u8]) -> Vec<Hit> {
@@ -921,7 +1200,9 @@ mod led_gap_tests {
 #[cfg(test)]
 mod profile {
     /// Each tier's speed on a corpus, without the per-detector Hyperscan runs of
-    /// `triggers::profile` (see there for the variables).
+    /// `triggers::profile` (see there for the variables): warm on the whole corpus, then
+    /// cold on 8 MiB chunks as `detect` reads them. `PIISWEEP_DENSE=1`: with the dense
+    /// DFA, which has no states to build on the first pass.
     #[test]
     #[ignore]
     fn profile_tiers() {
@@ -930,8 +1211,10 @@ mod profile {
             return;
         };
         let mb = data.len() as f64 / 1e6;
-        let t = super::TieredScanner::new(&triggers, None).unwrap();
+        let t = super::TieredScanner::new(&triggers, None, std::env::var("PIISWEEP_DENSE").is_ok())
+            .unwrap();
         let mut c = t.cache().unwrap();
+        let mut c2 = t.cache().unwrap();
         let mut best = [f64::MAX; 3];
         for _ in 0..3 {
             let s = t.tier_seconds(&mut c, &data);
@@ -944,6 +1227,19 @@ mod profile {
             mb / best[0],
             mb / best[1],
             mb / best[2]
+        );
+        let mut chunked = [0.0; 3];
+        for c in data.chunks(8 << 20) {
+            let s = t.tier_seconds(&mut c2, c);
+            for k in 0..3 {
+                chunked[k] += s[k];
+            }
+        }
+        println!(
+            "8 MiB chunks: hyperscan {:.0} MB/s, dfa {:.0} MB/s, words {:.0} MB/s",
+            mb / chunked[0],
+            mb / chunked[1],
+            mb / chunked[2]
         );
     }
 }

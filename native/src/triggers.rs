@@ -19,10 +19,11 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
-use regex_automata::hybrid::LazyStateID;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind, PatternID};
 use regex_syntax::hir::{Class, Hir, HirKind};
+
+use crate::dfawalk::{search_all, Lazy};
 
 /// One trigger hit: the detector it belongs to and the end of the match (exclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,17 +54,20 @@ pub enum Caches {
 impl Triggers {
     /// `scanner`: "hyperscan", "anchored" or "auto" (the tiered pass when Hyperscan is
     /// compiled in, else the anchored scanner).
-    /// `compiled`: the Hyperscan database (of all triggers, or of the tiered pass's
-    /// Hyperscan tier) serialised from the same triggers by the same scanner, if cached.
+    /// `compiled`: the Hyperscan database (of all triggers, or the tiered pass's payload)
+    /// serialised from the same triggers by the same scanner, if cached. `dense`: the tiered
+    /// pass builds its dense DFA when `compiled` has none (see `TieredScanner::new`).
     pub fn new(
         triggers: &[(u32, String, bool)],
         scanner: &str,
         compiled: Option<&[u8]>,
+        dense: bool,
     ) -> Result<Triggers, String> {
+        let _ = dense;
         match scanner {
             #[cfg(feature = "hyperscan")]
             "auto" => Ok(Triggers::Tiered(crate::tiered::TieredScanner::new(
-                triggers, compiled,
+                triggers, compiled, dense,
             )?)),
             #[cfg(feature = "hyperscan")]
             "hyperscan" => {
@@ -84,15 +88,25 @@ impl Triggers {
         }
     }
 
-    /// The compiled Hyperscan database, serialised for a cache (None for the anchored
-    /// scanner, which compiles fast).
+    /// What a cache keeps of the compiled scanner: the Hyperscan database, or the tiered
+    /// pass's payload when it differs from the one given (None for the anchored scanner,
+    /// which compiles fast, and when there is nothing new to keep).
     pub fn serialized(&self) -> Option<Vec<u8>> {
         match self {
             #[cfg(feature = "hyperscan")]
             Triggers::Hyperscan(db) => db.serialize().ok(),
             #[cfg(feature = "hyperscan")]
-            Triggers::Tiered(t) => t.serialized(),
+            Triggers::Tiered(t) => t.serialized_if_fresh(),
             Triggers::Anchored(_) => None,
+        }
+    }
+
+    /// The tiered pass's DFA tier: "dense" or "lazy" (None for the other scanners).
+    pub fn dfa_kind(&self) -> Option<&'static str> {
+        match self {
+            #[cfg(feature = "hyperscan")]
+            Triggers::Tiered(t) => t.dfa_kind(),
+            _ => None,
         }
     }
 
@@ -509,11 +523,11 @@ impl AnchoredScanner {
             // Each group's windows hold every match of its triggers; their union holds
             // them all, and whatever else the automaton finds in it is a real match too.
             for (lo, hi) in merge(&mut windows, Reach::Bytes(0), data) {
-                search_all(dfa, cache, data, lo, hi, ids, out);
+                search_all(&mut Lazy::new(dfa, cache), data, lo, hi, ids, out);
             }
         }
         if let (Some((dfa, ids)), Some(cache)) = (&self.whole, caches.whole.as_mut()) {
-            search_all(dfa, cache, data, 0, data.len(), ids, out);
+            search_all(&mut Lazy::new(dfa, cache), data, 0, data.len(), ids, out);
         }
         let found = &mut out[start..];
         found.sort_unstable_by_key(|h| (h.end, h.id));
@@ -561,288 +575,6 @@ impl AnchoredScanner {
             }
         }
     }
-}
-
-/// Every match end of `dfa`'s patterns that lies within `lo..hi` (look-around still sees
-/// the bytes outside).
-pub(crate) fn search_all(
-    dfa: &DFA,
-    cache: &mut Cache,
-    data: &[u8],
-    lo: usize,
-    hi: usize,
-    ids: &[u32],
-    out: &mut Vec<Hit>,
-) {
-    // A cache error (never: the cache is never given up) or a start error ends the search.
-    let _ = walk(dfa, cache, data, lo, hi, ids, out);
-}
-
-/// The hits of the match state `sid` entered at `end`: one per pattern it matches.
-#[inline]
-fn report(dfa: &DFA, cache: &Cache, sid: LazyStateID, end: usize, ids: &[u32], out: &mut Vec<Hit>) {
-    for k in 0..dfa.match_len(cache, sid) {
-        let id = ids[dfa.match_pattern(cache, sid, k).as_usize()];
-        out.push(Hit { id, end });
-    }
-}
-
-/// [`search_all`]: the lazy DFA walked byte by byte, as its documentation shows, through
-/// the untagged transition while the state is an ordinary one (most bytes). The library's
-/// overlapping search, one call per match and a general transition per byte, caps near
-/// 500 MB/s for any automaton. Matches are delayed by one byte: a match state entered on
-/// the byte at `at` holds the matches ending at `at`.
-fn walk(
-    dfa: &DFA,
-    cache: &mut Cache,
-    data: &[u8],
-    lo: usize,
-    hi: usize,
-    ids: &[u32],
-    out: &mut Vec<Hit>,
-) -> Option<()> {
-    let input = Input::new(data).range(lo..hi);
-    let mut sid = dfa.start_state_forward(cache, &input).ok()?;
-    cache.search_start(lo);
-    let mut at = lo;
-    while at < hi {
-        if sid.is_tagged() {
-            sid = dfa.next_state(cache, sid, data[at]).ok()?;
-            at += 1;
-        } else {
-            let mut prev = sid;
-            while at < hi {
-                prev = sid;
-                sid = dfa.next_state_untagged(cache, sid, data[at]);
-                at += 1;
-                if sid.is_tagged() {
-                    break;
-                }
-            }
-            if sid.is_unknown() {
-                sid = dfa.next_state(cache, prev, data[at - 1]).ok()?;
-            }
-        }
-        if sid.is_match() {
-            report(dfa, cache, sid, at - 1, ids, out);
-        } else if sid.is_dead() || sid.is_quit() {
-            cache.search_finish(at);
-            return Some(());
-        }
-    }
-    // The end: the byte after the range as look-ahead, or the end of input.
-    sid = if hi < data.len() {
-        dfa.next_state(cache, sid, data[hi]).ok()?
-    } else {
-        dfa.next_eoi_state(cache, sid).ok()?
-    };
-    if sid.is_match() {
-        report(dfa, cache, sid, hi, ids, out);
-    }
-    cache.search_finish(hi);
-    Some(())
-}
-
-/// Streams of [`search_interleaved`]: one DFA walk waits on each transition's load (the
-/// next state depends on it), so independent walks over different parts of a buffer,
-/// stepped together, fill that wait.
-const STREAMS: usize = 4;
-/// Bytes after a stream's start over which the stream before it may still differ (a match
-/// begun before the start); a stream that has not met its successor's state by then gives
-/// the buffer back to one walk.
-const SYNC: usize = 512;
-/// Buffers shorter than this are walked as one stream: the streams' first SYNC bytes go
-/// through the general transition, a few percent of a walk from this size on.
-const INTERLEAVE_BYTES: usize = 256 << 10;
-
-/// [`search_all`] over the whole of `data`, walked as [`STREAMS`] streams stepped in
-/// lockstep: the same hits, in order of their ends, possibly some twice at a seam (the
-/// tiered pass merges equal hits). Stream `k + 1` starts in the unanchored start state at
-/// its offset (look-behind sees the byte before), so it finds every match that starts
-/// there or later; stream `k` runs past that offset until its state equals stream `k +
-/// 1`'s after the same byte (within [`SYNC`] bytes, else one walk does the buffer), from
-/// where both walks are the same walk, so it finds the matches begun before. A lazy DFA state has one id while the cache is not cleared; a
-/// clear (never with the tiered pass's 32 MiB) makes the ids stale, and the buffer is
-/// then walked again as one stream.
-pub(crate) fn search_interleaved(
-    dfa: &DFA,
-    cache: &mut Cache,
-    data: &[u8],
-    ids: &[u32],
-    out: &mut Vec<Hit>,
-) {
-    let start = out.len();
-    if data.len() < INTERLEAVE_BYTES || interleaved(dfa, cache, data, ids, out).is_none() {
-        out.truncate(start);
-        search_all(dfa, cache, data, 0, data.len(), ids, out);
-    }
-}
-
-fn interleaved(
-    dfa: &DFA,
-    cache: &mut Cache,
-    data: &[u8],
-    ids: &[u32],
-    out: &mut Vec<Hit>,
-) -> Option<()> {
-    let clears = cache.clear_count();
-    let n = data.len();
-    let bounds: [usize; STREAMS + 1] = std::array::from_fn(|k| n * k / STREAMS);
-    let mut found: [Vec<Hit>; STREAMS] = Default::default();
-    // One byte through the general transition, which computes a state not yet built.
-    let step = |cache: &mut Cache, sid: LazyStateID, at: usize, hits: &mut Vec<Hit>| {
-        let next = dfa.next_state(cache, sid, data[at]).ok()?;
-        if cache.clear_count() != clears || next.is_dead() || next.is_quit() {
-            return None;
-        }
-        if next.is_match() {
-            report(dfa, cache, next, at, ids, hits);
-        }
-        Some(next)
-    };
-    cache.search_start(0);
-    let mut sid = [dfa.start_state_forward(cache, &Input::new(data)).ok()?; STREAMS];
-    let mut at = bounds;
-    // Each later stream's first SYNC states, which the stream before it is compared with.
-    let mut seen: [Vec<LazyStateID>; STREAMS] = Default::default();
-    for k in 1..STREAMS {
-        let input = Input::new(data).range(bounds[k]..n);
-        sid[k] = dfa.start_state_forward(cache, &input).ok()?;
-        if cache.clear_count() != clears {
-            return None;
-        }
-        for _ in 0..SYNC {
-            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
-            seen[k].push(sid[k]);
-            at[k] += 1;
-        }
-    }
-    let end: [usize; STREAMS] = std::array::from_fn(|k| bounds[k + 1]);
-    // Lockstep while every stream has bytes left: the untagged transitions of all four
-    // while every state is ordinary (most bytes of a log). Where a stream meets a tagged
-    // state (a match to report, a state to build) each stream takes one byte, through the
-    // general transition only where it needs it. Such bytes cost several ordinary ones:
-    // where they are frequent (a dense export: a match every few bytes) one walk is
-    // faster, so past a sixteenth of the buffer a walk that has met one every 32 bytes
-    // of a stream or more gives up, and the buffer is walked as one stream.
-    let (mut stepped, mut tagged, mut judged) = (0usize, 0usize, false);
-    loop {
-        let left = (0..STREAMS).map(|k| end[k] - at[k]).min().unwrap_or(0);
-        if left == 0 {
-            break;
-        }
-        let (mut s0, mut s1, mut s2, mut s3) = (sid[0], sid[1], sid[2], sid[3]);
-        let mut i = 0;
-        if !(s0.is_tagged() || s1.is_tagged() || s2.is_tagged() || s3.is_tagged()) {
-            while i < left {
-                let n0 = dfa.next_state_untagged(cache, s0, data[at[0] + i]);
-                let n1 = dfa.next_state_untagged(cache, s1, data[at[1] + i]);
-                let n2 = dfa.next_state_untagged(cache, s2, data[at[2] + i]);
-                let n3 = dfa.next_state_untagged(cache, s3, data[at[3] + i]);
-                if n0.is_tagged() || n1.is_tagged() || n2.is_tagged() || n3.is_tagged() {
-                    break;
-                }
-                (s0, s1, s2, s3) = (n0, n1, n2, n3);
-                i += 1;
-            }
-        }
-        sid = [s0, s1, s2, s3];
-        for a in at.iter_mut() {
-            *a += i;
-        }
-        stepped += i + 1;
-        if i < left {
-            for k in 0..STREAMS {
-                if !sid[k].is_tagged() {
-                    let next = dfa.next_state_untagged(cache, sid[k], data[at[k]]);
-                    if !next.is_tagged() {
-                        sid[k] = next;
-                        at[k] += 1;
-                        continue;
-                    }
-                }
-                tagged += 1;
-                sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
-                at[k] += 1;
-            }
-        }
-        if !judged && stepped * STREAMS * 16 >= n {
-            judged = true;
-            if tagged * 32 >= stepped * STREAMS {
-                return None;
-            }
-        }
-    }
-    for k in 0..STREAMS {
-        while at[k] < end[k] {
-            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
-            at[k] += 1;
-        }
-    }
-    // Past its end, each stream runs until it meets the next one's state.
-    // One that has not met it within SYNC bytes (a match open across the seam, an
-    // e-mail's domain run on for a page) gives up: walking on to the end one general step
-    // at a time would cost more than one walk of the whole buffer.
-    for k in 0..STREAMS {
-        let last = k + 1 == STREAMS;
-        let mut met = false;
-        while !last && !met && at[k] < n {
-            let i = at[k] - end[k];
-            if i >= SYNC {
-                return None;
-            }
-            sid[k] = step(cache, sid[k], at[k], &mut found[k])?;
-            at[k] += 1;
-            met = seen[k + 1][i] == sid[k];
-        }
-        if !met {
-            // The end: the look-ahead past the buffer, as search_all's walk.
-            let eoi = dfa.next_eoi_state(cache, sid[k]).ok()?;
-            if cache.clear_count() != clears {
-                return None;
-            }
-            if eoi.is_match() {
-                report(dfa, cache, eoi, n, ids, &mut found[k]);
-            }
-        }
-    }
-    cache.search_finish(n);
-    // Each stream's hits are in order; a stream's hits past its end (few, unless it never
-    // met the next stream) interleave with the next stream's first ones: only those are
-    // merged, the rest is copied once.
-    let mut carry: Vec<Hit> = Vec::new();
-    for (k, hits) in found.iter().enumerate() {
-        let p = carry
-            .last()
-            .map_or(0, |c| hits.partition_point(|h| h.end <= c.end));
-        let head = merge_by_end(&carry, &hits[..p]);
-        let rest = &hits[p..];
-        let cut = rest.partition_point(|h| h.end < end[k]);
-        let head_cut = head.partition_point(|h| h.end < end[k]);
-        out.extend_from_slice(&head[..head_cut]);
-        out.extend_from_slice(&rest[..cut]);
-        carry = merge_by_end(&head[head_cut..], &rest[cut..]);
-    }
-    out.extend_from_slice(&carry);
-    Some(())
-}
-
-/// Two lists in order of their ends, merged in that order.
-fn merge_by_end(a: &[Hit], b: &[Hit]) -> Vec<Hit> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i].end <= b[j].end {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
 }
 
 /// Anchor occurrences widened by the reach of the group's triggers and merged.
@@ -1190,95 +922,6 @@ mod tests {
         choose_anchor(&parse(rx, caseless).unwrap(), caseless)
     }
 
-    /// The interleaved walk's hits, merged as the tiered pass merges them.
-    fn interleaved_hits(dfa: &DFA, data: &[u8], ids: &[u32]) -> Vec<Hit> {
-        let mut got = Vec::new();
-        search_interleaved(dfa, &mut dfa.create_cache(), data, ids, &mut got);
-        assert!(got.is_sorted_by_key(|h| h.end), "hits out of order");
-        got.sort_unstable_by_key(|h| (h.end, h.id));
-        got.dedup();
-        got
-    }
-
-    fn one_walk(dfa: &DFA, data: &[u8], ids: &[u32]) -> Vec<Hit> {
-        let mut want = Vec::new();
-        search_all(
-            dfa,
-            &mut dfa.create_cache(),
-            data,
-            0,
-            data.len(),
-            ids,
-            &mut want,
-        );
-        want.sort_unstable_by_key(|h| (h.end, h.id));
-        want.dedup();
-        want
-    }
-
-    #[test]
-    fn when_matches_cross_the_seams_then_interleaved_streams_find_what_one_walk_finds() {
-        // Long matches begun before a seam (an e-mail's domain, a digit run that keeps the
-        // stream before in its own state for longer than SYNC: it must run to the end),
-        // matches at the very start and end, and look-behind at each seam.
-        let pats: Vec<String> = [
-            r"[A-Za-z0-9._+\-]@[A-Za-z0-9\-]+\.[A-Za-z0-9.\-]*[A-Za-z]{2}",
-            r"\b\d{3}-\d{2}-\d{4}\b",
-            r"(?:^|[^\w.\-])[6-9]\d{9}(?:$|[^\w.\-])",
-            r"x[0-9]{0,5000}y",
-            r"\bab",
-        ]
-        .iter()
-        .map(|p| pattern(p, false))
-        .collect();
-        let dfa = build_dfa(&pats, false).unwrap();
-        let ids = [0, 1, 2, 3, 4];
-        let unit: &[u8] = b"ab 123-45-6789 call 9876543210 at x@y.example.com; x0123y\n";
-        let mut x: u64 = 11;
-        for size in [0usize, 100, INTERLEAVE_BYTES, 300_000, 777_777] {
-            let mut data = Vec::with_capacity(size + 64);
-            while data.len() < size {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                match (x >> 33) % 4 {
-                    0 => data.extend_from_slice(unit),
-                    1 => data.extend_from_slice(b"x"),
-                    2 => data.extend(std::iter::repeat_n(b'7', ((x >> 40) % 3000) as usize)),
-                    _ => data.extend_from_slice(b"ab@cd.efg-hi "),
-                }
-            }
-            data.extend_from_slice(b"y ab");
-            let want = one_walk(&dfa, &data, &ids);
-            assert!(
-                size < 1000 || want.len() > 100,
-                "{size}: {} hits",
-                want.len()
-            );
-            let got = interleaved_hits(&dfa, &data, &ids);
-            let extra: Vec<_> = got.iter().filter(|h| !want.contains(h)).collect();
-            let missed: Vec<_> = want.iter().filter(|h| !got.contains(h)).collect();
-            assert!(
-                extra.is_empty() && missed.is_empty(),
-                "size {size} n {}: extra {extra:?} missed {missed:?}",
-                data.len()
-            );
-            // A seam inside a run that never syncs: x, then digits past every seam.
-            let mut run = b"x".to_vec();
-            run.extend(std::iter::repeat_n(b'1', size));
-            run.push(b'y');
-            assert_eq!(
-                interleaved_hits(&dfa, &run, &ids),
-                one_walk(&dfa, &run, &ids)
-            );
-        }
-        // A match every three bytes: the streams give up for one walk, with the same hits.
-        let dense = b"ab ".repeat(INTERLEAVE_BYTES / 2);
-        let want = one_walk(&dfa, &dense, &ids);
-        assert_eq!(want.len(), INTERLEAVE_BYTES / 2);
-        assert_eq!(interleaved_hits(&dfa, &dense, &ids), want);
-    }
-
     #[test]
     fn when_matches_overlap_then_every_end_reported() {
         let t =
@@ -1324,8 +967,7 @@ mod tests {
         let one = build_dfa(&pats, false).unwrap();
         let mut want = Vec::new();
         search_all(
-            &one,
-            &mut one.create_cache(),
+            &mut Lazy::new(&one, &mut one.create_cache()),
             data,
             0,
             data.len(),
@@ -1427,8 +1069,7 @@ mod tests {
         t.scan(&mut t.cache(), data, &mut got);
         let mut want = Vec::new();
         search_all(
-            &one,
-            &mut one.create_cache(),
+            &mut Lazy::new(&one, &mut one.create_cache()),
             data,
             0,
             data.len(),
@@ -1534,7 +1175,7 @@ pub(crate) mod profile {
             let s = time(|| {
                 hits.clear();
                 for &(lo, hi) in &union {
-                    search_all(dfa, cache, &data, lo, hi, ids, &mut hits);
+                    search_all(&mut Lazy::new(dfa, cache), &data, lo, hi, ids, &mut hits);
                 }
             });
             println!(
@@ -1572,7 +1213,7 @@ pub(crate) mod profile {
             }
             want.sort_unstable_by_key(|h| (h.end, h.id));
             want.dedup();
-            let tiered = crate::tiered::TieredScanner::new(&triggers, None).unwrap();
+            let tiered = crate::tiered::TieredScanner::new(&triggers, None, false).unwrap();
             let mut tc = tiered.cache().unwrap();
             let mut split = Vec::new();
             let cold = time(|| {
