@@ -182,9 +182,10 @@ class NativeEngine(Engine):
         # the triggers and the core's version, like the Python engine's. With it the tiered
         # pass keeps the dense DFA of its digit shapes: built once (~2.4 s), it saves every
         # later process the ~55 ms its lazy DFA spends building states on 50 MB. It is built
-        # only where a cache keeps it, and never by a Spark worker's engine: an executor
-        # keeps its engine for the whole job, and on a cluster of fresh nodes every one of
-        # them would pay the build for a few tens of milliseconds; it loads one if cached.
+        # by the second process to find the cache (the first writes the payload without it),
+        # and never by a Spark worker's engine: an executor keeps its engine for the whole
+        # job, and on a cluster of fresh nodes every one of them would pay the build for a
+        # few tens of milliseconds; it loads one if cached.
         triggers = [(i, s["triggers"]) for i, s in enumerate(specs)]
         cache = None
         if self.scanner != "anchored":
@@ -207,7 +208,9 @@ class NativeEngine(Engine):
                 self._allow_match,
                 self.scanner,
                 compiled,
-                dense=cache is not None and not self._shipped,
+                # A payload read is a cache that works: one that cannot be written would
+                # otherwise cost every process the build.
+                dense=compiled is not None and not self._shipped,
             )
         except ValueError as exc:
             raise ConfigError(f"the native engine cannot run these detectors: {exc}") from None

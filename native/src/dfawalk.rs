@@ -611,6 +611,70 @@ mod tests {
     }
 
     #[test]
+    fn when_a_lazy_cache_clears_under_the_streams_then_one_walk_finds_the_same_hits() {
+        // A cache at the library's minimum clears again and again on varied text; every
+        // clear makes the other streams' state ids stale, so the streams give up for one
+        // walk, which is safe across clears.
+        let pats: Vec<String> = [
+            r"\b\d{3}-\d{2}-\d{4}\b",
+            r"[a-z]{3}[0-9]{2}[a-z]x",
+            r"\d+@\w+",
+        ]
+        .iter()
+        .map(|p| pattern(p, false))
+        .collect();
+        let tiny = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(0)
+                    .skip_cache_capacity_check(true)
+                    .minimum_cache_clear_count(None),
+            )
+            .syntax(
+                syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .multi_line(true),
+            )
+            .build_many(&pats)
+            .unwrap();
+        let mut data = Vec::new();
+        let mut x: u64 = 3;
+        while data.len() < 2 * INTERLEAVE_BYTES {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let b = (x >> 56) as u8;
+            data.push(match b % 5 {
+                0 => b'0' + b % 10,
+                1 => b'a' + b % 26,
+                2 => b"-@x \n"[(b % 5) as usize],
+                _ => b,
+            });
+        }
+        let ids = [0, 1, 2];
+        let mut want = Vec::new();
+        let mut cache = tiny.create_cache();
+        search_all(
+            &mut Lazy::new(&tiny, &mut cache),
+            &data,
+            0,
+            data.len(),
+            &ids,
+            &mut want,
+        );
+        let mut got = Vec::new();
+        let mut cache = tiny.create_cache();
+        search_interleaved(&mut Lazy::new(&tiny, &mut cache), &data, &ids, &mut got);
+        assert!(cache.clear_count() > 0, "the cache never cleared");
+        assert!(want.len() > 100, "{} hits", want.len());
+        assert_eq!(sorted(got), sorted(want.clone()));
+        let lazy = Both::new(&pats).one_walk(&data, &ids);
+        assert_eq!(lazy, sorted(want));
+    }
+
+    #[test]
     fn when_a_dense_dfa_would_pass_its_limit_then_none_is_built() {
         // Forty positions of an open class before a fixed tail: a state per subset.
         let pats = [pattern(r"[a-z][a-z0-9]{0,40}x[a-z]{12}", false)];

@@ -405,7 +405,8 @@ const DENSE_LIMIT: usize = 32 << 20;
 
 /// The start of a cache payload of this layout (earlier payloads began with the Hyperscan
 /// tier's tag): `MAGIC`, the Hyperscan tier's tag, its length and serialised database, the
-/// DFA tier's tag, its [`DenseKept`] byte, and the dense DFA's serialisation.
+/// DFA tier's tag, its [`DenseKept`] byte, zeros to an eight-byte boundary, a checksum of
+/// the dense DFA's serialisation, and that serialisation.
 const MAGIC: &[u8; 8] = b"pswtier2";
 
 /// A cache payload's parts.
@@ -414,7 +415,8 @@ struct Cached<'a> {
     literal: &'a [u8],
     dfa_tag: u64,
     kept: u8,
-    dense: &'a [u8],
+    /// The dense DFA's bytes, when they match their checksum.
+    dense: Option<&'a [u8]>,
 }
 
 fn take_u64(b: &[u8]) -> Option<(u64, &[u8])> {
@@ -431,7 +433,8 @@ fn read_payload(payload: &[u8]) -> Option<Cached<'_>> {
     let (dfa_tag, b) = take_u64(b)?;
     let (&kept, b) = b.split_first()?;
     let pad = dense_pad(payload.len() - b.len());
-    let dense = b.get(pad..)?;
+    let (sum, dense) = take_u64(b.get(pad..)?)?;
+    let dense = (checksum(dense) == sum).then_some(dense);
     Some(Cached {
         literal_tag,
         literal,
@@ -441,20 +444,32 @@ fn read_payload(payload: &[u8]) -> Option<Cached<'_>> {
     })
 }
 
-/// Zero bytes after the [`DenseKept`] byte at offset `at`, so that the dense DFA starts on
-/// an eight-byte boundary of the payload: Python's bytes are aligned, so the DFA is then
-/// read where it lies rather than copied first.
+/// Zero bytes after the [`DenseKept`] byte at offset `at`, so that the checksum and the
+/// dense DFA start on an eight-byte boundary of the payload: Python's bytes are aligned,
+/// so the DFA is then read where it lies rather than copied first.
 fn dense_pad(at: usize) -> usize {
     (8 - at % 8) % 8
+}
+
+/// A checksum of the dense DFA's bytes (~2 ms for 9 MB). `from_bytes` checks that a table
+/// is well formed, not that it is the one written: a flipped bit in a transition would
+/// make a valid automaton that misses matches, and a PII scanner must not trust that.
+fn checksum(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(bytes);
+    h.write_usize(bytes.len());
+    h.finish()
 }
 
 /// A dense DFA from its serialisation, checked as the library checks one (a damaged file
 /// is refused, never trusted). The library reads its tables in place and wants them on a
 /// four-byte boundary; bytes that are not on one are copied to words first.
-fn load_dense(bytes: &[u8]) -> Option<DenseDfa> {
+fn load_dense(bytes: &[u8], patterns: usize) -> Option<DenseDfa> {
+    let fits = |d: &DenseDfa| regex_automata::dfa::Automaton::pattern_len(d) == patterns;
     if bytes.as_ptr().align_offset(4) == 0 {
         let (dfa, _) = regex_automata::dfa::dense::DFA::from_bytes(bytes).ok()?;
-        return Some(dfa.to_owned());
+        return Some(dfa.to_owned()).filter(fits);
     }
     let mut words = vec![0u32; bytes.len().div_ceil(4)];
     for (w, c) in words.iter_mut().zip(bytes.chunks(4)) {
@@ -466,7 +481,7 @@ fn load_dense(bytes: &[u8]) -> Option<DenseDfa> {
     // the view is no longer than the words and lives only within this call.
     let view = unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), bytes.len()) };
     let (dfa, _) = regex_automata::dfa::dense::DFA::from_bytes(view).ok()?;
-    Some(dfa.to_owned())
+    Some(dfa.to_owned()).filter(fits)
 }
 
 pub struct TieredScanner {
@@ -505,6 +520,16 @@ impl TieredScanner {
         compiled: Option<&[u8]>,
         dense: bool,
     ) -> Result<TieredScanner, String> {
+        TieredScanner::with_limit(triggers, compiled, dense, DENSE_LIMIT)
+    }
+
+    /// [`TieredScanner::new`] with a dense DFA of at most `limit` bytes.
+    fn with_limit(
+        triggers: &[(u32, String, bool)],
+        compiled: Option<&[u8]>,
+        dense: bool,
+        limit: usize,
+    ) -> Result<TieredScanner, String> {
         let Split {
             ids,
             literal,
@@ -518,7 +543,8 @@ impl TieredScanner {
             ids,
         });
         let cached = compiled.and_then(read_payload);
-        let dfa_tag = tag(&std::iter::once((u32::MAX, DENSE_BUILD.to_string(), false))
+        let build = format!("{DENSE_BUILD}, at most {limit} bytes");
+        let dfa_tag = tag(&std::iter::once((u32::MAX, build, false))
             .chain(
                 pats.iter()
                     .zip(&pat_ids)
@@ -532,7 +558,11 @@ impl TieredScanner {
             None
         } else {
             let loaded = match mine {
-                Some(c) if c.kept == DenseKept::Present as u8 => load_dense(c.dense),
+                Some(Cached {
+                    kept,
+                    dense: Some(bytes),
+                    ..
+                }) if *kept == DenseKept::Present as u8 => load_dense(bytes, pats.len()),
                 _ => None,
             };
             from_payload = loaded.is_some();
@@ -543,7 +573,7 @@ impl TieredScanner {
                 dense_kept = DenseKept::TooBig;
                 DfaTier::Lazy(Box::new(build_dfa(&pats, false)?))
             } else if dense {
-                match build_dense(&pats, DENSE_LIMIT) {
+                match build_dense(&pats, limit) {
                     Some(d) => {
                         dense_kept = DenseKept::Present;
                         DfaTier::Dense(Box::new(d))
@@ -599,7 +629,7 @@ impl TieredScanner {
             Some(db) => db.serialize().ok()?,
             None => Vec::new(),
         };
-        if literal.is_empty() && self.dense_kept == DenseKept::Missing {
+        if self.literal.is_none() && self.dfa.is_none() {
             return None;
         }
         let mut out = MAGIC.to_vec();
@@ -609,10 +639,15 @@ impl TieredScanner {
         out.extend_from_slice(&self.dfa_tag.to_le_bytes());
         out.push(self.dense_kept as u8);
         out.resize(out.len() + dense_pad(out.len()), 0);
-        if let Some((DfaTier::Dense(d), _)) = &self.dfa {
-            let (bytes, pad) = d.to_bytes_native_endian();
-            out.extend_from_slice(&bytes[pad..]);
-        }
+        let dense = match &self.dfa {
+            Some((DfaTier::Dense(d), _)) => {
+                let (bytes, pad) = d.to_bytes_native_endian();
+                bytes[pad..].to_vec()
+            }
+            _ => Vec::new(),
+        };
+        out.extend_from_slice(&checksum(&dense).to_le_bytes());
+        out.extend_from_slice(&dense);
         Some(out)
     }
 
@@ -1124,15 +1159,22 @@ mod led_gap_tests {
         assert_eq!(loaded.serialized().unwrap(), payload);
         assert!(loaded.serialized_if_fresh().is_none());
         // The same table read from bytes off a four-byte boundary (copied first).
-        let cached = read_payload(&payload).unwrap();
-        assert_eq!(cached.dense.as_ptr().align_offset(8), 0);
-        let mut shifted = vec![0u8; cached.dense.len() + 1];
-        shifted[1..].copy_from_slice(cached.dense);
+        let cached = read_payload(&payload).unwrap().dense.unwrap();
+        assert_eq!(
+            (cached.as_ptr() as usize - payload.as_ptr() as usize) % 8,
+            0
+        );
+        let mut shifted = vec![0u8; cached.len() + 1];
+        shifted[1..].copy_from_slice(cached);
         let odd = &shifted[1..];
         assert_ne!(odd.as_ptr().align_offset(4), 0);
-        let copied = load_dense(odd).expect("a table off the boundary");
-        let mut hits = Vec::new();
         let ids = &built.dfa.as_ref().unwrap().1;
+        assert!(
+            load_dense(odd, ids.len() + 1).is_none(),
+            "another pattern count"
+        );
+        let copied = load_dense(odd, ids.len()).expect("a table off the boundary");
+        let mut hits = Vec::new();
         crate::dfawalk::search_all(&mut &copied, data, 0, data.len(), ids, &mut hits);
         let mut walked = Vec::new();
         let Some((DfaTier::Dense(d), _)) = &loaded.dfa else {
@@ -1188,6 +1230,70 @@ mod led_gap_tests {
         assert_eq!(kept.dfa_kind(), Some("lazy"));
         assert_eq!(kept.serialized().unwrap(), payload);
         assert!(kept.serialized_if_fresh().is_none());
+    }
+
+    #[test]
+    fn when_a_payload_is_cut_or_a_bit_flips_then_the_dense_dfa_is_refused() {
+        let specs = super::tests::specs();
+        let data = b"+91 98765 43210 x@y.co 10.2.3.4 98765-43210";
+        let want = tiered(&specs, data);
+        let payload = TieredScanner::new(&specs, None, true)
+            .unwrap()
+            .serialized()
+            .unwrap();
+        let dense_at = payload.len() - read_payload(&payload).unwrap().dense.unwrap().len();
+        // Flips in the header, the transitions and the last byte: refused, never trusted.
+        let mut x: u64 = 7;
+        for k in 0..24 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let at = match k {
+                0 => dense_at,
+                1 => payload.len() - 1,
+                _ => dense_at + (x >> 20) as usize % (payload.len() - dense_at),
+            };
+            let mut flipped = payload.clone();
+            flipped[at] ^= 1 << (x >> 60) % 8;
+            let t = TieredScanner::new(&specs, Some(&flipped), false).unwrap();
+            assert_eq!(t.dfa_kind(), Some("lazy"), "a flip at {at}");
+            assert_eq!(tiered_with(&t, data), want);
+        }
+        for cut in [
+            0,
+            7,
+            8,
+            30,
+            dense_at - 8,
+            dense_at,
+            dense_at + 1000,
+            payload.len() - 1,
+        ] {
+            let t = TieredScanner::new(&specs, Some(&payload[..cut]), false).unwrap();
+            assert_eq!(t.dfa_kind(), Some("lazy"), "cut at {cut}");
+            assert_eq!(tiered_with(&t, data), want);
+        }
+    }
+
+    #[test]
+    fn when_the_dense_dfa_would_pass_the_limit_then_the_lazy_one_walks_and_the_verdict_is_kept() {
+        let specs = super::tests::specs();
+        let data = b"+91 98765 43210 x@y.co 10.2.3.4";
+        let small = TieredScanner::with_limit(&specs, None, true, 1 << 12).unwrap();
+        assert_eq!(small.dfa_kind(), Some("lazy"));
+        assert_eq!(tiered_with(&small, data), tiered(&specs, data));
+        let payload = small
+            .serialized_if_fresh()
+            .expect("the verdict is new to a cache");
+        let again = TieredScanner::with_limit(&specs, Some(&payload), true, 1 << 12).unwrap();
+        assert_eq!(again.dfa_kind(), Some("lazy"));
+        assert!(
+            again.serialized_if_fresh().is_none(),
+            "not built, nothing to write"
+        );
+        // Another limit is another build: its verdict is not this one's.
+        let wider = TieredScanner::new(&specs, Some(&payload), true).unwrap();
+        assert_eq!(wider.dfa_kind(), Some("dense"));
     }
 
     fn tiered_with(t: &TieredScanner, data: &[u8]) -> Vec<Hit> {

@@ -125,26 +125,39 @@ def test_when_the_cache_keeps_the_dense_dfa_then_engines_load_it_and_shipped_one
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The tiered pass's dense DFA costs ~2.4 s to build and saves ~55 ms a process: it is
-    built where a cache keeps it, loaded by every later engine, and never built by an
-    engine unpickled in a Spark worker, which would pay the build on every fresh node."""
+    built by an engine that found the cache's payload (a cache that works), loaded by every
+    later engine, and never built by an engine unpickled in a Spark worker, which would pay
+    the build on every fresh node; a cache that cannot be written never asks for it."""
     import pickle
 
     from detectors.native import NativeEngine
 
     text = "otp 482913 for Rahul Sharma, +91 98765 43210, card 4111 1111 1111 1111 from 49.36.12.7"
     monkeypatch.setenv("PIISWEEP_CACHE_DIR", str(tmp_path))
+    first = NativeEngine.default()
+    assert first._core.trigger_dfa == "lazy"  # no payload yet: the lazy one, then written
+    (cached,) = tmp_path.glob("native-triggers-*.hsdb")
+    lazy = first.scan_text(text)
+    assert {s.entity_type for s in lazy} >= {"OTP_CODE", "PHONE_NUMBER", "IP_ADDRESS"}
     shipped = pickle.loads(pickle.dumps(NativeEngine.default()))
-    assert shipped._core.trigger_dfa == "lazy"
-    lazy = shipped.scan_text(text)
+    assert shipped._core.trigger_dfa == "lazy"  # a worker's engine does not build it
     built = NativeEngine.default()
     assert built._core.trigger_dfa == "dense"
     assert built.scan_text(text) == lazy
-    assert {s.entity_type for s in lazy} >= {"OTP_CODE", "PHONE_NUMBER", "IP_ADDRESS"}
+    written = cached.stat().st_mtime_ns, cached.stat().st_size
+    assert written[1] > 1 << 20
     loaded = pickle.loads(pickle.dumps(NativeEngine.default()))
     assert loaded._core.trigger_dfa == "dense"  # from the cache, not built
     assert loaded.scan_text(text) == lazy
+    assert loaded._core.compiled() is None  # nothing new: the file is left as it is
+    assert (cached.stat().st_mtime_ns, cached.stat().st_size) == written
     monkeypatch.setenv("PIISWEEP_CACHE_DIR", "off")
     assert NativeEngine.default()._core.trigger_dfa == "lazy"
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("PIISWEEP_CACHE_DIR", str(blocked / "cache"))
+    for _ in range(2):
+        assert NativeEngine.default()._core.trigger_dfa == "lazy"
 
 
 def test_when_the_name_lists_are_cached_then_a_new_process_reads_the_same_lists(
