@@ -55,6 +55,8 @@ PORTED: dict[Any, str] = {
     network._device: "device",
     secrets._not_placeholder: "not_placeholder",
     secrets._bearer: "bearer",
+    # Screened in Rust (a header that is plain JSON), the rest through `json`.
+    secrets._jwt: "jwt",
     people._person_pair: "person_pair",
     people._person_titled: "person_titled",
     people._person_key_value: "person_key_value",

@@ -10,7 +10,7 @@ use crate::engine::{round4, Engine, Host, Line, Scratch};
 use crate::masked::looks_masked;
 use crate::overlaps::{resolve_into, Resolving, Span};
 use crate::pyre::is_match;
-use crate::validators::Validator;
+use crate::validators::{Screened, Validator};
 
 /// A column's spans as parallel arrays, rows ascending, a row's spans in resolved order.
 #[derive(Default, Debug, PartialEq)]
@@ -100,7 +100,10 @@ impl Engine {
                 let (a, b) = (field.len() + 1, fake.len());
                 let delta = match &d.validator {
                     Validator::Builtin(f) => f(stripped, line, a, b),
-                    Validator::Screened(reject) if reject(stripped) => None,
+                    Validator::Screened(screen) => match screen(stripped) {
+                        Screened::Decided(verdict) => verdict,
+                        Screened::Ask => host.call(id, stripped, line, a, b),
+                    },
                     _ => host.call(id, stripped, line, a, b),
                 };
                 match delta {

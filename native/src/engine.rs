@@ -13,7 +13,7 @@ use crate::overlaps::{merged_ranges, resolve_into, Resolving, Span};
 use crate::prefilter::Prefilter;
 use crate::text::Positions;
 use crate::triggers::{Hit, Triggers};
-use crate::validators::Validator;
+use crate::validators::{Screened, Validator};
 use crate::words::Words;
 
 pub const CONTEXT_BOOST: f64 = 0.3;
@@ -400,10 +400,11 @@ impl Engine {
         match &d.validator {
             Validator::None => {}
             Validator::Builtin(f) => score += f(value, line, start, end)?,
-            Validator::Screened(reject) if reject(value) => return None,
-            Validator::Screened(_) | Validator::Python => {
-                score += host.call(id, value, line, start, end)?
-            }
+            Validator::Screened(screen) => match screen(value) {
+                Screened::Decided(verdict) => score += verdict?,
+                Screened::Ask => score += host.call(id, value, line, start, end)?,
+            },
+            Validator::Python => score += host.call(id, value, line, start, end)?,
         }
         let key_owned = key_before(text, start);
         let key: Option<&str> = key_owned

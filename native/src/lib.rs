@@ -679,6 +679,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lines::split_lines, m)?)?;
     m.add_function(wrap_pyfunction!(lines::line_count, m)?)?;
     m.add_function(wrap_pyfunction!(validators::validate_builtin, m)?)?;
+    m.add_function(wrap_pyfunction!(validators::screen_value, m)?)?;
     m.add_function(wrap_pyfunction!(operators::redact_cells, m)?)?;
     m.add_function(wrap_pyfunction!(generalize::generalize_py, m)?)?;
     m.add_function(wrap_pyfunction!(generalize::generalize_statuses, m)?)?;

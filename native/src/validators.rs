@@ -1,6 +1,7 @@
 //! Validators of the built-in detectors, ported from their Python modules. A detector whose
 //! validator has no port here calls its Python hook (phone numbers through libphonenumber,
-//! JWT headers through `json`, custom detectors' hooks).
+//! custom detectors' hooks), or a screen answers for the hook where it is sure (a +91
+//! mobile, a JWT header that is plain JSON) and calls it for the rest.
 //!
 //! Each port returns exactly what its Python function returns, for any value and line:
 //! offsets are bytes here and code points there, `\d` is any decimal digit, `\s` and
@@ -9,6 +10,7 @@
 //! another script), the port sets the same Python exception, which the scan raises at its
 //! end as the hook's would, and rejects the candidate.
 
+mod jwt;
 mod pychars;
 
 use std::collections::HashMap;
@@ -92,20 +94,37 @@ pub fn builtin(name: &str) -> Option<Check> {
     })
 }
 
-/// A cheap Rust test that rejects a value before its Python validator is called; values it
-/// lets through go to Python.
-pub type Screen = fn(&str) -> bool;
+/// A screen's answer on a value: the Python validator's verdict, where it is certain, or
+/// a call to the validator.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Screened {
+    Decided(Option<f64>),
+    Ask,
+}
+
+/// A cheap Rust test that answers for a validator that stays in Python where it can; the
+/// values it cannot answer for go to Python.
+pub type Screen = fn(&str) -> Screened;
 
 /// The screen of a validator that stays in Python, by name.
 pub fn screen(name: &str) -> Option<Screen> {
     match name {
-        "international" => Some(indian_mobile_form),
+        "international" => Some(international),
+        "jwt" => Some(jwt::screen),
         _ => None,
     }
 }
 
 /// `_international`'s first test: a +91 number written as an Indian mobile is in_mobile's
-/// (answered without libphonenumber, whose parse costs ~100 µs).
+/// (answered without libphonenumber, whose parse costs ~100 µs); the rest is Python's.
+fn international(value: &str) -> Screened {
+    if indian_mobile_form(value) {
+        Screened::Decided(None)
+    } else {
+        Screened::Ask
+    }
+}
+
 fn indian_mobile_form(value: &str) -> bool {
     static FORM: OnceLock<crate::pyre::Pattern> = OnceLock::new();
     let form = FORM.get_or_init(|| {
@@ -145,6 +164,21 @@ pub fn validate_builtin(
         Some(err) => Err(err),
         None => Ok(result),
     }
+}
+
+/// Test hook, `detectors._native._screen(name, value)`: the screen `name`'s answer on
+/// `value`, as (decided, verdict): (True, the verdict the Python validator would give) or
+/// (False, None) where the screen asks Python.
+#[pyfunction]
+#[pyo3(name = "_screen")]
+#[allow(dead_code)] // registered by lib.rs where the hook is wanted
+pub fn screen_value(name: &str, value: &str) -> PyResult<(bool, Option<f64>)> {
+    let screen =
+        screen(name).ok_or_else(|| PyValueError::new_err(format!("no screen {name:?}")))?;
+    Ok(match screen(value) {
+        Screened::Decided(verdict) => (true, verdict),
+        Screened::Ask => (false, None),
+    })
 }
 
 /// What a Python validator raised.
