@@ -6,7 +6,9 @@ URL-decoded values, a column's whole-value field detection) run in ``detectors._
 built from the very same detector definitions: their Python pattern strings, words, hints
 and reaches. The Python engine stays the reference; the equivalence tests hold both to
 identical spans. Python is called back only for validators the core has no port of
-(libphonenumber, custom hooks) and for allow-list patterns.
+(libphonenumber, custom hooks), for the values a screen of such a validator cannot answer
+for (an international number not written as a +91 mobile, a JWT header that is not plain
+JSON) and for allow-list patterns.
 """
 
 from __future__ import annotations

@@ -48,6 +48,21 @@ REAL = [
 NO_ALG = [{"typ": "JWT"}, {"a": []}, {"Alg": "HS256"}, {"algo": "x", "alg_": 1}]
 
 
+@pytest.mark.parametrize(
+    ("raw", "verdict"),
+    [
+        (b'{"alg":1,"\\u0061lg":2}', 0.0),  # a raw `alg` decides, escaped keys or not
+        (b'{"\\u0074yp":"JWT","alg":1,"alg":2}', 0.0),
+        (b'{"typ":1,"typ":2}', None),
+        (b'{"alg\x7f":1,"\xc3\xa5lg":2}', None),
+    ],
+)
+def test_when_keys_repeat_or_are_escaped_then_a_raw_alg_decides(
+    raw: bytes, verdict: float | None
+) -> None:
+    assert _answer(_token(_b64(raw))) == (True, verdict)
+
+
 @pytest.mark.parametrize("header", REAL + NO_ALG)
 @pytest.mark.parametrize("compact", [True, False])
 def test_when_a_header_is_plain_json_then_the_screen_decides_as_python(
@@ -96,7 +111,12 @@ def test_when_the_base64_is_broken_then_the_verdict_is_still_pythons() -> None:
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
+    | st.sampled_from(["\ud800", "\x7f", "é", "\u2028"]),  # a lone surrogate, DEL, …
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(st.sampled_from(["alg", "typ", "kid", "a\nb", "ålg"]), inner, max_size=3)
