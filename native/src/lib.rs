@@ -184,6 +184,7 @@ impl Core {
     #[pyo3(signature = (detectors, names, pem_det, urlenc_trigger, threshold, allow_values, allow_hook=None, scanner="auto", compiled=None, dense=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         detectors: Vec<Bound<'_, PyDict>>,
         names: Vec<(String, String)>,
         pem_det: usize,
@@ -257,8 +258,11 @@ impl Core {
         }
         let urlenc_id = dets.len();
         triggers.push((urlenc_id as u32, urlenc_trigger, false));
-        let triggers =
-            Triggers::new(&triggers, scanner, compiled, dense).map_err(PyValueError::new_err)?;
+        // Compiling takes seconds where nothing is cached (a Hyperscan database, the dense
+        // DFA): other Python threads (a notebook's, Py4J's callbacks) run meanwhile.
+        let triggers = py
+            .allow_threads(|| Triggers::new(&triggers, scanner, compiled, dense))
+            .map_err(PyValueError::new_err)?;
         // Ranks of (entity type, detector name): the tie-break order of overlapping spans.
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|&a, &b| names[a].cmp(&names[b]));

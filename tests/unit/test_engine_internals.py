@@ -129,6 +129,8 @@ def test_when_the_cache_keeps_the_dense_dfa_then_engines_load_it_and_shipped_one
     later engine, and never built by an engine unpickled in a Spark worker, which would pay
     the build on every fresh node; a cache that cannot be written never asks for it."""
     import pickle
+    import threading
+    import time
 
     from detectors.native import NativeEngine
 
@@ -141,8 +143,25 @@ def test_when_the_cache_keeps_the_dense_dfa_then_engines_load_it_and_shipped_one
     assert {s.entity_type for s in lazy} >= {"OTP_CODE", "PHONE_NUMBER", "IP_ADDRESS"}
     shipped = pickle.loads(pickle.dumps(NativeEngine.default()))
     assert shipped._core.trigger_dfa == "lazy"  # a worker's engine does not build it
-    built = NativeEngine.default()
-    assert built._core.trigger_dfa == "dense"
+    ticks = [0]
+    done = threading.Event()
+
+    def tick() -> None:  # runs only while the build leaves the GIL to other threads
+        while not done.is_set():
+            time.sleep(0.001)
+            ticks[0] += 1
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        built = NativeEngine.default()
+        before = ticks[0]
+        assert built._core.trigger_dfa == "dense"  # built here, seconds of compiling
+        during = ticks[0] - before
+    finally:
+        done.set()
+        ticker.join()
+    assert during >= 100, f"other threads ran {during} times while the DFA was built"
     assert built.scan_text(text) == lazy
     written = cached.stat().st_mtime_ns, cached.stat().st_size
     assert written[1] > 1 << 20
