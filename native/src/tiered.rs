@@ -7,9 +7,10 @@
 //!   [^\n]{0,40}@[A-Za-z]`): Hyperscan, which finds the literals first (~800 MB/s for
 //!   these); in a DFA the keywords' states multiply with the digit shapes', and a counted
 //!   gap needs a state per position in it;
-//! - **the rest** (digit shapes, `@`, short prefixes): one lazy DFA of all of them, every
+//! - **the rest** (digit shapes, `@`, short prefixes): one DFA of all of them, every
 //!   (pattern, end) reported, walked as four streams in lockstep over the buffer's
-//!   quarters (`triggers::search_interleaved`): 730–800 MB/s once its states are built,
+//!   quarters (`dfawalk::search_interleaved`): 730–800 MB/s once its states are built
+//!   (a lazy DFA builds them as it goes; the dense one kept in the cache has them all),
 //!   where one walk waits on every transition's load (~390 MB/s, ~500 for a DFA of one
 //!   small pattern); Hyperscan runs the same triggers at ~160 MB/s, having no literal to
 //!   start from;

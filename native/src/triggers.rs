@@ -63,7 +63,7 @@ impl Triggers {
         compiled: Option<&[u8]>,
         dense: bool,
     ) -> Result<Triggers, String> {
-        let _ = dense;
+        let _ = dense; // without Hyperscan: the anchored scanner has no DFA tier to keep
         match scanner {
             #[cfg(feature = "hyperscan")]
             "auto" => Ok(Triggers::Tiered(crate::tiered::TieredScanner::new(
