@@ -8,6 +8,8 @@
 mod checksums;
 mod column;
 mod context;
+// The interleaved walk and the dense DFA serve the tiered pass, which needs Hyperscan.
+#[cfg_attr(not(feature = "hyperscan"), allow(dead_code))]
 mod dfawalk;
 mod engine;
 mod findings;
