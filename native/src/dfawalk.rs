@@ -12,10 +12,9 @@ use regex_automata::dfa::{dense, Automaton};
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::util::primitives::StateID;
-use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind};
 
-use crate::triggers::Hit;
+use crate::triggers::{trigger_syntax, Hit};
 
 /// What the walks need of a DFA. A state is *plain* when the fast transition out of it
 /// needs no further look: not a match, dead, quit, or (lazy) not yet built.
@@ -209,12 +208,7 @@ pub(crate) fn build_dense(patterns: &[String], limit: usize) -> Option<DenseDfa>
                 .dfa_size_limit(Some(limit))
                 .determinize_size_limit(Some(limit)),
         )
-        .syntax(
-            syntax::Config::new()
-                .unicode(false)
-                .utf8(false)
-                .multi_line(true),
-        )
+        .syntax(trigger_syntax())
         .build_many(patterns)
         .ok()
 }
@@ -631,12 +625,7 @@ mod tests {
                     .skip_cache_capacity_check(true)
                     .minimum_cache_clear_count(None),
             )
-            .syntax(
-                syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false)
-                    .multi_line(true),
-            )
+            .syntax(trigger_syntax())
             .build_many(&pats)
             .unwrap();
         let mut data = Vec::new();

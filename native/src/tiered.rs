@@ -467,22 +467,24 @@ fn checksum(bytes: &[u8]) -> u64 {
 /// is refused, never trusted). The library reads its tables in place and wants them on a
 /// four-byte boundary; bytes that are not on one are copied to words first.
 fn load_dense(bytes: &[u8], patterns: usize) -> Option<DenseDfa> {
-    let fits = |d: &DenseDfa| regex_automata::dfa::Automaton::pattern_len(d) == patterns;
-    if bytes.as_ptr().align_offset(4) == 0 {
-        let (dfa, _) = regex_automata::dfa::dense::DFA::from_bytes(bytes).ok()?;
-        return Some(dfa.to_owned()).filter(fits);
-    }
-    let mut words = vec![0u32; bytes.len().div_ceil(4)];
-    for (w, c) in words.iter_mut().zip(bytes.chunks(4)) {
-        let mut b = [0u8; 4];
-        b[..c.len()].copy_from_slice(c);
-        *w = u32::from_ne_bytes(b);
-    }
-    // SAFETY: any initialised u32 slice is a valid byte slice of four times its length;
-    // the view is no longer than the words and lives only within this call.
-    let view = unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), bytes.len()) };
+    let words: Vec<u32>;
+    let view = if bytes.as_ptr().align_offset(4) == 0 {
+        bytes
+    } else {
+        words = bytes
+            .chunks(4)
+            .map(|c| {
+                let mut b = [0u8; 4];
+                b[..c.len()].copy_from_slice(c);
+                u32::from_ne_bytes(b)
+            })
+            .collect();
+        // SAFETY: any initialised u32 slice is a valid byte slice of four times its
+        // length; the view is no longer than the words and lives only within this call.
+        unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), bytes.len()) }
+    };
     let (dfa, _) = regex_automata::dfa::dense::DFA::from_bytes(view).ok()?;
-    Some(dfa.to_owned()).filter(fits)
+    Some(dfa.to_owned()).filter(|d| regex_automata::dfa::Automaton::pattern_len(d) == patterns)
 }
 
 pub struct TieredScanner {

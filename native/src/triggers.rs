@@ -268,6 +268,15 @@ pub(crate) fn pattern(rx: &str, caseless: bool) -> String {
     }
 }
 
+/// How every trigger automaton reads its patterns, as Hyperscan does: ASCII classes over
+/// raw bytes, multi-line anchors. The lazy and the dense DFA of one tier must agree on it.
+pub(crate) fn trigger_syntax() -> syntax::Config {
+    syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(true)
+}
+
 pub(crate) fn build_dfa(patterns: &[String], each_start: bool) -> Result<DFA, String> {
     DFA::builder()
         .configure(
@@ -277,12 +286,7 @@ pub(crate) fn build_dfa(patterns: &[String], each_start: bool) -> Result<DFA, St
                 .cache_capacity(32 << 20)
                 .minimum_cache_clear_count(None),
         )
-        .syntax(
-            syntax::Config::new()
-                .unicode(false)
-                .utf8(false)
-                .multi_line(true),
-        )
+        .syntax(trigger_syntax())
         .build_many(patterns)
         .map_err(|e| format!("a trigger does not compile: {e}"))
 }

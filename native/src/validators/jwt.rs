@@ -129,23 +129,29 @@ impl Parser<'_> {
             self.i += 1;
             self.ws();
             self.value(depth + 1)?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b'}' => {
-                    self.i += 1;
-                    return Some(if alg {
-                        Some(true)
-                    } else {
-                        (!unsure).then_some(false)
-                    });
-                }
-                _ => return None,
+            if self.closed(b'}')? {
+                return Some(if alg {
+                    Some(true)
+                } else {
+                    (!unsure).then_some(false)
+                });
             }
         }
+    }
+
+    /// After a member or an element: Some(true) past `close`, Some(false) past a `,` and
+    /// the whitespace after it (another must follow), None at anything else.
+    fn closed(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        if c != close && c != b',' {
+            return None;
+        }
+        self.i += 1;
+        if c == b',' {
+            self.ws();
+        }
+        Some(c == close)
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
@@ -160,17 +166,8 @@ impl Parser<'_> {
         }
         loop {
             self.value(depth + 1)?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.closed(b']')? {
+                return Some(());
             }
         }
     }
