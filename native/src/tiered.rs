@@ -555,39 +555,34 @@ impl TieredScanner {
             )
             .collect::<Vec<_>>());
         let mine = cached.as_ref().filter(|c| c.dfa_tag == dfa_tag);
-        let mut dense_kept = DenseKept::Missing;
-        let mut from_payload = false;
+        // The dense DFA: the payload's, else built here when asked and not known too big.
+        let too_big = !pats.is_empty() && mine.is_some_and(|c| c.kept == DenseKept::TooBig as u8);
+        let loaded = match mine {
+            Some(Cached {
+                kept,
+                dense: Some(bytes),
+                ..
+            }) if *kept == DenseKept::Present as u8 && !pats.is_empty() => {
+                load_dense(bytes, pats.len())
+            }
+            _ => None,
+        };
+        let from_payload = loaded.is_some();
+        let built = (!pats.is_empty() && !from_payload && !too_big && dense)
+            .then(|| build_dense(&pats, limit));
+        let dense_kept = if from_payload || matches!(built, Some(Some(_))) {
+            DenseKept::Present
+        } else if too_big || matches!(built, Some(None)) {
+            DenseKept::TooBig
+        } else {
+            DenseKept::Missing
+        };
         let dfa = if pats.is_empty() {
             None
         } else {
-            let loaded = match mine {
-                Some(Cached {
-                    kept,
-                    dense: Some(bytes),
-                    ..
-                }) if *kept == DenseKept::Present as u8 => load_dense(bytes, pats.len()),
-                _ => None,
-            };
-            from_payload = loaded.is_some();
-            let tier = if let Some(d) = loaded {
-                dense_kept = DenseKept::Present;
-                DfaTier::Dense(Box::new(d))
-            } else if mine.is_some_and(|c| c.kept == DenseKept::TooBig as u8) {
-                dense_kept = DenseKept::TooBig;
-                DfaTier::Lazy(Box::new(build_dfa(&pats, false)?))
-            } else if dense {
-                match build_dense(&pats, limit) {
-                    Some(d) => {
-                        dense_kept = DenseKept::Present;
-                        DfaTier::Dense(Box::new(d))
-                    }
-                    None => {
-                        dense_kept = DenseKept::TooBig;
-                        DfaTier::Lazy(Box::new(build_dfa(&pats, false)?))
-                    }
-                }
-            } else {
-                DfaTier::Lazy(Box::new(build_dfa(&pats, false)?))
+            let tier = match loaded.or(built.flatten()) {
+                Some(d) => DfaTier::Dense(Box::new(d)),
+                None => DfaTier::Lazy(Box::new(build_dfa(&pats, false)?)),
             };
             Some((tier, pat_ids))
         };
