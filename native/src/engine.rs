@@ -50,7 +50,7 @@ pub struct Detector {
 /// capture slots (PCRE2 match data, whose JIT stack is costly to allocate per search).
 pub struct Scratch {
     pub triggers: crate::triggers::Caches,
-    pub locs: Vec<pcre2::bytes::CaptureLocations>,
+    pub locs: Vec<crate::pcre::Locations>,
     /// The value starts one detector's search has taken (see [`Taken`]).
     taken: Vec<usize>,
     /// Buffers of one line's work, kept for their capacity: a dense export has a line
@@ -341,11 +341,11 @@ impl Engine {
             let eb = line.pos.byte(endpos);
             // The line ends at `endpos` for the search, as in Python's finditer(line, pos,
             // endpos); look-behind still sees the text before `pos`.
-            let hay = &line.text.as_bytes()[..eb];
+            let hay = &line.text[..eb];
             let mut at = pb;
             while at <= eb {
                 let whole_m = match d.pattern.captures_read_at(locs, hay, at) {
-                    Ok(Some(m)) => (m.start(), m.end()),
+                    Ok(Some(m)) => m,
                     _ => break,
                 };
                 let group = if d.groups.len() == 1 {

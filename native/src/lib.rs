@@ -21,6 +21,7 @@ mod lines;
 mod masked;
 mod operators;
 mod overlaps;
+mod pcre;
 mod pqmerge;
 mod prefilter;
 mod pyre;

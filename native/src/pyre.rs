@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 /// A compiled detector pattern: PCRE2 with its JIT, in UTF-8 mode with Unicode properties,
 /// where `\w`, `\d` and `\b` mean what they mean in Python (`\w` is letters, numbers
 /// and `_`).
-pub type Pattern = pcre2::bytes::Regex;
+pub type Pattern = crate::pcre::Pattern;
 
 const SPACE_EXTRA: &str = r"\x{1C}-\x{1F}";
 /// Python's word characters: letters, numbers and `_`.
@@ -108,12 +108,7 @@ pub fn translate(pattern: &str, flags: u32) -> String {
 
 /// A Python pattern compiled for the native engine.
 pub fn compile(pattern: &str, flags: u32) -> Result<Pattern, String> {
-    pcre2::bytes::RegexBuilder::new()
-        .utf(true)
-        .ucp(true)
-        .jit_if_available(true)
-        .max_jit_stack_size(Some(4 << 20))
-        .build(&translate(pattern, flags))
+    Pattern::new(&translate(pattern, flags))
         .map_err(|e| format!("pattern does not compile for the native engine ({e})"))
 }
 
@@ -127,7 +122,7 @@ pub fn compile_full(pattern: &str, flags: u32) -> Result<Pattern, String> {
 
 /// Whether `p` matches anywhere in `text` (an error, such as a resource limit, is no match).
 pub fn is_match(p: &Pattern, text: &str) -> bool {
-    p.is_match(text.as_bytes()).unwrap_or(false)
+    p.is_match(text)
 }
 
 fn letter_re() -> &'static regex::Regex {
