@@ -4,12 +4,24 @@
 use crate::pyre::is_alnum;
 
 pub fn looks_masked(value: &str) -> bool {
-    let part = match value.find('@') {
-        Some(i) => &value[..i],
-        None => value,
-    };
-    let masks = part.bytes().filter(|&b| b == b'X' || b == b'*').count();
-    if masks > 0 && part.chars().all(|c| c == 'X' || c == '*' || !is_alnum(c)) {
+    // One pass to the `@` counts the mask characters: most values (every candidate of a
+    // scan is asked) have none, and are answered here.
+    let (mut end, mut masks) = (value.len(), 0usize);
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        match b {
+            b'@' => {
+                end = i;
+                break;
+            }
+            b'X' | b'*' => masks += 1,
+            _ => {}
+        }
+    }
+    if masks == 0 {
+        return false;
+    }
+    let part = &value[..end];
+    if part.chars().all(|c| c == 'X' || c == '*' || !is_alnum(c)) {
         return true;
     }
     if masks < 2 || (!part.contains("XX") && !part.contains("**")) {
@@ -31,5 +43,12 @@ mod tests {
         assert!(looks_masked("****1234"));
         assert!(!looks_masked("9876543210"));
         assert!(!looks_masked("XAVIER"));
+        assert!(!looks_masked(""));
+        assert!(!looks_masked("@XXXX")); // the masks after the `@` do not count
+        assert!(looks_masked("XXXXXX@XXXX"));
+        assert!(looks_masked("\u{967}XX\u{967}")); // Devanagari digits are alphanumeric
+        assert!(!looks_masked(
+            "\u{967}\u{967}\u{967}\u{967}XX\u{967}\u{967}\u{967}"
+        ));
     }
 }
