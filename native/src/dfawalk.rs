@@ -37,7 +37,7 @@ pub(crate) trait Walker {
     /// Dead or quit: no match can follow.
     fn is_stop(&self, s: Self::State) -> bool;
     /// The hits of the match state `s` entered at `end`: one per pattern it matches.
-    fn report(&self, s: Self::State, end: usize, ids: &[u32], out: &mut Vec<Hit>);
+    fn report(&mut self, s: Self::State, end: usize, ids: &[u32], out: &mut Vec<Hit>);
     /// Whether several states are live at once (the interleaved streams), so that a
     /// lazy cache clear must end the walk.
     fn streams(&mut self, _on: bool) {}
@@ -119,7 +119,7 @@ impl Walker for Lazy<'_> {
     }
 
     #[inline]
-    fn report(&self, s: LazyStateID, end: usize, ids: &[u32], out: &mut Vec<Hit>) {
+    fn report(&mut self, s: LazyStateID, end: usize, ids: &[u32], out: &mut Vec<Hit>) {
         for k in 0..self.dfa.match_len(self.cache, s) {
             let id = ids[self.dfa.match_pattern(self.cache, s, k).as_usize()];
             out.push(Hit { id, end });
@@ -143,21 +143,66 @@ impl Walker for Lazy<'_> {
 /// are only match, dead and quit states.
 pub(crate) type DenseDfa = dense::DFA<Vec<u32>>;
 
-impl Walker for &DenseDfa {
+/// A dense DFA and the hits of its match states met so far.
+pub(crate) struct Dense<'a> {
+    dfa: &'a DenseDfa,
+    memo: &'a mut MatchMemo,
+}
+
+impl<'a> Dense<'a> {
+    /// `memo` must have been filled by walks of this `dfa` with the same `ids` only.
+    pub(crate) fn new(dfa: &'a DenseDfa, memo: &'a mut MatchMemo) -> Dense<'a> {
+        Dense { dfa, memo }
+    }
+}
+
+/// The detector ids each match state of a dense DFA reports, kept as walks meet them. The
+/// library's `match_len` and `match_pattern` cost ~100 instructions a hit (a check, an
+/// index computed from the state, two slices); on a dense export the digit shapes report
+/// ten hits a value, so the ids are looked up once per state and then read from here.
+#[derive(Default)]
+pub(crate) struct MatchMemo {
+    /// By state index (id >> stride2): 0 unknown, else 1 + the offset in `ids` of the
+    /// state's count, its ids following.
+    at: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl MatchMemo {
+    fn of(&mut self, dfa: &DenseDfa, s: StateID, map: &[u32]) -> &[u32] {
+        let i = s.as_usize() >> dfa.stride2();
+        if i >= self.at.len() {
+            self.at.resize(i + 1, 0);
+        }
+        if self.at[i] == 0 {
+            let n = dfa.match_len(s);
+            self.at[i] = self.ids.len() as u32 + 1;
+            self.ids.push(n as u32);
+            for k in 0..n {
+                self.ids.push(map[dfa.match_pattern(s, k).as_usize()]);
+            }
+        }
+        let o = self.at[i] as usize - 1;
+        let n = self.ids[o] as usize;
+        &self.ids[o + 1..o + 1 + n]
+    }
+}
+
+impl Walker for Dense<'_> {
     type State = StateID;
 
     fn start(&mut self, input: &Input<'_>) -> Option<StateID> {
-        self.start_state_forward(input).ok()
+        self.dfa.start_state_forward(input).ok()
     }
 
     #[inline(always)]
     fn fast(&self, s: StateID, byte: u8) -> StateID {
-        self.next_state(s, byte)
+        self.dfa.next_state(s, byte)
     }
 
     #[inline(always)]
     fn plain(&self, s: StateID) -> bool {
-        !self.is_special_state(s)
+        !self.dfa.is_special_state(s)
     }
 
     #[inline(always)]
@@ -167,27 +212,26 @@ impl Walker for &DenseDfa {
 
     #[inline]
     fn next(&mut self, s: StateID, byte: u8) -> Option<StateID> {
-        Some(self.next_state(s, byte))
+        Some(self.dfa.next_state(s, byte))
     }
 
     fn eoi(&mut self, s: StateID) -> Option<StateID> {
-        Some(self.next_eoi_state(s))
+        Some(self.dfa.next_eoi_state(s))
     }
 
     #[inline(always)]
     fn is_match(&self, s: StateID) -> bool {
-        self.is_match_state(s)
+        self.dfa.is_match_state(s)
     }
 
     #[inline(always)]
     fn is_stop(&self, s: StateID) -> bool {
-        self.is_dead_state(s) || self.is_quit_state(s)
+        self.dfa.is_dead_state(s) || self.dfa.is_quit_state(s)
     }
 
     #[inline]
-    fn report(&self, s: StateID, end: usize, ids: &[u32], out: &mut Vec<Hit>) {
-        for k in 0..self.match_len(s) {
-            let id = ids[self.match_pattern(s, k).as_usize()];
+    fn report(&mut self, s: StateID, end: usize, ids: &[u32], out: &mut Vec<Hit>) {
+        for &id in self.memo.of(self.dfa, s, ids) {
             out.push(Hit { id, end });
         }
     }
@@ -519,7 +563,14 @@ mod tests {
                 &mut want,
             );
             let mut dense = Vec::new();
-            search_all(&mut &self.dense, data, 0, data.len(), ids, &mut dense);
+            search_all(
+                &mut Dense::new(&self.dense, &mut MatchMemo::default()),
+                data,
+                0,
+                data.len(),
+                ids,
+                &mut dense,
+            );
             assert_eq!(sorted(dense), sorted(want.clone()), "dense one walk");
             sorted(want)
         }
@@ -530,7 +581,22 @@ mod tests {
             let mut cache = self.lazy.create_cache();
             search_interleaved(&mut Lazy::new(&self.lazy, &mut cache), data, ids, &mut lazy);
             let mut dense = Vec::new();
-            search_interleaved(&mut &self.dense, data, ids, &mut dense);
+            let mut memo = MatchMemo::default();
+            search_interleaved(
+                &mut Dense::new(&self.dense, &mut memo),
+                data,
+                ids,
+                &mut dense,
+            );
+            // A memo kept from the walk before, as a scanner's caches keep it: the same.
+            let mut again = Vec::new();
+            search_interleaved(
+                &mut Dense::new(&self.dense, &mut memo),
+                data,
+                ids,
+                &mut again,
+            );
+            assert_eq!(again, dense, "a dense walk with a kept memo");
             for got in [&lazy, &dense] {
                 assert!(got.is_sorted_by_key(|h| h.end), "hits out of order");
             }
@@ -671,7 +737,14 @@ mod tests {
         let small = [pattern(r"\b\d{3}-\d{2}-\d{4}\b", false)];
         let dfa = build_dense(&small, 1 << 16).expect("small enough");
         let mut hits = Vec::new();
-        search_all(&mut &dfa, b"ssn 123-45-6789.", 0, 16, &[7], &mut hits);
+        search_all(
+            &mut Dense::new(&dfa, &mut MatchMemo::default()),
+            b"ssn 123-45-6789.",
+            0,
+            16,
+            &[7],
+            &mut hits,
+        );
         assert_eq!(hits, vec![Hit { id: 7, end: 15 }]);
     }
 }

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use crate::dfawalk::{build_dense, search_interleaved, DenseDfa, Lazy};
+use crate::dfawalk::{build_dense, search_interleaved, Dense, DenseDfa, Lazy, MatchMemo};
 use crate::hs;
 use crate::triggers::{build_dfa, choose_anchor, min_len, parse, pattern, Anchor, Hit};
 
@@ -506,6 +506,8 @@ pub struct TieredScanner {
 
 pub struct TieredCaches {
     dfa: Option<Cache>,
+    /// The dense DFA's match states met so far, and their detectors.
+    memo: MatchMemo,
     literal: Option<hs::Scratch>,
     /// Each tier's hits of the current scan, kept between scans for their capacity.
     tiers: [Vec<Hit>; 3],
@@ -674,6 +676,7 @@ impl TieredScanner {
                 DfaTier::Dense(_) => None,
             }),
             literal: self.literal.as_ref().map(|g| g.scratch()).transpose()?,
+            memo: MatchMemo::default(),
             tiers: Default::default(),
         })
     }
@@ -712,7 +715,9 @@ impl TieredScanner {
                 if let Some((tier, ids)) = &self.dfa {
                     let from = out.len();
                     match (tier, caches.dfa.as_mut()) {
-                        (DfaTier::Dense(d), _) => search_interleaved(&mut &**d, data, ids, out),
+                        (DfaTier::Dense(d), _) => {
+                            search_interleaved(&mut Dense::new(d, &mut caches.memo), data, ids, out)
+                        }
                         (DfaTier::Lazy(d), Some(cache)) => {
                             search_interleaved(&mut Lazy::new(d, cache), data, ids, out)
                         }
@@ -1173,12 +1178,28 @@ mod led_gap_tests {
         );
         let copied = load_dense(odd, ids.len()).expect("a table off the boundary");
         let mut hits = Vec::new();
-        crate::dfawalk::search_all(&mut &copied, data, 0, data.len(), ids, &mut hits);
+        let mut memo = MatchMemo::default();
+        crate::dfawalk::search_all(
+            &mut Dense::new(&copied, &mut memo),
+            data,
+            0,
+            data.len(),
+            ids,
+            &mut hits,
+        );
         let mut walked = Vec::new();
         let Some((DfaTier::Dense(d), _)) = &loaded.dfa else {
             unreachable!()
         };
-        crate::dfawalk::search_all(&mut &**d, data, 0, data.len(), ids, &mut walked);
+        let mut memo = MatchMemo::default();
+        crate::dfawalk::search_all(
+            &mut Dense::new(d, &mut memo),
+            data,
+            0,
+            data.len(),
+            ids,
+            &mut walked,
+        );
         assert!(!hits.is_empty());
         assert_eq!(hits, walked);
         // A damaged table is refused: the lazy DFA, the same hits.
