@@ -2,12 +2,14 @@
 //! to and the lower-cased words just before it. Offsets are bytes of the line's text; the
 //! limits are counted in code points, as in Python.
 
+use std::borrow::Cow;
+
 use crate::pyre::{is_alnum, is_letter};
 
 pub const WINDOW: usize = 48;
 
 /// The normalised key whose value starts at byte `start`, if the value follows one.
-pub fn key_before(line: &str, start: usize) -> Option<String> {
+pub fn key_before(line: &str, start: usize) -> Option<Cow<'_, str>> {
     let head = &line[..start];
     let mut it = head.char_indices().rev().peekable();
     // Openers: up to 6 code points of ` \t"'([`.
@@ -68,7 +70,7 @@ pub fn key_before(line: &str, start: usize) -> Option<String> {
 
 /// `customerPhone`, `Customer-Phone` and `customer.phone` all become `customer_phone`;
 /// JSON paths keep only their last key.
-pub fn normalize_field(name: &str) -> String {
+pub fn normalize_field(name: &str) -> Cow<'_, str> {
     let stripped = name.trim_matches(|c| c == '$' || c == '.');
     let leaf = stripped
         .split(['.', '[', ']', '$'])
@@ -76,9 +78,11 @@ pub fn normalize_field(name: &str) -> String {
         .find(|p| !p.is_empty() && !p.chars().all(is_py_digit))
         .unwrap_or(name);
     if already_snake(leaf) {
-        return leaf.to_string(); // what snake_case would give back
+        // What snake_case would give back; borrowed, since every candidate with a key
+        // asks (an allocation and a free, ~150 instructions).
+        return Cow::Borrowed(leaf);
     }
-    snake_case(leaf)
+    Cow::Owned(snake_case(leaf))
 }
 
 /// The general steps of [`normalize_field`] on a key's leaf: `_` before an upper-case

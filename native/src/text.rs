@@ -13,6 +13,12 @@ const ESCAPE_BASE: u32 = 0x10FF00;
 /// `bytes` decoded the way Python's `bytes.decode("utf-8", "surrogateescape")` does, with
 /// undecodable bytes as private-use stand-ins.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    // Most lines are ASCII, which `is_ascii` tells in a fraction of `from_utf8`'s time on
+    // a short line (a column value: ~25 instructions against ~110).
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => Cow::Owned(decode_lossless(bytes)),

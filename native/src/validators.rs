@@ -1092,7 +1092,7 @@ fn not_placeholder(value: &str, line: &Line, start: usize, end: usize) -> Option
     if windows_insert(value) || operation_pair(line.text, start, end) {
         return None;
     }
-    if key_before(line.text, start).is_some_and(|k| PAGING_KEYS.contains(&k.as_str())) {
+    if key_before(line.text, start).is_some_and(|k| PAGING_KEYS.contains(&k.as_ref())) {
         return None;
     }
     Some(0.0)
