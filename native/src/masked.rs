@@ -4,23 +4,20 @@
 use crate::pyre::is_alnum;
 
 pub fn looks_masked(value: &str) -> bool {
-    // One pass to the `@` counts the mask characters: most values (every candidate of a
-    // scan is asked) have none, and are answered here.
-    let (mut end, mut masks) = (value.len(), 0usize);
-    for (i, &b) in value.as_bytes().iter().enumerate() {
-        match b {
-            b'@' => {
-                end = i;
-                break;
-            }
-            b'X' | b'*' => masks += 1,
-            _ => {}
-        }
+    // Every candidate of a scan is asked, and most have no mask character at all: one
+    // memchr2 answers them.
+    let bytes = value.as_bytes();
+    if memchr::memchr2(b'X', b'*', bytes).is_none() {
+        return false;
     }
+    let part = match memchr::memchr(b'@', bytes) {
+        Some(i) => &value[..i],
+        None => value,
+    };
+    let masks = part.bytes().filter(|&b| b == b'X' || b == b'*').count();
     if masks == 0 {
         return false;
     }
-    let part = &value[..end];
     if part.chars().all(|c| c == 'X' || c == '*' || !is_alnum(c)) {
         return true;
     }
