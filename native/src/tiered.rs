@@ -773,19 +773,27 @@ fn merge(tiers: &mut [Vec<Hit>; 3], out: &mut Vec<Hit>) {
     }
     let start = out.len();
     out.reserve(tiers.iter().map(Vec::len).sum());
-    let mut at = [0usize; 3];
-    loop {
-        let mut best: Option<usize> = None;
-        for k in 0..3 {
-            if let Some(h) = tiers[k].get(at[k]) {
-                if best.is_none_or(|b| h.end < tiers[b][at[b]].end) {
-                    best = Some(k);
+    let mut filled = tiers.iter().filter(|t| !t.is_empty());
+    match (filled.next(), filled.next()) {
+        (None, _) => {}
+        // One tier found everything (a column of phone numbers: the DFA's): a copy.
+        (Some(only), None) => out.extend_from_slice(only),
+        _ => {
+            let mut at = [0usize; 3];
+            loop {
+                let mut best: Option<usize> = None;
+                for k in 0..3 {
+                    if let Some(h) = tiers[k].get(at[k]) {
+                        if best.is_none_or(|b| h.end < tiers[b][at[b]].end) {
+                            best = Some(k);
+                        }
+                    }
                 }
+                let Some(k) = best else { break };
+                out.push(tiers[k][at[k]]);
+                at[k] += 1;
             }
         }
-        let Some(k) = best else { break };
-        out.push(tiers[k][at[k]]);
-        at[k] += 1;
     }
     // Hits with the same end: by detector, once each.
     let mut kept = start;
@@ -928,6 +936,34 @@ mod tests {
         assert!(t.literal.is_some());
         assert!(name_word(r"\bO'Brien[ +][A-Z]", false).is_none());
         assert!(name_word(r"\bRahul[ ][A-Z]", false).is_none());
+    }
+
+    #[test]
+    fn when_tiers_are_merged_then_by_end_and_detector_once_each() {
+        let h = |id, end| Hit { id, end };
+        let merged = |tiers: [Vec<Hit>; 3]| {
+            let mut tiers = tiers;
+            let mut out = vec![h(99, 0)]; // what was there stays
+            merge(&mut tiers, &mut out);
+            out
+        };
+        assert_eq!(merged(Default::default()), vec![h(99, 0)]);
+        // One tier: copied, equal hits once, same ends by detector.
+        let one = vec![h(5, 3), h(2, 3), h(5, 3), h(1, 9)];
+        let want = vec![h(99, 0), h(2, 3), h(5, 3), h(1, 9)];
+        for k in 0..3 {
+            let mut tiers: [Vec<Hit>; 3] = Default::default();
+            tiers[k] = one.clone();
+            assert_eq!(merged(tiers), want, "tier {k}");
+        }
+        // Three tiers, one out of order, a hit in two tiers.
+        let got = merged([
+            vec![h(1, 4), h(7, 8)],
+            vec![h(3, 2), h(1, 4), h(2, 4)],
+            vec![h(9, 20), h(4, 1)],
+        ]);
+        let want = [(0, 99), (1, 4), (2, 3), (4, 1), (4, 2), (8, 7), (20, 9)];
+        assert_eq!(got, want.map(|(end, id)| h(id, end)).to_vec());
     }
 
     #[test]
