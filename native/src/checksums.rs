@@ -23,7 +23,9 @@ pub(crate) const VERHOEFF_P: [[u8; 10]; 8] = [
     [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
 ];
 
-/// Luhn mod 10 over ASCII digits (cards, IMEI).
+/// Luhn mod 10 over ASCII digits (cards, IMEI). Inlined: the prefilters run it on every
+/// window of a digit run that a card trigger hit.
+#[inline]
 pub fn luhn_valid(digits: &[u8]) -> bool {
     let mut total = 0u32;
     for (i, &c) in digits.iter().rev().enumerate() {
@@ -39,11 +41,31 @@ pub fn luhn_valid(digits: &[u8]) -> bool {
     total % 10 == 0
 }
 
-/// Verhoeff's dihedral check (Aadhaar) over ASCII digits.
+/// Verhoeff's dihedral check (Aadhaar) over ASCII digits. Inlined, and every table index
+/// masked to a power of two the tables are padded to, so no index is bounds-checked: the
+/// prefilters run it on every 12-digit window of a run that an Aadhaar trigger hit.
+#[inline]
 pub fn verhoeff_valid(digits: &[u8]) -> bool {
-    let mut c = 0usize;
+    const fn padded<const N: usize>(t: [[u8; 10]; N]) -> [[u8; 16]; 16] {
+        let mut out = [[0u8; 16]; 16];
+        let mut i = 0;
+        while i < N {
+            let mut j = 0;
+            while j < 10 {
+                out[i][j] = t[i][j];
+                j += 1;
+            }
+            i += 1;
+        }
+        out
+    }
+    const D: [[u8; 16]; 16] = padded(VERHOEFF_D);
+    const P: [[u8; 16]; 16] = padded(VERHOEFF_P);
+    let mut c = 0u8;
     for (i, &ch) in digits.iter().rev().enumerate() {
-        c = VERHOEFF_D[c][VERHOEFF_P[i % 8][(ch - b'0') as usize] as usize] as usize;
+        let d = ch.wrapping_sub(b'0');
+        debug_assert!(d < 10, "a digit");
+        c = D[(c & 15) as usize][(P[i & 7][(d & 15) as usize] & 15) as usize];
     }
     c == 0
 }
@@ -58,5 +80,15 @@ mod tests {
         assert!(!luhn_valid(b"4111111111111112"));
         assert!(verhoeff_valid(b"2363"));
         assert!(!verhoeff_valid(b"2364"));
+        // Every single-digit change of a valid Aadhaar-length number is caught.
+        let valid = b"234123412346";
+        assert!(verhoeff_valid(valid));
+        for i in 0..valid.len() {
+            for d in b'0'..=b'9' {
+                let mut v = *valid;
+                v[i] = d;
+                assert_eq!(verhoeff_valid(&v), d == valid[i], "{i} {d}");
+            }
+        }
     }
 }
