@@ -41,7 +41,8 @@ pub fn luhn_valid(digits: &[u8]) -> bool {
     total % 10 == 0
 }
 
-/// Verhoeff's dihedral check (Aadhaar) over ASCII digits. Inlined, and every table index
+/// Verhoeff's dihedral check (Aadhaar) over ASCII digits (callers pass digits only;
+/// another byte gives some answer, not a panic). Inlined, and every table index
 /// masked to a power of two the tables are padded to, so no index is bounds-checked: the
 /// prefilters run it on every 12-digit window of a run that an Aadhaar trigger hit.
 #[inline]

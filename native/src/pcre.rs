@@ -109,13 +109,14 @@ impl Pattern {
 
     /// The first match in `hay` at or after byte `start`, its groups in `locs`: `Ok(None)`
     /// when there is none, `Err` when PCRE2 gave up (a resource limit) or `start` is not a
-    /// character boundary. Look-behind sees `hay` before `start`.
+    /// character boundary of `hay` (or past its end). Look-behind sees `hay` before `start`.
     pub fn captures_read_at(
         &self,
         locs: &mut Locations,
         hay: &str,
         start: usize,
     ) -> Result<Option<(usize, usize)>, String> {
+        locs.set = 0;
         if !hay.is_char_boundary(start) {
             return Err(format!("search from byte {start}, inside a character"));
         }
@@ -167,6 +168,9 @@ impl Pattern {
         if rc < 0 {
             return Err(format!("PCRE2: {}", error_message(rc)));
         }
+        // PCRE2 writes a pair (offsets or unset) for each of the pattern's groups, and
+        // leaves the pairs past them as an earlier search left them.
+        locs.set = self.groups.min(locs.pairs);
         Ok(locs.get(0))
     }
 
@@ -191,6 +195,8 @@ pub struct Locations {
     stack: *mut pcre2_jit_stack_8,
     ovector: *const usize,
     pairs: usize,
+    /// Pairs the last search wrote: its pattern's groups after a match, else none.
+    set: usize,
 }
 
 // SAFETY: match data is used by one search at a time (`&mut` in every search).
@@ -231,13 +237,15 @@ impl Locations {
                 stack,
                 ovector: pcre2_get_ovector_pointer_8(data),
                 pairs: pcre2_get_ovector_count_8(data) as usize,
+                set: 0,
             }
         }
     }
 
-    /// Group `i`'s byte offsets in the last match (None: the group took no part).
+    /// Group `i`'s byte offsets in the last search's match (None: the group took no part,
+    /// is not in the pattern, or the search found nothing).
     pub fn get(&self, i: usize) -> Option<(usize, usize)> {
-        if i >= self.pairs {
+        if i >= self.set {
             return None;
         }
         // SAFETY: the ovector holds `pairs` pairs.
@@ -300,10 +308,29 @@ mod tests {
             Ok(Some((0, 10)))
         );
         assert_eq!(re.captures_read_at(&mut locs, "9876543210", 1), Ok(None));
-        // Characters, not bytes: ten Devanagari digits are thirty bytes.
+        // Characters, not bytes: ten Devanagari digits are thirty bytes, and from the
+        // second one 27 bytes are left, enough to search (nine digits: no match).
         let deva = "\u{966}".repeat(10);
         assert_eq!(re.captures_read_at(&mut locs, &deva, 0), Ok(Some((0, 30))));
         assert_eq!(re.captures_read_at(&mut locs, &deva, 3), Ok(None));
+        assert_eq!(locs.get(0), None);
+    }
+
+    #[test]
+    fn when_match_data_served_a_larger_pattern_then_only_this_ones_groups_are_read() {
+        let (three, one) = (p(r"(a)(b)(c)"), p(r"(x)"));
+        let mut locs = three.capture_locations();
+        assert_eq!(locs.get(0), None); // nothing searched yet
+        assert_eq!(
+            three.captures_read_at(&mut locs, "abc", 0),
+            Ok(Some((0, 3)))
+        );
+        assert_eq!(locs.get(3), Some((2, 3)));
+        assert_eq!(one.captures_read_at(&mut locs, "x", 0), Ok(Some((0, 1))));
+        assert_eq!(
+            (locs.get(1), locs.get(2), locs.get(3)),
+            (Some((0, 1)), None, None)
+        );
     }
 
     #[test]
