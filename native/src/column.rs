@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use crate::engine::{round4, Engine, Host, Line, Scratch};
 use crate::masked::looks_masked;
 use crate::overlaps::{resolve_into, Resolving, Span};
-use crate::pyre::is_match;
 use crate::validators::{Screened, Validator};
 
 /// A column's spans as parallel arrays, rows ascending, a row's spans in resolved order.
@@ -90,7 +89,7 @@ impl Engine {
             let d = &self.detectors[id];
             if d.field_value
                 .as_ref()
-                .is_some_and(|re| !is_match(re, stripped))
+                .is_some_and(|re| !re.is_match(stripped))
             {
                 continue;
             }

@@ -171,7 +171,7 @@ fn indian_mobile_form_regex(value: &str) -> bool {
         )
         .expect("the Indian mobile form compiles")
     });
-    crate::pyre::is_match(form, value)
+    form.is_match(value)
 }
 
 /// Test hook, `detectors._native._validate(name, line, start, end)`: the port `name` run on
@@ -1682,7 +1682,7 @@ mod tests {
             let mut v: Vec<u8> = (0..len)
                 .map(|k| alphabet[((x >> (k * 3 % 60)) % alphabet.len() as u64) as usize])
                 .collect();
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 v.splice(0..0, *b"+91");
             }
             agree(std::str::from_utf8(&v).unwrap());
