@@ -580,22 +580,18 @@ mod tests {
             let mut lazy = Vec::new();
             let mut cache = self.lazy.create_cache();
             search_interleaved(&mut Lazy::new(&self.lazy, &mut cache), data, ids, &mut lazy);
-            let mut dense = Vec::new();
+            // The second walk keeps the first's memo, as a scanner's caches keep it.
             let mut memo = MatchMemo::default();
-            search_interleaved(
-                &mut Dense::new(&self.dense, &mut memo),
-                data,
-                ids,
-                &mut dense,
-            );
-            // A memo kept from the walk before, as a scanner's caches keep it: the same.
-            let mut again = Vec::new();
-            search_interleaved(
-                &mut Dense::new(&self.dense, &mut memo),
-                data,
-                ids,
-                &mut again,
-            );
+            let [dense, again] = [(); 2].map(|_| {
+                let mut hits = Vec::new();
+                search_interleaved(
+                    &mut Dense::new(&self.dense, &mut memo),
+                    data,
+                    ids,
+                    &mut hits,
+                );
+                hits
+            });
             assert_eq!(again, dense, "a dense walk with a kept memo");
             for got in [&lazy, &dense] {
                 assert!(got.is_sorted_by_key(|h| h.end), "hits out of order");
